@@ -1,0 +1,97 @@
+package io.processbarrier;
+
+import io.processbarrier.internal.Selector;
+
+import java.util.List;
+
+/**
+ * A process-wide memory barrier: an asymmetric pair of fences for read-mostly algorithms (RCU-style readers,
+ * asymmetric locks, hazard pointers, biased locking), the JVM counterpart of Linux {@code membarrier(2)},
+ * Windows {@code FlushProcessWriteBuffers} and .NET {@code Interlocked.MemoryBarrierProcessWide}.
+ *
+ * <h2>Memory-ordering contract</h2>
+ * <ul>
+ *   <li>{@link #heavy()}: when it returns, every thread of this process has executed a full memory barrier
+ *       (StoreLoad included) at some point between the call and the return, and the calling thread has executed
+ *       a full fence before and after. Consequently, in the store-buffering (Dekker) pattern
+ *       <pre>
+ *   reader:  x = 1; barrier.light(); r1 = y;
+ *   writer:  y = 1; barrier.heavy(); r2 = x;
+ *       </pre>
+ *       the outcome {@code r1 == 0 && r2 == 0} is impossible: either the writer sees the reader's store, or the
+ *       reader sees the writer's.</li>
+ *   <li>{@link #light()}: for an {@linkplain #isAsymmetric() asymmetric} barrier, a compiler barrier only: it keeps
+ *       the JIT from moving loads and stores across it and emits no hardware fence on x86_64 (on aarch64 it emits
+ *       {@code dmb ishld}, the cheapest instruction HotSpot offers that is also a full compiler barrier). Its
+ *       ordering power comes entirely from a concurrent {@code heavy()}. For a symmetric barrier (the
+ *       {@code fence} fallback) it is a full fence, exactly like {@code heavy()}.</li>
+ *   <li>Pairing {@code light()} with anything but {@code heavy()} gives no ordering at all: two readers that only
+ *       call {@code light()} are not ordered with respect to each other.</li>
+ * </ul>
+ *
+ * <h2>What the Java memory model does and does not promise</h2>
+ * The JMM has no notion of a process-wide barrier, nor of a compiler-only StoreLoad fence: formally, the only
+ * fence that orders a store before a later load is {@link java.lang.invoke.VarHandle#fullFence()}.
+ * {@code light()} relies on an implementation property of HotSpot instead: its JITs treat every
+ * {@code VarHandle} fence intrinsic as a full compiler barrier (C2 puts a MemBar node across all memory slices,
+ * C1 emits a membar LIR op, the interpreter executes bytecodes in order), so the store and the load of the
+ * reader reach the hardware in program order, where the IPI-driven barrier of {@code heavy()} orders them.
+ * This was verified with a store-buffering litmus test on HotSpot C2, C1 ({@code -XX:TieredStopAtLevel=1}) and
+ * the interpreter ({@code -Xint}), JDK 17 and 25, x86_64; other JVMs (OpenJ9, Graal native image) are not
+ * covered by that evidence. The {@code fence} provider makes no such assumption.
+ *
+ * <h2>Choosing</h2>
+ * {@link #get()} picks the best available provider once per process (see
+ * {@link io.processbarrier.spi.ProcessBarrierProvider} for the priorities) and falls back to {@code fence},
+ * which is always correct. Keep the result in a {@code static final} field so that the JIT inlines
+ * {@code light()} at every call site. System properties: {@code processbarrier.provider=<name>} forces one
+ * provider (failing loudly if it is unavailable), {@code processbarrier.exclude=<name,...>} skips some.
+ *
+ * <p>Implementations are thread-safe; {@code heavy()} may be called from any number of threads at once.
+ */
+public interface ProcessBarrier {
+
+    /**
+     * Forces every thread of the process to execute a full memory barrier before this method returns.
+     *
+     * @throws ErrnoException if the underlying system call fails (never silently ignored)
+     * @throws ProcessBarrierException if the barrier cannot be completed for another reason (e.g. a timeout)
+     */
+    void heavy();
+
+    /**
+     * The reader side: a compiler barrier for an asymmetric barrier, a full fence for a symmetric one.
+     * Never blocks, never allocates, never throws.
+     */
+    void light();
+
+    /** The provider's name, e.g. {@code membarrier}, {@code mprotect}, {@code signal}, {@code fence}. */
+    String name();
+
+    /** {@code true} if {@link #light()} is only a compiler barrier and {@link #heavy()} does the real work. */
+    boolean isAsymmetric();
+
+    /**
+     * The process-wide default barrier, chosen once on first use.
+     *
+     * @throws ProcessBarrierException if {@code processbarrier.provider} forces a provider that is unknown or
+     *                                 unavailable (the message lists every provider found and why)
+     */
+    static ProcessBarrier get() {
+        return Selector.instance().defaultBarrier();
+    }
+
+    /**
+     * The barrier of one specific provider, created once per process and shared.
+     *
+     * @throws ProcessBarrierException if no provider has that name, or it is unavailable here (with the cause)
+     */
+    static ProcessBarrier of(String name) {
+        return Selector.instance().barrier(name);
+    }
+
+    /** Every provider found, in selection order, with its availability and whether {@link #get()} chose it. */
+    static List<ProviderStatus> providers() {
+        return Selector.instance().statuses();
+    }
+}

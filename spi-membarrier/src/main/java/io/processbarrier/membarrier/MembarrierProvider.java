@@ -1,0 +1,127 @@
+package io.processbarrier.membarrier;
+
+import io.processbarrier.ErrnoException;
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.spi.AsymmetricBarrier;
+import io.processbarrier.spi.Availability;
+import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.spi.ProcessBarrierProvider;
+
+/**
+ * heavy() = {@code membarrier(2)}. Strategy, best first: PRIVATE_EXPEDITED (IPIs to the CPUs running this
+ * process, registered once at creation), GLOBAL_EXPEDITED (IPIs, registered once), GLOBAL (waits for an RCU grace
+ * period: milliseconds, so its priority is below every other expedited provider). {@code
+ * processbarrier.membarrier.command=PRIVATE_EXPEDITED|GLOBAL_EXPEDITED|GLOBAL} restricts the choice to one.
+ */
+public final class MembarrierProvider implements ProcessBarrierProvider {
+    public static final String NAME = "membarrier";
+    public static final String COMMAND_PROPERTY = "processbarrier.membarrier.command";
+
+    private volatile int command = -1;
+    private volatile int queryMask;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Availability probe() {
+        try {
+            NativeLibrary.load();
+        } catch (ProcessBarrierException e) {
+            return Availability.unavailable(e);
+        }
+        int mask;
+        try {
+            mask = Membarrier.call(Membarrier.CMD_QUERY, 0);
+        } catch (ErrnoException e) {
+            // ENOSYS: kernel < 4.3 or a sandbox such as gVisor; EPERM: seccomp; EINVAL: built without it
+            return Availability.unavailable(new ProcessBarrierException(
+                    "the kernel refuses membarrier(MEMBARRIER_CMD_QUERY): " + e.errnoName(), e));
+        }
+        queryMask = mask;
+        String wanted = System.getProperty(COMMAND_PROPERTY);
+        int cmd = choose(mask, wanted);
+        if (cmd < 0) {
+            return Availability.unavailable(wanted == null || wanted.isBlank()
+                    ? "the kernel offers no usable membarrier command (QUERY mask 0x" + Integer.toHexString(mask) + ")"
+                    : COMMAND_PROPERTY + "=" + wanted + " is not offered by this kernel (QUERY mask 0x"
+                    + Integer.toHexString(mask) + "); use PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL");
+        }
+        command = cmd;
+        return Availability.available(Membarrier.name(cmd) + " (QUERY mask 0x" + Integer.toHexString(mask) + ")");
+    }
+
+    /** The best command in {@code mask}, or the one {@code wanted} names if offered; -1 if none. */
+    static int choose(int mask, String wanted) {
+        int[] order = {Membarrier.CMD_PRIVATE_EXPEDITED, Membarrier.CMD_GLOBAL_EXPEDITED, Membarrier.CMD_GLOBAL};
+        if (wanted != null && !wanted.isBlank()) {
+            String w = wanted.trim().toUpperCase(java.util.Locale.ROOT);
+            for (int c : order) {
+                if (Membarrier.name(c).equals("MEMBARRIER_CMD_" + w) || Membarrier.name(c).equals(w)) {
+                    return (mask & c) != 0 ? c : -1;
+                }
+            }
+            return -1;
+        }
+        for (int c : order) {
+            if ((mask & c) != 0) {
+                return c;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int priority() {
+        switch (command) {
+            case Membarrier.CMD_PRIVATE_EXPEDITED: return PRIORITY_MEMBARRIER_PRIVATE_EXPEDITED;
+            case Membarrier.CMD_GLOBAL_EXPEDITED: return PRIORITY_MEMBARRIER_GLOBAL_EXPEDITED;
+            default: return PRIORITY_MEMBARRIER_GLOBAL;
+        }
+    }
+
+    @Override
+    public ProcessBarrier create() {
+        int cmd = command;
+        if (cmd < 0) {
+            throw new IllegalStateException("create() before a successful probe()");
+        }
+        // registration is per process, cannot be undone, and costs an RCU grace period: once, here
+        if (cmd == Membarrier.CMD_PRIVATE_EXPEDITED) {
+            Membarrier.call(Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED, 0);
+        } else if (cmd == Membarrier.CMD_GLOBAL_EXPEDITED) {
+            Membarrier.call(Membarrier.CMD_REGISTER_GLOBAL_EXPEDITED, 0);
+        }
+        return new MembarrierBarrier(cmd);
+    }
+
+    /** The QUERY mask seen by the last probe, 0 before. */
+    public int queryMask() {
+        return queryMask;
+    }
+
+    static final class MembarrierBarrier extends AsymmetricBarrier {
+        private final int command;
+
+        MembarrierBarrier(int command) {
+            this.command = command;
+        }
+
+        @Override
+        protected void barrier() {
+            Membarrier.call(command, 0);
+        }
+
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        int command() {
+            return command;
+        }
+    }
+}
