@@ -72,7 +72,7 @@ public final class Selector {
             list.add(new Entry("<unloadable-" + (++i) + ">", null, Integer.MIN_VALUE,
                     Availability.unavailable(t)));
         }
-        list.sort(Comparator.comparingInt((Entry e) -> -e.priority).thenComparing(e -> e.name));
+        list.sort(Comparator.comparingInt((Entry e) -> e.priority).reversed().thenComparing(e -> e.name));
         this.entries = list;
         for (String x : excluded) {
             if (find(x) == null) {

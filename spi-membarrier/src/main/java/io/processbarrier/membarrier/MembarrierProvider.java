@@ -19,7 +19,6 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
     public static final String COMMAND_PROPERTY = "processbarrier.membarrier.command";
 
     private volatile int command = -1;
-    private volatile int queryMask;
 
     @Override
     public String name() {
@@ -41,7 +40,6 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
             return Availability.unavailable(new ProcessBarrierException(
                     "the kernel refuses membarrier(MEMBARRIER_CMD_QUERY): " + e.errnoName(), e));
         }
-        queryMask = mask;
         String wanted = System.getProperty(COMMAND_PROPERTY);
         int cmd = choose(mask, wanted);
         if (cmd < 0) {
@@ -98,9 +96,26 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
         return new MembarrierBarrier(cmd);
     }
 
-    /** The QUERY mask seen by the last probe, 0 before. */
-    public int queryMask() {
-        return queryMask;
+    /**
+     * {@code membarrier(MEMBARRIER_CMD_QUERY)}: the bit mask of commands this kernel offers (for diagnostics).
+     *
+     * @throws io.processbarrier.ErrnoException if the kernel refuses the call
+     * @throws ProcessBarrierException if the native library cannot be loaded
+     */
+    public static int query() {
+        NativeLibrary.load();
+        return Membarrier.call(Membarrier.CMD_QUERY, 0);
+    }
+
+    /** The names of the commands set in a QUERY mask, e.g. {@code [GLOBAL, PRIVATE_EXPEDITED]}. */
+    public static java.util.List<String> commandNames(int mask) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (int bit = 0; bit < 31; bit++) {
+            if ((mask & (1 << bit)) != 0) {
+                names.add(Membarrier.name(1 << bit).replace("MEMBARRIER_CMD_", ""));
+            }
+        }
+        return names;
     }
 
     static final class MembarrierBarrier extends AsymmetricBarrier {

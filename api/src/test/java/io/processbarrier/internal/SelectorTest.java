@@ -1,0 +1,186 @@
+package io.processbarrier.internal;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.ProviderStatus;
+import io.processbarrier.internal.TestProviders.Scripted;
+import io.processbarrier.spi.Availability;
+import io.processbarrier.spi.ProcessBarrierProvider;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SelectorTest {
+    private final Map<String, String> props = new HashMap<>();
+
+    private Selector selector(ProcessBarrierProvider... providers) {
+        List<ProcessBarrierProvider> list = new ArrayList<>(List.of(providers));
+        list.add(FenceBarrier.PROVIDER);
+        return new Selector(list, List.of(), props::get);
+    }
+
+    private static ProviderStatus status(Selector s, String name) {
+        return s.statuses().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void highestPriorityAvailableWins() {
+        Selector s = selector(Scripted.available("low", 10), Scripted.available("high", 300),
+                Scripted.unavailable("higher-but-broken", 400, "kernel says no"));
+        assertEquals("high", s.defaultBarrier().name());
+        assertTrue(status(s, "high").selected());
+        assertEquals(1, s.statuses().stream().filter(ProviderStatus::selected).count());
+        assertEquals(List.of("higher-but-broken", "high", "low", "fence"),
+                s.statuses().stream().map(ProviderStatus::name).toList(), "statuses come in selection order");
+        ProviderStatus broken = status(s, "higher-but-broken");
+        assertFalse(broken.available());
+        assertEquals("kernel says no", broken.causeMessage());
+    }
+
+    @Test
+    void equalPrioritiesBreakTiesByName() {
+        Selector s = selector(Scripted.available("zeta", 100), Scripted.available("alpha", 100));
+        assertEquals("alpha", s.defaultBarrier().name());
+    }
+
+    @Test
+    void defaultIsChosenAndCreatedOnce() {
+        Scripted p = Scripted.available("p", 100);
+        Selector s = selector(p);
+        ProcessBarrier a = s.defaultBarrier();
+        assertSame(a, s.defaultBarrier());
+        assertSame(a, s.barrier("p"), "of(name) shares the default's instance");
+        assertEquals(1, p.creations.get());
+    }
+
+    @Test
+    void noneAvailableFallsBackToFence() {
+        Selector s = selector(Scripted.unavailable("a", 300, "no a"), Scripted.unavailable("b", 200, "no b"));
+        ProcessBarrier b = s.defaultBarrier();
+        assertEquals("fence", b.name());
+        assertFalse(b.isAsymmetric());
+        assertTrue(status(s, "fence").selected());
+    }
+
+    @Test
+    void forcedProviderWinsOverPriority() {
+        props.put(Selector.PROVIDER_PROPERTY, "low");
+        Selector s = selector(Scripted.available("low", 10), Scripted.available("high", 300));
+        assertEquals("low", s.defaultBarrier().name());
+        assertTrue(status(s, "low").selected());
+    }
+
+    @Test
+    void forcedUnknownProviderFailsListingWhatWasFound() {
+        props.put(Selector.PROVIDER_PROPERTY, "nope");
+        Selector s = selector(Scripted.available("real", 100), Scripted.unavailable("broken", 200, "no kernel"));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
+        assertEquals("processbarrier.provider=nope: no provider has that name. Providers found: "
+                + "broken (unavailable: no kernel), real (available), fence (available). Add the jar of the "
+                + "provider you want, or choose one of the names above.", e.getMessage());
+        // fails the same way every time, and providers() still answers
+        assertThrows(ProcessBarrierException.class, s::defaultBarrier);
+        assertTrue(s.statuses().stream().noneMatch(ProviderStatus::selected));
+    }
+
+    @Test
+    void forcedUnavailableProviderFailsWithItsCause() {
+        props.put(Selector.PROVIDER_PROPERTY, "broken");
+        Selector s = selector(Scripted.unavailable("broken", 200, "EPERM from seccomp"));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
+        assertTrue(e.getMessage().startsWith("processbarrier.provider=broken is unavailable here: EPERM from seccomp."),
+                e.getMessage());
+        assertEquals("EPERM from seccomp", e.getCause().getMessage());
+    }
+
+    @Test
+    void excludedProvidersAreSkipped() {
+        props.put(Selector.EXCLUDE_PROPERTY, " high , other");
+        Selector s = selector(Scripted.available("high", 300), Scripted.available("low", 10));
+        assertEquals("low", s.defaultBarrier().name());
+    }
+
+    @Test
+    void forcedAndExcludedAtOnceIsAnError() {
+        props.put(Selector.PROVIDER_PROPERTY, "high");
+        props.put(Selector.EXCLUDE_PROPERTY, "high");
+        Selector s = selector(Scripted.available("high", 300));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
+        assertTrue(e.getMessage().contains("remove it from one of them"), e.getMessage());
+    }
+
+    @Test
+    void providerThatThrowsWhileProbingBecomesUnavailable() {
+        ProcessBarrierProvider throwing = new Scripted("throws", 500, null, null) {
+            @Override
+            public Availability probe() {
+                throw new UnsatisfiedLinkError("libprocessbarrier.so: wrong ELF class");
+            }
+        };
+        Selector s = selector(throwing, Scripted.available("ok", 100));
+        assertEquals("ok", s.defaultBarrier().name());
+        ProviderStatus st = status(s, "throws");
+        assertFalse(st.available());
+        assertInstanceOf(UnsatisfiedLinkError.class, st.cause());
+        assertEquals(500, st.priority());
+    }
+
+    @Test
+    void providerWhoseCreateFailsFallsToTheNextAndSaysWhy() {
+        Scripted failing = new Scripted("fails", 500, Availability.available("looked fine"),
+                new IllegalStateException("registration failed: EPERM"));
+        Selector s = selector(failing, Scripted.available("next", 100));
+        assertEquals("next", s.defaultBarrier().name());
+        ProviderStatus st = status(s, "fails");
+        assertFalse(st.available());
+        assertEquals("probed as available, but creating it failed: registration failed: EPERM", st.causeMessage());
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, () -> s.barrier("fails"));
+        assertTrue(e.getMessage().contains("registration failed: EPERM"), e.getMessage());
+    }
+
+    @Test
+    void ofUnknownNameListsProviders() {
+        Selector s = selector(Scripted.available("one", 100));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, () -> s.barrier("two"));
+        assertEquals("No ProcessBarrier provider named 'two'. Providers found: one (available), fence (available).",
+                e.getMessage());
+    }
+
+    @Test
+    void serviceLoaderEntriesThatFailToLoadBecomeUnavailableEntries() {
+        Selector s = Selector.fromServiceLoader(props::get);
+        List<ProviderStatus> st = s.statuses();
+        assertEquals("service-good", s.defaultBarrier().name(), st.toString());
+        ProviderStatus probeThrows = status(s, "service-probe-throws");
+        assertInstanceOf(UnsatisfiedLinkError.class, probeThrows.cause());
+        List<ProviderStatus> unloadable = st.stream().filter(p -> p.name().startsWith("<unloadable")).toList();
+        assertEquals(2, unloadable.size(), st.toString());
+        assertTrue(unloadable.stream().allMatch(p -> p.cause() instanceof ServiceConfigurationError));
+        assertTrue(unloadable.stream().anyMatch(p -> p.causeMessage().contains("constructor exploded")), st.toString());
+        assertTrue(unloadable.stream().anyMatch(p -> p.causeMessage().contains("NoSuchProviderClass")), st.toString());
+        assertEquals("fence", st.get(st.size() - 3).name(), "fence sorts after every loadable provider");
+    }
+
+    @Test
+    void publicApiUsesTheSameSelection() {
+        ProcessBarrier b = ProcessBarrier.get();
+        assertSame(b, ProcessBarrier.get());
+        assertEquals("service-good", b.name());
+        assertTrue(b.isAsymmetric());
+        assertSame(ProcessBarrier.of("fence"), ProcessBarrier.of("fence"));
+        assertEquals(1, ProcessBarrier.providers().stream().filter(ProviderStatus::selected).count());
+        b.light();
+        b.heavy();
+    }
+}

@@ -1,0 +1,100 @@
+package io.processbarrier.internal;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.spi.AsymmetricBarrier;
+import io.processbarrier.spi.Availability;
+import io.processbarrier.spi.ProcessBarrierProvider;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Providers with scripted behaviour, for the selection policy. */
+final class TestProviders {
+    private TestProviders() {
+    }
+
+    /** A provider whose availability, priority and creation are given; counts barrier() calls. */
+    static class Scripted implements ProcessBarrierProvider {
+        final String name;
+        final int priority;
+        final Availability availability;
+        final RuntimeException createFailure;
+        final AtomicInteger creations = new AtomicInteger();
+        final AtomicInteger barriers = new AtomicInteger();
+
+        Scripted(String name, int priority, Availability availability, RuntimeException createFailure) {
+            this.name = name;
+            this.priority = priority;
+            this.availability = availability;
+            this.createFailure = createFailure;
+        }
+
+        static Scripted available(String name, int priority) {
+            return new Scripted(name, priority, Availability.available(name + " works"), null);
+        }
+
+        static Scripted unavailable(String name, int priority, String why) {
+            return new Scripted(name, priority, Availability.unavailable(why), null);
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Availability probe() {
+            return availability;
+        }
+
+        @Override
+        public int priority() {
+            return priority;
+        }
+
+        @Override
+        public ProcessBarrier create() {
+            creations.incrementAndGet();
+            if (createFailure != null) {
+                throw createFailure;
+            }
+            return new AsymmetricBarrier() {
+                @Override
+                protected void barrier() {
+                    barriers.incrementAndGet();
+                }
+
+                @Override
+                public String name() {
+                    return name;
+                }
+            };
+        }
+    }
+
+    /** Registered in META-INF/services: selectable through the real ServiceLoader. */
+    public static final class ServiceGood extends Scripted {
+        public ServiceGood() {
+            super("service-good", 50, Availability.available("registered in META-INF/services"), null);
+        }
+    }
+
+    /** Registered in META-INF/services: its constructor throws, as a provider with a broken static state would. */
+    public static final class ServiceThrowsInConstructor extends Scripted {
+        public ServiceThrowsInConstructor() {
+            super("never", 0, null, null);
+            throw new IllegalStateException("constructor exploded");
+        }
+    }
+
+    /** Registered in META-INF/services: probing throws an Error, as an UnsatisfiedLinkError would. */
+    public static final class ServiceThrowsInProbe extends Scripted {
+        public ServiceThrowsInProbe() {
+            super("service-probe-throws", 60, null, null);
+        }
+
+        @Override
+        public Availability probe() {
+            throw new UnsatisfiedLinkError("no libnothing in java.library.path");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.processbarrier.cli;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * {@code java -jar processbarrier-doctor.jar [command] [options]}: with no command, the doctor. A new command is
+ * one class implementing {@link Command} and one line in {@link #COMMANDS}.
+ */
+public final class Main {
+    static final Map<String, Supplier<Command>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("doctor", DoctorCommand::new);
+    }
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv, System.out, System.err));
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        String name = argv.length > 0 && !argv[0].startsWith("-") ? argv[0] : "doctor";
+        String[] rest = argv.length > 0 && !argv[0].startsWith("-")
+                ? java.util.Arrays.copyOfRange(argv, 1, argv.length) : argv;
+        if (name.equals("help") || java.util.List.of(rest).contains("--help") || java.util.List.of(rest).contains("-h")) {
+            out.print(usage());
+            return 0;
+        }
+        Supplier<Command> c = COMMANDS.get(name);
+        if (c == null) {
+            err.println("processbarrier: unknown command '" + name + "'. Commands: " + String.join(", ", COMMANDS.keySet())
+                    + ". Run with --help for usage.");
+            return 2;
+        }
+        Command command = c.get();
+        Args args;
+        try {
+            args = Args.parse(rest, command.options());
+        } catch (IllegalArgumentException e) {
+            err.println("processbarrier " + name + ": " + e.getMessage() + ". Run with --help for usage.");
+            return 2;
+        }
+        try {
+            return command.run(args, out, err);
+        } catch (IllegalArgumentException e) {
+            err.println("processbarrier " + name + ": " + e.getMessage());
+            return 2;
+        }
+    }
+
+    static String usage() {
+        StringBuilder sb = new StringBuilder("usage: java -jar processbarrier-doctor.jar [command] [options]\n\n");
+        for (Map.Entry<String, Supplier<Command>> e : COMMANDS.entrySet()) {
+            Command c = e.getValue().get();
+            sb.append(String.format("  %-8s %s%n", e.getKey(), c.summary()));
+            for (String o : c.options()) {
+                sb.append("             ").append(o).append('\n');
+            }
+        }
+        sb.append("\nWith no command: doctor. System properties such as -Dprocessbarrier.provider=NAME apply as in any"
+                + " application.\n");
+        return sb.toString();
+    }
+}

@@ -1,0 +1,157 @@
+package io.processbarrier.membarrier;
+
+import io.processbarrier.ErrnoException;
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.ProviderStatus;
+import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.spi.ProcessBarrierProvider;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Against the real kernel, after tools/testing/selftests/membarrier/membarrier_test_impl.h. */
+class MembarrierProviderTest {
+    @BeforeAll
+    static void load() {
+        NativeLibrary.load();
+    }
+
+    @Test
+    void queryReportsTheCommandsThisProviderRelyOn() {
+        int mask = Membarrier.call(Membarrier.CMD_QUERY, 0);
+        assertEquals(0, mask & Membarrier.CMD_QUERY, "QUERY never reports itself");
+        int needed = Membarrier.CMD_PRIVATE_EXPEDITED | Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED;
+        assertEquals(needed, mask & needed, "kernel >= 4.14 offers PRIVATE_EXPEDITED: mask 0x"
+                + Integer.toHexString(mask));
+        assertEquals(mask, MembarrierProvider.query());
+        assertTrue(MembarrierProvider.commandNames(mask).contains("PRIVATE_EXPEDITED"));
+    }
+
+    @Test
+    void invalidCommandIsEinval() {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> Membarrier.call(-1, 0));
+        assertEquals(ErrnoException.EINVAL, e.errno());
+        assertEquals("membarrier(cmd=-1, flags=0) failed: EINVAL (errno 22, invalid argument, or not supported by "
+                + "this kernel)", e.getMessage());
+    }
+
+    @Test
+    void nonZeroFlagsAreEinval() {
+        ErrnoException e = assertThrows(ErrnoException.class, () -> Membarrier.call(Membarrier.CMD_QUERY, 1));
+        assertEquals(ErrnoException.EINVAL, e.errno());
+        e = assertThrows(ErrnoException.class, () -> Membarrier.call(Membarrier.CMD_PRIVATE_EXPEDITED, 1));
+        assertEquals(ErrnoException.EINVAL, e.errno());
+    }
+
+    @Test
+    void privateExpeditedBeforeRegistrationIsEpermThenWorks() throws Exception {
+        FreshJvm.Result r = FreshJvm.run(RegistrationChild.class);
+        assertEquals(0, r.exit(), r.out());
+        String out = r.out();
+        int before = Integer.parseInt(value(out, "registrationsBefore"));
+        assertEquals(0, before & Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED, out);
+        assertEquals("EPERM", value(out, "beforeRegister"), out);
+        assertEquals("ErrnoException:EPERM", value(out, "unregisteredHeavy"), out);
+        assertTrue(value(out, "unregisteredHeavyMessage").startsWith("membarrier(cmd=8, flags=0) failed: EPERM"), out);
+        assertEquals("0", value(out, "register"), out);
+        assertEquals("0", value(out, "afterRegister"), out);
+        int after = Integer.parseInt(value(out, "registrationsAfter"));
+        assertNotEquals(0, after & Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED, "GET_REGISTRATIONS shows the bit: " + out);
+        assertEquals("ok", value(out, "heavyAfterRegister"), out);
+    }
+
+    @Test
+    void globalCommandCanBeForcedAndRanksBelowExpeditedProviders() throws Exception {
+        FreshJvm.Result r = FreshJvm.run(GlobalCommandChild.class, "-Dprocessbarrier.membarrier.command=GLOBAL");
+        assertEquals(0, r.exit(), r.out());
+        assertEquals(String.valueOf(ProcessBarrierProvider.PRIORITY_MEMBARRIER_GLOBAL), value(r.out(), "priority"));
+        assertTrue(ProcessBarrierProvider.PRIORITY_MEMBARRIER_GLOBAL < ProcessBarrierProvider.PRIORITY_SIGNAL);
+        assertTrue(value(r.out(), "detail").startsWith("MEMBARRIER_CMD_GLOBAL "), r.out());
+        assertEquals("ok", value(r.out(), "heavy"), r.out());
+    }
+
+    @Test
+    void unknownForcedCommandMakesTheProviderUnavailableWithAReason() throws Exception {
+        FreshJvm.Result r = FreshJvm.run(GlobalCommandChild.class, "-Dprocessbarrier.membarrier.command=SLOW");
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.out().contains("processbarrier.membarrier.command=SLOW is not offered by this kernel (QUERY mask "
+                + "0x"), r.out());
+        assertTrue(r.out().contains("use PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL"), r.out());
+    }
+
+    @Test
+    void strategyPrefersPrivateExpeditedThenGlobalExpeditedThenGlobal() {
+        int all = 0x3ff;
+        assertEquals(Membarrier.CMD_PRIVATE_EXPEDITED, MembarrierProvider.choose(all, null));
+        assertEquals(Membarrier.CMD_GLOBAL_EXPEDITED, MembarrierProvider.choose(
+                Membarrier.CMD_GLOBAL | Membarrier.CMD_GLOBAL_EXPEDITED | Membarrier.CMD_REGISTER_GLOBAL_EXPEDITED, null));
+        assertEquals(Membarrier.CMD_GLOBAL, MembarrierProvider.choose(Membarrier.CMD_GLOBAL, null));
+        assertEquals(-1, MembarrierProvider.choose(0, null));
+        assertEquals(Membarrier.CMD_GLOBAL, MembarrierProvider.choose(all, "global"));
+        assertEquals(Membarrier.CMD_GLOBAL_EXPEDITED, MembarrierProvider.choose(all, "MEMBARRIER_CMD_GLOBAL_EXPEDITED"));
+        assertEquals(-1, MembarrierProvider.choose(Membarrier.CMD_GLOBAL, "PRIVATE_EXPEDITED"));
+        assertEquals(-1, MembarrierProvider.choose(all, "bogus"));
+    }
+
+    @Test
+    void selectedByDefaultWithPrivateExpedited() {
+        ProcessBarrier b = ProcessBarrier.get();
+        assertEquals("membarrier", b.name());
+        assertTrue(b.isAsymmetric());
+        ProviderStatus s = ProcessBarrier.providers().get(0);
+        assertEquals("membarrier", s.name());
+        assertTrue(s.selected());
+        assertEquals(ProcessBarrierProvider.PRIORITY_MEMBARRIER_PRIVATE_EXPEDITED, s.priority());
+        assertTrue(s.detail().startsWith("MEMBARRIER_CMD_PRIVATE_EXPEDITED"), s.detail());
+        int regs = Membarrier.call(Membarrier.CMD_GET_REGISTRATIONS, 0);
+        assertNotEquals(0, regs & Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED, "creation registered the process");
+    }
+
+    @Test
+    void heavyFromManyThreadsAtOnceCompletes() throws Exception {
+        ProcessBarrier b = ProcessBarrier.of("membarrier");
+        int threads = 16;
+        int calls = 500;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Callable<Integer>> tasks = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                tasks.add(() -> {
+                    for (int i = 0; i < calls; i++) {
+                        b.heavy();
+                        b.light();
+                    }
+                    return calls;
+                });
+            }
+            int done = 0;
+            for (Future<Integer> f : pool.invokeAll(tasks, 120, TimeUnit.SECONDS)) {
+                done += f.get();
+            }
+            assertEquals(threads * calls, done);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static String value(String out, String key) {
+        for (String line : out.split("\n")) {
+            if (line.startsWith(key + "=")) {
+                return line.substring(key.length() + 1).trim();
+            }
+        }
+        throw new AssertionError("no " + key + "= line in:\n" + out);
+    }
+}

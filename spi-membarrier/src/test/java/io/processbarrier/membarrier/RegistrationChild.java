@@ -1,0 +1,36 @@
+package io.processbarrier.membarrier;
+
+import io.processbarrier.ErrnoException;
+import io.processbarrier.spi.NativeLibrary;
+
+/**
+ * Runs in a fresh JVM (registration is per process and permanent): the membarrier selftest's
+ * "PRIVATE_EXPEDITED before REGISTER gives EPERM" sequence, printed as key=value lines.
+ */
+public final class RegistrationChild {
+    public static void main(String[] args) {
+        NativeLibrary.load();
+        System.out.println("registrationsBefore=" + Membarrier.call(Membarrier.CMD_GET_REGISTRATIONS, 0));
+        try {
+            Membarrier.call(Membarrier.CMD_PRIVATE_EXPEDITED, 0);
+            System.out.println("beforeRegister=0");
+        } catch (ErrnoException e) {
+            System.out.println("beforeRegister=" + e.errnoName());
+        }
+        // a barrier created without its registration must fail loudly, never silently do nothing
+        MembarrierProvider.MembarrierBarrier unregistered =
+                new MembarrierProvider.MembarrierBarrier(Membarrier.CMD_PRIVATE_EXPEDITED);
+        try {
+            unregistered.heavy();
+            System.out.println("unregisteredHeavy=returned");
+        } catch (ErrnoException e) {
+            System.out.println("unregisteredHeavy=" + e.getClass().getSimpleName() + ":" + e.errnoName());
+            System.out.println("unregisteredHeavyMessage=" + e.getMessage());
+        }
+        System.out.println("register=" + Membarrier.call(Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED, 0));
+        System.out.println("afterRegister=" + Membarrier.call(Membarrier.CMD_PRIVATE_EXPEDITED, 0));
+        System.out.println("registrationsAfter=" + Membarrier.call(Membarrier.CMD_GET_REGISTRATIONS, 0));
+        unregistered.heavy();
+        System.out.println("heavyAfterRegister=ok");
+    }
+}
