@@ -1,0 +1,109 @@
+package io.processbarrier.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DoctorTest {
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run doctor(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void reportsEnvironmentProvidersSelectionAndLatency() {
+        Run r = doctor("--calls=200");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("membarrier  QUERY mask 0x"), r.out());
+        assertTrue(Pattern.compile("(?m)^  membarrier +400 +yes +\\* +MEMBARRIER_CMD_PRIVATE_EXPEDITED").matcher(r.out()).find(),
+                r.out());
+        assertTrue(Pattern.compile("(?m)^  fence +0 +yes +VarHandle.fullFence").matcher(r.out()).find(), r.out());
+        assertTrue(r.out().contains("ProcessBarrier.get() -> membarrier"), r.out());
+        Matcher m = Pattern.compile("(?m)^  membarrier +200 +([0-9.]+ [nµm]?s) +([0-9.]+ [nµm]?s)$").matcher(r.out());
+        assertTrue(m.find(), "a latency row with 200 calls, median and p99:\n" + r.out());
+    }
+
+    @Test
+    void jsonReportHasTheSameFacts() {
+        Run r = doctor("--json", "--calls=100");
+        assertEquals(0, r.exit(), r.err());
+        String json = r.out();
+        assertTrue(json.trim().startsWith("{") && json.trim().endsWith("}"), json);
+        assertTrue(json.contains("\"selected\": \"membarrier\""), json);
+        assertTrue(json.contains("\"membarrierQueryMask\": \"0x"), json);
+        assertTrue(Pattern.compile("\"provider\": \"membarrier\",\\s+\"calls\": 100,\\s+\"readerThreads\": 1,\\s+"
+                + "\"medianNanos\": [1-9][0-9]*,\\s+\"p99Nanos\": [1-9][0-9]*").matcher(json).find(), json);
+        assertFalse(r.err().contains("%]"), "no progress bar in JSON mode: " + r.err());
+    }
+
+    @Test
+    void badOptionsAndCommandsGiveOneClearError() {
+        Run r = doctor("--bogus");
+        assertEquals(2, r.exit());
+        assertEquals("processbarrier doctor: unknown option '--bogus' (accepted: --calls, --json, --no-latency). "
+                + "Run with --help for usage.\n", r.err());
+        r = doctor("--calls=-3");
+        assertEquals(2, r.exit());
+        assertEquals("processbarrier doctor: option --calls=-3: expected a positive number\n", r.err());
+        r = doctor("frobnicate");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("processbarrier: unknown command 'frobnicate'. Commands: doctor"), r.err());
+        r = doctor("--help");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().startsWith("usage: java -jar processbarrier-doctor.jar [command] [options]"), r.out());
+    }
+
+    @Test
+    void forcingAnUnknownProviderFailsNamingTheAvailableOnes() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of("-Dprocessbarrier.provider=nope"), ChildJvm.classPath(e -> true),
+                Main.class.getName(), "--no-latency");
+        assertEquals(1, r.exit(), r.toString());
+        Matcher m = Pattern.compile("No barrier selected: processbarrier.provider=nope: no provider has that name. "
+                + "Providers found: (.*)\\. Add the jar of the provider you want").matcher(r.out());
+        assertTrue(m.find(), r.toString());
+        assertTrue(m.group(1).startsWith("membarrier (available), "), m.group(1));
+        assertTrue(m.group(1).endsWith("fence (available)"), m.group(1));
+    }
+
+    @Test
+    void withoutTheNativesJarFenceIsSelectedAndMembarrierSaysWhy() throws Exception {
+        List<String> cp = ChildJvm.classPath(e -> !e.contains("natives-linux"));
+        assertTrue(cp.size() < ChildJvm.classPath(e -> true).size(), "the natives jars were on the class path");
+        ChildJvm.Result r = ChildJvm.run(List.of("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")), cp,
+                Main.class.getName(), "--json", "--no-latency");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("\"selected\": \"fence\""), r.toString());
+        Matcher m = Pattern.compile("\"name\": \"membarrier\",[^}]*\"available\": false,[^}]*\"cause\": \"([^\"]*)\"")
+                .matcher(r.out());
+        assertTrue(m.find(), r.toString());
+        assertTrue(m.group(1).startsWith("The native library for linux-x86_64 is not on the class path: add the "
+                + "dependency io.processbarrier:processbarrier-natives-linux-x86_64:"), m.group(1));
+    }
+
+    @Test
+    void worksFromTheModulePath() throws Exception {
+        List<String> modules = ChildJvm.classPath(e -> e.contains("processbarrier-") || e.matches(".*/(api|spi-[a-z]+)/target/classes"));
+        List<String> rest = ChildJvm.classPath(e -> e.endsWith("test-classes"));
+        ChildJvm.Result r = ChildJvm.run(List.of("--module-path", String.join(java.io.File.pathSeparator, modules),
+                "--add-modules", "ALL-MODULE-PATH"), rest, ModulePathChild.class.getName());
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("module=io.processbarrier\n"), r.toString());
+        assertTrue(r.out().contains("providerModule=io.processbarrier.membarrier\n"), r.toString());
+        assertTrue(r.out().contains("selected=membarrier\n"), r.toString());
+    }
+}
