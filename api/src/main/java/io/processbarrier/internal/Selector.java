@@ -184,7 +184,8 @@ public final class Selector {
             }
             ProcessBarrier b = createOrRecord(e);
             if (b != null) {
-                log(e, "highest priority available");
+                log(e, e.name.equals(FenceBarrier.NAME) ? "no asymmetric provider is available"
+                        : "highest priority available");
                 return b;
             }
         }

@@ -93,6 +93,12 @@ class DoctorTest {
         assertTrue(m.find(), r.toString());
         assertTrue(m.group(1).startsWith("The native library for linux-x86_64 is not on the class path: add the "
                 + "dependency io.processbarrier:processbarrier-natives-linux-x86_64:"), m.group(1));
+        // the decision is logged once, with the reason for every provider not chosen
+        Matcher log = Pattern.compile("ProcessBarrier: using fence \\(.*; no asymmetric provider is "
+                + "available\\); membarrier: unavailable: The native library for linux-x86_64 is not on the class path")
+                .matcher(r.err());
+        assertTrue(log.find(), r.err());
+        assertEquals(1, r.err().split("ProcessBarrier: using ", -1).length - 1, r.err());
     }
 
     @Test
