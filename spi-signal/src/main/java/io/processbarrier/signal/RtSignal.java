@@ -1,0 +1,50 @@
+package io.processbarrier.signal;
+
+/** The native half (src/main/c/signal.c). Methods throw {@link io.processbarrier.ErrnoException} on failure. */
+final class RtSignal {
+    /** {@link #disposition} and {@link #install} results; keep in sync with signal.c. */
+    static final int DEFAULT = 0;
+    static final int OURS = 1;
+    static final int FOREIGN = 2;
+    static final int IGNORED = 3;
+
+    private RtSignal() {
+    }
+
+    /** The C library's SIGRTMIN: the first real-time signal it leaves to applications. */
+    static native int sigrtmin();
+
+    static native int sigrtmax();
+
+    /** Who handles {@code sig} now: {@link #DEFAULT}, {@link #OURS}, {@link #FOREIGN} or {@link #IGNORED}. */
+    static native int disposition(int sig);
+
+    /** The signal whose handler this process installed, or 0. */
+    static native int installedSignal();
+
+    /** Installs the handler if {@code sig} is at its default; returns the disposition found before. */
+    static native int install(int sig);
+
+    /**
+     * One barrier over every other thread of the process.
+     *
+     * @return {@code null} when every thread acknowledged or exited; on timeout {@code {signalled, stuck tids...}};
+     *         an empty array if no complete thread listing could be read before the timeout
+     */
+    static native int[] barrier(int sig, long timeoutNanos);
+
+    /**
+     * The threads a barrier would signal now (every thread but the caller), from a listing of /proc/self/task
+     * that is known to be complete; {@code null} if none could be obtained within the timeout.
+     */
+    static native int[] listThreads(long timeoutNanos);
+
+    /** The calling thread's kernel thread id (tests and diagnostics). */
+    static native int gettid();
+
+    /** Blocks or unblocks {@code sig} in the calling thread only (tests and diagnostics). */
+    static native void block(int sig, boolean block);
+
+    /** Installs a do-nothing handler on {@code sig}, as another library would, or restores SIG_DFL (tests). */
+    static native void setForeignHandler(int sig, boolean foreign);
+}

@@ -1,0 +1,385 @@
+package io.processbarrier.signal;
+
+import io.processbarrier.ErrnoException;
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.spi.AsymmetricBarrier;
+import io.processbarrier.spi.Availability;
+import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.spi.ProcessBarrierProvider;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * heavy() = a real-time signal to every other thread of the process, whose handler runs a full fence and
+ * acknowledges; heavy() returns once every thread has acknowledged or exited. This is the signal flavor of
+ * userspace RCU without a thread registry: the threads are read from {@code /proc/self/task}, each is signalled
+ * with {@code rt_tgsigqueueinfo}, and the caller spins briefly, then sleeps on a futex until the acknowledgements
+ * are in. It works on every Linux architecture; it is the slowest of the real providers (milliseconds once the
+ * threads outnumber the CPUs, since every thread must be scheduled to run the handler), hence the lowest priority.
+ *
+ * <h2>Memory ordering</h2>
+ * When {@code heavy()} returns, every thread of the process that existed when it was called has, after the call
+ * began, either run the handler (whose fence orders everything it did before the interruption before everything
+ * it does after) or exited. A thread created during the call starts after the caller's opening fence, with the
+ * kernel's own barriers of thread creation. The caller fences before and after ({@link AsymmetricBarrier}).
+ * The list of threads is only used once it is known to be complete: the kernel's walk of {@code /proc/PID/task}
+ * can end early without saying so when a thread exits under it or the reader has a signal pending, so each
+ * listing is checked and repeated until it demonstrably reached the end (see {@code signal.c}).
+ *
+ * <h2>Properties</h2>
+ * <ul>
+ *   <li>{@value #SIGNAL_PROPERTY}: the real-time signal, as a number or {@code SIGRTMIN+n} / {@code SIGRTMAX-n}
+ *       (default {@value #DEFAULT_SIGNAL}). One per process, installed once with {@code SA_RESTART} and never
+ *       removed. If the signal already has a handler (someone else owns it) the provider is unavailable.</li>
+ *   <li>{@value #TIMEOUT_PROPERTY}: how long heavy() waits for the acknowledgements (default
+ *       {@value #DEFAULT_TIMEOUT_MILLIS}). On timeout it throws a {@link ProcessBarrierException} that names every
+ *       thread that did not acknowledge, and whether it blocks the signal. It never hangs.</li>
+ * </ul>
+ *
+ * <h2>Caveats</h2>
+ * A thread that blocks the signal (some native libraries block all signals in their threads) makes every heavy()
+ * time out. Despite {@code SA_RESTART}, some blocking calls ({@code epoll_wait}, {@code poll}, {@code select},
+ * {@code nanosleep}: see signal(7)) return {@code EINTR} when the signal arrives; the JDK copes with that, native
+ * code that does not is disturbed. A thread that blocks the signal and is signalled by failing barriers
+ * accumulates queued signals against {@code RLIMIT_SIGPENDING} (at most two per failed barrier).
+ *
+ * <p>Concurrent callers: {@link AsymmetricBarrier} shares one barrier among concurrent {@code heavy()} calls, but
+ * the barrier itself is safe to run concurrently too ({@code processbarrier.coalesce=false}, several instances):
+ * each run signals every thread with acknowledgement slots of its own, so an acknowledgement is never lost or
+ * credited to another run, and one run's timeout does not delay another. A handler that runs after its barrier
+ * timed out (a thread that unblocks the signal later) changes nothing.
+ */
+public final class SignalProvider implements ProcessBarrierProvider {
+    public static final String NAME = "signal";
+    public static final String SIGNAL_PROPERTY = "processbarrier.signal.number";
+    public static final String TIMEOUT_PROPERTY = "processbarrier.signal.timeoutMillis";
+    /**
+     * The low end of the real-time range is where applications and runtimes hand out signals (SIGRTMIN+n; .NET
+     * takes SIGRTMIN itself) and the very top is sometimes claimed by tools; the JVM uses no real-time signal.
+     * Written relative to SIGRTMAX so that it means the same under every C library.
+     */
+    public static final String DEFAULT_SIGNAL = "SIGRTMAX-3";
+    public static final long DEFAULT_TIMEOUT_MILLIS = 5000;
+    /** A day: long enough for anyone, short enough that a monotonic deadline in nanoseconds cannot overflow. */
+    static final long MAX_TIMEOUT_MILLIS = TimeUnit.DAYS.toMillis(1);
+
+    private final Function<String, String> properties;
+    private volatile Config config;
+
+    public SignalProvider() {
+        this(System::getProperty);
+    }
+
+    /** @param properties where to read {@code os.name} and the provider's properties (tests) */
+    SignalProvider(Function<String, String> properties) {
+        this.properties = properties;
+    }
+
+    /** What probe() found valid. */
+    private static final class Config {
+        final int signal;
+        final String signalName;
+        final long timeoutMillis;
+
+        Config(int signal, String signalName, long timeoutMillis) {
+            this.signal = signal;
+            this.signalName = signalName;
+            this.timeoutMillis = timeoutMillis;
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Availability probe() {
+        String os = properties.apply("os.name");
+        if (os == null || !os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+            return Availability.unavailable("the signal barrier needs Linux (rt_tgsigqueueinfo, /proc/self/task); "
+                    + "this is os.name=" + os);
+        }
+        try {
+            NativeLibrary.load();
+        } catch (ProcessBarrierException e) {
+            return Availability.unavailable(e);
+        }
+        int rtmin = RtSignal.sigrtmin();
+        int rtmax = RtSignal.sigrtmax();
+        int signal;
+        long timeout;
+        try {
+            signal = parseSignal(properties.apply(SIGNAL_PROPERTY), rtmin, rtmax);
+            timeout = parseTimeout(properties.apply(TIMEOUT_PROPERTY));
+        } catch (IllegalArgumentException e) {
+            return Availability.unavailable(e.getMessage());
+        }
+        String signalName = describe(signal, rtmin, rtmax);
+        if (!Files.isDirectory(Path.of("/proc/self/task"))) {
+            return Availability.unavailable("the signal barrier lists the threads in /proc/self/task, which does not "
+                    + "exist here: mount /proc (proc filesystem) or use another provider");
+        }
+        try {
+            if (RtSignal.listThreads(TimeUnit.MILLISECONDS.toNanos(timeout)) == null) {
+                return Availability.unavailable("no complete list of this process's threads could be read from "
+                        + "/proc/self/task within " + timeout + " ms (" + TIMEOUT_PROPERTY + ")");
+            }
+        } catch (ErrnoException e) {
+            return Availability.unavailable(new ProcessBarrierException("the signal barrier cannot list this "
+                    + "process's threads: " + e.getMessage(), e));
+        }
+        String conflict = conflict(signal, signalName, RtSignal.installedSignal(), RtSignal.disposition(signal),
+                rtmin, rtmax);
+        if (conflict != null) {
+            return Availability.unavailable(conflict);
+        }
+        config = new Config(signal, signalName, timeout);
+        return Availability.available(signalName + " to every thread (rt_tgsigqueueinfo), handler fences and "
+                + "acknowledges; timeout " + timeout + " ms");
+    }
+
+    /**
+     * Why {@code signal} cannot be ours, or null.
+     *
+     * @param installed   the signal this process already uses for ProcessBarrier, or 0
+     * @param disposition what {@code sigaction} reports for {@code signal} now
+     */
+    static String conflict(int signal, String signalName, int installed, int disposition, int rtmin, int rtmax) {
+        if (installed != 0 && installed != signal) {
+            return "this process already uses " + describe(installed, rtmin, rtmax) + " for ProcessBarrier and a "
+                    + "process uses one signal: set " + SIGNAL_PROPERTY + "=" + installed + " or leave it unset";
+        }
+        switch (disposition) {
+            case RtSignal.FOREIGN:
+                return signalName + " already has a handler in this process, installed by other code; "
+                        + "ProcessBarrier will not replace it. Choose a free real-time signal with -D"
+                        + SIGNAL_PROPERTY + "=<" + rtmin + ".." + rtmax + ", or SIGRTMAX-n>";
+            case RtSignal.IGNORED:
+                return signalName + " is ignored (SIG_IGN) by other code in this process; ProcessBarrier will not "
+                        + "take it over. Choose a free real-time signal with -D" + SIGNAL_PROPERTY + "=<" + rtmin
+                        + ".." + rtmax + ", or SIGRTMAX-n>";
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * Parses {@value #SIGNAL_PROPERTY}: a number, {@code SIGRTMIN[+n]} or {@code SIGRTMAX[-n]} (the {@code SIG}
+     * prefix optional), within the real-time range the C library leaves to applications.
+     *
+     * @param value null or blank for the default
+     * @throws IllegalArgumentException naming the property, the value and what is accepted
+     */
+    static int parseSignal(String value, int rtmin, int rtmax) {
+        String v = value == null || value.isBlank() ? DEFAULT_SIGNAL : value.trim();
+        String u = v.toUpperCase(Locale.ROOT);
+        if (u.startsWith("SIG")) {
+            u = u.substring(3);
+        }
+        Integer sig = null;
+        try {
+            if (u.equals("RTMIN")) {
+                sig = rtmin;
+            } else if (u.startsWith("RTMIN+")) {
+                sig = rtmin + Integer.parseInt(u.substring(6));
+            } else if (u.equals("RTMAX")) {
+                sig = rtmax;
+            } else if (u.startsWith("RTMAX-")) {
+                sig = rtmax - Integer.parseInt(u.substring(6));
+            } else if (!u.isEmpty() && u.length() < 10 && u.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                sig = Integer.parseInt(u);
+            }
+        } catch (NumberFormatException e) {
+            sig = null; // e.g. RTMIN+x
+        }
+        if (sig == null || sig < rtmin || sig > rtmax) {
+            String why = sig == null ? "is not a signal number or SIGRTMIN+n / SIGRTMAX-n"
+                    : sig < rtmin && sig >= 32 ? "is reserved by the C library (its threads implementation)"
+                    : sig < rtmin ? "is a standard signal: those do not queue, and the JVM uses several of them"
+                    : "is above SIGRTMAX (" + rtmax + ")";
+            throw new IllegalArgumentException(SIGNAL_PROPERTY + "=" + value + " " + why + ". Use a real-time "
+                    + "signal from " + rtmin + " to " + rtmax + ", as a number or as SIGRTMIN+n / SIGRTMAX-n (the "
+                    + "default, " + DEFAULT_SIGNAL + ", is " + parseSignal(DEFAULT_SIGNAL, rtmin, rtmax) + ")");
+        }
+        return sig;
+    }
+
+    /**
+     * Parses {@value #TIMEOUT_PROPERTY}: whole milliseconds, at least 1.
+     *
+     * @throws IllegalArgumentException naming the property, the value and what is accepted
+     */
+    static long parseTimeout(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_TIMEOUT_MILLIS;
+        }
+        long millis;
+        try {
+            millis = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            millis = -1;
+        }
+        if (millis < 1 || millis > MAX_TIMEOUT_MILLIS) {
+            throw new IllegalArgumentException(TIMEOUT_PROPERTY + "=" + value + " is not a valid timeout: use a "
+                    + "whole number of milliseconds from 1 to " + MAX_TIMEOUT_MILLIS + " (the default is "
+                    + DEFAULT_TIMEOUT_MILLIS + ")");
+        }
+        return millis;
+    }
+
+    /** {@code signal 61 (SIGRTMAX-3)}: the number, and its name relative to the nearer end of the range. */
+    static String describe(int sig, int rtmin, int rtmax) {
+        String name;
+        if (sig - rtmin <= rtmax - sig) {
+            name = sig == rtmin ? "SIGRTMIN" : "SIGRTMIN+" + (sig - rtmin);
+        } else {
+            name = sig == rtmax ? "SIGRTMAX" : "SIGRTMAX-" + (rtmax - sig);
+        }
+        return "signal " + sig + " (" + name + ")";
+    }
+
+    @Override
+    public int priority() {
+        return PRIORITY_SIGNAL;
+    }
+
+    @Override
+    public ProcessBarrier create() {
+        Config c = config;
+        if (c == null) {
+            throw new IllegalStateException("create() before a successful probe()");
+        }
+        int rtmin = RtSignal.sigrtmin();
+        int rtmax = RtSignal.sigrtmax();
+        int before = RtSignal.install(c.signal);
+        // someone may have taken the signal, or ProcessBarrier may have installed another one, since probe()
+        String conflict = conflict(c.signal, c.signalName, RtSignal.installedSignal(), before, rtmin, rtmax);
+        if (conflict != null) {
+            throw new ProcessBarrierException(conflict);
+        }
+        return new SignalBarrier(c.signal, c.signalName, c.timeoutMillis);
+    }
+
+    static final class SignalBarrier extends AsymmetricBarrier {
+        private static final int MAX_NAMED = 20;
+
+        private final int signal;
+        private final String signalName;
+        private final long timeoutMillis;
+
+        SignalBarrier(int signal, String signalName, long timeoutMillis) {
+            this.signal = signal;
+            this.signalName = signalName;
+            this.timeoutMillis = timeoutMillis;
+        }
+
+        /**
+         * @throws ProcessBarrierException on timeout, naming every thread that did not acknowledge
+         * @throws io.processbarrier.ErrnoException if a system call fails, or the handler was replaced
+         */
+        @Override
+        protected void barrier() {
+            int[] stuck = RtSignal.barrier(signal, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+            if (stuck != null) {
+                throw new ProcessBarrierException(timeoutMessage(stuck));
+            }
+        }
+
+        private String timeoutMessage(int[] stuck) {
+            if (stuck.length == 0) {
+                return "heavy() timed out after " + timeoutMillis + " ms before it could read a complete list of "
+                        + "this process's threads from /proc/self/task (threads kept exiting while it was read). "
+                        + "Raise -D" + TIMEOUT_PROPERTY + " or use another provider (membarrier).";
+            }
+            StringBuilder sb = new StringBuilder("heavy() timed out after ").append(timeoutMillis).append(" ms: ")
+                    .append(stuck.length - 1).append(" of ").append(stuck[0])
+                    .append(" threads did not acknowledge ").append(signalName).append(": ");
+            boolean anyBlocks = false;
+            for (int i = 1; i < stuck.length; i++) {
+                if (i > MAX_NAMED) {
+                    sb.append("; and ").append(stuck.length - i).append(" more");
+                    break;
+                }
+                ThreadReport r = ThreadReport.of(stuck[i], signal);
+                anyBlocks |= r.blocks;
+                sb.append(i > 1 ? "; " : "").append(r);
+            }
+            sb.append(". ");
+            if (anyBlocks) {
+                sb.append("A thread that blocks the signal cannot take part in a signal barrier: let it unblock ")
+                        .append(signalName).append(", or choose another signal with -D").append(SIGNAL_PROPERTY)
+                        .append(", or use another provider (membarrier).");
+            } else {
+                sb.append("If these threads were only slow (stopped by a debugger, starved of CPU, stuck in the "
+                        + "kernel), raise -D").append(TIMEOUT_PROPERTY).append("; or use another provider "
+                        + "(membarrier).");
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public String name() {
+            return NAME;
+        }
+    }
+
+    /** What /proc says about a thread that did not acknowledge, read after the timeout. */
+    static final class ThreadReport {
+        final int tid;
+        final String name;
+        final boolean gone;
+        final boolean blocks;
+        final String state;
+
+        private ThreadReport(int tid, String name, boolean gone, boolean blocks, String state) {
+            this.tid = tid;
+            this.name = name;
+            this.gone = gone;
+            this.blocks = blocks;
+            this.state = state;
+        }
+
+        static ThreadReport of(int tid, int signal) {
+            Path dir = Path.of("/proc/self/task", Integer.toString(tid));
+            try {
+                String name = Files.readString(dir.resolve("comm"), StandardCharsets.UTF_8).strip();
+                boolean blocks = false;
+                String state = "?";
+                for (String line : Files.readAllLines(dir.resolve("status"), StandardCharsets.UTF_8)) {
+                    if (line.startsWith("SigBlk:")) {
+                        blocks = maskHas(line.substring(7).strip(), signal);
+                    } else if (line.startsWith("State:")) {
+                        state = line.substring(6).strip();
+                    }
+                }
+                return new ThreadReport(tid, name, false, blocks, state);
+            } catch (IOException e) {
+                return new ThreadReport(tid, null, true, false, null);
+            }
+        }
+
+        /** Bit {@code signal - 1} of a /proc hex signal mask. */
+        static boolean maskHas(String hex, int signal) {
+            int bit = signal - 1;
+            int digit = hex.length() - 1 - bit / 4;
+            return digit >= 0 && (Character.digit(hex.charAt(digit), 16) & (1 << (bit % 4))) != 0;
+        }
+
+        @Override
+        public String toString() {
+            if (gone) {
+                return "tid " + tid + " (exited after the timeout)";
+            }
+            return "tid " + tid + " \"" + name + "\" (" + (blocks ? "blocks the signal" : "does not block the signal")
+                    + ", state " + state + ")";
+        }
+    }
+}

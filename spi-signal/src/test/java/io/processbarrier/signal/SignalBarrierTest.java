@@ -1,0 +1,356 @@
+package io.processbarrier.signal;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.spi.AsymmetricBarrier;
+import io.processbarrier.spi.Availability;
+import io.processbarrier.spi.NativeLibrary;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The barrier against real threads: concurrency, blocked signals, late acknowledgements, thread churn. */
+class SignalBarrierTest {
+    /** Bounds a test that must fail or finish, never hang; not a performance claim. */
+    private static final Duration NO_HANG = Duration.ofMinutes(2);
+
+    private static int signal;
+
+    @BeforeAll
+    static void install() {
+        NativeLibrary.load();
+        ProcessBarrier.of("signal").heavy();
+        signal = RtSignal.installedSignal();
+    }
+
+    /** A barrier of its own (same process-wide signal) with the given timeout and coalescing. */
+    private static ProcessBarrier barrier(long timeoutMillis, boolean coalesce) {
+        SignalProvider p = new SignalProvider(SignalProviderTest.props(
+                Map.of(SignalProvider.TIMEOUT_PROPERTY, Long.toString(timeoutMillis))));
+        Availability a = p.probe();
+        assertTrue(a.isAvailable(), a.toString());
+        String old = System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, Boolean.toString(coalesce));
+        try {
+            return p.create();
+        } finally {
+            if (old == null) {
+                System.clearProperty(AsymmetricBarrier.COALESCE_PROPERTY);
+            } else {
+                System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, old);
+            }
+        }
+    }
+
+    /** A thread that blocks the barrier's signal until {@link #unblock()}, then stays alive until closed. */
+    static final class Blocker implements AutoCloseable {
+        final Thread thread;
+        volatile int tid;
+        private final CountDownLatch ready = new CountDownLatch(1);
+        private final CountDownLatch unblock = new CountDownLatch(1);
+        private final CountDownLatch unblocked = new CountDownLatch(1);
+        private final CountDownLatch exit = new CountDownLatch(1);
+
+        Blocker(String name) throws InterruptedException {
+            thread = new Thread(() -> {
+                RtSignal.block(signal, true);
+                tid = RtSignal.gettid();
+                ready.countDown();
+                await(unblock);
+                RtSignal.block(signal, false); // the queued signals run their handlers on the way out of this call
+                unblocked.countDown();
+                await(exit);
+            }, name);
+            thread.setDaemon(true);
+            thread.start();
+            assertTrue(ready.await(30, TimeUnit.SECONDS));
+        }
+
+        void unblock() throws InterruptedException {
+            unblock.countDown();
+            assertTrue(unblocked.await(30, TimeUnit.SECONDS));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            unblock.countDown();
+            exit.countDown();
+            thread.join(30_000);
+        }
+
+        private static void await(CountDownLatch l) {
+            try {
+                l.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    void heavyFromEightThreadsAtOnceWhileOthersSpin() throws Exception {
+        hammerWithSpinners(ProcessBarrier.of("signal"), 8, 200);
+    }
+
+    /** Without coalescing, eight native barriers run at once and must not steal each other's acknowledgements. */
+    @Test
+    void eightConcurrentBarriersWithoutCoalescing() throws Exception {
+        ProcessBarrier b = barrier(SignalProvider.DEFAULT_TIMEOUT_MILLIS, false);
+        assertFalse(((AsymmetricBarrier) b).isCoalescing());
+        hammerWithSpinners(b, 8, 100);
+    }
+
+    private static void hammerWithSpinners(ProcessBarrier b, int threads, int calls) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> spinners = new ArrayList<>();
+        for (int i = 0; i < 2; i++) { // running threads: the handler must interrupt them, not wait for a syscall
+            Thread t = new Thread(() -> {
+                long x = 0;
+                while (!stop.get()) {
+                    x++;
+                }
+                assertTrue(x > 0);
+            }, "pb-spinner-" + i);
+            t.start();
+            spinners.add(t);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    go.await();
+                    for (int i = 0; i < calls; i++) {
+                        b.heavy();
+                    }
+                    return calls;
+                }));
+            }
+            go.countDown();
+            assertTimeoutPreemptively(NO_HANG, () -> {
+                for (Future<Integer> f : done) {
+                    assertEquals(calls, f.get());
+                }
+            });
+        } finally {
+            pool.shutdownNow();
+            stop.set(true);
+            for (Thread t : spinners) {
+                t.join();
+            }
+        }
+    }
+
+    @Test
+    void aThreadThatBlocksTheSignalFailsTheBarrierNamingIt() throws Exception {
+        ProcessBarrier b = barrier(300, true);
+        try (Blocker blocker = new Blocker("pb-blocker")) {
+            ProcessBarrierException e = assertTimeoutPreemptively(NO_HANG,
+                    () -> assertThrows(ProcessBarrierException.class, b::heavy));
+            String m = e.getMessage();
+            assertTrue(m.startsWith("heavy() timed out after 300 ms: 1 of "), m);
+            assertTrue(m.contains("did not acknowledge signal " + signal + " ("), m);
+            assertTrue(m.contains("tid " + blocker.tid + " \"pb-blocker\" (blocks the signal, state "), m);
+            assertTrue(m.contains("let it unblock signal " + signal), m);
+
+            blocker.unblock();
+            b.heavy(); // the late acknowledgements changed nothing, and the thread now takes part
+        }
+        b.heavy();
+    }
+
+    /**
+     * Barrier 1 times out on A and B. Barrier 2 then waits for both; A unblocks, so A runs the late handler of
+     * barrier 1 and the handler of barrier 2. Barrier 2 must still wait for B and time out naming B alone: a late
+     * acknowledgement is never credited to another barrier (a counter of acknowledgements would have let
+     * barrier 2 finish with A's two).
+     */
+    @Test
+    void aLateAcknowledgementDoesNotCompleteTheNextBarrier() throws Exception {
+        ProcessBarrier b = barrier(300, false);
+        try (Blocker a = new Blocker("pb-late-a"); Blocker c = new Blocker("pb-late-b")) {
+            ProcessBarrierException first = assertThrows(ProcessBarrierException.class, b::heavy);
+            assertTrue(first.getMessage().contains("tid " + a.tid + " ") && first.getMessage().contains(
+                    "tid " + c.tid + " "), first.getMessage());
+
+            ProcessBarrier second = barrier(1500, false);
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            Thread runner = new Thread(() -> {
+                try {
+                    second.heavy();
+                    outcome.set(new AssertionError("barrier 2 completed although pb-late-b never acknowledged"));
+                } catch (Throwable t) {
+                    outcome.set(t);
+                }
+            }, "pb-barrier-2");
+            runner.start();
+            Thread.sleep(200); // usually after barrier 2 has queued its signal: A's handlers then run in order
+            a.unblock();
+            runner.join(NO_HANG.toMillis());
+            Throwable t = outcome.get();
+            assertTrue(t instanceof ProcessBarrierException, String.valueOf(t));
+            String m = t.getMessage();
+            assertTrue(m.contains("tid " + c.tid + " \"pb-late-b\" (blocks the signal"), m);
+            assertFalse(m.contains("tid " + a.tid + " "), m);
+
+            c.unblock();
+            b.heavy();
+            second.heavy();
+        }
+    }
+
+    /**
+     * The kernel's /proc/PID/task walk stops early when a thread exits under it, silently dropping every later
+     * (younger) live thread. Here threads that live a few milliseconds are created all the time, so that live
+     * threads keep sitting behind dying ones in the list; every thread alive before and after a listing must be in
+     * it.
+     */
+    @Test
+    void threadListingUnderChurnNeverMissesALiveThread() throws Exception {
+        // and barriers running meanwhile: their signals reach the listing thread, which cuts a getdents call short
+        ProcessBarrier signaller = barrier(SignalProvider.DEFAULT_TIMEOUT_MILLIS, false);
+        int slots = 64;
+        java.util.concurrent.atomic.AtomicIntegerArray alive = new java.util.concurrent.atomic.AtomicIntegerArray(slots);
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> spawners = new ArrayList<>();
+        for (int s = 0; s < 2; s++) {
+            int base = s * slots / 2;
+            Thread spawner = new Thread(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    int slot = base + i % (slots / 2);
+                    if (alive.get(slot) != 0) {
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    alive.set(slot, -1); // reserved until the new thread knows its tid
+                    boolean longer = i % 4 == 0;
+                    Thread t = new Thread(() -> {
+                        alive.set(slot, RtSignal.gettid());
+                        long until = System.nanoTime() + (longer ? 3_000_000 : 30_000);
+                        while (System.nanoTime() < until) {
+                            Thread.onSpinWait();
+                        }
+                        alive.set(slot, 0);
+                    }, "pb-listed");
+                    t.setDaemon(true);
+                    t.start();
+                }
+            }, "pb-spawner-" + s);
+            spawner.start();
+            spawners.add(spawner);
+        }
+        AtomicInteger signalled = new AtomicInteger();
+        Thread signalling = new Thread(() -> {
+            while (!stop.get()) {
+                signaller.heavy();
+                signalled.incrementAndGet();
+            }
+        }, "pb-signaller");
+        signalling.start();
+        spawners.add(signalling);
+        try {
+            int listings = 0;
+            int checked = 0;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < until || listings < 1000) {
+                int[] before = new int[slots];
+                for (int i = 0; i < slots; i++) {
+                    before[i] = alive.get(i);
+                }
+                int[] listed = RtSignal.listThreads(TimeUnit.SECONDS.toNanos(5));
+                assertTrue(listed != null, "no trustworthy listing within 5 s");
+                java.util.Set<Integer> set = new java.util.HashSet<>();
+                for (int tid : listed) {
+                    set.add(tid);
+                }
+                for (int i = 0; i < slots; i++) {
+                    if (before[i] > 0 && alive.get(i) == before[i]) { // alive throughout the listing
+                        checked++;
+                        assertTrue(set.contains(before[i]), "listing " + listings + " misses live thread "
+                                + before[i] + ": " + set);
+                    }
+                }
+                listings++;
+            }
+            assertTrue(checked >= 1000, "live threads checked: " + checked + " in " + listings + " listings");
+            assertTrue(signalled.get() > 0, "barriers ran during the listings");
+        } finally {
+            stop.set(true);
+            for (Thread t : spawners) {
+                t.join();
+            }
+        }
+    }
+
+    /** Hundreds of threads start and exit while barriers run: exits mid-barrier count as done, none hangs. */
+    @Test
+    void threadChurnDuringAHeavyLoop() throws Exception {
+        ProcessBarrier b = ProcessBarrier.of("signal");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger started = new AtomicInteger();
+        List<Thread> churners = new ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+            Thread churner = new Thread(() -> {
+                while (!stop.get()) {
+                    Thread[] batch = new Thread[16];
+                    for (int i = 0; i < batch.length; i++) {
+                        batch[i] = new Thread(() -> {
+                            long x = 0;
+                            for (int k = 0; k < 10_000; k++) {
+                                x += k;
+                            }
+                            assertTrue(x > 0);
+                        }, "pb-churn");
+                        batch[i].start();
+                        started.incrementAndGet();
+                    }
+                    for (Thread t : batch) {
+                        try {
+                            t.join();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            }, "pb-churner-" + c);
+            churner.start();
+            churners.add(churner);
+        }
+        try {
+            int before = started.get();
+            int calls = assertTimeoutPreemptively(NO_HANG, () -> {
+                int n = 0;
+                while (n < 200 || started.get() - before < 500) {
+                    b.heavy();
+                    n++;
+                }
+                return n;
+            });
+            assertTrue(calls >= 200);
+            assertTrue(started.get() - before >= 500, "threads started during the loop: " + (started.get() - before));
+        } finally {
+            stop.set(true);
+            for (Thread t : churners) {
+                t.join();
+            }
+        }
+    }
+}

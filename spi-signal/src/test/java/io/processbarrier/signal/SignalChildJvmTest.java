@@ -1,0 +1,46 @@
+package io.processbarrier.signal;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a fresh JVM does: selection properties are read once per process. */
+class SignalChildJvmTest {
+
+    @Test
+    void forcedByPropertyOverHigherPriorityProviders() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.provider=signal");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("status signal priority=200 available=true selected=true"), r.toString());
+        assertTrue(r.out().contains("selected signal\nheavy ok"), r.toString());
+    }
+
+    @Test
+    void excludingTheOthersSelectsSignal() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.exclude=membarrier,mprotect");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("selected signal\nheavy ok"), r.toString());
+    }
+
+    @Test
+    void anotherSignalByProperty() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.provider=signal",
+                "-Dprocessbarrier.signal.number=SIGRTMIN+5");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("selected=true | signal 39 (SIGRTMIN+5) to every thread"), r.toString());
+        assertTrue(r.out().contains("selected signal\nheavy ok"), r.toString());
+    }
+
+    @Test
+    void forcingItWithABadPropertyFailsSayingWhy() throws Exception {
+        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.provider=signal",
+                "-Dprocessbarrier.signal.number=SIGUSR2");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("get failed: processbarrier.provider=signal is unavailable here: "
+                + "processbarrier.signal.number=SIGUSR2 is not a signal number or SIGRTMIN+n / SIGRTMAX-n"),
+                r.toString());
+    }
+}
