@@ -22,17 +22,49 @@ public abstract class AsymmetricBarrier implements ProcessBarrier {
     }
 
     /**
+     * {@code processbarrier.coalesce=false} gives every {@link #heavy()} call a system barrier of its own; by default
+     * concurrent callers share them. Read once, when the barrier is created.
+     */
+    public static final String COALESCE_PROPERTY = "processbarrier.coalesce";
+
+    private final Coalescer coalescer =
+            new Coalescer(this, !"false".equalsIgnoreCase(System.getProperty(COALESCE_PROPERTY, "true").trim()));
+
+    /**
      * The caller's own fences make the caller's side of the contract independent of how the provider reaches the
      * other threads (a syscall, a page fault, a signal); they cost nanoseconds against microseconds.
+     *
+     * <p>Concurrent callers share system barriers: a caller that arrives while a barrier is in flight waits for the
+     * next one to start and complete, which serves every caller that arrived meanwhile (one {@link #barrier()} for
+     * many {@code heavy()} calls). A barrier that started after the call and completed before the return gives the
+     * same guarantee as one the caller ran itself; the argument and the handling of failures are in
+     * {@code Coalescer}. A lone caller runs its own barrier at once.
      */
     @Override
     public final void heavy() {
         VarHandle.fullFence();
-        barrier();
-        VarHandle.fullFence();
+        coalescer.await(); // ends with a full fence on every path
     }
 
-    /** Makes every other thread of the process execute a full memory barrier before returning. */
+    /**
+     * How many times {@link #barrier()} has been called by {@link #heavy()} on this instance (failed calls
+     * included): with concurrent callers, fewer than the {@code heavy()} calls. For benchmarks and diagnostics.
+     * -1 when coalescing is off: every {@code heavy()} call then runs exactly one, and nothing is counted (so
+     * that the uncoalesced path stays exactly what it was).
+     */
+    public final long barriersExecuted() {
+        return coalescer.barriersExecuted();
+    }
+
+    /** Whether concurrent {@link #heavy()} calls share barriers (see {@link #COALESCE_PROPERTY}). */
+    public final boolean isCoalescing() {
+        return coalescer.enabled();
+    }
+
+    /**
+     * Makes every other thread of the process execute a full memory barrier before returning. Called by one thread
+     * at a time while coalescing (the default), concurrently when it is off: must be thread-safe either way.
+     */
     protected abstract void barrier();
 
     @Override

@@ -1,0 +1,413 @@
+package io.processbarrier.spi;
+
+import io.processbarrier.ErrnoException;
+import io.processbarrier.ProcessBarrierException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongPredicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The coalescing properties of {@link AsymmetricBarrier#heavy()}, with a fake provider whose barrier() records when
+ * it started and ended on one global logical clock (an AtomicLong ticked at every event, so its order is the real
+ * order): each heavy() must return only after a barrier() that began after the call; many concurrent callers must
+ * need far fewer barrier() calls than heavy() calls; failures must reach every caller that depended on them.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class CoalescerTest {
+
+    /** One barrier() call: [start, end] on the clock, and whether it threw. */
+    record Span(long start, long end, boolean failed) {
+    }
+
+    /** One heavy() call: [entry, exit] on the clock, and what it threw (null if it returned). */
+    record Call(long entry, long exit, Throwable thrown) {
+    }
+
+    static class Fake extends AsymmetricBarrier {
+        final AtomicLong clock = new AtomicLong();
+        final List<Span> spans = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger inside = new AtomicInteger();
+        final AtomicInteger maxInside = new AtomicInteger();
+        final AtomicInteger calls = new AtomicInteger();
+        volatile long workNanos;
+        volatile LongPredicate failWhen = n -> false; // by barrier() call number, from 1
+        volatile CountDownLatch gate;                // if set, barrier() number 1 waits on it
+        final CountDownLatch firstEntered = new CountDownLatch(1);
+
+        @Override
+        protected void barrier() {
+            int n = calls.incrementAndGet();
+            maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            long start = clock.incrementAndGet();
+            boolean failed = failWhen.test(n);
+            try {
+                if (n == 1) {
+                    firstEntered.countDown();
+                    CountDownLatch g = gate;
+                    if (g != null) {
+                        g.await();
+                    }
+                }
+                if (workNanos > 0) {
+                    LockSupport.parkNanos(workNanos);
+                }
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            } finally {
+                inside.decrementAndGet();
+                spans.add(new Span(start, clock.incrementAndGet(), failed));
+            }
+            if (failed) {
+                throw new ErrnoException("fake(" + n + ")", ErrnoException.EPERM);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "fake";
+        }
+
+        Call timedHeavy() {
+            long entry = clock.incrementAndGet();
+            Throwable thrown = null;
+            try {
+                heavy();
+            } catch (Throwable t) {
+                thrown = t;
+            }
+            return new Call(entry, clock.incrementAndGet(), thrown);
+        }
+    }
+
+    static Fake fake(boolean coalesce) {
+        String old = System.getProperty(AsymmetricBarrier.COALESCE_PROPERTY);
+        System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, String.valueOf(coalesce));
+        try {
+            return new Fake();
+        } finally {
+            if (old == null) {
+                System.clearProperty(AsymmetricBarrier.COALESCE_PROPERTY);
+            } else {
+                System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, old);
+            }
+        }
+    }
+
+    /** {@code threads} threads, each making {@code perThread} heavy() calls; returns every call. */
+    static List<Call> hammer(Fake b, int threads, int perThread) throws InterruptedException {
+        List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                for (int k = 0; k < perThread; k++) {
+                    calls.add(b.timedHeavy());
+                }
+            }, "heavy-" + i);
+            t.start();
+            ts.add(t);
+        }
+        go.countDown();
+        for (Thread t : ts) {
+            t.join();
+        }
+        assertEquals(threads * perThread, calls.size());
+        return new ArrayList<>(calls);
+    }
+
+    /** The first barrier that started after {@code entry} (barriers never overlap: checked by the callers). */
+    static Span firstStartedAfter(List<Span> sortedByStart, long entry) {
+        for (Span s : sortedByStart) {
+            if (s.start() > entry) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    static List<Span> sorted(Fake b) {
+        List<Span> s = new ArrayList<>(b.spans);
+        s.sort(Comparator.comparingLong(Span::start));
+        return s;
+    }
+
+    @Test
+    void manyConcurrentCallersShareBarriersAndEachIsServedByOneThatStartedAfterIt() throws Exception {
+        Fake b = fake(true);
+        assertTrue(b.isCoalescing());
+        b.workNanos = TimeUnit.MICROSECONDS.toNanos(200);
+        List<Call> calls = hammer(b, 8, 200);
+
+        assertEquals(1, b.maxInside.get(), "barrier() never runs twice at once while coalescing");
+        assertEquals(b.calls.get(), b.barriersExecuted());
+        assertTrue(b.barriersExecuted() * 2 < calls.size(), "8 callers need far fewer barriers than calls: "
+                + b.barriersExecuted() + " barriers for " + calls.size() + " calls");
+        List<Span> spans = sorted(b);
+        for (Call c : calls) {
+            assertNull(c.thrown());
+            Span s = firstStartedAfter(spans, c.entry());
+            assertNotNull(s, "no barrier started after the call at " + c.entry());
+            assertTrue(s.end() < c.exit(), "heavy() [" + c.entry() + ", " + c.exit() + "] returned before the first"
+                    + " barrier that started after it ended: " + s);
+        }
+    }
+
+    @Test
+    void aBarrierInFlightAtArrivalNeverServesTheCallerAndTheNextOneServesEveryoneWhoWaited() throws Exception {
+        Fake b = fake(true);
+        b.gate = new CountDownLatch(1);
+        AtomicReference<Call> first = new AtomicReference<>();
+        Thread a = new Thread(() -> first.set(b.timedHeavy()));
+        a.start();
+        assertTrue(b.firstEntered.await(10, TimeUnit.SECONDS));
+        // barrier 1 is in flight: these three arrive now and must not be served by it
+        List<Call> late = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Thread t = new Thread(() -> late.add(b.timedHeavy()));
+            t.start();
+            waiters.add(t);
+        }
+        awaitParked(waiters);
+        assertEquals(0, late.size(), "nobody returns while the only barrier started before them is in flight");
+        b.gate.countDown();
+        a.join();
+        for (Thread t : waiters) {
+            t.join();
+        }
+        assertEquals(2, b.calls.get(), "one barrier for the first caller, one shared by the three that waited");
+        assertEquals(2, b.barriersExecuted());
+        List<Span> spans = sorted(b);
+        assertTrue(spans.get(0).end() < first.get().exit());
+        for (Call c : late) {
+            assertNull(c.thrown());
+            assertTrue(spans.get(0).start() < c.entry(), "arrived while barrier 1 was in flight");
+            assertTrue(spans.get(1).start() > c.entry() && spans.get(1).end() < c.exit(),
+                    "served by barrier 2, which started after the call: " + c + " " + spans);
+        }
+    }
+
+    @Test
+    void aFailedBarrierReachesEveryCallerThatDependedOnIt() throws Exception {
+        Fake b = fake(true);
+        b.gate = new CountDownLatch(1);
+        b.failWhen = n -> n == 2;
+        AtomicReference<Call> first = new AtomicReference<>();
+        Thread a = new Thread(() -> first.set(b.timedHeavy()));
+        a.start();
+        assertTrue(b.firstEntered.await(10, TimeUnit.SECONDS));
+        List<Call> late = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> late.add(b.timedHeavy()));
+            t.start();
+            waiters.add(t);
+        }
+        awaitParked(waiters);
+        b.gate.countDown();
+        a.join();
+        for (Thread t : waiters) {
+            t.join();
+        }
+        assertNull(first.get().thrown(), "barrier 1 succeeded");
+        assertEquals(2, b.calls.get());
+        Throwable original = null;
+        int copies = 0;
+        for (Call c : late) {
+            ErrnoException e = assertInstanceOf(ErrnoException.class, c.thrown(), "every caller served by the failed"
+                    + " barrier hears of it, with its type and errno");
+            assertEquals(ErrnoException.EPERM, e.errno());
+            assertEquals("fake(2)", e.call());
+            if (e.getCause() == null) {
+                assertNull(original, "only the leader gets the original");
+                original = e;
+            } else {
+                copies++;
+            }
+        }
+        assertNotNull(original);
+        assertEquals(3, copies);
+        for (Call c : late) {
+            if (c.thrown() != original) {
+                assertSame(original, c.thrown().getCause());
+            }
+        }
+        // the failure is not sticky: the next call runs a new barrier and succeeds
+        assertNull(b.timedHeavy().thrown());
+        assertEquals(3, b.barriersExecuted());
+    }
+
+    @Test
+    void withRandomFailuresNoCallerIsToldItWasServedByAFailedBarrier() throws Exception {
+        Fake b = fake(true);
+        b.workNanos = TimeUnit.MICROSECONDS.toNanos(50);
+        b.failWhen = n -> ThreadLocalRandom.current().nextInt(3) == 0;
+        List<Call> calls = hammer(b, 8, 150);
+        List<Span> spans = sorted(b);
+        int failed = 0;
+        for (Call c : calls) {
+            boolean served = false;
+            boolean hitFailure = false;
+            for (Span s : spans) {
+                if (s.start() > c.entry() && s.end() < c.exit()) {
+                    served |= !s.failed();
+                    hitFailure |= s.failed();
+                }
+            }
+            if (c.thrown() == null) {
+                assertTrue(served, "returned normally without a successful barrier inside its call: " + c);
+            } else {
+                failed++;
+                assertInstanceOf(ErrnoException.class, c.thrown());
+                assertTrue(hitFailure, "threw without a failed barrier inside its call: " + c);
+            }
+        }
+        assertTrue(failed > 0, "some calls failed");
+        assertTrue(failed < calls.size(), "some calls succeeded");
+    }
+
+    @Test
+    void aLoneCallerRunsOneBarrierPerCall() {
+        Fake b = fake(true);
+        for (int i = 0; i < 1000; i++) {
+            Call c = b.timedHeavy();
+            assertNull(c.thrown());
+            assertEquals(i + 1, b.barriersExecuted());
+        }
+        assertEquals(1000, b.calls.get());
+    }
+
+    @Test
+    void theLeaderGetsTheOriginalFailureAndTheNextCallRetries() {
+        Fake b = fake(true);
+        b.failWhen = n -> n == 1;
+        Throwable t = b.timedHeavy().thrown();
+        assertInstanceOf(ErrnoException.class, t);
+        assertNull(t.getCause());
+        assertNull(b.timedHeavy().thrown());
+    }
+
+    @Test
+    void otherFailuresReachWaitersAsProcessBarrierExceptions() throws Exception {
+        Fake b = new Fake() {
+            @Override
+            protected void barrier() {
+                int n = calls.incrementAndGet();
+                if (n == 1) {
+                    firstEntered.countDown();
+                    try {
+                        gate.await();
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    return;
+                }
+                throw new IllegalStateException("signal timeout");
+            }
+        };
+        b.gate = new CountDownLatch(1);
+        Thread a = new Thread(b::timedHeavy);
+        a.start();
+        assertTrue(b.firstEntered.await(10, TimeUnit.SECONDS));
+        List<Call> late = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Thread t = new Thread(() -> late.add(b.timedHeavy()));
+            t.start();
+            waiters.add(t);
+        }
+        awaitParked(waiters);
+        b.gate.countDown();
+        a.join();
+        for (Thread t : waiters) {
+            t.join();
+        }
+        int originals = 0;
+        for (Call c : late) {
+            if (c.thrown() instanceof IllegalStateException) {
+                originals++;
+            } else {
+                ProcessBarrierException e = assertInstanceOf(ProcessBarrierException.class, c.thrown());
+                assertInstanceOf(IllegalStateException.class, e.getCause());
+                assertTrue(e.getMessage().contains("signal timeout"), e.getMessage());
+            }
+        }
+        assertEquals(1, originals, "the leader rethrows the original");
+    }
+
+    @Test
+    void aWaiterKeepsItsInterruptStatusAndIsStillServed() throws Exception {
+        Fake b = fake(true);
+        b.gate = new CountDownLatch(1);
+        Thread a = new Thread(b::timedHeavy);
+        a.start();
+        assertTrue(b.firstEntered.await(10, TimeUnit.SECONDS));
+        AtomicReference<Call> call = new AtomicReference<>();
+        AtomicReference<Boolean> interrupted = new AtomicReference<>();
+        Thread w = new Thread(() -> {
+            call.set(b.timedHeavy());
+            interrupted.set(Thread.currentThread().isInterrupted());
+        });
+        w.start();
+        awaitParked(List.of(w));
+        w.interrupt();
+        Thread.sleep(50);
+        assertEquals(0, b.calls.get() - 1, "the interrupt does not let it lead or return early");
+        assertTrue(w.isAlive());
+        b.gate.countDown();
+        a.join();
+        w.join();
+        assertNull(call.get().thrown());
+        assertTrue(interrupted.get());
+        assertEquals(2, b.barriersExecuted());
+    }
+
+    @Test
+    void withCoalescingOffEveryCallRunsItsOwnBarrier() throws Exception {
+        Fake b = fake(false);
+        assertFalse(b.isCoalescing());
+        b.workNanos = TimeUnit.MICROSECONDS.toNanos(100);
+        List<Call> calls = hammer(b, 4, 100);
+        assertEquals(calls.size(), b.calls.get());
+        assertEquals(-1, b.barriersExecuted(), "not counted when off");
+    }
+
+    /** Waits until every thread is parked (inside heavy(), behind the barrier in flight). */
+    static void awaitParked(List<Thread> threads) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (Thread t : threads) {
+            while (t.getState() != Thread.State.WAITING) {
+                if (System.nanoTime() > deadline) {
+                    fail(t + " did not park: " + t.getState());
+                }
+                Thread.sleep(1);
+            }
+        }
+    }
+}
