@@ -239,6 +239,34 @@ static int pb_thread_gone(pid_t pid, pid_t tid) {
 }
 
 /*
+ * Whether thread `tid` blocks `sig`, from the SigBlk line of /proc/self/task/TID/status; 0 when unreadable (an
+ * exited thread is handled by the barrier like any other). Only used under user-mode emulation, where qemu-user's
+ * own threads (its RCU thread) appear in /proc/self/task with every signal blocked: they never run guest code,
+ * so they have nothing to order and would otherwise make every barrier time out.
+ */
+static int pb_blocks_signal(pid_t tid, int sig) {
+    char path[64];
+    char buf[4096];
+    snprintf(path, sizeof path, "/proc/self/task/%d/status", (int) tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    ssize_t len = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (len <= 0) {
+        return 0;
+    }
+    buf[len] = '\0';
+    const char *line = strstr(buf, "\nSigBlk:");
+    if (line == NULL) {
+        return 0;
+    }
+    unsigned long long mask = strtoull(line + 8, NULL, 16);
+    return (int) ((mask >> (sig - 1)) & 1ULL);
+}
+
+/*
  * Lists the threads of this process except `self` into *out (malloc'ed). Returns 0, -1 with a Java exception
  * pending, or 1 if the deadline passed before a listing could be trusted.
  *
@@ -455,7 +483,8 @@ static inline void pb_cpu_relax(void) {
  * {signalled, stuck tids...} on timeout. Throws ErrnoException when a system call fails.
  */
 JNIEXPORT jintArray JNICALL
-Java_io_processbarrier_signal_RtSignal_barrier(JNIEnv *env, jclass cls, jint sig, jlong timeout_ns) {
+Java_io_processbarrier_signal_RtSignal_barrier(JNIEnv *env, jclass cls, jint sig, jlong timeout_ns,
+                                               jboolean skip_blocking) {
     long start = pb_now_ns();
     long deadline = start + (long) timeout_ns;
     if (__atomic_load_n(&pb_installed_signal, __ATOMIC_ACQUIRE) != sig) {
@@ -482,6 +511,15 @@ Java_io_processbarrier_signal_RtSignal_barrier(JNIEnv *env, jclass cls, jint sig
     }
     if (listed > 0) {
         return (*env)->NewIntArray(env, 0);
+    }
+    if (skip_blocking) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!pb_blocks_signal(tids[i], sig)) {
+                tids[kept++] = tids[i];
+            }
+        }
+        n = kept;
     }
     jintArray result = NULL;
     struct pb_target *targets = calloc(n ? n : 1, sizeof *targets);

@@ -30,8 +30,10 @@ final class RtSignal {
      *
      * @return {@code null} when every thread acknowledged or exited; on timeout {@code {signalled, stuck tids...}};
      *         an empty array if no complete thread listing could be read before the timeout
+     * @param skipBlocking leave out threads that block {@code sig} (only under user-mode emulation: see
+     *                     {@link SignalProvider#SKIP_BLOCKING_PROPERTY})
      */
-    static native int[] barrier(int sig, long timeoutNanos);
+    static native int[] barrier(int sig, long timeoutNanos, boolean skipBlocking);
 
     /**
      * The threads a barrier would signal now (every thread but the caller), from a listing of /proc/self/task

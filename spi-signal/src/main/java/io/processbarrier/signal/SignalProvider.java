@@ -61,6 +61,14 @@ public final class SignalProvider implements ProcessBarrierProvider {
     public static final String SIGNAL_PROPERTY = "processbarrier.signal.number";
     public static final String TIMEOUT_PROPERTY = "processbarrier.signal.timeoutMillis";
     /**
+     * {@code auto} (default), {@code true} or {@code false}: whether heavy() leaves out threads that block the signal
+     * instead of timing out on them. {@code auto} means only under user-mode emulation (qemu-user running an
+     * aarch64 JVM on an x86_64 host, or the reverse), where the emulator's own threads appear in /proc/self/task
+     * with every signal blocked; they never run guest code, so there is nothing in them to order. Elsewhere a
+     * thread that blocks the signal may be running code that relies on the barrier, so the barrier fails loudly.
+     */
+    public static final String SKIP_BLOCKING_PROPERTY = "processbarrier.signal.skipBlockingThreads";
+    /**
      * The low end of the real-time range is where applications and runtimes hand out signals (SIGRTMIN+n; .NET
      * takes SIGRTMIN itself) and the very top is sometimes claimed by tools; the JVM uses no real-time signal.
      * Written relative to SIGRTMAX so that it means the same under every C library.
@@ -87,11 +95,13 @@ public final class SignalProvider implements ProcessBarrierProvider {
         final int signal;
         final String signalName;
         final long timeoutMillis;
+        final boolean skipBlocking;
 
-        Config(int signal, String signalName, long timeoutMillis) {
+        Config(int signal, String signalName, long timeoutMillis, boolean skipBlocking) {
             this.signal = signal;
             this.signalName = signalName;
             this.timeoutMillis = timeoutMillis;
+            this.skipBlocking = skipBlocking;
         }
     }
 
@@ -116,9 +126,12 @@ public final class SignalProvider implements ProcessBarrierProvider {
         int rtmax = RtSignal.sigrtmax();
         int signal;
         long timeout;
+        boolean skipBlocking;
+        boolean emulated = userModeEmulation(properties.apply("os.arch"), readCpuinfo());
         try {
             signal = parseSignal(properties.apply(SIGNAL_PROPERTY), rtmin, rtmax);
             timeout = parseTimeout(properties.apply(TIMEOUT_PROPERTY));
+            skipBlocking = parseSkipBlocking(properties.apply(SKIP_BLOCKING_PROPERTY), emulated);
         } catch (IllegalArgumentException e) {
             return Availability.unavailable(e.getMessage());
         }
@@ -141,9 +154,58 @@ public final class SignalProvider implements ProcessBarrierProvider {
         if (conflict != null) {
             return Availability.unavailable(conflict);
         }
-        config = new Config(signal, signalName, timeout);
+        config = new Config(signal, signalName, timeout, skipBlocking);
         return Availability.available(signalName + " to every thread (rt_tgsigqueueinfo), handler fences and "
-                + "acknowledges; timeout " + timeout + " ms");
+                + "acknowledges; timeout " + timeout + " ms" + (!skipBlocking ? ""
+                : emulated ? "; user-mode emulation: threads that block the signal (the emulator's own) are skipped"
+                : "; threads that block the signal are skipped (" + SKIP_BLOCKING_PROPERTY + "=true)"));
+    }
+
+    /**
+     * Whether this JVM runs under user-mode emulation: /proc/cpuinfo is the host kernel's and describes another
+     * architecture than the one the JVM was built for (qemu-user does not emulate it for these targets).
+     */
+    static boolean userModeEmulation(String osArch, String cpuinfo) {
+        if (osArch == null || cpuinfo == null) {
+            return false;
+        }
+        boolean x86Host = cpuinfo.contains("\nvendor_id") || cpuinfo.startsWith("vendor_id")
+                || cpuinfo.contains("\nflags\t");
+        boolean armHost = cpuinfo.contains("CPU implementer");
+        switch (osArch) {
+            case "aarch64":
+            case "arm64":
+                return x86Host && !armHost;
+            case "amd64":
+            case "x86_64":
+                return armHost && !x86Host;
+            default:
+                return false;
+        }
+    }
+
+    private static String readCpuinfo() {
+        try {
+            return Files.readString(Path.of("/proc/cpuinfo"));
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Parses {@value #SKIP_BLOCKING_PROPERTY}: {@code auto} (or unset) follows {@code emulated}. */
+    static boolean parseSkipBlocking(String value, boolean emulated) {
+        if (value == null || value.isBlank() || value.trim().equalsIgnoreCase("auto")) {
+            return emulated;
+        }
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new IllegalArgumentException(SKIP_BLOCKING_PROPERTY + "=" + value + " is not valid: use auto, "
+                        + "true or false");
+        }
     }
 
     /**
@@ -265,7 +327,7 @@ public final class SignalProvider implements ProcessBarrierProvider {
         if (conflict != null) {
             throw new ProcessBarrierException(conflict);
         }
-        return new SignalBarrier(c.signal, c.signalName, c.timeoutMillis);
+        return new SignalBarrier(c.signal, c.signalName, c.timeoutMillis, c.skipBlocking);
     }
 
     static final class SignalBarrier extends AsymmetricBarrier {
@@ -274,11 +336,13 @@ public final class SignalProvider implements ProcessBarrierProvider {
         private final int signal;
         private final String signalName;
         private final long timeoutMillis;
+        private final boolean skipBlocking;
 
-        SignalBarrier(int signal, String signalName, long timeoutMillis) {
+        SignalBarrier(int signal, String signalName, long timeoutMillis, boolean skipBlocking) {
             this.signal = signal;
             this.signalName = signalName;
             this.timeoutMillis = timeoutMillis;
+            this.skipBlocking = skipBlocking;
         }
 
         /**
@@ -287,7 +351,7 @@ public final class SignalProvider implements ProcessBarrierProvider {
          */
         @Override
         protected void barrier() {
-            int[] stuck = RtSignal.barrier(signal, TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+            int[] stuck = RtSignal.barrier(signal, TimeUnit.MILLISECONDS.toNanos(timeoutMillis), skipBlocking);
             if (stuck != null) {
                 throw new ProcessBarrierException(timeoutMessage(stuck));
             }

@@ -43,8 +43,11 @@ class SignalBarrierTest {
 
     /** A barrier of its own (same process-wide signal) with the given timeout and coalescing. */
     private static ProcessBarrier barrier(long timeoutMillis, boolean coalesce) {
-        SignalProvider p = new SignalProvider(SignalProviderTest.props(
-                Map.of(SignalProvider.TIMEOUT_PROPERTY, Long.toString(timeoutMillis))));
+        return barrier(Map.of(SignalProvider.TIMEOUT_PROPERTY, Long.toString(timeoutMillis)), coalesce);
+    }
+
+    private static ProcessBarrier barrier(Map<String, String> props, boolean coalesce) {
+        SignalProvider p = new SignalProvider(SignalProviderTest.props(props));
         Availability a = p.probe();
         assertTrue(a.isAvailable(), a.toString());
         String old = System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, Boolean.toString(coalesce));
@@ -175,6 +178,22 @@ class SignalBarrierTest {
             b.heavy(); // the late acknowledgements changed nothing, and the thread now takes part
         }
         b.heavy();
+    }
+
+    /** What user-mode emulation needs (qemu-user's own thread blocks every signal): skipping, on request only. */
+    @Test
+    void threadsThatBlockTheSignalAreSkippedOnlyWhenAskedTo() throws Exception {
+        ProcessBarrier skipping = barrier(Map.of(SignalProvider.TIMEOUT_PROPERTY, "300",
+                SignalProvider.SKIP_BLOCKING_PROPERTY, "true"), false);
+        ProcessBarrier strict = barrier(Map.of(SignalProvider.TIMEOUT_PROPERTY, "300",
+                SignalProvider.SKIP_BLOCKING_PROPERTY, "auto"), false);
+        try (Blocker blocker = new Blocker("pb-skipped")) {
+            assertTimeoutPreemptively(NO_HANG, skipping::heavy);
+            ProcessBarrierException e = assertThrows(ProcessBarrierException.class, strict::heavy,
+                    "not emulated here: auto must not skip");
+            assertTrue(e.getMessage().contains("tid " + blocker.tid + " \"pb-skipped\" (blocks the signal"),
+                    e.getMessage());
+        }
     }
 
     /**

@@ -160,7 +160,7 @@ class SignalProviderTest {
         // sending a real-time signal nobody handles would terminate the process
         ProcessBarrier.of("signal");
         ProcessBarrierException e = assertThrows(ProcessBarrierException.class,
-                () -> RtSignal.barrier(rtmax - 6, 1_000_000_000L));
+                () -> RtSignal.barrier(rtmax - 6, 1_000_000_000L, false));
         assertTrue(e.getMessage().contains("not installed"), e.getMessage());
     }
 
@@ -171,5 +171,30 @@ class SignalProviderTest {
         assertTrue(SignalProvider.ThreadReport.maskHas("1000000000000000", 61));
         assertTrue(SignalProvider.ThreadReport.maskHas("8000000000000000", 64));
         assertFalse(SignalProvider.ThreadReport.maskHas("7fffffffffffffff", 64));
+    }
+
+    @Test
+    void userModeEmulationIsRecognisedFromTheHostsCpuinfo() throws Exception {
+        String x86 = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu vme sse2\n";
+        String arm = "processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd\nCPU implementer\t: 0x41\n";
+        assertTrue(SignalProvider.userModeEmulation("aarch64", x86), "aarch64 JVM on an x86 host");
+        assertTrue(SignalProvider.userModeEmulation("amd64", arm), "x86_64 JVM on an arm64 host");
+        assertFalse(SignalProvider.userModeEmulation("aarch64", arm));
+        assertFalse(SignalProvider.userModeEmulation("amd64", x86));
+        assertFalse(SignalProvider.userModeEmulation("aarch64", null));
+        String here = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo"));
+        assertFalse(SignalProvider.userModeEmulation(System.getProperty("os.arch"), here), "this JVM is native");
+    }
+
+    @Test
+    void skipBlockingPropertyIsAutoTrueOrFalse() {
+        assertTrue(SignalProvider.parseSkipBlocking(null, true));
+        assertFalse(SignalProvider.parseSkipBlocking("auto", false));
+        assertTrue(SignalProvider.parseSkipBlocking(" TRUE ", false));
+        assertFalse(SignalProvider.parseSkipBlocking("false", true));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SignalProvider.parseSkipBlocking("sometimes", false));
+        assertEquals("processbarrier.signal.skipBlockingThreads=sometimes is not valid: use auto, true or false",
+                e.getMessage());
     }
 }
