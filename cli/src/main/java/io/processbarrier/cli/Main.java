@@ -14,6 +14,8 @@ public final class Main {
 
     static {
         COMMANDS.put("doctor", DoctorCommand::new);
+        COMMANDS.put("bench", BenchCommand::new);
+        COMMANDS.put("verify", VerifyCommand::new);
     }
 
     private Main() {

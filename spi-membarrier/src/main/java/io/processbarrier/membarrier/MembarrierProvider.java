@@ -41,6 +41,10 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
                     "the kernel refuses membarrier(MEMBARRIER_CMD_QUERY): " + e.errnoName(), e));
         }
         String wanted = System.getProperty(COMMAND_PROPERTY);
+        if (wanted != null && !wanted.isBlank() && !isCommandName(wanted)) {
+            return Availability.unavailable(COMMAND_PROPERTY + "=" + wanted + " is not a membarrier command: use "
+                    + "PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL");
+        }
         int cmd = choose(mask, wanted);
         if (cmd < 0) {
             return Availability.unavailable(wanted == null || wanted.isBlank()
@@ -52,19 +56,32 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
         return Availability.available(Membarrier.name(cmd) + " (QUERY mask 0x" + Integer.toHexString(mask) + ")");
     }
 
+    private static final int[] COMMANDS = {
+        Membarrier.CMD_PRIVATE_EXPEDITED, Membarrier.CMD_GLOBAL_EXPEDITED, Membarrier.CMD_GLOBAL,
+    };
+
+    static boolean isCommandName(String wanted) {
+        String w = wanted.trim().toUpperCase(java.util.Locale.ROOT);
+        for (int c : COMMANDS) {
+            if (Membarrier.name(c).equals("MEMBARRIER_CMD_" + w) || Membarrier.name(c).equals(w)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The best command in {@code mask}, or the one {@code wanted} names if offered; -1 if none. */
     static int choose(int mask, String wanted) {
-        int[] order = {Membarrier.CMD_PRIVATE_EXPEDITED, Membarrier.CMD_GLOBAL_EXPEDITED, Membarrier.CMD_GLOBAL};
         if (wanted != null && !wanted.isBlank()) {
             String w = wanted.trim().toUpperCase(java.util.Locale.ROOT);
-            for (int c : order) {
+            for (int c : COMMANDS) {
                 if (Membarrier.name(c).equals("MEMBARRIER_CMD_" + w) || Membarrier.name(c).equals(w)) {
                     return (mask & c) != 0 ? c : -1;
                 }
             }
             return -1;
         }
-        for (int c : order) {
+        for (int c : COMMANDS) {
             if ((mask & c) != 0) {
                 return c;
             }
@@ -72,12 +89,13 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
         return -1;
     }
 
+    /** The priority of the command probe() chose; unprobed or unavailable, the best membarrier can offer. */
     @Override
     public int priority() {
         switch (command) {
-            case Membarrier.CMD_PRIVATE_EXPEDITED: return PRIORITY_MEMBARRIER_PRIVATE_EXPEDITED;
             case Membarrier.CMD_GLOBAL_EXPEDITED: return PRIORITY_MEMBARRIER_GLOBAL_EXPEDITED;
-            default: return PRIORITY_MEMBARRIER_GLOBAL;
+            case Membarrier.CMD_GLOBAL: return PRIORITY_MEMBARRIER_GLOBAL;
+            default: return PRIORITY_MEMBARRIER_PRIVATE_EXPEDITED;
         }
     }
 

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The ProcessBarrier benchmarks in one run: builds the C baseline, runs it side by side with JMH, and prints every
+# table of benchmarks/README.md (Java/C ratios, light(), the read lock, coalescing, single-caller overhead, time to
+# first heavy(), scaling).
+#
+#   benchmarks/run.sh [--quick] [--out DIR] [--java JAVA] [SECTION...]
+#
+# SECTION: ratio light readlock coalesce single first scaling litmus (default: all, in that order).
+# --quick: short iterations (about 4 minutes for everything instead of about 20); numbers are rougher.
+# Results: DIR (default benchmarks/target/results-<time>) holds JMH's CSV, the C lines and report.md.
+# Needs: a JDK 17+, gcc, and the jar (built here if missing: mvn -pl benchmarks -am package -DskipTests).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+jar="$here/target/benchmarks.jar"
+quick=0
+out=""
+java="${JAVA:-java}"
+sections=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --out) out="$2"; shift ;;
+    --out=*) out="${1#--out=}" ;;
+    --java) java="$2"; shift ;;
+    --java=*) java="${1#--java=}" ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    *) sections+=("$1") ;;
+  esac
+  shift
+done
+[ ${#sections[@]} -gt 0 ] || sections=(ratio light readlock coalesce single first scaling litmus)
+out="${out:-$here/target/results-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$out"
+
+if [ ! -f "$jar" ]; then
+  echo "== building $jar" >&2
+  (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests)
+fi
+command -v gcc >/dev/null || { echo "run.sh: gcc is needed for the C baseline (apt-get install gcc)" >&2; exit 1; }
+baseline="$here/target/pbbaseline"
+gcc -O2 -Wall -pthread -o "$baseline" "$here/src/main/c-baseline/pbbaseline.c"
+
+if [ "$quick" = 1 ]; then
+  jmh_time=(-wi 2 -w 500ms -i 3 -r 500ms -f 1)
+  c_seconds=1.5
+  first_runs=3
+else
+  jmh_time=(-wi 3 -w 1s -i 5 -r 1s -f 1)
+  c_seconds=4
+  first_runs=7
+fi
+jmh() { # jmh CSV_NAME ARGS...: one JMH invocation, CSV into $out, console to $out/jmh.log and stderr
+  local name="$1"; shift
+  "$java" -jar "$jar" "$@" -rf csv -rff "$out/$name.tmp.csv" 2>&1 | tee -a "$out/jmh.log" >&2
+  # several invocations may feed one table: keep one header
+  if [ -f "$out/$name.csv" ]; then tail -n +2 "$out/$name.tmp.csv" >> "$out/$name.csv"; else mv "$out/$name.tmp.csv" "$out/$name.csv"; fi
+  rm -f "$out/$name.tmp.csv"
+}
+
+{
+  echo "date:    $(date -Is)"
+  echo "kernel:  $(uname -srm)"
+  echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc)"
+  echo "java:    $("$java" -version 2>&1 | head -1)"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the start"
+  echo "mode:    $([ "$quick" = 1 ] && echo quick || echo full)"
+} > "$out/environment.txt"
+cat "$out/environment.txt" >&2
+
+for s in "${sections[@]}"; do
+  echo "== $s" >&2
+  case "$s" in
+    ratio)
+      # per provider: JMH, then C with the same number of threads as the JVM had, back to back
+      for p in membarrier mprotect signal; do
+        rm -f "$out/threads-$p.txt"
+        jmh heavy HeavyBench.heavy -p provider="$p" -p readers=1 -p coalesce=true "${jmh_time[@]}" \
+            -jvmArgsAppend "-Dpb.bench.threadsFile=$out/threads-$p.txt"
+        jvm_threads=$(awk '{print $3}' "$out/threads-$p.txt" | tail -1)
+        idle=$(( jvm_threads > 2 ? jvm_threads - 2 : 0 )) # the caller and the spinning reader are the other two
+        "$baseline" "$p" "$c_seconds" "$idle" 1 | tee -a "$out/c-baseline.txt" >&2
+      done
+      ;;
+    light)
+      jmh light LightBench "${jmh_time[@]}" ;;
+    readlock)
+      jmh readlock ReadLockBench "${jmh_time[@]}" -t 2
+      ;;
+    coalesce)
+      jmh coalesce CoalesceBench -p provider=membarrier,mprotect,signal -p coalesce=true,false "${jmh_time[@]}" -t 8
+      ;;
+    single)
+      # the same fork setup for both: 3 forks each; and the fixed cost around an empty barrier
+      jmh single HeavyBench.heavy -p provider=membarrier,mprotect -p readers=1 -p coalesce=true,false \
+          "${jmh_time[@]:0:${#jmh_time[@]}-2}" -f 3
+      jmh overhead OverheadBench "${jmh_time[@]:0:${#jmh_time[@]}-2}" -f 2
+      ;;
+    litmus)
+      # store buffering with the writer's heavy() shared with other threads' (and a control without heavy())
+      for p in membarrier mprotect signal; do
+        "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.CoalescedLitmus "$p" \
+            "$([ "$quick" = 1 ] && echo 5 || echo 15)" 3 2>/dev/null | tee -a "$out/litmus.txt" >&2
+      done
+      "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.CoalescedLitmus membarrier \
+          "$([ "$quick" = 1 ] && echo 5 || echo 15)" 3 control 2>/dev/null | tee -a "$out/litmus.txt" >&2
+      ;;
+    first)
+      for ((i = 0; i < first_runs; i++)); do
+        for p in membarrier mprotect signal; do
+          dir="$(mktemp -d)"
+          t0=$(date +%s%N)
+          line="$("$java" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.provider="$p" \
+              -Dprocessbarrier.native.dir="$dir" -cp "$jar" io.processbarrier.bench.FirstHeavy)"
+          t1=$(date +%s%N)
+          echo "$line wallNanos=$((t1 - t0))" | tee -a "$out/first-heavy.txt" >&2
+          rm -rf "$dir"
+        done
+      done
+      ;;
+    scaling)
+      jmh scaling HeavyBench.heavy -p provider=membarrier,mprotect,signal -p readers=1,2,4,16,64 -p coalesce=true \
+          "${jmh_time[@]}"
+      ;;
+    *) echo "run.sh: unknown section $s (ratio light readlock coalesce single first scaling litmus)" >&2; exit 2 ;;
+  esac
+done
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end" >> "$out/environment.txt"
+
+"$java" -cp "$jar" io.processbarrier.bench.Report "$out" | tee "$out/report.md"
+echo "(results in $out)" >&2

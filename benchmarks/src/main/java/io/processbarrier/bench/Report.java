@@ -1,0 +1,423 @@
+package io.processbarrier.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * Turns one run.sh output directory into the tables of the issue: Java/C ratios, light(), the read lock,
+ * coalescing, single-caller overhead, time to first heavy() and scaling. Reads JMH's CSV results
+ * ({@code -rf csv}) and the C baseline's lines; prints Markdown to stdout.
+ *
+ * <pre>java -cp benchmarks.jar io.processbarrier.bench.Report DIR</pre>
+ */
+public final class Report {
+    /** Targets of the issue: Java within this fraction above raw C. */
+    static final Map<String, Double> RATIO_TARGETS = Map.of("membarrier", 1.05, "mprotect", 1.05, "signal", 1.20);
+
+    private Report() {
+    }
+
+    /** One row of a JMH CSV result. */
+    record Row(String benchmark, String mode, int threads, double score, double error, String unit,
+               Map<String, String> params) {
+        String param(String name) {
+            return params.get(name);
+        }
+
+        /** "HeavyBench.heavy" or "HeavyBench.heavy:p0.50": the class's simple name and the method. */
+        String shortName() {
+            String b = benchmark;
+            int colon = b.indexOf(':');
+            String head = colon < 0 ? b : b.substring(0, colon);
+            String tail = colon < 0 ? "" : b.substring(colon);
+            String[] parts = head.split("\\.");
+            return parts.length >= 2 ? parts[parts.length - 2] + "." + parts[parts.length - 1] + tail : b;
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length != 1) {
+            System.err.println("usage: Report DIR (a run.sh output directory)");
+            System.exit(2);
+        }
+        System.out.print(render(Path.of(args[0])));
+    }
+
+    static String render(Path dir) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        Path env = dir.resolve("environment.txt");
+        if (Files.exists(env)) {
+            sb.append("## Machine\n\n```\n").append(Files.readString(env).strip()).append("\n```\n\n");
+        }
+        ratios(dir, sb);
+        light(dir, sb);
+        readLock(dir, sb);
+        coalescing(dir, sb);
+        singleCaller(dir, sb);
+        firstHeavy(dir, sb);
+        scaling(dir, sb);
+        litmus(dir, sb);
+        return sb.toString();
+    }
+
+    // ---- sections ---------------------------------------------------------------------------------------------
+
+    static void ratios(Path dir, StringBuilder sb) throws IOException {
+        List<Row> rows = csvIfExists(dir.resolve("heavy.csv"));
+        Map<String, Map<String, String>> c = baseline(dir.resolve("c-baseline.txt"));
+        if (rows.isEmpty() || c.isEmpty()) {
+            return;
+        }
+        sb.append("## heavy(): Java against raw C (one caller, one reader spinning; medians)\n\n");
+        sb.append("| provider | Java median | C median | Java/C | target | Java mean | C mean | threads (JVM = C) |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String p : List.of("membarrier", "mprotect", "signal")) {
+            Row median = find(rows, r -> r.shortName().equals("HeavyBench.heavy:p0.50") && p.equals(r.param("provider")));
+            Row mean = find(rows, r -> r.shortName().equals("HeavyBench.heavy") && p.equals(r.param("provider")));
+            Map<String, String> cb = c.get(p);
+            if (median == null || cb == null) {
+                continue;
+            }
+            double cm = Double.parseDouble(cb.get("median_ns"));
+            double ratio = median.score() / cm;
+            double target = RATIO_TARGETS.getOrDefault(p, Double.NaN);
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | **%.3f** | %s %s | %s | %s | %s |%n", p,
+                    ns(median.score()), ns(cm), ratio, "≤ " + target, ratio <= target ? "met" : "**missed**",
+                    mean == null ? "-" : ns(mean.score()), ns(Double.parseDouble(cb.get("mean_ns"))),
+                    cb.get("threads")));
+        }
+        sb.append('\n');
+    }
+
+    static void light(Path dir, StringBuilder sb) throws IOException {
+        List<Row> rows = csvIfExists(dir.resolve("light.csv"));
+        if (rows.isEmpty()) {
+            return;
+        }
+        sb.append("## light() against an empty method and VarHandle.fullFence() (ns/op, average)\n\n");
+        sb.append("| shape | empty method | light() | fullFence() | light − empty | fullFence / light |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|\n");
+        for (String[] shape : new String[][] {{"sb", "store x; barrier; load y"}, {"bare", "the call alone"}}) {
+            Row e = find(rows, r -> r.shortName().equals("LightBench." + shape[0] + "Empty"));
+            Row l = find(rows, r -> r.shortName().equals("LightBench." + shape[0] + "Light"));
+            Row f = find(rows, r -> r.shortName().equals("LightBench." + shape[0] + "FullFence"));
+            if (e == null || l == null || f == null) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f ± %.3f | %.3f ± %.3f | %.3f ± %.3f | %+.3f | %.1fx |%n",
+                    shape[1], e.score(), e.error(), l.score(), l.error(), f.score(), f.error(), l.score() - e.score(),
+                    f.score() / l.score()));
+        }
+        sb.append("\nTargets: light − empty within 0.5 ns on x86_64; fullFence many times light.\n\n");
+    }
+
+    static void readLock(Path dir, StringBuilder sb) throws IOException {
+        List<Row> rows = csvIfExists(dir.resolve("readlock.csv"));
+        if (rows.isEmpty()) {
+            return;
+        }
+        sb.append("## Asymmetric read lock: reader throughput (writer every ")
+                .append(rows.get(0).param("writerPeriodMicros")).append(" µs)\n\n");
+        sb.append("| reader threads | light() lock (membarrier) | fullFence lock (fence) | ratio |\n|---:|---:|---:|---:|\n");
+        Map<Integer, Row[]> byThreads = new TreeMap<>();
+        for (Row r : rows) {
+            if (!r.shortName().equals("ReadLockBench.read")) {
+                continue;
+            }
+            Row[] pair = byThreads.computeIfAbsent(r.threads(), k -> new Row[2]);
+            pair["fence".equals(r.param("barrier")) ? 1 : 0] = r;
+        }
+        for (Map.Entry<Integer, Row[]> e : byThreads.entrySet()) {
+            Row a = e.getValue()[0];
+            Row f = e.getValue()[1];
+            if (a == null || f == null) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "| %d | %.1f ± %.1f %s | %.1f ± %.1f %s | **%.2fx** |%n", e.getKey(),
+                    a.score(), a.error(), a.unit(), f.score(), f.error(), f.unit(), a.score() / f.score()));
+        }
+        sb.append("\nTarget: at least 3x at 2 threads. Every read checks the pair the writer updates together: a torn"
+                + " read fails the run.\n\n");
+    }
+
+    static void coalescing(Path dir, StringBuilder sb) throws IOException {
+        List<Row> rows = csvIfExists(dir.resolve("coalesce.csv"));
+        if (rows.isEmpty()) {
+            return;
+        }
+        sb.append("## Coalescing: threads calling heavy() in a loop\n\n");
+        sb.append("| provider | threads | coalesced calls/s | uncoalesced calls/s | ratio | barriers per call (coalesced) |"
+                + " (uncoalesced) |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        Map<String, Map<String, Row>> byProvider = new LinkedHashMap<>();
+        for (Row r : rows) {
+            String key = r.param("provider") + " " + r.threads();
+            byProvider.computeIfAbsent(key, k -> new LinkedHashMap<>())
+                    .put(r.param("coalesce") + " " + r.shortName(), r);
+        }
+        for (Map.Entry<String, Map<String, Row>> e : byProvider.entrySet()) {
+            Map<String, Row> m = e.getValue();
+            Row on = m.get("true CoalesceBench.heavy");
+            Row off = m.get("false CoalesceBench.heavy");
+            if (on == null || off == null) {
+                continue;
+            }
+            String[] k = e.getKey().split(" ");
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.0f ± %.0f | %.0f ± %.0f | **%.2fx** | **%s** | %s |%n",
+                    k[0], k[1], on.score(), on.error(), off.score(), off.error(), on.score() / off.score(),
+                    perCall(m, "true"), perCall(m, "false")));
+        }
+        sb.append("\nTargets (8 threads, 2 CPUs): at least 4x the uncoalesced calls/s, at most 0.3 barriers per call.\n\n");
+    }
+
+    private static String perCall(Map<String, Row> m, String coalesce) {
+        Row calls = m.get(coalesce + " CoalesceBench.heavy:calls");
+        Row barriers = m.get(coalesce + " CoalesceBench.heavy:barriers");
+        if (calls == null || barriers == null || calls.score() == 0) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.3f", barriers.score() / calls.score());
+    }
+
+    static void singleCaller(Path dir, StringBuilder sb) throws IOException {
+        List<Row> rows = csvIfExists(dir.resolve("single.csv"));
+        if (rows.isEmpty()) {
+            return;
+        }
+        sb.append("## A single caller: coalescing on against off (median / mean heavy() latency)\n\n");
+        sb.append("| provider | on: median | off: median | on/off | on: mean | off: mean | on/off |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|\n");
+        for (String p : providers(rows)) {
+            Row onMed = find(rows, r -> r.shortName().equals("HeavyBench.heavy:p0.50") && p.equals(r.param("provider"))
+                    && "true".equals(r.param("coalesce")));
+            Row offMed = find(rows, r -> r.shortName().equals("HeavyBench.heavy:p0.50") && p.equals(r.param("provider"))
+                    && "false".equals(r.param("coalesce")));
+            Row on = find(rows, r -> r.shortName().equals("HeavyBench.heavy") && p.equals(r.param("provider"))
+                    && "true".equals(r.param("coalesce")));
+            Row off = find(rows, r -> r.shortName().equals("HeavyBench.heavy") && p.equals(r.param("provider"))
+                    && "false".equals(r.param("coalesce")));
+            if (onMed == null || offMed == null || on == null || off == null) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | **%.3f** | %s | %s | %.3f |%n", p, ns(onMed.score()),
+                    ns(offMed.score()), onMed.score() / offMed.score(), ns(on.score()), ns(off.score()),
+                    on.score() / off.score()));
+        }
+        sb.append("\nTarget: within 5% (on/off ≤ 1.05).\n\n");
+        List<Row> over = csvIfExists(dir.resolve("overhead.csv"));
+        Row on = find(over, r -> r.shortName().equals("OverheadBench.heavyWithEmptyBarrier") && "true".equals(r.param("coalesce")));
+        Row off = find(over, r -> r.shortName().equals("OverheadBench.heavyWithEmptyBarrier") && "false".equals(r.param("coalesce")));
+        if (on != null && off != null) {
+            sb.append(String.format(Locale.ROOT, "heavy() around an empty barrier(): %.1f ± %.1f ns coalescing, %.1f ± %.1f ns "
+                    + "not: the protocol adds %.1f ns per uncontended call.%n%n", on.score(), on.error(), off.score(),
+                    off.error(), on.score() - off.score()));
+        }
+    }
+
+    static void litmus(Path dir, StringBuilder sb) throws IOException {
+        Path f = dir.resolve("litmus.txt");
+        if (!Files.exists(f)) {
+            return;
+        }
+        sb.append("## Store buffering with shared barriers (writer + reader + 3 threads calling heavy())\n\n```\n");
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            sb.append(line).append('\n');
+        }
+        sb.append("```\n\n");
+    }
+
+    static void firstHeavy(Path dir, StringBuilder sb) throws IOException {
+        Path f = dir.resolve("first-heavy.txt");
+        if (!Files.exists(f)) {
+            return;
+        }
+        Map<String, List<Long>> first = new TreeMap<>();
+        Map<String, List<Long>> second = new TreeMap<>();
+        Map<String, List<Long>> wall = new TreeMap<>();
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            Map<String, String> kv = keyValues(line);
+            String p = kv.get("provider");
+            if (p == null || kv.get("firstHeavyNanos") == null) {
+                continue;
+            }
+            first.computeIfAbsent(p, k -> new ArrayList<>()).add(Long.parseLong(kv.get("firstHeavyNanos")));
+            second.computeIfAbsent(p, k -> new ArrayList<>()).add(Long.parseLong(kv.get("secondHeavyNanos")));
+            if (kv.get("wallNanos") != null) {
+                wall.computeIfAbsent(p, k -> new ArrayList<>()).add(Long.parseLong(kv.get("wallNanos")));
+            }
+        }
+        sb.append("## Time to first heavy() in a fresh JVM (median of runs; fresh native.dir each run)\n\n");
+        sb.append("| provider | runs | main() → first heavy() returns | the second heavy() | whole JVM, start to exit |\n"
+                + "|---|---:|---:|---:|---:|\n");
+        for (String p : first.keySet()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", p, first.get(p).size(),
+                    ns(median(first.get(p))), ns(median(second.get(p))),
+                    wall.containsKey(p) ? ns(median(wall.get(p))) : "-"));
+        }
+        sb.append('\n');
+    }
+
+    static void scaling(Path dir, StringBuilder sb) throws IOException {
+        List<Row> rows = csvIfExists(dir.resolve("scaling.csv"));
+        if (rows.isEmpty()) {
+            return;
+        }
+        Map<String, Map<Integer, Row>> med = new TreeMap<>();
+        Map<String, Map<Integer, Row>> p99 = new TreeMap<>();
+        for (Row r : rows) {
+            String p = r.param("provider");
+            int readers = Integer.parseInt(r.param("readers"));
+            if (r.shortName().equals("HeavyBench.heavy:p0.50")) {
+                med.computeIfAbsent(p, k -> new TreeMap<>()).put(readers, r);
+            } else if (r.shortName().equals("HeavyBench.heavy:p0.99")) {
+                p99.computeIfAbsent(p, k -> new TreeMap<>()).put(readers, r);
+            }
+        }
+        List<Integer> counts = med.values().stream().flatMap(m -> m.keySet().stream()).distinct().sorted().toList();
+        sb.append("## Scaling: heavy() median (p99) against running threads (readers spinning on light())\n\n| provider |");
+        counts.forEach(c -> sb.append(' ').append(c).append(" |"));
+        sb.append("\n|---|");
+        counts.forEach(c -> sb.append("---:|"));
+        sb.append('\n');
+        for (String p : med.keySet()) {
+            sb.append("| ").append(p).append(" |");
+            for (int c : counts) {
+                Row m = med.get(p).get(c);
+                Row q = p99.getOrDefault(p, Map.of()).get(c);
+                sb.append(' ').append(m == null ? "-" : ns(m.score()) + (q == null ? "" : " (" + ns(q.score()) + ")"))
+                        .append(" |");
+            }
+            sb.append('\n');
+        }
+        sb.append('\n');
+    }
+
+    // ---- parsing ----------------------------------------------------------------------------------------------
+
+    static List<Row> csvIfExists(Path f) throws IOException {
+        return Files.exists(f) ? parseCsv(Files.readAllLines(f, StandardCharsets.UTF_8)) : List.of();
+    }
+
+    /** JMH's CSV: a header, then one row per result (sample mode adds rows such as {@code heavy:p0.50}). */
+    static List<Row> parseCsv(List<String> lines) {
+        List<Row> rows = new ArrayList<>();
+        if (lines.isEmpty()) {
+            return rows;
+        }
+        List<String> header = splitCsv(lines.get(0));
+        for (String line : lines.subList(1, lines.size())) {
+            if (line.isBlank()) {
+                continue;
+            }
+            List<String> f = splitCsv(line);
+            Map<String, String> params = new LinkedHashMap<>();
+            for (int i = 7; i < header.size() && i < f.size(); i++) {
+                params.put(header.get(i).replaceFirst("^Param: ", ""), f.get(i));
+            }
+            rows.add(new Row(f.get(0), f.get(1), Integer.parseInt(f.get(2)), number(f.get(4)), number(f.get(5)),
+                    f.get(6), params));
+        }
+        return rows;
+    }
+
+    private static double number(String s) {
+        if (s.isEmpty() || s.equals("NaN")) {
+            return Double.NaN;
+        }
+        return Double.parseDouble(s.replace(',', '.'));
+    }
+
+    static List<String> splitCsv(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted) {
+                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    cur.append('"');
+                    i++;
+                } else if (ch == '"') {
+                    quoted = false;
+                } else {
+                    cur.append(ch);
+                }
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == ',') {
+                out.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(ch);
+            }
+        }
+        out.add(cur.toString());
+        return out;
+    }
+
+    /** The C baseline's lines ({@code op=... median_ns=...}), by operation; the last line of an op wins. */
+    static Map<String, Map<String, String>> baseline(Path f) throws IOException {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        if (!Files.exists(f)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            Map<String, String> kv = keyValues(line);
+            if (kv.containsKey("op") && kv.containsKey("median_ns")) {
+                out.put(kv.get("op"), kv);
+            }
+        }
+        return out;
+    }
+
+    static Map<String, String> keyValues(String line) {
+        Map<String, String> kv = new LinkedHashMap<>();
+        for (String w : line.trim().split("\\s+")) {
+            int eq = w.indexOf('=');
+            if (eq > 0) {
+                kv.put(w.substring(0, eq), w.substring(eq + 1));
+            }
+        }
+        return kv;
+    }
+
+    private static Row find(List<Row> rows, Predicate<Row> p) {
+        return rows.stream().filter(p).findFirst().orElse(null);
+    }
+
+    private static List<String> providers(List<Row> rows) {
+        return rows.stream().map(r -> r.param("provider")).filter(x -> x != null).distinct().toList();
+    }
+
+    static long median(List<Long> values) {
+        long[] v = values.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(v);
+        return v[(v.length - 1) / 2];
+    }
+
+    /** 1234.5 -> "1.23 µs". */
+    static String ns(double nanos) {
+        if (Double.isNaN(nanos)) {
+            return "-";
+        }
+        if (nanos < 1_000) {
+            return String.format(Locale.ROOT, "%.0f ns", nanos);
+        }
+        if (nanos < 1_000_000) {
+            return String.format(Locale.ROOT, "%.2f µs", nanos / 1e3);
+        }
+        if (nanos < 1_000_000_000) {
+            return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
+        }
+        return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
+    }
+}

@@ -1,0 +1,84 @@
+package io.processbarrier.bench;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.spi.AsymmetricBarrier;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Eight threads call heavy() on the real membarrier barrier in a loop, with waiters that park without yielding
+ * first (the sleeping path is where wake-ups can be lost). Every thread must keep making progress: a caller parked with no
+ * one left to wake it shows up as a thread that completes nothing for a whole second while the others go on.
+ * (A lost wake-up of this kind, in an earlier version, was found this way within seconds.)
+ */
+class CoalescingStressTest {
+
+    @Test
+    void everyCallerKeepsMakingProgressWhenWaitersSpinThenPark() throws Exception {
+        run(1000, 4); // spinning long enough for the other CPU to start the next barrier meanwhile, then parking
+    }
+
+    @Test
+    void everyCallerKeepsMakingProgressWhenWaitersParkAtOnce() throws Exception {
+        run(0, 4);
+    }
+
+    private static void run(int spins, int seconds) throws Exception {
+        AsymmetricBarrier b = (AsymmetricBarrier) ProcessBarrier.of("membarrier");
+        Field field = AsymmetricBarrier.class.getDeclaredField("coalescer");
+        field.setAccessible(true);
+        Object original = field.get(b);
+        Class<?> coalescer = Class.forName("io.processbarrier.spi.Coalescer");
+        Constructor<?> c = coalescer.getDeclaredConstructor(AsymmetricBarrier.class, boolean.class, int.class);
+        c.setAccessible(true);
+        field.set(b, c.newInstance(b, true, spins));
+        int threads = 8;
+        AtomicLongArray progress = new AtomicLongArray(threads);
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> ts = new ArrayList<>();
+        try {
+            for (int i = 0; i < threads; i++) {
+                final int index = i;
+                Thread t = new Thread(() -> {
+                    while (!stop.get()) {
+                        b.heavy();
+                        progress.incrementAndGet(index);
+                    }
+                }, "stress-" + i);
+                t.setDaemon(true);
+                t.start();
+                ts.add(t);
+            }
+            long[] last = new long[threads];
+            for (int second = 0; second <= seconds; second++) {
+                Thread.sleep(1000);
+                for (int i = 0; i < threads; i++) {
+                    long p = progress.get(i);
+                    if (second > 0) { // the first second is for starting up
+                        assertTrue(p > last[i], "thread " + i + " completed no heavy() call in a second: "
+                                + java.util.Arrays.toString(ts.get(i).getStackTrace()));
+                    }
+                    last[i] = p;
+                }
+            }
+        } finally {
+            stop.set(true);
+            for (Thread t : ts) {
+                t.join(5000);
+            }
+            field.set(b, original);
+        }
+        for (Thread t : ts) {
+            assertFalse(t.isAlive(), t.getName() + " is stuck in heavy()");
+        }
+    }
+}

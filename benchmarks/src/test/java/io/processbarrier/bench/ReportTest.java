@@ -1,0 +1,62 @@
+package io.processbarrier.bench;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The report reads JMH's CSV and the C baseline's lines and computes the issue's ratios from them. */
+class ReportTest {
+    static final String HEADER = "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\","
+            + "\"Unit\",\"Param: coalesce\",\"Param: provider\",\"Param: readers\"";
+
+    @Test
+    void javaOverCRatiosUseTheMedians(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("heavy.csv"), List.of(HEADER,
+                "\"io.processbarrier.bench.HeavyBench.heavy\",\"sample\",1,1000,10600.5,100.0,\"ns/op\",true,membarrier,1",
+                "\"io.processbarrier.bench.HeavyBench.heavy:p0.50\",\"sample\",1,1,10400.0,NaN,\"ns/op\",true,membarrier,1",
+                "\"io.processbarrier.bench.HeavyBench.heavy:p0.50\",\"sample\",1,1,130000.0,NaN,\"ns/op\",true,signal,1"));
+        Files.write(dir.resolve("c-baseline.txt"), List.of(
+                "op=membarrier readers=1 threads=21 calls=5 median_ns=10000 p99_ns=20000 mean_ns=10100",
+                "op=signal readers=1 threads=21 calls=5 median_ns=100000 p99_ns=200000 mean_ns=100000"));
+        String md = Report.render(dir);
+        assertTrue(md.contains("| membarrier | 10.40 µs | 10.00 µs | **1.040** | ≤ 1.05 met | 10.60 µs | 10.10 µs | 21 |"),
+                md);
+        assertTrue(md.contains("| signal | 130.00 µs | 100.00 µs | **1.300** | ≤ 1.2 **missed** |"), md);
+    }
+
+    @Test
+    void coalescingRatioAndBarriersPerCall(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("coalesce.csv"), List.of(
+                "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\","
+                        + "\"Param: coalesce\",\"Param: provider\"",
+                "\"io.processbarrier.bench.CoalesceBench.heavy\",\"thrpt\",8,5,400000,1000,\"ops/s\",true,membarrier",
+                "\"io.processbarrier.bench.CoalesceBench.heavy:barriers\",\"thrpt\",8,5,50000,NaN,\"#\",true,membarrier",
+                "\"io.processbarrier.bench.CoalesceBench.heavy:calls\",\"thrpt\",8,5,400000,NaN,\"#\",true,membarrier",
+                "\"io.processbarrier.bench.CoalesceBench.heavy\",\"thrpt\",8,5,80000,1000,\"ops/s\",false,membarrier",
+                "\"io.processbarrier.bench.CoalesceBench.heavy:barriers\",\"thrpt\",8,5,80000,NaN,\"#\",false,membarrier",
+                "\"io.processbarrier.bench.CoalesceBench.heavy:calls\",\"thrpt\",8,5,80000,NaN,\"#\",false,membarrier"));
+        String md = Report.render(dir);
+        assertTrue(md.contains("| membarrier | 8 | 400000 ± 1000 | 80000 ± 1000 | **5.00x** | **0.125** | 1.000 |"), md);
+    }
+
+    @Test
+    void firstHeavyTakesMedians(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("first-heavy.txt"), List.of(
+                "provider=membarrier firstHeavyNanos=3000000 secondHeavyNanos=9000 wallNanos=300000000",
+                "provider=membarrier firstHeavyNanos=1000000 secondHeavyNanos=8000 wallNanos=100000000",
+                "provider=membarrier firstHeavyNanos=2000000 secondHeavyNanos=7000 wallNanos=200000000"));
+        String md = Report.render(dir);
+        assertTrue(md.contains("| membarrier | 3 | 2.00 ms | 8.00 µs | 200.00 ms |"), md);
+    }
+
+    @Test
+    void csvSplittingHandlesQuotes() {
+        assertEquals(List.of("a,b", "c", "", "d\"e"), Report.splitCsv("\"a,b\",c,,\"d\"\"e\""));
+    }
+}

@@ -1,0 +1,216 @@
+package io.processbarrier.cli;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.ProviderStatus;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * {@code verify}: the store-buffering litmus test ({@link StoreBuffering}) of every available provider on this very
+ * host, each interleaved batch by batch with the no-barrier control so that both see the same conditions. Verdict per
+ * provider: {@code verified} (no forbidden outcome while the control showed some), {@code FAILED} (forbidden outcome
+ * seen, or the barrier threw), {@code inconclusive} (the control showed nothing, e.g. on one CPU: zero proves
+ * nothing), {@code unavailable}. Exit status 1 if any provider FAILED; with {@code --strict}, 3 if none failed but
+ * some was inconclusive; else 0.
+ */
+final class VerifyCommand implements Command {
+    static final String VERIFIED = "verified";
+    static final String FAILED = "FAILED";
+    static final String INCONCLUSIVE = "inconclusive";
+    static final String UNAVAILABLE = "unavailable";
+
+    /** Provider trials per batch: the unit of interleaving with the control and of checking the time budget. */
+    static final int BATCH = 512;
+    /**
+     * Control trials per provider batch: a control trial costs a fraction of a microsecond, a provider trial the
+     * microseconds of heavy(), so the control gets several times the trials for a small share of the time.
+     */
+    static final int CONTROL_PER_BATCH = 4 * BATCH;
+    /** How much longer than its budget a provider runs while the control has shown nothing (time budgets only). */
+    static final long EXTENSION = 4;
+    static final long WARM_UP_TRIALS = 300_000;
+    static final long WARM_UP_MAX_NANOS = 2_000_000_000L;
+
+    @Override
+    public String summary() {
+        return "prove each available provider with a store-buffering litmus test and a no-barrier control";
+    }
+
+    @Override
+    public String[] options() {
+        return new String[] {
+            "--json            print the report as JSON on stdout",
+            "--seconds=N       time per provider, control included (default 3)",
+            "--trials=N        run N trials per provider (and N control trials) instead of a time budget",
+            "--provider=NAME   verify only this provider",
+            "--strict          exit 3 when a provider is only inconclusive (the control showed nothing)",
+        };
+    }
+
+    /** The outcome for one provider. */
+    record Row(String provider, boolean available, long trials, long forbidden, long controlTrials,
+               long controlForbidden, String verdict, String error, double seconds) {
+        Map<String, Object> json() {
+            Map<String, Object> m = Json.object();
+            m.put("provider", provider);
+            m.put("available", available);
+            m.put("trials", trials);
+            m.put("forbidden", forbidden);
+            m.put("controlTrials", controlTrials);
+            m.put("controlForbidden", controlForbidden);
+            m.put("verdict", verdict);
+            m.put("error", error);
+            m.put("seconds", Math.round(seconds * 100) / 100.0);
+            return m;
+        }
+    }
+
+    @Override
+    public int run(Args args, PrintStream out, PrintStream err) {
+        boolean json = args.flag("--json");
+        double seconds = args.positive("--seconds", 3);
+        long trials = args.value("--trials", null) == null ? 0 : args.positiveLong("--trials", 1);
+        String only = args.value("--provider", null);
+
+        List<ProviderStatus> statuses = ProcessBarrier.providers();
+        if (only != null) {
+            statuses = statuses.stream().filter(s -> s.name().equals(only)).collect(Collectors.toList());
+            if (statuses.isEmpty()) {
+                throw new IllegalArgumentException("no provider named '" + only + "'; providers found: "
+                        + ProcessBarrier.providers().stream().map(ProviderStatus::name).collect(Collectors.joining(", ")));
+            }
+        }
+        long toRun = statuses.stream().filter(ProviderStatus::available).count();
+        Progress progress = new Progress(err, !json);
+        List<Row> rows = new ArrayList<>();
+        try (StoreBuffering harness = new StoreBuffering()) {
+            if (toRun > 0) {
+                progress.update("verify: warming up", 0);
+                harness.warmUp(WARM_UP_TRIALS, WARM_UP_MAX_NANOS);
+            }
+            int done = 0;
+            for (ProviderStatus s : statuses) {
+                if (!s.available()) {
+                    rows.add(new Row(s.name(), false, 0, 0, 0, 0, UNAVAILABLE, s.causeMessage(), 0));
+                    continue;
+                }
+                int index = done++;
+                rows.add(verify(harness, s.name(), () -> ProcessBarrier.of(s.name()), seconds, trials,
+                        f -> progress.update("verify: " + s.name(), (index + f) / toRun)));
+            }
+        }
+        progress.done();
+
+        Map<String, Object> report = Json.object();
+        report.put("version", DoctorCommand.version());
+        report.put("cpus", Runtime.getRuntime().availableProcessors());
+        report.put("pattern", "reader: x = 1; light(); r1 = y | writer: y = 1; heavy(); r2 = x | forbidden: r1 == 0 && r2 == 0");
+        report.put("budget", trials > 0 ? trials + " trials per provider" : seconds + " s per provider");
+        List<Object> list = new ArrayList<>();
+        rows.forEach(r -> list.add(r.json()));
+        report.put("providers", list);
+        boolean failed = rows.stream().anyMatch(r -> r.verdict.equals(FAILED));
+        boolean inconclusive = rows.stream().anyMatch(r -> r.verdict.equals(INCONCLUSIVE));
+        report.put("verdict", failed ? FAILED : inconclusive ? INCONCLUSIVE : toRun == 0 ? UNAVAILABLE : VERIFIED);
+        if (json) {
+            out.print(Json.write(report));
+        } else {
+            out.print(render(rows, report));
+        }
+        if (failed) {
+            return 1;
+        }
+        return inconclusive && args.flag("--strict") ? 3 : 0;
+    }
+
+    interface Fraction {
+        void at(double fraction);
+    }
+
+    /**
+     * Alternates batches of the control ({@link #CONTROL_PER_BATCH} trials) and of the provider ({@link #BATCH}
+     * trials) until the time budget is spent, or, with {@code trials > 0}, until that many provider trials ran. With a
+     * time budget, a control that has shown nothing yet gets up to {@link #EXTENSION} times the budget (the provider
+     * keeps running alongside), and a forbidden outcome of the provider ends the run at once.
+     */
+    static Row verify(StoreBuffering harness, String name, Supplier<ProcessBarrier> create, double seconds, long trials,
+                      Fraction progress) {
+        long start = System.nanoTime();
+        long budget = (long) (seconds * 1e9);
+        StoreBuffering.Counts p = new StoreBuffering.Counts(0, 0);
+        StoreBuffering.Counts c = new StoreBuffering.Counts(0, 0);
+        ProcessBarrier barrier;
+        try {
+            barrier = create.get();
+            while (true) {
+                long elapsed = System.nanoTime() - start;
+                // a control that has shown nothing yet gets up to EXTENSION times the budget to show something
+                // (a loaded machine deschedules the two threads and races less); the provider keeps running with it
+                boolean spent = trials > 0 ? p.trials() >= trials
+                        : elapsed >= (c.forbidden() > 0 ? budget : EXTENSION * budget);
+                if (spent) {
+                    break;
+                }
+                int n = (int) (trials > 0 ? Math.min(BATCH, trials - p.trials()) : BATCH);
+                c = c.plus(harness.run(StoreBuffering.NONE, CONTROL_PER_BATCH));
+                p = p.plus(harness.run(barrier, n));
+                progress.at(Math.min(1, trials > 0 ? (double) p.trials() / trials : (double) elapsed / budget));
+                if (p.forbidden() > 0 && trials == 0) {
+                    break; // the verdict cannot change: stop wasting the user's time
+                }
+            }
+        } catch (RuntimeException e) { // heavy() or light() threw, or creating the barrier failed
+            return new Row(name, true, p.trials(), p.forbidden(), c.trials(), c.forbidden(), FAILED,
+                    ProcessBarrierException.describe(e), (System.nanoTime() - start) / 1e9);
+        }
+        String verdict = p.forbidden() > 0 ? FAILED : c.forbidden() > 0 ? VERIFIED : INCONCLUSIVE;
+        return new Row(name, true, p.trials(), p.forbidden(), c.trials(), c.forbidden(), verdict, null,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private static String render(List<Row> rows, Map<String, Object> report) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("ProcessBarrier verify ").append(report.get("version")).append(": ").append(report.get("cpus"))
+                .append(" CPUs, ").append(report.get("budget")).append("\n\n")
+                .append("Store buffering, each trial on fresh fields:\n")
+                .append("  reader: x = 1; light(); r1 = y     writer: y = 1; heavy(); r2 = x\n")
+                .append("  r1 == 0 && r2 == 0 is forbidden. The control runs the same code with no barrier, in"
+                        + " batches alternating\n  with the provider's: it shows how often this machine produces"
+                        + " that outcome when nothing prevents it.\n\n");
+        Table t = new Table("provider", "trials", "forbidden", "control trials", "control forbidden", "verdict");
+        for (Row r : rows) {
+            if (!r.available) {
+                t.row(r.provider, "-", "-", "-", "-", UNAVAILABLE + ": " + r.error);
+            } else {
+                t.row(r.provider, fmt(r.trials), fmt(r.forbidden), fmt(r.controlTrials), fmt(r.controlForbidden),
+                        r.error == null ? r.verdict : r.verdict + ": " + r.error);
+            }
+        }
+        sb.append(t.render("  "));
+        sb.append('\n');
+        for (Row r : rows) {
+            if (r.verdict.equals(FAILED) && r.error == null) {
+                sb.append("FAILED: ").append(r.provider).append(" let both threads miss each other's store ")
+                        .append(fmt(r.forbidden)).append(" times: its heavy() is not a process-wide barrier here. Do "
+                        + "not use it: set -Dprocessbarrier.exclude=").append(r.provider).append('\n');
+            } else if (r.verdict.equals(INCONCLUSIVE)) {
+                sb.append("inconclusive: ").append(r.provider).append(": the control never showed the outcome in ")
+                        .append(fmt(r.controlTrials)).append(" trials (one CPU, or a heavily loaded machine), so the"
+                        + " zero proves nothing here. Run again with more CPUs or --seconds.\n");
+            }
+        }
+        sb.append("verdict: ").append(report.get("verdict")).append('\n');
+        return sb.toString();
+    }
+
+    private static String fmt(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+}

@@ -1,0 +1,172 @@
+package io.processbarrier.cli;
+
+import io.processbarrier.ErrnoException;
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.ProviderStatus;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class VerifyCommandTest {
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run verify(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] argv = new String[args.length + 1];
+        argv[0] = "verify";
+        System.arraycopy(args, 0, argv, 1, args.length);
+        int exit = Main.run(argv, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** A fake provider: the given heavy(), light() a plain compiler barrier like the real ones. */
+    private static ProcessBarrier fake(String name, Runnable heavy) {
+        return new ProcessBarrier() {
+            @Override
+            public void heavy() {
+                heavy.run();
+            }
+
+            @Override
+            public void light() {
+                VarHandle.acquireFence();
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public boolean isAsymmetric() {
+                return true;
+            }
+        };
+    }
+
+    private static VerifyCommand.Row check(ProcessBarrier b, double seconds) {
+        try (StoreBuffering h = new StoreBuffering()) {
+            h.warmUp(VerifyCommand.WARM_UP_TRIALS, VerifyCommand.WARM_UP_MAX_NANOS);
+            return VerifyCommand.verify(h, b.name(), () -> b, seconds, 0, f -> { });
+        }
+    }
+
+    // ------------------------------------------------------------------ the harness has power (it would catch it)
+
+    @Test
+    void harnessCatchesAHeavyThatDoesNothing() {
+        VerifyCommand.Row r = check(fake("no-op", () -> { }), 10);
+        assertEquals(VerifyCommand.FAILED, r.verdict(), r.toString());
+        assertTrue(r.forbidden() > 0, r.toString());
+        assertNull(r.error(), r.toString());
+        assertTrue(r.seconds() < 10, "stops as soon as the verdict is known: " + r);
+    }
+
+    @Test
+    void harnessCatchesAHeavyThatOnlyFencesItsCaller() {
+        VerifyCommand.Row r = check(fake("caller-fence-only", VarHandle::fullFence), 20);
+        assertEquals(VerifyCommand.FAILED, r.verdict(), r.toString());
+        assertTrue(r.forbidden() > 0, r.toString());
+    }
+
+    @Test
+    void theControlShowsTheForbiddenOutcomeAndARealBarrierDoesNot() {
+        VerifyCommand.Row r;
+        try (StoreBuffering h = new StoreBuffering()) {
+            h.warmUp(VerifyCommand.WARM_UP_TRIALS, VerifyCommand.WARM_UP_MAX_NANOS);
+            r = VerifyCommand.verify(h, "membarrier", () -> ProcessBarrier.of("membarrier"), 1, 5_000, f -> { });
+        }
+        assertEquals(5_000, r.trials(), r.toString());
+        assertTrue(r.controlTrials() >= 5_000, r.toString());
+        assertEquals(0, r.forbidden(), r.toString());
+        assertTrue(r.controlForbidden() > 0, "the control must show power on this 2-CPU machine: " + r);
+        assertEquals(VerifyCommand.VERIFIED, r.verdict(), r.toString());
+    }
+
+    @Test
+    void aBarrierThatThrowsFailsWithItsMessage() {
+        VerifyCommand.Row r = check(fake("eperm", () -> {
+            throw new ErrnoException("membarrier(cmd=8, flags=0)", ErrnoException.EPERM);
+        }), 5);
+        assertEquals(VerifyCommand.FAILED, r.verdict(), r.toString());
+        assertTrue(r.error().startsWith("membarrier(cmd=8, flags=0) failed: EPERM (errno 1"), r.toString());
+        // the harness survives a failed run: the next one works
+        try (StoreBuffering h = new StoreBuffering()) {
+            assertTrue(h.run(StoreBuffering.NONE, 1000).trials() == 1000);
+        }
+    }
+
+    // -------------------------------------------------------------------------------- the command on this machine
+
+    @Test
+    void verifyJsonOnThisMachine() {
+        List<String> expected = ProcessBarrier.providers().stream().filter(ProviderStatus::available)
+                .map(ProviderStatus::name).toList();
+        assertTrue(expected.containsAll(List.of("membarrier", "mprotect", "signal", "fence")), expected.toString());
+        Run r = verify("--json", "--seconds=2");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertFalse(r.err().contains("%]"), "no progress bar in JSON mode: " + r.err());
+        for (String p : expected) {
+            Matcher m = Pattern.compile("\"provider\": \"" + p + "\",\\s+\"available\": true,\\s+\"trials\": ([0-9]+),"
+                    + "\\s+\"forbidden\": 0,\\s+\"controlTrials\": ([0-9]+),\\s+\"controlForbidden\": ([0-9]+),"
+                    + "\\s+\"verdict\": \"verified\",\\s+\"error\": null").matcher(r.out());
+            assertTrue(m.find(), p + " verified:\n" + r.out());
+            assertTrue(Long.parseLong(m.group(1)) >= VerifyCommand.BATCH, r.out());
+            assertTrue(Long.parseLong(m.group(3)) > 0, r.out());
+        }
+        assertTrue(r.out().contains("\"verdict\": \"verified\"\n}"), r.out());
+    }
+
+    @Test
+    void textOutputForOneProviderWithATrialCount() {
+        Run r = verify("--provider=membarrier", "--trials=3000");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(Pattern.compile("(?m)^  membarrier +3,000 +0 +[0-9,]+ +[1-9][0-9,]* +verified$").matcher(r.out()).find(),
+                r.out());
+        assertTrue(r.out().endsWith("verdict: verified\n"), r.out());
+        assertTrue(r.err().contains("verify: membarrier"), "progress on stderr: " + r.err());
+    }
+
+    @Test
+    void badOptions() {
+        Run r = verify("--seconds=0");
+        assertEquals(2, r.exit());
+        assertEquals("processbarrier verify: option --seconds=0: expected a positive number\n", r.err());
+        r = verify("--trials=1.5");
+        assertEquals(2, r.exit());
+        assertEquals("processbarrier verify: option --trials=1.5: expected a whole number\n", r.err());
+        r = verify("--provider=nope");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("processbarrier verify: no provider named 'nope'; providers found: membarrier, "),
+                r.err());
+    }
+
+    /**
+     * One CPU: the two threads never run at the same time, so the control cannot show anything and the verdict must be
+     * inconclusive, never verified ({@code --strict} makes that exit status 3).
+     */
+    @Test
+    void oneCpuIsInconclusiveNotVerified() throws Exception {
+        Launch.Result r = Launch.run(Launch.javaCommand(List.of("taskset", "-c", "0"), List.of(),
+                Launch.classPath(e -> true), Main.class, "verify", "--json", "--seconds=1", "--provider=membarrier",
+                "--strict"));
+        assertEquals(3, r.exit(), r.toString());
+        assertTrue(Pattern.compile("\"forbidden\": 0,\\s+\"controlTrials\": [1-9][0-9]*,\\s+\"controlForbidden\": 0,"
+                + "\\s+\"verdict\": \"inconclusive\"").matcher(r.out()).find(), r.toString());
+        assertTrue(r.out().contains("\"cpus\": 1,"), r.toString());
+    }
+}

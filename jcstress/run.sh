@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The store-buffering litmus suite (jcstress 0.16): every provider, with controls, under C2, C1 and the interpreter.
+#
+#   jcstress/run.sh [ci|release] [--require=membarrier,mprotect,signal] [--allow-inconclusive]
+#
+#   ci       (default) one fork per test and JVM mode, 0.6 s iterations: about 5.5 minutes on 2 CPUs
+#   release  2 forks x 5 iterations per test and mode, plus a fourth mode, "mixed": jcstress's own JVM
+#            configurations with per-actor split compilation (one actor interpreted, the other C1 or C2, ...):
+#            about 45 minutes on 2 CPUs
+#
+# Each JVM mode is one jcstress run that holds the provider tests and the controls together, so "the control showed
+# power" and "the provider showed nothing" are facts about the same run. Exit status:
+#   0  every provider test saw 0 forbidden outcomes and every control showed its outcome
+#   1  FAILED: a provider test saw its forbidden outcome, or did not run cleanly (or the run itself broke)
+#   3  INCONCLUSIVE: some control never showed its outcome (e.g. one CPU), so the zeros prove nothing here;
+#      --allow-inconclusive turns this into 0, printed as such
+# Tests of providers unavailable on this machine are skipped with the reason; --require=a,b makes that a failure.
+# JAVA=/path/to/java chooses the JVM (default: $JAVA_HOME/bin/java, else java on the PATH).
+# Results: jcstress/target/jcstress-run/<mode>/ (jcstress's HTML report and log) and jcstress/target/jcstress-run/report.txt
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+profile=ci
+plan_args=()
+report_args=()
+for a in "$@"; do
+  case "$a" in
+    ci|release) profile=$a ;;
+    --require=*) plan_args+=("$a") ;;
+    --allow-inconclusive) report_args+=("$a") ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument '$a' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+java=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
+java=${java:-java}
+jar=$here/target/jcstress.jar
+if [ ! -f "$jar" ]; then
+  echo "==> building $jar (mvn package -pl jcstress -am)" >&2
+  (cd "$root" && mvn -B -ntp -q package -pl jcstress -am -DskipTests)
+fi
+[ -f "$jar" ] || { echo "run.sh: $jar was not built" >&2; exit 1; }
+
+feature=$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+native_access=()
+# JDK 22+: System.load is restricted; say so up front rather than let every fork print a warning
+[ "${feature%%.*}" -ge 22 ] 2>/dev/null && native_access=(--enable-native-access=ALL-UNNAMED)
+
+out=$here/target/jcstress-run
+rm -rf "$out"
+mkdir -p "$out"
+# a private copy: a concurrent build must not replace the jar under the forks' feet
+cp "$jar" "$out/jcstress.jar"
+jar=$out/jcstress.jar
+
+tests=$("$java" -cp "$jar" io.processbarrier.jcstress.Suite plan "${plan_args[@]}" 2>"$out/plan.txt") || {
+  cat "$out/plan.txt" >&2; echo "run.sh: FAILED: the plan was refused (above)" >&2; exit 1; }
+grep '^plan:' "$out/plan.txt" >&2 || true
+
+# mode -> JVM flags. Split compilation is off in the fixed modes: the whole JVM runs in that mode.
+declare -A flags=([c2]="-XX:-TieredCompilation" [c1]="-XX:TieredStopAtLevel=1" [int]="-Xint")
+if [ "$profile" = ci ]; then
+  modes=(c2 c1 int); common=(-f 1 -iters 1 -time 600); mode_timeout=600
+else
+  modes=(c2 c1 int mixed); common=(-f 2 -iters 5 -time 1000); mode_timeout=3600
+fi
+
+start=$SECONDS
+results=()
+for m in "${modes[@]}"; do
+  dir=$out/$m
+  mkdir -p "$dir"
+  run_tests=$tests
+  if [ "$m" = mixed ]; then
+    # jcstress's own JVM configurations x per-actor compilation modes: 68 configurations per test on JDK 17;
+    # the diagnostics are left out here (they say nothing new per configuration)
+    run_tests=$(printf '%s' "$tests" | sed -E 's/\|[A-Za-z]+_diag_[A-Za-z]+//g')
+    args=(-sc true -f 1 -iters 1 -time 300)
+    [ ${#native_access[@]} -gt 0 ] && args+=(-jvmArgsPrepend "${native_access[*]}")
+  else
+    args=(-sc false "${common[@]}" -jvmArgs "${flags[$m]} ${native_access[*]}")
+  fi
+  echo "==> [$((SECONDS - start))s] jcstress, mode $m: ${args[*]}" >&2
+  rc=0
+  (cd "$dir" && timeout --kill-after=30 "$mode_timeout" "$java" -jar "$jar" -t "$run_tests" "${args[@]}" -r "$dir/html" \
+      >"$dir/jcstress.log" 2>&1) || rc=$?
+  bin=$(ls "$dir"/jcstress-results-*.bin.gz 2>/dev/null | head -n 1 || true)
+  if [ "$rc" -ne 0 ] || [ -z "$bin" ]; then
+    tail -n 30 "$dir/jcstress.log" >&2 || true
+    echo "run.sh: FAILED: jcstress mode $m exited with status $rc$([ "$rc" = 124 ] && echo " (timed out after ${mode_timeout}s)")" \
+      "and left ${bin:-no results}; log: $dir/jcstress.log" >&2
+    exit 1
+  fi
+  grep -E '^\(Results:' "$dir/jcstress.log" | tail -n 1 >&2 || true
+  results+=("$m=$bin")
+done
+echo "==> [$((SECONDS - start))s] all modes done" >&2
+
+rc=0
+"$java" -cp "$jar" io.processbarrier.jcstress.Suite report "${report_args[@]}" --planned="$tests" "${results[@]}" | tee "$out/report.txt" \
+  || rc=${PIPESTATUS[0]}
+echo "(JVM: $("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p'); profile $profile;" \
+  "$((SECONDS - start)) s; report: $out/report.txt)" | tee -a "$out/report.txt"
+exit "$rc"
