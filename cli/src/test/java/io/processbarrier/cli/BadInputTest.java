@@ -2,6 +2,7 @@ package io.processbarrier.cli;
 
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.testsupport.ChildProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,11 +32,12 @@ class BadInputTest {
     Path tmp;
 
     private static String fullClassPath() {
-        return Launch.classPath(e -> true);
+        return ChildProcess.classPath();
     }
 
-    private static Launch.Result child(List<String> jvmArgs, String... args) throws Exception {
-        return Launch.run(Launch.javaCommand(List.of(), jvmArgs, fullClassPath(), BadInputChild.class, args));
+    private static ChildProcess.Result child(List<String> jvmArgs, String... args) throws Exception {
+        return ChildProcess.run(ChildProcess.javaCommand(List.of(), jvmArgs, fullClassPath(), BadInputChild.class,
+                args));
     }
 
     /** java.io.tmpdir of its own: no child touches the shared extraction directory of the machine. */
@@ -45,7 +47,7 @@ class BadInputTest {
         return l;
     }
 
-    private static void assertAlive(Launch.Result r) {
+    private static void assertAlive(ChildProcess.Result r) {
         assertEquals(0, r.exit(), r.toString());
         assertEquals("yes", r.value("alive"), r.toString());
     }
@@ -63,9 +65,9 @@ class BadInputTest {
 
     @Test
     void forcedProviderUnavailableBecauseTheNativesJarIsAbsent() throws Exception {
-        String cp = Launch.classPath(e -> !e.contains("natives-linux"));
-        Launch.Result r = Launch.run(Launch.javaCommand(List.of(), jvm("-Dprocessbarrier.provider=membarrier"), cp,
-                BadInputChild.class, "of=signal", "of=mprotect"));
+        String cp = ChildProcess.classPath(e -> !e.contains("natives-linux"));
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(),
+                jvm("-Dprocessbarrier.provider=membarrier"), cp, BadInputChild.class, "of=signal", "of=mprotect"));
         assertAlive(r);
         String natives = "The native library for linux-x86_64 is not on the class path: add the dependency "
                 + "io.processbarrier:processbarrier-natives-linux-x86_64:";
@@ -84,7 +86,8 @@ class BadInputTest {
 
     @Test
     void negativeSignalTimeout() throws Exception {
-        Launch.Result r = child(jvm("-Dprocessbarrier.provider=signal", "-Dprocessbarrier.signal.timeoutMillis=-5"));
+        ChildProcess.Result r = child(jvm("-Dprocessbarrier.provider=signal",
+                "-Dprocessbarrier.signal.timeoutMillis=-5"));
         assertAlive(r);
         assertTrue(r.value("get-error").startsWith("processbarrier.provider=signal is unavailable here: "
                 + "processbarrier.signal.timeoutMillis=-5 is not a valid timeout: use a whole number of milliseconds"
@@ -93,7 +96,7 @@ class BadInputTest {
 
     @Test
     void unknownSignal() throws Exception {
-        Launch.Result r = child(jvm("-Dprocessbarrier.provider=signal", "-Dprocessbarrier.signal.number=SIGFOO"));
+        ChildProcess.Result r = child(jvm("-Dprocessbarrier.provider=signal", "-Dprocessbarrier.signal.number=SIGFOO"));
         assertAlive(r);
         assertTrue(r.value("get-error").startsWith("processbarrier.provider=signal is unavailable here: "
                 + "processbarrier.signal.number=SIGFOO is not a signal number or SIGRTMIN+n / SIGRTMAX-n. Use a "
@@ -108,7 +111,7 @@ class BadInputTest {
 
     @Test
     void unknownMembarrierCommandAndNonBooleanInvlpgbSwitch() throws Exception {
-        Launch.Result r = child(jvm("-Dprocessbarrier.provider=membarrier",
+        ChildProcess.Result r = child(jvm("-Dprocessbarrier.provider=membarrier",
                 "-Dprocessbarrier.membarrier.command=BOGUS", "-Dprocessbarrier.mprotect.allowInvlpgb=maybe"),
                 "of=mprotect");
         assertAlive(r);
@@ -123,17 +126,18 @@ class BadInputTest {
     void nativeDirectoryOwnedByAnotherUser() throws Exception {
         Path dir;
         int owner;
-        if (Launch.isRoot()) {
+        if (ChildProcess.isRoot()) {
             dir = Files.createDirectory(tmp.resolve("not-mine"),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Launch.Result chown = Launch.tool("chown", "65534:65534", dir.toString());
+            ChildProcess.Result chown = ChildProcess.tool("chown", "65534:65534", dir.toString());
             assertEquals(0, chown.exit(), chown.toString());
             owner = 65534;
         } else {
             dir = Path.of("/usr"); // root's
             owner = 0;
         }
-        Launch.Result r = child(jvm("-Dprocessbarrier.provider=membarrier", "-Dprocessbarrier.native.dir=" + dir));
+        ChildProcess.Result r = child(jvm("-Dprocessbarrier.provider=membarrier",
+                "-Dprocessbarrier.native.dir=" + dir));
         assertAlive(r);
         assertTrue(r.value("get-error").startsWith("processbarrier.provider=membarrier is unavailable here: "
                 + "Refusing to extract into " + dir + ": it belongs to uid " + owner + ", not to this process's uid "),
@@ -150,9 +154,9 @@ class BadInputTest {
         Path dir = Files.createDirectory(tmp.resolve("read-only"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         List<String> jvmArgs = jvm("-Dprocessbarrier.provider=membarrier", "-Dprocessbarrier.native.dir=" + dir);
-        Launch.Result r;
-        if (Launch.isRoot()) {
-            r = Launch.run(Launch.javaCommand(privateMount("ro,mode=0700", dir), jvmArgs, fullClassPath(),
+        ChildProcess.Result r;
+        if (ChildProcess.isRoot()) {
+            r = ChildProcess.run(ChildProcess.javaCommand(privateMount("ro,mode=0700", dir), jvmArgs, fullClassPath(),
                     BadInputChild.class));
         } else {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
@@ -173,12 +177,12 @@ class BadInputTest {
      */
     @Test
     void tempDirectoryMountedNoexec() throws Exception {
-        assumeTrue(Launch.isRoot(), "needs root to mount a noexec tmpfs (unshare + mount); NativeLoaderTest covers the"
-                + " message logic without a mount");
+        assumeTrue(ChildProcess.isRoot(), "needs root to mount a noexec tmpfs (unshare + mount); NativeLoaderTest "
+                + "covers the message logic without a mount");
         Path mnt = Files.createDirectory(tmp.resolve("noexec-tmp"));
         List<String> jvmArgs = List.of("-Djava.io.tmpdir=" + mnt, "-Dprocessbarrier.provider=membarrier");
-        Launch.Result r = Launch.run(Launch.javaCommand(privateMount("noexec,mode=1777", mnt), jvmArgs,
-                fullClassPath(), BadInputChild.class));
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(privateMount("noexec,mode=1777", mnt),
+                jvmArgs, fullClassPath(), BadInputChild.class));
         assertAlive(r);
         Path extracted = mnt.resolve("processbarrier-" + System.getProperty("user.name"));
         Matcher m = Pattern.compile("^processbarrier\\.provider=membarrier is unavailable here: Cannot load "
@@ -192,7 +196,7 @@ class BadInputTest {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         List<String> fixed = new ArrayList<>(jvmArgs);
         fixed.add("-Dprocessbarrier.native.dir=" + ok);
-        r = Launch.run(Launch.javaCommand(privateMount("noexec,mode=1777", mnt), fixed, fullClassPath(),
+        r = ChildProcess.run(ChildProcess.javaCommand(privateMount("noexec,mode=1777", mnt), fixed, fullClassPath(),
                 BadInputChild.class));
         assertAlive(r);
         assertEquals("membarrier", r.value("get"), r.toString());
@@ -201,7 +205,7 @@ class BadInputTest {
     /** The library in the real default extraction directory, modified after extraction: refused, then recovered. */
     @Test
     void corruptedExtractedLibrary() throws Exception {
-        Launch.Result first = child(jvm());
+        ChildProcess.Result first = child(jvm());
         assertAlive(first);
         assertEquals("membarrier", first.value("get"), first.toString());
         Path dir = tmp.resolve("processbarrier-" + System.getProperty("user.name"));
@@ -214,7 +218,7 @@ class BadInputTest {
         Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rwx------"));
         Files.write(lib, new byte[] {0x0b, 0x4d}, java.nio.file.StandardOpenOption.APPEND);
 
-        Launch.Result r = child(jvm("-Dprocessbarrier.provider=membarrier"));
+        ChildProcess.Result r = child(jvm("-Dprocessbarrier.provider=membarrier"));
         assertAlive(r);
         Matcher m = Pattern.compile("^processbarrier\\.provider=membarrier is unavailable here: Refusing to load "
                 + Pattern.quote(lib.toString()) + ": its SHA-256 is [0-9a-f]{64} but the natives jar says [0-9a-f]{64}\\."

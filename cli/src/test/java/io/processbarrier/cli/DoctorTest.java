@@ -1,5 +1,6 @@
 package io.processbarrier.cli;
 
+import io.processbarrier.testsupport.ChildProcess;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -70,8 +71,8 @@ class DoctorTest {
 
     @Test
     void forcingAnUnknownProviderFailsNamingTheAvailableOnes() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(List.of("-Dprocessbarrier.provider=nope"), ChildJvm.classPath(e -> true),
-                Main.class.getName(), "--no-latency");
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(),
+                List.of("-Dprocessbarrier.provider=nope"), ChildProcess.classPath(), Main.class, "--no-latency"));
         assertEquals(1, r.exit(), r.toString());
         Matcher m = Pattern.compile("No barrier selected: processbarrier.provider=nope: no provider has that name. "
                 + "Providers found: (.*)\\. Add the jar of the provider you want").matcher(r.out());
@@ -82,10 +83,12 @@ class DoctorTest {
 
     @Test
     void withoutTheNativesJarFenceIsSelectedAndMembarrierSaysWhy() throws Exception {
-        List<String> cp = ChildJvm.classPath(e -> !e.contains("natives-linux"));
-        assertTrue(cp.size() < ChildJvm.classPath(e -> true).size(), "the natives jars were on the class path");
-        ChildJvm.Result r = ChildJvm.run(List.of("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")), cp,
-                Main.class.getName(), "--json", "--no-latency");
+        List<String> cp = ChildProcess.classPathEntries(e -> !e.contains("natives-linux"));
+        assertTrue(cp.size() < ChildProcess.classPathEntries(e -> true).size(),
+                "the natives jars were on the class path");
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(),
+                List.of("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")),
+                String.join(java.io.File.pathSeparator, cp), Main.class, "--json", "--no-latency"));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("\"selected\": \"fence\""), r.toString());
         Matcher m = Pattern.compile("\"name\": \"membarrier\",[^}]*\"available\": false,[^}]*\"cause\": \"([^\"]*)\"")
@@ -103,10 +106,13 @@ class DoctorTest {
 
     @Test
     void worksFromTheModulePath() throws Exception {
-        List<String> modules = ChildJvm.classPath(e -> e.contains("processbarrier-") || e.matches(".*/(api|spi-[a-z]+)/target/classes"));
-        List<String> rest = ChildJvm.classPath(e -> e.endsWith("test-classes"));
-        ChildJvm.Result r = ChildJvm.run(List.of("--module-path", String.join(java.io.File.pathSeparator, modules),
-                "--add-modules", "ALL-MODULE-PATH"), rest, ModulePathChild.class.getName());
+        // the api test-jar (ChildProcess) is test support of this JVM, not part of the child's module graph
+        List<String> modules = ChildProcess.classPathEntries(e -> !ChildProcess.isTestSupport(e)
+                && (e.contains("processbarrier-") || e.matches(".*/(api|spi-[a-z]+)/target/classes")));
+        String rest = ChildProcess.classPath(e -> !ChildProcess.isTestSupport(e) && e.endsWith("test-classes"));
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(), List.of("--module-path",
+                String.join(java.io.File.pathSeparator, modules), "--add-modules", "ALL-MODULE-PATH"), rest,
+                ModulePathChild.class));
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("module=io.processbarrier\n"), r.toString());
         assertTrue(r.out().contains("providerModule=io.processbarrier.membarrier\n"), r.toString());

@@ -2,6 +2,7 @@ package io.processbarrier.cli;
 
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProviderStatus;
+import io.processbarrier.testsupport.ChildProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,8 +30,8 @@ class SeccompTest {
         assertTrue(Files.isRegularFile(src), "missing " + src + " (the test runs from the cli module directory)");
         Path dir = Files.createDirectories(Path.of("target/test-native").toAbsolutePath());
         launcher = dir.resolve("deny_membarrier");
-        Launch.Result gcc = Launch.tool("gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", launcher.toString(),
-                src.toString());
+        ChildProcess.Result gcc = ChildProcess.tool("gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+                launcher.toString(), src.toString());
         assertEquals(0, gcc.exit(), "gcc could not build the seccomp launcher:\n" + gcc);
     }
 
@@ -40,16 +41,16 @@ class SeccompTest {
                 .map(ProviderStatus::name).filter(n -> !n.equals("membarrier")).findFirst().orElseThrow();
     }
 
-    private static Launch.Result doctorUnderFilter(int errno) throws Exception {
-        return Launch.run(Launch.javaCommand(List.of(launcher.toString(), String.valueOf(errno)),
-                List.of("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")), Launch.classPath(e -> true),
+    private static ChildProcess.Result doctorUnderFilter(int errno) throws Exception {
+        return ChildProcess.run(ChildProcess.javaCommand(List.of(launcher.toString(), String.valueOf(errno)),
+                List.of("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir")), ChildProcess.classPath(),
                 Main.class, "--json", "--no-latency"));
     }
 
     @Test
     void membarrierDeniedWithEpermFallsToTheNextProvider() throws Exception {
         assertEquals("membarrier", ProcessBarrier.get().name(), "without the filter this machine selects membarrier");
-        Launch.Result r = doctorUnderFilter(1);
+        ChildProcess.Result r = doctorUnderFilter(1);
         assertEquals(0, r.exit(), r.toString());
         String json = r.out();
         assertTrue(json.contains("\"selected\": \"" + nextProvider() + "\""), r.toString());
@@ -67,7 +68,7 @@ class SeccompTest {
 
     @Test
     void membarrierDeniedWithEnosysSaysSo() throws Exception {
-        Launch.Result r = doctorUnderFilter(38);
+        ChildProcess.Result r = doctorUnderFilter(38);
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("\"selected\": \"" + nextProvider() + "\""), r.toString());
         assertTrue(r.out().contains("the kernel refuses membarrier(MEMBARRIER_CMD_QUERY): ENOSYS: "), r.toString());
@@ -76,8 +77,8 @@ class SeccompTest {
 
     @Test
     void forcingTheDeniedProviderFailsWithTheErrno() throws Exception {
-        Launch.Result r = Launch.run(Launch.javaCommand(List.of(launcher.toString(), "1"),
-                List.of("-Dprocessbarrier.provider=membarrier"), Launch.classPath(e -> true), BadInputChild.class));
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(launcher.toString(), "1"),
+                List.of("-Dprocessbarrier.provider=membarrier"), ChildProcess.classPath(), BadInputChild.class));
         assertEquals(0, r.exit(), r.toString());
         assertEquals("yes", r.value("alive"), r.toString());
         assertTrue(r.value("get-error").startsWith("processbarrier.provider=membarrier is unavailable here: the kernel "

@@ -3,6 +3,7 @@ package io.processbarrier.cli;
 import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProviderStatus;
+import io.processbarrier.testsupport.ChildProcess;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -161,8 +162,8 @@ class VerifyCommandTest {
      */
     @Test
     void oneCpuIsInconclusiveNotVerified() throws Exception {
-        Launch.Result r = Launch.run(Launch.javaCommand(List.of("taskset", "-c", "0"), List.of(),
-                Launch.classPath(e -> true), Main.class, "verify", "--json", "--seconds=1", "--provider=membarrier",
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of("taskset", "-c", "0"), List.of(),
+                ChildProcess.classPath(), Main.class, "verify", "--json", "--seconds=1", "--provider=membarrier",
                 "--strict"));
         assertEquals(3, r.exit(), r.toString());
         assertTrue(Pattern.compile("\"forbidden\": 0,\\s+\"controlTrials\": [1-9][0-9]*,\\s+\"controlForbidden\": 0,"

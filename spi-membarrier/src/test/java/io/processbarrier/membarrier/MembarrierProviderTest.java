@@ -5,9 +5,11 @@ import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProviderStatus;
 import io.processbarrier.spi.NativeLibrary;
 import io.processbarrier.spi.ProcessBarrierProvider;
+import io.processbarrier.testsupport.ChildProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -57,7 +59,7 @@ class MembarrierProviderTest {
 
     @Test
     void privateExpeditedBeforeRegistrationIsEpermThenWorks() throws Exception {
-        FreshJvm.Result r = FreshJvm.run(RegistrationChild.class);
+        ChildProcess.Result r = freshJvm(RegistrationChild.class);
         assertEquals(0, r.exit(), r.out());
         String out = r.out();
         int before = Integer.parseInt(value(out, "registrationsBefore"));
@@ -74,7 +76,7 @@ class MembarrierProviderTest {
 
     @Test
     void globalCommandCanBeForcedAndRanksBelowExpeditedProviders() throws Exception {
-        FreshJvm.Result r = FreshJvm.run(GlobalCommandChild.class, "-Dprocessbarrier.membarrier.command=GLOBAL");
+        ChildProcess.Result r = freshJvm(GlobalCommandChild.class, "-Dprocessbarrier.membarrier.command=GLOBAL");
         assertEquals(0, r.exit(), r.out());
         assertEquals(String.valueOf(ProcessBarrierProvider.PRIORITY_MEMBARRIER_GLOBAL), value(r.out(), "priority"));
         assertTrue(ProcessBarrierProvider.PRIORITY_MEMBARRIER_GLOBAL < ProcessBarrierProvider.PRIORITY_SIGNAL);
@@ -84,7 +86,7 @@ class MembarrierProviderTest {
 
     @Test
     void unknownForcedCommandMakesTheProviderUnavailableWithAReason() throws Exception {
-        FreshJvm.Result r = FreshJvm.run(GlobalCommandChild.class, "-Dprocessbarrier.membarrier.command=SLOW");
+        ChildProcess.Result r = freshJvm(GlobalCommandChild.class, "-Dprocessbarrier.membarrier.command=SLOW");
         assertEquals(1, r.exit(), r.out());
         assertTrue(r.out().contains("processbarrier.membarrier.command=SLOW is not a membarrier command: use "
                 + "PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL"), r.out());
@@ -143,6 +145,17 @@ class MembarrierProviderTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Runs a main class in a new JVM with this test's class path, for process-wide state that cannot be undone; stderr
+     * merged into stdout, at most 60 s; the child must print something.
+     */
+    private static ChildProcess.Result freshJvm(Class<?> main, String... jvmArgs) throws Exception {
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(), List.of(jvmArgs),
+                ChildProcess.classPath(), main), Duration.ofSeconds(60), ChildProcess.Stderr.MERGED);
+        assertTrue(r.out().length() > 0, "child JVM printed nothing");
+        return r;
     }
 
     private static String value(String out, String key) {

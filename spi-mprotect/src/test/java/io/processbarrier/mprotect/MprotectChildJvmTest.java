@@ -1,5 +1,6 @@
 package io.processbarrier.mprotect;
 
+import io.processbarrier.testsupport.ChildProcess;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -12,6 +13,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** What a fresh JVM does: selection properties are read once per process. */
 class MprotectChildJvmTest {
 
+    /** {@link ChildMain} in a new JVM on this test's class path, behind {@code prefix} (e.g. prlimit ...) */
+    private static ChildProcess.Result child(List<String> prefix, String... jvmArgs) throws Exception {
+        return ChildProcess.run(ChildProcess.javaCommand(prefix, List.of(jvmArgs), ChildProcess.classPath(),
+                ChildMain.class));
+    }
+
     private static void assumeMprotectWorksHere() {
         assumeTrue(MprotectProviderTest.mprotectWorksHere(), "x86_64 without INVLPGB");
     }
@@ -19,7 +26,7 @@ class MprotectChildJvmTest {
     @Test
     void forcedByPropertyOverAHigherPriorityProvider() throws Exception {
         assumeMprotectWorksHere();
-        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.provider=mprotect");
+        ChildProcess.Result r = child(List.of(), "-Dprocessbarrier.provider=mprotect");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("status membarrier priority=400 available=true selected=false"), r.toString());
         assertTrue(r.out().contains("status mprotect priority=300 available=true selected=true"), r.toString());
@@ -29,7 +36,7 @@ class MprotectChildJvmTest {
     @Test
     void excludingMembarrierSelectsMprotect() throws Exception {
         assumeMprotectWorksHere();
-        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.exclude=membarrier");
+        ChildProcess.Result r = child(List.of(), "-Dprocessbarrier.exclude=membarrier");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("selected mprotect\nheavy ok"), r.toString());
     }
@@ -41,16 +48,16 @@ class MprotectChildJvmTest {
     @Test
     void mlockRefusedBecomesTheCause() throws Exception {
         assumeMprotectWorksHere();
-        assumeTrue(ChildJvm.onPath("prlimit"), "needs prlimit (util-linux)");
+        assumeTrue(ChildProcess.onPath("prlimit"), "needs prlimit (util-linux)");
         List<String> prefix = new ArrayList<>();
         if ("root".equals(System.getProperty("user.name"))) {
             // root's CAP_IPC_LOCK ignores the limit: drop it from the bounding set, so exec leaves it out
-            assumeTrue(ChildJvm.onPath("setpriv"), "needs setpriv (util-linux) to drop CAP_IPC_LOCK");
+            assumeTrue(ChildProcess.onPath("setpriv"), "needs setpriv (util-linux) to drop CAP_IPC_LOCK");
             prefix.addAll(List.of("setpriv", "--bounding-set=-ipc_lock", "--"));
         }
         prefix.addAll(List.of("prlimit", "--memlock=0:0", "--"));
 
-        ChildJvm.Result r = ChildJvm.run(prefix, "-Dprocessbarrier.provider=mprotect");
+        ChildProcess.Result r = child(prefix, "-Dprocessbarrier.provider=mprotect");
         assertEquals(0, r.exit(), r.toString());
         String line = r.out().lines().filter(l -> l.startsWith("status mprotect ")).findFirst().orElse("");
         assertTrue(line.contains("available=false"), r.toString());

@@ -4,7 +4,7 @@ import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
 
-/** Run by {@link ChildJvm}: prints what selection found, then uses the default barrier. */
+/** Run by {@link SignalChildJvmTest} in a child JVM: prints what selection found, then uses the default barrier. */
 public final class ChildMain {
     private ChildMain() {
     }

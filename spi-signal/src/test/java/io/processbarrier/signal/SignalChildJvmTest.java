@@ -1,5 +1,6 @@
 package io.processbarrier.signal;
 
+import io.processbarrier.testsupport.ChildProcess;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -10,9 +11,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What a fresh JVM does: selection properties are read once per process. */
 class SignalChildJvmTest {
 
+    /** {@link ChildMain} in a new JVM on this test's class path */
+    private static ChildProcess.Result child(String... jvmArgs) throws Exception {
+        return ChildProcess.run(ChildProcess.javaCommand(List.of(), List.of(jvmArgs), ChildProcess.classPath(),
+                ChildMain.class));
+    }
+
     @Test
     void forcedByPropertyOverHigherPriorityProviders() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.provider=signal");
+        ChildProcess.Result r = child("-Dprocessbarrier.provider=signal");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("status signal priority=200 available=true selected=true"), r.toString());
         assertTrue(r.out().contains("selected signal\nheavy ok"), r.toString());
@@ -20,14 +27,14 @@ class SignalChildJvmTest {
 
     @Test
     void excludingTheOthersSelectsSignal() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.exclude=membarrier,mprotect");
+        ChildProcess.Result r = child("-Dprocessbarrier.exclude=membarrier,mprotect");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("selected signal\nheavy ok"), r.toString());
     }
 
     @Test
     void anotherSignalByProperty() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.provider=signal",
+        ChildProcess.Result r = child("-Dprocessbarrier.provider=signal",
                 "-Dprocessbarrier.signal.number=SIGRTMIN+5");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("selected=true | signal 39 (SIGRTMIN+5) to every thread"), r.toString());
@@ -36,7 +43,7 @@ class SignalChildJvmTest {
 
     @Test
     void forcingItWithABadPropertyFailsSayingWhy() throws Exception {
-        ChildJvm.Result r = ChildJvm.run(List.of(), "-Dprocessbarrier.provider=signal",
+        ChildProcess.Result r = child("-Dprocessbarrier.provider=signal",
                 "-Dprocessbarrier.signal.number=SIGUSR2");
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("get failed: processbarrier.provider=signal is unavailable here: "
