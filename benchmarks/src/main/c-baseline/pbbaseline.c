@@ -195,13 +195,14 @@ static void signal_barrier(void) {
         }
     }
     uint64_t gen = ++generation;
+    uid_t uid = getuid();
     for (size_t i = 0; i < count; i++) {
         siginfo_t info;
         memset(&info, 0, sizeof info);
         info.si_signo = barrier_signal;
         info.si_code = SI_QUEUE;
         info.si_pid = pid;
-        info.si_uid = getuid();
+        info.si_uid = uid;
         info.si_value.sival_ptr = (void *) (uintptr_t) ((gen << SLOT_BITS) | i);
         if (syscall(SYS_rt_tgsigqueueinfo, pid, tids[i], barrier_signal, &info) != 0) {
             die("rt_tgsigqueueinfo");

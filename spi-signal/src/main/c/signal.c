@@ -51,6 +51,14 @@ static size_t pb_free_count;
 static pthread_mutex_t pb_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t pb_generation;
 
+/*
+ * The process id the handler compares a signal's sender with, recorded by the barrier that sends. Every
+ * signalled thread runs the handler on the barrier's critical path, and getpid() is a system call in glibc 2.25+:
+ * comparing with the recorded value first saves one per thread. A mismatch (a forked child, a foreign sender)
+ * falls back to getpid().
+ */
+static pid_t pb_pid;
+
 /* bumped by every acknowledgement; the futex that waiting callers sleep on */
 static int pb_ack_seq;
 static int pb_sleepers;
@@ -124,7 +132,8 @@ static void pb_handler(int sig, siginfo_t *info, void *context) {
     int saved_errno = errno;
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the barrier this thread owes the caller of heavy() */
     /* only our own rt_tgsigqueueinfo carries a slot; a foreign kill/sigqueue of this signal just gets a fence */
-    if (info != NULL && info->si_code == SI_QUEUE && info->si_pid == getpid()) {
+    if (info != NULL && info->si_code == SI_QUEUE
+        && (info->si_pid == __atomic_load_n(&pb_pid, __ATOMIC_RELAXED) || info->si_pid == getpid())) {
         uint64_t value = (uint64_t) (uintptr_t) info->si_value.sival_ptr;
         uint64_t *slot = pb_slot((uint32_t) (value & ((1u << PB_INDEX_BITS) - 1)));
         uint64_t expected = (value >> PB_INDEX_BITS) << 1;
@@ -278,14 +287,52 @@ static int pb_blocks_signal(pid_t tid, int sig) {
  *   2. the next thread is already dead and skipped ("if (!tid) continue"), after which the walk gives up too;
  *   3. filldir stops at the next entry when the reader has a signal pending (or a stop, freeze or io_uring
  *      notification), like a full buffer.
- * So each attempt is one getdents64 call, with every blockable signal blocked, into a buffer with room to spare,
- * and it is trusted only if the walk demonstrably reached the end:
+ * So each attempt is one getdents64 call into a buffer with room to spare (from the second attempt on, with every
+ * blockable signal blocked, so that case 3 cannot strike twice), and it is trusted only if the walk demonstrably
+ * reached the end:
  *   - the directory position advanced by exactly one per entry returned (case 2 advances it one more);
  *   - the last entry returned is still alive afterwards (case 1);
  *   - a second getdents64 call returns nothing (case 3 would resume where the first one stopped; new threads
  *     also make it return something, and the attempt is repeated).
  * Under churn, with concurrent callers signalling each other, no trusted listing missed a live thread (tests).
  */
+/*
+ * The directory stays open between barriers: opening /proc/self/task walks a path through procfs on every barrier,
+ * a cost the raw loop of a C program need not pay either. One caller at a time uses it (the file position is
+ * shared); a concurrent caller opens its own. The pid it was opened by tells a forked child to open its own.
+ */
+static int pb_task_fd = -1;
+static pid_t pb_task_fd_pid;
+static int pb_task_busy; /* a try-lock: pthread_mutex_trylock would need GLIBC_2.34 */
+
+/* An open /proc/self/task: the shared one (*shared = 1, unlock with pb_task_release) or a fresh one; -1 on error. */
+static int pb_task_open(pid_t pid, int *shared) {
+    *shared = 0;
+    if (!__atomic_exchange_n(&pb_task_busy, 1, __ATOMIC_ACQUIRE)) {
+        if (pb_task_fd >= 0 && pb_task_fd_pid != pid) {
+            pb_task_fd = -1; /* a forked child's copy of its parent's directory; not closed: the child may have closed it and reused the number */
+        }
+        if (pb_task_fd < 0) {
+            pb_task_fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            pb_task_fd_pid = pid;
+        }
+        if (pb_task_fd >= 0) {
+            *shared = 1;
+            return pb_task_fd;
+        }
+        __atomic_store_n(&pb_task_busy, 0, __ATOMIC_RELEASE);
+    }
+    return open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void pb_task_release(int fd, int shared) {
+    if (shared) {
+        __atomic_store_n(&pb_task_busy, 0, __ATOMIC_RELEASE);
+    } else {
+        close(fd);
+    }
+}
+
 static int pb_list_threads(JNIEnv *env, pid_t pid, pid_t self, pid_t **out, size_t *count, long deadline) {
     static size_t capacity_hint = 16384;
     char tail[512];
@@ -293,12 +340,13 @@ static int pb_list_threads(JNIEnv *env, pid_t pid, pid_t self, pid_t **out, size
     char *buf = NULL;
     pid_t *tids = NULL;
     int result = -1;
-    int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int shared;
+    int fd = pb_task_open(pid, &shared);
     if (fd < 0) {
         PB_THROW_ERRNO(env, errno, "open(\"/proc/self/task\", O_RDONLY|O_DIRECTORY)");
         return -1;
     }
-    for (;;) {
+    for (int attempt = 0;; attempt++) {
         char *grown = realloc(buf, capacity);
         /* at most one entry per 24 bytes, the smallest dirent64 that holds a tid */
         pid_t *grown_tids = realloc(tids, (capacity / 24 + 1) * sizeof(pid_t));
@@ -314,7 +362,7 @@ static int pb_list_threads(JNIEnv *env, pid_t pid, pid_t self, pid_t **out, size
         }
         /* one attempt: rewind, read everything in one call, note where the walk ended, check nothing follows */
         uint64_t all = ~UINT64_C(0), saved;
-        if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &saved, sizeof all) != 0) {
+        if (attempt > 0 && syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &saved, sizeof all) != 0) {
             PB_THROW_ERRNO(env, errno, "rt_sigprocmask(SIG_SETMASK, all, &saved, 8)");
             goto out;
         }
@@ -331,7 +379,9 @@ static int pb_list_threads(JNIEnv *env, pid_t pid, pid_t self, pid_t **out, size
         } else if ((more = syscall(SYS_getdents64, fd, tail, sizeof tail)) < 0) {
             err = errno, call = "getdents64(/proc/self/task) after the end";
         }
-        syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, sizeof saved); /* restoring cannot fail */
+        if (attempt > 0) {
+            syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved, NULL, sizeof saved); /* restoring cannot fail */
+        }
         if (call != NULL) {
             PB_THROW_ERRNO(env, err, "%s", call);
             goto out;
@@ -381,7 +431,7 @@ static int pb_list_threads(JNIEnv *env, pid_t pid, pid_t self, pid_t **out, size
         }
     }
 out:
-    close(fd);
+    pb_task_release(fd, shared);
     free(buf);
     free(tids);
     return result;
@@ -416,13 +466,13 @@ struct pb_target {
     long sent_at;
 };
 
-static int pb_send(pid_t pid, int sig, struct pb_target *t, uint64_t generation, long now) {
+static int pb_send(pid_t pid, uid_t uid, int sig, struct pb_target *t, uint64_t generation, long now) {
     siginfo_t info;
     memset(&info, 0, sizeof info);
     info.si_signo = sig;
     info.si_code = SI_QUEUE;
     info.si_pid = pid;
-    info.si_uid = getuid();
+    info.si_uid = uid;
     info.si_value.sival_ptr = (void *) (uintptr_t) ((generation << PB_INDEX_BITS) | t->slot);
     if (syscall(SYS_rt_tgsigqueueinfo, pid, t->tid, sig, &info) == 0) {
         t->state = PB_PENDING;
@@ -502,7 +552,9 @@ Java_io_processbarrier_signal_RtSignal_barrier(JNIEnv *env, jclass cls, jint sig
         return NULL;
     }
     pid_t pid = getpid();
+    uid_t uid = getuid(); /* once per barrier, not once per signal: the sends are on the critical path */
     pid_t self = (pid_t) syscall(SYS_gettid);
+    __atomic_store_n(&pb_pid, pid, __ATOMIC_RELAXED); /* before any send: the send is the handler's ordering */
     pid_t *tids = NULL;
     size_t n = 0;
     int listed = pb_list_threads(env, pid, self, &tids, &n, deadline);
@@ -545,7 +597,7 @@ Java_io_processbarrier_signal_RtSignal_barrier(JNIEnv *env, jclass cls, jint sig
     }
     long now = pb_now_ns();
     for (size_t i = 0; i < n; i++) {
-        err = pb_send(pid, sig, &targets[i], generation, now);
+        err = pb_send(pid, uid, sig, &targets[i], generation, now);
         if (err != 0) {
             PB_THROW_ERRNO(env, err, "rt_tgsigqueueinfo(%d, %d, %d, SI_QUEUE)", (int) pid, (int) targets[i].tid,
                            (int) sig);
@@ -585,7 +637,7 @@ Java_io_processbarrier_signal_RtSignal_barrier(JNIEnv *env, jclass cls, jint sig
             for (size_t i = 0; i < left; i++) {
                 struct pb_target *t = &targets[i];
                 if (t->state == PB_UNSENT || (t->sends < 2 && now - t->sent_at >= PB_RESEND_NS)) {
-                    err = pb_send(pid, sig, t, generation, now);
+                    err = pb_send(pid, uid, sig, t, generation, now);
                     if (err != 0) {
                         PB_THROW_ERRNO(env, err, "rt_tgsigqueueinfo(%d, %d, %d, SI_QUEUE)", (int) pid, (int) t->tid,
                                        (int) sig);

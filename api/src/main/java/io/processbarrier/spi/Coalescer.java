@@ -14,25 +14,34 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Protocol</h2>
  * Barriers are numbered 1, 2, 3, ... in the order they start, and at most one runs at a time. One sequence word,
- * {@code seq}, says where they are: {@code seq >> 1} barriers have completed, and the low bit is set while barrier
- * number {@code (seq >> 1) + 1} is in flight. Only {@code 2n -> 2n+1} (start barrier {@code n+1}, by
- * compare-and-set: one winner) and {@code 2n+1 -> 2n+2} (its completion, by the thread that started it) ever
- * happen.
+ * {@code seq}, says where they are: {@code seq >> 2} barriers have completed, and its low two bits are the phase of
+ * the next one: IDLE (nobody has claimed it), FORMING (a leader has claimed it and holds it open for callers about
+ * to arrive) or RUNNING (it has started: {@code barrier()} is running or about to). Only
+ * {@code 4n -> 4n+2} or {@code 4n -> 4n+1} (claim barrier {@code n+1}, by compare-and-set: one winner),
+ * {@code 4n+1 -> 4n+2} (its start, by the leader that formed it) and {@code 4n+2 -> 4n+4} (its completion, by the
+ * thread that started it) ever happen. The <em>start</em> of a barrier is the write of RUNNING.
  * <ol>
  *   <li><b>Snapshot.</b> After the full fence that opens {@code heavy()}, the caller reads {@code seq} and takes
  *       {@code target} = the number of the first barrier that will <em>start</em> after that read: the next one if
- *       none is in flight, else the one after the barrier in flight. A barrier already in flight never counts: it
+ *       it is IDLE or FORMING, else the one after the barrier in flight. A barrier already running never counts: it
  *       may have passed some threads before the caller's stores.</li>
- *   <li><b>Lead.</b> Whenever the caller sees no barrier in flight and fewer than {@code target} completed, then
- *       exactly {@code target - 1} have, and it tries to start number {@code target} with a compare-and-set. The
- *       winner runs {@link AsymmetricBarrier#barrier()}, records its outcome, publishes its completion and wakes
- *       the sleepers. A lone caller takes this path at once: one read, one compare-and-set, one store.</li>
+ *   <li><b>Lead.</b> Whenever the caller sees IDLE and fewer than {@code target} completed, then exactly
+ *       {@code target - 1} have, and it tries to claim number {@code target} with a compare-and-set. The winner
+ *       runs {@link AsymmetricBarrier#barrier()}, records its outcome, publishes its completion and wakes the
+ *       sleepers. A lone caller takes this path at once: one read, one compare-and-set, one store.</li>
+ *   <li><b>Form</b> (only for a provider whose {@link AsymmetricBarrier#formsBatches()} is true, and only when the
+ *       last barrier served more than one caller). The winner claims FORMING instead of RUNNING and yields the CPU
+ *       until as many callers are waiting as the last barrier served, or for at most what one barrier costs
+ *       (capped at {@value #FORM_MAX_NANOS} ns); then it writes RUNNING and goes on as above. Everyone who read
+ *       FORMING meanwhile is served by this barrier. Without it, callers who return from barrier {@code k} arrive
+ *       while {@code k+1} runs and wait for {@code k+2}: two cohorts alternate, a quarter of a barrier per call at
+ *       best with 8 callers; with it, most of them are in one batch.</li>
  *   <li><b>Wait.</b> Otherwise the caller waits for {@code seq} to change and looks again: it checks a few times,
  *       then parks until the leader that completes the barrier in flight unparks it. It does not burn a CPU: a
  *       waiter that keeps running is one more CPU that a membarrier or mprotect barrier must interrupt, and a signal
- *       barrier needs the CPUs to run its handlers. Everyone who arrives while barrier {@code n} is in flight has
- *       target {@code n + 1}: whichever of them starts it serves them all.</li>
- *   <li><b>Done.</b> The caller returns once {@code seq >> 1 >= target}, if one of the barriers numbered
+ *       barrier needs the CPUs to run its handlers. Everyone who arrives while barrier {@code n} runs has target
+ *       {@code n + 1}: whichever of them starts it serves them all.</li>
+ *   <li><b>Done.</b> The caller returns once {@code seq >> 2 >= target}, if one of the barriers numbered
  *       {@code target} or later succeeded.</li>
  * </ol>
  *
@@ -41,17 +50,18 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li><b>It starts after C's stores are visible.</b> C executes a full fence and then reads {@code seq}; that read
  *       did not see L's start of barrier {@code t} (it would have made {@code target} larger), so it precedes L's
- *       compare-and-set in the coherence order of {@code seq}, and L calls {@code barrier()} only after that
- *       compare-and-set. The full fence makes C's earlier stores visible to every thread before C's read
- *       completes (on the multi-copy-atomic hardware Java runs on: x86-TSO, ARMv8), hence before barrier
- *       {@code t} starts. This is the argument of {@code rcu_seq_snap()}, whose {@code smp_mb()} orders the
+ *       write of RUNNING (a compare-and-set, or the store that ends FORMING) in the coherence order of
+ *       {@code seq}, and L calls {@code barrier()} only after that write. The full fence makes C's earlier stores
+ *       visible to every thread before C's read completes (on the multi-copy-atomic hardware Java runs on: x86-TSO,
+ *       ARMv8), hence before barrier {@code t} starts. Whether L formed the barrier changes nothing here: only the
+ *       write of RUNNING is the start. This is the argument of {@code rcu_seq_snap()}, whose {@code smp_mb()} orders the
  *       caller's accesses before the snapshot. It is also a Java happens-before edge whenever C had to wait: a
  *       waiter increments {@code waiters} before it reads {@code seq}, and L reads {@code waiters} after its
- *       compare-and-set and before {@code barrier()}; of these two write-then-read pairs on volatiles at least
+ *       write of RUNNING and before {@code barrier()}; of these two write-then-read pairs on volatiles at least
  *       one read sees the other's write, so either C's snapshot already excludes L's barrier, or C's increment
  *       happens-before L's call of {@code barrier()}.</li>
- *   <li><b>It ends before C returns.</b> L records the outcome and publishes {@code seq = 2t} after
- *       {@code barrier()} returned; C reads {@code seq >> 1 >= t} before returning: a volatile write seen by a
+ *   <li><b>It ends before C returns.</b> L records the outcome and publishes {@code seq = 4t} after
+ *       {@code barrier()} returned; C reads {@code seq >> 2 >= t} before returning: a volatile write seen by a
  *       volatile read, so the end of the system barrier happens-before C's return (and C's closing full fence).</li>
  *   <li>So every thread the provider reaches executes its full memory barrier at a point between C's call and
  *       C's return, which is what {@link io.processbarrier.ProcessBarrier#heavy()} promises; the store-buffering
@@ -71,7 +81,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Cost</h2>
  * Uncontended: a volatile read and a compare-and-set before {@code barrier()}, a volatile read, two release stores
- * and the closing full fence (which {@code heavy()} executes anyway) after it: a few nanoseconds.
+ * and the closing full fence (which {@code heavy()} executes anyway) after it: a few nanoseconds. A provider that
+ * forms batches adds two clock reads per barrier (its barriers cost tens of microseconds).
  * {@code processbarrier.coalesce=false} turns sharing off (every call runs its own barrier, concurrently with the
  * others) for comparison.
  */
@@ -82,6 +93,9 @@ final class Coalescer {
      * interrupt it, and throughput drops by 2-3x; a parked waiter costs nothing to the barrier in flight.
      */
     private static final int SPINS = 8;
+
+    /** The longest a leader holds a barrier open, whatever the barrier costs. */
+    static final long FORM_MAX_NANOS = 100_000;
 
     private static final VarHandle SEQ;
     private static final VarHandle WAITERS;
@@ -124,8 +138,29 @@ final class Coalescer {
     private final AsymmetricBarrier owner;
     private final boolean enabled;
 
-    /** {@code seq >> 1} barriers completed; odd while one is in flight. */
+    /** {@code seq >> 2} barriers completed; the low two bits are the phase: IDLE, FORMING or RUNNING. */
     private volatile long seq;
+
+    private static final long IDLE = 0;
+    /** A leader holds the next barrier open for callers who are about to arrive; they join it. */
+    private static final long FORMING = 1;
+    /** The barrier is in flight: a caller who arrives now is served by the next one. */
+    private static final long RUNNING = 2;
+
+    /**
+     * How many callers the last barrier served (1 + the waiters counted when it started), written by its leader.
+     * A heuristic only: read and written without ordering, a stale value changes timing, never correctness.
+     */
+    private int lastServed = 1;
+
+    /**
+     * Moving average of what barrier() costs, in ns, kept only for a provider whose batches pay
+     * ({@link AsymmetricBarrier#formsBatches()}): the most a leader holds a barrier open. Written by the leader of
+     * the moment only.
+     */
+    private long costNanos;
+    /** Barriers that were formed (tests). */
+    private long formed;
     /** Callers in the waiting path (spinning or parked). */
     private volatile int waiters;
     /** The number of the last barrier that completed normally. Written before the completion is published. */
@@ -158,9 +193,15 @@ final class Coalescer {
         return waiters;
     }
 
+    /** How many barriers were held open for callers to join (tests; the count is the leaders' own). */
+    long formed() {
+        return formed;
+    }
+
     /** How many times {@code barrier()} was started (failed calls included); -1 when coalescing is off. */
     long barriersExecuted() {
-        return enabled ? (seq + 1) >> 1 : -1;
+        long s = seq;
+        return enabled ? (s >> 2) + ((s & 3) == RUNNING ? 1 : 0) : -1;
     }
 
     /**
@@ -175,12 +216,17 @@ final class Coalescer {
             return;
         }
         long s = seq;
-        if ((s & 1) == 0 && SEQ.compareAndSet(this, s, s + 1)) { // idle: the lone caller's path
-            lead((s >> 1) + 1);
+        if ((s & 3) == IDLE && !worthForming() && SEQ.compareAndSet(this, s, s + RUNNING)) { // the lone caller's path
+            lead((s >> 2) + 1, false);
             return;
         }
         awaitSlow();
         VarHandle.fullFence();
+    }
+
+    /** Whether the next barrier should wait for more callers: the last one was shared, and barriers are costly. */
+    private boolean worthForming() {
+        return lastServed > 1 && owner.formsBatches();
     }
 
     private void awaitSlow() {
@@ -188,14 +234,15 @@ final class Coalescer {
         boolean counted = true;
         try {
             long s = seq; // the snapshot, after our increment of waiters (see the class comment)
-            long target = ((s + 1) >> 1) + 1;
-            while ((s >> 1) < target) {
-                if ((s & 1) == 0) {
+            long target = (s >> 2) + ((s & 3) == RUNNING ? 2 : 1);
+            while ((s >> 2) < target) {
+                if ((s & 3) == IDLE) {
                     // idle, fewer than target completed: exactly target - 1 have, so we may start number target
-                    if (SEQ.compareAndSet(this, s, s + 1)) {
+                    boolean form = worthForming();
+                    if (SEQ.compareAndSet(this, s, s + (form ? FORMING : RUNNING))) {
                         WAITERS.getAndAdd(this, -1);
                         counted = false;
-                        lead(target);
+                        lead(target, form);
                         return;
                     }
                 } else {
@@ -264,23 +311,48 @@ final class Coalescer {
         }
     }
 
-    /** Runs barrier number {@code n}, already started in {@code seq}, and publishes its outcome. */
-    private void lead(long n) {
-        Throwable failure = null;
-        try {
-            if (waiters < 0) { // never true: this volatile read orders every counted waiter's arrival before barrier()
-                throw new AssertionError("waiters " + waiters);
+    /**
+     * Runs barrier number {@code n}, already claimed in {@code seq} (RUNNING, or FORMING if {@code form}), and
+     * publishes its outcome.
+     */
+    private void lead(long n, boolean form) {
+        if (form) {
+            // Hold the barrier open until the callers the last one served are back, for at most what one barrier
+            // costs: a batch of k saves k - 1 barriers, and no caller waits much more than twice as long as alone.
+            // Yielding, not spinning: the callers to wait for are runnable, often on this very CPU.
+            int expected = lastServed;
+            long deadline = System.nanoTime() + Math.min(costNanos, FORM_MAX_NANOS);
+            for (int joined = waiters; joined + 1 < expected && System.nanoTime() - deadline < 0; ) {
+                Thread.yield();
+                int now = waiters;
+                if (now == joined && now + 1 >= expected / 2) {
+                    break; // nobody came during the last yield, and half the last batch is here
+                }
+                joined = now;
             }
+            formed++;
+            SEQ.setVolatile(this, 4 * (n - 1) + RUNNING); // the start: whoever read FORMING before is served
+        }
+        Throwable failure = null;
+        int served = 1 + waiters; // also orders every counted waiter's arrival before barrier() (class comment)
+        boolean timed = owner.formsBatches();
+        long t0 = timed ? System.nanoTime() : 0;
+        try {
             owner.barrier();
         } catch (Throwable t) {
             failure = t;
         }
+        if (timed) {
+            long d = System.nanoTime() - t0;
+            costNanos = costNanos == 0 ? d : (3 * costNanos + d) >> 2;
+        }
+        lastServed = served;
         if (failure == null) {
             LAST_SUCCEEDED.setRelease(this, n);
         } else {
             lastFailure = new Failure(n, failure);
         }
-        SEQ.setRelease(this, 2 * n); // the completion (ordered after the outcome) ...
+        SEQ.setRelease(this, 4 * n); // the completion (ordered after the outcome) ...
         VarHandle.fullFence();        // ... the caller's closing fence, which also orders it before the next read:
         if (sleepers != null) {       // a sleeper either sees the new seq or is seen here
             for (Sleeper w = (Sleeper) SLEEPERS.getAndSet(this, (Sleeper) null); w != null; w = w.next) {

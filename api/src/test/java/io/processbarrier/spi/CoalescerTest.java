@@ -4,6 +4,8 @@ import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -55,6 +57,12 @@ class CoalescerTest {
         volatile CountDownLatch gate;                // if set, barrier() number 1 waits on it
         volatile boolean mixedWork;                  // barriers of random length, 0-20 µs
         final CountDownLatch firstEntered = new CountDownLatch(1);
+        volatile boolean forms;                      // formsBatches(): hold barriers open for callers to join
+
+        @Override
+        protected boolean formsBatches() {
+            return forms;
+        }
 
         @Override
         protected void barrier() {
@@ -163,10 +171,22 @@ class CoalescerTest {
         return s;
     }
 
-    @Test
-    void manyConcurrentCallersShareBarriersAndEachIsServedByOneThatStartedAfterIt() throws Exception {
+    @ParameterizedTest(name = "formsBatches={0}")
+    @ValueSource(booleans = {false, true})
+    void manyConcurrentCallersShareBarriersAndEachIsServedByOneThatStartedAfterIt(boolean forms) throws Exception {
         Fake b = fake(true);
+        b.forms = forms;
         assertTrue(b.isCoalescing());
+        try {
+            runManyCallers(b);
+        } finally {
+            if (!forms) {
+                assertEquals(0, coalescer(b).formed(), "a provider that does not form batches never holds one open");
+            }
+        }
+    }
+
+    private static void runManyCallers(Fake b) throws Exception {
         // a long barrier, so that even on a loaded machine the other callers arrive while it runs
         b.workNanos = TimeUnit.MILLISECONDS.toNanos(2);
         List<Call> calls = hammer(b, 8, 40);
@@ -223,6 +243,44 @@ class CoalescerTest {
     }
 
     @Test
+    void aFormingLeaderServesTheCallersThatArriveWhileItHoldsTheBarrierOpen() throws Exception {
+        Fake b = fake(true);
+        b.forms = true;
+        b.workNanos = TimeUnit.MILLISECONDS.toNanos(1); // a dear barrier: the hold lasts up to its cost (100 us cap)
+        // first a shared barrier, so that the next leader expects company: one caller in flight, three waiting
+        b.gate = new CountDownLatch(1);
+        Thread a = new Thread(b::timedHeavy);
+        a.start();
+        assertTrue(b.firstEntered.await(10, TimeUnit.SECONDS));
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Thread t = new Thread(b::timedHeavy);
+            t.start();
+            ts.add(t);
+        }
+        awaitParked(ts);
+        b.gate.countDown();
+        a.join();
+        for (Thread t : ts) {
+            t.join();
+        }
+        assertEquals(2, b.barriersExecuted(), "barrier 2 served the three waiters");
+        // now four callers arrive one after another, each while the previous one holds the barrier open
+        List<Call> calls = hammer(b, 4, 25);
+        List<Span> spans = sorted(b);
+        for (Call c : calls) {
+            assertNull(c.thrown());
+            Span s = firstStartedAfter(spans, c.entry());
+            assertNotNull(s, "no barrier started after the call at " + c.entry());
+            assertTrue(s.end() < c.exit(), "returned before the first barrier that started after it ended: " + c);
+        }
+        assertEquals(1, b.maxInside.get(), "barrier() never runs twice at once");
+        assertTrue(coalescer(b).formed() > 0, "some barriers were held open for callers to join");
+        assertTrue(b.barriersExecuted() - 2 < calls.size(), "shared: " + (b.barriersExecuted() - 2)
+                + " barriers for " + calls.size() + " calls");
+    }
+
+    @Test
     void aFailedBarrierReachesEveryCallerThatDependedOnIt() throws Exception {
         Fake b = fake(true);
         b.gate = new CountDownLatch(1);
@@ -272,9 +330,11 @@ class CoalescerTest {
         assertEquals(3, b.barriersExecuted());
     }
 
-    @Test
-    void withRandomFailuresNoCallerIsToldItWasServedByAFailedBarrier() throws Exception {
+    @ParameterizedTest(name = "formsBatches={0}")
+    @ValueSource(booleans = {false, true})
+    void withRandomFailuresNoCallerIsToldItWasServedByAFailedBarrier(boolean forms) throws Exception {
         Fake b = fake(true);
+        b.forms = forms;
         b.workNanos = TimeUnit.MICROSECONDS.toNanos(50);
         b.failWhen = n -> ThreadLocalRandom.current().nextInt(3) == 0;
         List<Call> calls = hammer(b, 8, 150);
@@ -442,6 +502,12 @@ class CoalescerTest {
     }
 
     /** Gives {@code b} a coalescer whose waiters park at once, without spinning or yielding first. */
+    static Coalescer coalescer(AsymmetricBarrier b) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = AsymmetricBarrier.class.getDeclaredField("coalescer");
+        f.setAccessible(true);
+        return (Coalescer) f.get(b);
+    }
+
     static void parkAtOnce(AsymmetricBarrier b) throws ReflectiveOperationException {
         java.lang.reflect.Field f = AsymmetricBarrier.class.getDeclaredField("coalescer");
         f.setAccessible(true);

@@ -32,8 +32,18 @@ class CoalescingStressTest {
         run(0, 4);
     }
 
+    /** The signal barrier forms batches (leaders yield while callers join) and its signals wake parked waiters. */
+    @Test
+    void everyCallerKeepsMakingProgressWhenBatchesForm() throws Exception {
+        run("signal", 8, 4);
+    }
+
     private static void run(int spins, int seconds) throws Exception {
-        AsymmetricBarrier b = (AsymmetricBarrier) ProcessBarrier.of("membarrier");
+        run("membarrier", spins, seconds);
+    }
+
+    private static void run(String provider, int spins, int seconds) throws Exception {
+        AsymmetricBarrier b = (AsymmetricBarrier) ProcessBarrier.of(provider);
         Field field = AsymmetricBarrier.class.getDeclaredField("coalescer");
         field.setAccessible(true);
         Object original = field.get(b);

@@ -345,6 +345,12 @@ public final class SignalProvider implements ProcessBarrierProvider {
             this.skipBlocking = skipBlocking;
         }
 
+        /** Its cost is one signal per thread whatever the threads do: sharing it among more callers always pays. */
+        @Override
+        protected boolean formsBatches() {
+            return true;
+        }
+
         /**
          * @throws ProcessBarrierException on timeout, naming every thread that did not acknowledge
          * @throws io.processbarrier.ErrnoException if a system call fails, or the handler was replaced
