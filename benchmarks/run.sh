@@ -41,6 +41,12 @@ fi
 command -v gcc >/dev/null || { echo "run.sh: gcc is needed for the C baseline (apt-get install gcc)" >&2; exit 1; }
 baseline="$here/target/pbbaseline"
 gcc -O2 -Wall -pthread -o "$baseline" "$here/src/main/c-baseline/pbbaseline.c"
+# the same C as a JNI library, for RawCBench (the raw barrier timed inside a JMH fork like HeavyBench's)
+java_home="$(dirname "$(dirname "$(readlink -f "$(command -v "$java")")")")"
+[ -f "$java_home/include/jni.h" ] || { echo "run.sh: no $java_home/include/jni.h: --java must name a JDK's java" >&2; exit 1; }
+rawc="$here/target/libpbbaseline.so"
+gcc -O2 -Wall -Wno-unused-function -shared -fPIC -pthread -DPB_JNI -I"$java_home/include" \
+    -I"$java_home/include/linux" -o "$rawc" "$here/src/main/c-baseline/pbbaseline.c"
 
 if [ "$quick" = 1 ]; then
   jmh_time=(-wi 2 -w 500ms -i 3 -r 500ms -f 1)
@@ -73,11 +79,13 @@ for s in "${sections[@]}"; do
   echo "== $s" >&2
   case "$s" in
     ratio)
-      # per provider: JMH, then C with the same number of threads as the JVM had, back to back
+      # per provider, back to back: the library in JMH, the raw C barrier in an identical JMH fork, and the C
+      # program with as many threads as the JVM had
       for p in membarrier mprotect signal; do
         rm -f "$out/threads-$p.txt"
         jmh heavy HeavyBench.heavy -p provider="$p" -p readers=1 -p coalesce=true "${jmh_time[@]}" \
             -jvmArgsAppend "-Dpb.bench.threadsFile=$out/threads-$p.txt"
+        jmh rawc RawCBench.heavy -p provider="$p" -p readers=1 "${jmh_time[@]}" -jvmArgsAppend "-Dpb.bench.rawc=$rawc"
         jvm_threads=$(awk '{print $3}' "$out/threads-$p.txt" | tail -1)
         idle=$(( jvm_threads > 2 ? jvm_threads - 2 : 0 )) # the caller and the spinning reader are the other two
         "$baseline" "$p" "$c_seconds" "$idle" 1 | tee -a "$out/c-baseline.txt" >&2
@@ -89,7 +97,9 @@ for s in "${sections[@]}"; do
       jmh readlock ReadLockBench "${jmh_time[@]}" -t 2
       ;;
     coalesce)
-      jmh coalesce CoalesceBench -p provider=membarrier,mprotect,signal -p coalesce=true,false "${jmh_time[@]}" -t 8
+      # the callers alone (as the issue asks), and with a reader spinning, which every barrier then has to reach
+      jmh coalesce CoalesceBench -p provider=membarrier,mprotect,signal -p coalesce=true,false -p readers=0,1 \
+          "${jmh_time[@]}" -t 8
       ;;
     single)
       # the same fork setup for both: 3 forks each; and the fixed cost around an empty barrier

@@ -1,14 +1,17 @@
 /*
  * The C baseline of the ProcessBarrier benchmarks: the three system barriers done by hand, with the thread setup
- * of the Java benchmark (HeavyBench): one caller timing each call while READERS threads spin (a compiler barrier
- * and a pause, as light() + Thread.onSpinWait() do), plus IDLE threads blocked in the kernel, as the JVM's own
+ * of the Java benchmark (HeavyBench): one caller timing each call on CPU 0 while READERS threads spin (a compiler
+ * barrier and a pause, as light() + Thread.onSpinWait() do; reader i pinned to CPU (1 + i) mod n, as the Java ones
+ * are), plus IDLE threads blocked in the kernel, as the JVM's own
  * threads are (the signal barrier has to reach those too, so run.sh matches the JVM's thread count).
  *
- * Not part of the shipped library (it is not in any src/main/c directory); run.sh compiles it with gcc.
+ * Not part of the shipped library (it is not in any src/main/c directory); run.sh compiles it with gcc, twice:
  *
  *   pbbaseline OP [SECONDS [IDLE [READERS]]]    OP = membarrier | mprotect | signal
- *
- * prints one line: op=OP readers=R threads=T calls=N median_ns=X p99_ns=Y mean_ns=Z
+ *       a program; prints one line: op=OP readers=R threads=T calls=N median_ns=X p99_ns=Y mean_ns=Z
+ *   libpbbaseline.so (-DPB_JNI)
+ *       the same barriers as JNI functions for RawCBench, which times them in a JMH fork like HeavyBench: the
+ *       same JVM threads, the same harness, the same readers; only the code of the barrier differs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,8 +65,28 @@ static void die(const char *what) {
 
 /* ---- the threads ---- */
 
+/* Pins the calling thread to `cpu`, as the Java benchmark does (Affinity.java): caller on 0, reader i on (1+i) mod n. */
+static void pin(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+    if (err != 0) {
+        errno = err;
+        die("pthread_setaffinity_np");
+    }
+}
+
+static int ncpu(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int) n;
+}
+
 static void *spin_reader(void *arg) {
-    (void) arg;
+    int index = (int) (intptr_t) arg;
+    if (ncpu() > 1) {
+        pin((1 + index) % ncpu());
+    }
     while (!stop) {
         __asm__ __volatile__("" ::: "memory"); /* light(): a compiler barrier */
         cpu_relax();                            /* Thread.onSpinWait() */
@@ -236,6 +259,34 @@ static int cmp_long(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+#ifdef PB_JNI
+#include <jni.h>
+
+/* op: 0 membarrier, 1 mprotect, 2 signal (RawC.java) */
+JNIEXPORT void JNICALL Java_io_processbarrier_bench_RawC_setup(JNIEnv *env, jclass cls, jint op) {
+    (void) env;
+    (void) cls;
+    if (op == 0) {
+        membarrier_setup();
+    } else if (op == 1) {
+        mprotect_setup();
+    } else {
+        signal_setup();
+    }
+}
+
+JNIEXPORT void JNICALL Java_io_processbarrier_bench_RawC_barrier(JNIEnv *env, jclass cls, jint op) {
+    (void) env;
+    (void) cls;
+    if (op == 0) {
+        membarrier_barrier();
+    } else if (op == 1) {
+        mprotect_barrier();
+    } else {
+        signal_barrier();
+    }
+}
+#else
 int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: pbbaseline membarrier|mprotect|signal [SECONDS [IDLE_THREADS [READERS]]]\n");
@@ -266,7 +317,7 @@ int main(int argc, char **argv) {
     pthread_t threads[MAX_THREADS];
     int started = 0;
     for (int i = 0; i < readers; i++) {
-        if (pthread_create(&threads[started++], NULL, spin_reader, NULL) != 0) {
+        if (pthread_create(&threads[started++], NULL, spin_reader, (void *) (intptr_t) i) != 0) {
             die("pthread_create");
         }
     }
@@ -274,6 +325,9 @@ int main(int argc, char **argv) {
         if (pthread_create(&threads[started++], NULL, idle_thread, NULL) != 0) {
             die("pthread_create");
         }
+    }
+    if (ncpu() > 1) {
+        pin(0);
     }
     long *samples = malloc(sizeof(long) * MAX_SAMPLES);
     if (samples == NULL) {
@@ -311,3 +365,4 @@ int main(int argc, char **argv) {
     free(samples);
     return 0;
 }
+#endif

@@ -613,6 +613,8 @@ Java_io_processbarrier_signal_RtSignal_barrier(JNIEnv *env, jclass cls, jint sig
             targets[i] = t;
         }
     }
+    /* from the last send, not the first: sending to many threads takes longer than the spin itself */
+    now = pb_now_ns();
     long interval = PB_FIRST_CHECK_NS;
     long next_check = now + interval;
     long spin_until = now + PB_SPIN_NS;
