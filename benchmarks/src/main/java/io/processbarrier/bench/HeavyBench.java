@@ -49,28 +49,13 @@ public class HeavyBench {
     @Param({"1"})
     public int readers;
 
-    /** Pin the caller to CPU 0 and reader i to CPU (1 + i) mod n, as the C baseline does ({@link Affinity}). */
-    @Param({"true"})
-    public boolean pin;
-
     private ProcessBarrier barrier;
     private SpinningReaders spinning;
 
     @Setup(Level.Trial)
-    public void setup() {
+    public void setup(Pinning pinning) {
         barrier = Barriers.of(provider, coalesce);
-        spinning = new SpinningReaders(barrier, readers, pin);
-    }
-
-    /** The caller's CPU; JMH runs iteration-level setup on the benchmark thread itself. */
-    @State(Scope.Thread)
-    public static class Caller {
-        @Setup(Level.Iteration)
-        public void pin(HeavyBench b) {
-            if (b.pin) {
-                Affinity.pinCurrentThread(0);
-            }
-        }
+        spinning = new SpinningReaders(barrier, readers, pinning.pin);
     }
 
     @TearDown(Level.Trial)
@@ -84,7 +69,7 @@ public class HeavyBench {
     }
 
     @Benchmark
-    public void heavy(Caller caller) {
+    public void heavy(Pinning.Caller caller) {
         barrier.heavy();
     }
 }

@@ -37,18 +37,15 @@ public class RawCBench {
     @Param({"1"})
     public int readers;
 
-    @Param({"true"})
-    public boolean pin;
-
     private int op;
     private SpinningReaders spinning;
 
     @Setup(Level.Trial)
-    public void setup() {
+    public void setup(Pinning pinning) {
         op = RawC.op(provider);
         RawC.load();
         RawC.setup(op);
-        spinning = new SpinningReaders(VarHandle::acquireFence, readers, pin); // light(), without a provider
+        spinning = new SpinningReaders(VarHandle::acquireFence, readers, pinning.pin); // light(), without a provider
     }
 
     @TearDown(Level.Trial)
@@ -56,18 +53,8 @@ public class RawCBench {
         spinning.close();
     }
 
-    @State(Scope.Thread)
-    public static class Caller {
-        @Setup(Level.Iteration)
-        public void pin(RawCBench b) {
-            if (b.pin) {
-                Affinity.pinCurrentThread(0);
-            }
-        }
-    }
-
     @Benchmark
-    public void heavy(Caller caller) {
+    public void heavy(Pinning.Caller caller) {
         RawC.barrier(op);
     }
 }
