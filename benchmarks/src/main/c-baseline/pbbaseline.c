@@ -259,32 +259,30 @@ static int cmp_long(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+static const struct {
+    const char *name;
+    void (*setup)(void);
+    void (*barrier)(void);
+} OPS[] = {
+    {"membarrier", membarrier_setup, membarrier_barrier},
+    {"mprotect", mprotect_setup, mprotect_barrier},
+    {"signal", signal_setup, signal_barrier},
+};
+
 #ifdef PB_JNI
 #include <jni.h>
 
-/* op: 0 membarrier, 1 mprotect, 2 signal (RawC.java) */
+/* op: an index into OPS (RawC.java: 0 membarrier, 1 mprotect, 2 signal) */
 JNIEXPORT void JNICALL Java_io_processbarrier_bench_RawC_setup(JNIEnv *env, jclass cls, jint op) {
     (void) env;
     (void) cls;
-    if (op == 0) {
-        membarrier_setup();
-    } else if (op == 1) {
-        mprotect_setup();
-    } else {
-        signal_setup();
-    }
+    OPS[op].setup();
 }
 
 JNIEXPORT void JNICALL Java_io_processbarrier_bench_RawC_barrier(JNIEnv *env, jclass cls, jint op) {
     (void) env;
     (void) cls;
-    if (op == 0) {
-        membarrier_barrier();
-    } else if (op == 1) {
-        mprotect_barrier();
-    } else {
-        signal_barrier();
-    }
+    OPS[op].barrier();
 }
 #else
 int main(int argc, char **argv) {
@@ -296,17 +294,14 @@ int main(int argc, char **argv) {
     double seconds = argc > 2 ? atof(argv[2]) : 3.0;
     int idle = argc > 3 ? atoi(argv[3]) : 0;
     int readers = argc > 4 ? atoi(argv[4]) : 1;
-    void (*barrier)(void);
-    if (strcmp(op, "membarrier") == 0) {
-        membarrier_setup();
-        barrier = membarrier_barrier;
-    } else if (strcmp(op, "mprotect") == 0) {
-        mprotect_setup();
-        barrier = mprotect_barrier;
-    } else if (strcmp(op, "signal") == 0) {
-        signal_setup();
-        barrier = signal_barrier;
-    } else {
+    void (*barrier)(void) = NULL;
+    for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
+        if (strcmp(op, OPS[i].name) == 0) {
+            OPS[i].setup();
+            barrier = OPS[i].barrier;
+        }
+    }
+    if (barrier == NULL) {
         fprintf(stderr, "pbbaseline: unknown operation %s\n", op);
         return 2;
     }

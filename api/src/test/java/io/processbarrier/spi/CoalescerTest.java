@@ -197,7 +197,10 @@ class CoalescerTest {
         // k + 1: in a closed loop two cohorts alternate, about 2 barriers per 8 calls at best.
         assertTrue(b.barriersExecuted() * 2 < calls.size(), "8 callers need far fewer barriers than calls: "
                 + b.barriersExecuted() + " barriers for " + calls.size() + " calls");
-        List<Span> spans = sorted(b);
+        assertEachServedByABarrierThatStartedAfterIt(calls, sorted(b));
+    }
+
+    static void assertEachServedByABarrierThatStartedAfterIt(List<Call> calls, List<Span> spans) {
         for (Call c : calls) {
             assertNull(c.thrown());
             Span s = firstStartedAfter(spans, c.entry());
@@ -267,13 +270,7 @@ class CoalescerTest {
         assertEquals(2, b.barriersExecuted(), "barrier 2 served the three waiters");
         // now four callers arrive one after another, each while the previous one holds the barrier open
         List<Call> calls = hammer(b, 4, 25);
-        List<Span> spans = sorted(b);
-        for (Call c : calls) {
-            assertNull(c.thrown());
-            Span s = firstStartedAfter(spans, c.entry());
-            assertNotNull(s, "no barrier started after the call at " + c.entry());
-            assertTrue(s.end() < c.exit(), "returned before the first barrier that started after it ended: " + c);
-        }
+        assertEachServedByABarrierThatStartedAfterIt(calls, sorted(b));
         assertEquals(1, b.maxInside.get(), "barrier() never runs twice at once");
         assertTrue(coalescer(b).formed() > 0, "some barriers were held open for callers to join");
         assertTrue(b.barriersExecuted() - 2 < calls.size(), "shared: " + (b.barriersExecuted() - 2)
