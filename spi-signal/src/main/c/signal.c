@@ -276,30 +276,9 @@ static int pb_blocks_signal(pid_t tid, int sig) {
 }
 
 /*
- * Lists the threads of this process except `self` into *out (malloc'ed). Returns 0, -1 with a Java exception
- * pending, or 1 if the deadline passed before a listing could be trusted.
- *
- * The kernel's readdir of /proc/PID/task (proc_task_readdir) walks the thread list, which is in creation order,
- * and ends early, silently, in three ways; every live thread after that point is then missing (measured here:
- * a few listings in a thousand under heavy thread churn, and nearly every barrier when concurrent callers signal
- * each other), and a second getdents call resumes by position, which can skip a thread as well:
- *   1. the thread it has just emitted is dead when it looks for the next one (next_tid() gives up);
- *   2. the next thread is already dead and skipped ("if (!tid) continue"), after which the walk gives up too;
- *   3. filldir stops at the next entry when the reader has a signal pending (or a stop, freeze or io_uring
- *      notification), like a full buffer.
- * So each attempt is one getdents64 call into a buffer with room to spare (from the second attempt on, with every
- * blockable signal blocked, so that case 3 cannot strike twice), and it is trusted only if the walk demonstrably
- * reached the end:
- *   - the directory position advanced by exactly one per entry returned (case 2 advances it one more);
- *   - the last entry returned is still alive afterwards (case 1);
- *   - a second getdents64 call returns nothing (case 3 would resume where the first one stopped; new threads
- *     also make it return something, and the attempt is repeated).
- * Under churn, with concurrent callers signalling each other, no trusted listing missed a live thread (tests).
- */
-/*
- * The directory stays open between barriers: opening /proc/self/task walks a path through procfs on every barrier,
- * a cost the raw loop of a C program need not pay either. One caller at a time uses it (the file position is
- * shared); a concurrent caller opens its own. The pid it was opened by tells a forked child to open its own.
+ * The directory stays open between barriers: opening and closing /proc/self/task walks a path through procfs, about
+ * 0.7 us per barrier here. One caller at a time uses it (the file position is shared); a concurrent caller opens its
+ * own. The pid it was opened by tells a forked child to open its own.
  */
 static int pb_task_fd = -1;
 static pid_t pb_task_fd_pid;
@@ -310,7 +289,8 @@ static int pb_task_open(pid_t pid, int *shared) {
     *shared = 0;
     if (!__atomic_exchange_n(&pb_task_busy, 1, __ATOMIC_ACQUIRE)) {
         if (pb_task_fd >= 0 && pb_task_fd_pid != pid) {
-            pb_task_fd = -1; /* a forked child's copy of its parent's directory; not closed: the child may have closed it and reused the number */
+            /* a forked child's copy of its parent's directory; not closed: the child may have reused the number */
+            pb_task_fd = -1;
         }
         if (pb_task_fd < 0) {
             pb_task_fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -333,6 +313,27 @@ static void pb_task_release(int fd, int shared) {
     }
 }
 
+/*
+ * Lists the threads of this process except `self` into *out (malloc'ed). Returns 0, -1 with a Java exception
+ * pending, or 1 if the deadline passed before a listing could be trusted.
+ *
+ * The kernel's readdir of /proc/PID/task (proc_task_readdir) walks the thread list, which is in creation order,
+ * and ends early, silently, in three ways; every live thread after that point is then missing (measured here:
+ * a few listings in a thousand under heavy thread churn, and nearly every barrier when concurrent callers signal
+ * each other), and a second getdents call resumes by position, which can skip a thread as well:
+ *   1. the thread it has just emitted is dead when it looks for the next one (next_tid() gives up);
+ *   2. the next thread is already dead and skipped ("if (!tid) continue"), after which the walk gives up too;
+ *   3. filldir stops at the next entry when the reader has a signal pending (or a stop, freeze or io_uring
+ *      notification), like a full buffer.
+ * So each attempt is one getdents64 call into a buffer with room to spare (from the second attempt on, with every
+ * blockable signal blocked, so that case 3 cannot strike twice), and it is trusted only if the walk demonstrably
+ * reached the end:
+ *   - the directory position advanced by exactly one per entry returned (case 2 advances it one more);
+ *   - the last entry returned is still alive afterwards (case 1);
+ *   - a second getdents64 call returns nothing (case 3 would resume where the first one stopped; new threads
+ *     also make it return something, and the attempt is repeated).
+ * Under churn, with concurrent callers signalling each other, no trusted listing missed a live thread (tests).
+ */
 static int pb_list_threads(JNIEnv *env, pid_t pid, pid_t self, pid_t **out, size_t *count, long deadline) {
     static size_t capacity_hint = 16384;
     char tail[512];

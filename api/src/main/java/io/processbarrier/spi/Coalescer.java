@@ -31,8 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  *       sleepers. A lone caller takes this path at once: one read, one compare-and-set, one store.</li>
  *   <li><b>Form</b> (only for a provider whose {@link AsymmetricBarrier#formsBatches()} is true, and only when the
  *       last barrier served more than one caller). The winner claims FORMING instead of RUNNING and yields the CPU
- *       until as many callers are waiting as the last barrier served, or for at most what one barrier costs
- *       (capped at {@value #FORM_MAX_NANOS} ns); then it writes RUNNING and goes on as above. Everyone who read
+ *       until as many callers are waiting as the last barrier served (or half of them, if a yield brought nobody
+ *       new), for at most what one barrier costs (capped at {@value #FORM_MAX_NANOS} ns); then it writes RUNNING
+ *       and goes on as above. Everyone who read
  *       FORMING meanwhile is served by this barrier. Without it, callers who return from barrier {@code k} arrive
  *       while {@code k+1} runs and wait for {@code k+2}: two cohorts alternate, a quarter of a barrier per call at
  *       best with 8 callers; with it, most of them are in one batch.</li>
@@ -54,9 +55,9 @@ import java.util.concurrent.locks.LockSupport;
  *       {@code seq}, and L calls {@code barrier()} only after that write. The full fence makes C's earlier stores
  *       visible to every thread before C's read completes (on the multi-copy-atomic hardware Java runs on: x86-TSO,
  *       ARMv8), hence before barrier {@code t} starts. Whether L formed the barrier changes nothing here: only the
- *       write of RUNNING is the start. This is the argument of {@code rcu_seq_snap()}, whose {@code smp_mb()} orders the
- *       caller's accesses before the snapshot. It is also a Java happens-before edge whenever C had to wait: a
- *       waiter increments {@code waiters} before it reads {@code seq}, and L reads {@code waiters} after its
+ *       write of RUNNING is the start. This is the argument of {@code rcu_seq_snap()}, whose {@code smp_mb()}
+ *       orders the caller's accesses before the snapshot. It is also a Java happens-before edge whenever C had to
+ *       wait: a waiter increments {@code waiters} before it reads {@code seq}, and L reads {@code waiters} after its
  *       write of RUNNING and before {@code barrier()}; of these two write-then-read pairs on volatiles at least
  *       one read sees the other's write, so either C's snapshot already excludes L's barrier, or C's increment
  *       happens-before L's call of {@code barrier()}.</li>
@@ -224,7 +225,7 @@ final class Coalescer {
         VarHandle.fullFence();
     }
 
-    /** Whether the next barrier should wait for more callers: the last one was shared, and barriers are costly. */
+    /** Whether the next barrier should wait for more callers: the provider wants batches and the last was shared. */
     private boolean worthForming() {
         return lastServed > 1 && owner.formsBatches();
     }
