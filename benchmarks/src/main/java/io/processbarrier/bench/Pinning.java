@@ -15,10 +15,10 @@ public class Pinning {
     @Param({"true"})
     public boolean pin;
 
-    /** The calling thread's pin; JMH runs iteration-level setup on the benchmark thread itself. */
+    /** The calling thread's pin, once: JMH sets up a thread-scoped state on the benchmark thread that owns it. */
     @State(Scope.Thread)
     public static class Caller {
-        @Setup(Level.Iteration)
+        @Setup(Level.Trial)
         public void pin(Pinning p) {
             if (p.pin) {
                 Affinity.pinCurrentThread(0);
