@@ -128,6 +128,23 @@ for s in "${sections[@]}"; do
           rm -rf "$dir"
         done
       done
+      # as a framework starts: default selection with 16 idle threads, natives already extracted (one run before)
+      dir="$(mktemp -d)"
+      "$java" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$dir" -cp "$jar" \
+          io.processbarrier.bench.FirstHeavy >/dev/null
+      for ((i = 0; i < first_runs * 2; i++)); do
+        t0=$(date +%s%N)
+        line="$("$java" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$dir" -cp "$jar" \
+            io.processbarrier.bench.FirstHeavy parked=16)"
+        t1=$(date +%s%N)
+        echo "case=default,extracted,16-parked $line wallNanos=$((t1 - t0))" | tee -a "$out/first-heavy.txt" >&2
+        # only the api on the class path: nothing to probe but fence
+        t0=$(date +%s%N)
+        line="$("$java" -cp "$here/target/classes:$root/api/target/classes" io.processbarrier.bench.FirstHeavy parked=16)"
+        t1=$(date +%s%N)
+        echo "case=api-only,16-parked $line wallNanos=$((t1 - t0))" | tee -a "$out/first-heavy.txt" >&2
+      done
+      rm -rf "$dir"
       ;;
     scaling)
       jmh scaling HeavyBench.heavy -p provider=membarrier,mprotect,signal -p readers=1,2,4,16,64 -p coalesce=true \

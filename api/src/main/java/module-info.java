@@ -4,6 +4,10 @@
 module io.processbarrier {
     exports io.processbarrier;
     exports io.processbarrier.spi;
+    // the natives jars are modules that provide their library as a service: resolved by this module's `uses`
+    exports io.processbarrier.internal.bundle to io.processbarrier.natives.linux.x86_64,
+            io.processbarrier.natives.linux.aarch64;
 
     uses io.processbarrier.spi.ProcessBarrierProvider;
+    uses io.processbarrier.internal.bundle.NativeBundle;
 }

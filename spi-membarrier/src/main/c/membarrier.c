@@ -18,8 +18,7 @@
 #  endif
 #endif
 
-JNIEXPORT jint JNICALL
-Java_io_processbarrier_membarrier_Membarrier_call(JNIEnv *env, jclass cls, jint cmd, jint flags) {
+static jint pb_membarrier_call(JNIEnv *env, jclass cls, jint cmd, jint flags) {
     (void) cls;
     /* glibc has no wrapper before 2.x and the headers may lack it: the raw syscall works everywhere */
     long r = syscall(__NR_membarrier, (int) cmd, (unsigned int) flags, 0);
@@ -29,3 +28,8 @@ Java_io_processbarrier_membarrier_Membarrier_call(JNIEnv *env, jclass cls, jint 
     }
     return (jint) r;
 }
+
+static const JNINativeMethod pb_membarrier_methods[] = {
+    {"call", "(II)I", (void *) pb_membarrier_call},
+};
+PB_GROUP(membarrier, pb_membarrier_methods)

@@ -17,8 +17,7 @@
 #include "pb_jni.h"
 
 /* CPUID Fn8000_0008 EBX bit 3: AMD INVLPGB (broadcast TLB invalidation, used by Linux 6.15+ instead of IPIs). */
-JNIEXPORT jboolean JNICALL
-Java_io_processbarrier_mprotect_Mprotect_cpuidInvlpgb(JNIEnv *env, jclass cls) {
+static jboolean pb_mprotect_cpuid_invlpgb(JNIEnv *env, jclass cls) {
     (void) env;
     (void) cls;
 #if defined(__x86_64__)
@@ -33,8 +32,7 @@ Java_io_processbarrier_mprotect_Mprotect_cpuidInvlpgb(JNIEnv *env, jclass cls) {
 #endif
 }
 
-JNIEXPORT jint JNICALL
-Java_io_processbarrier_mprotect_Mprotect_pageSize(JNIEnv *env, jclass cls) {
+static jint pb_mprotect_page_size(JNIEnv *env, jclass cls) {
     (void) cls;
     long size = sysconf(_SC_PAGESIZE);
     if (size <= 0) {
@@ -48,8 +46,7 @@ Java_io_processbarrier_mprotect_Mprotect_pageSize(JNIEnv *env, jclass cls) {
  * Maps the page, touches it, locks it and makes it read-only. Locked because a page that reclaim has unmapped
  * has no PTE to downgrade; touched first so that the lock is taken on a private page, not the shared zero page.
  */
-JNIEXPORT jlong JNICALL
-Java_io_processbarrier_mprotect_Mprotect_mapPage(JNIEnv *env, jclass cls) {
+static jlong pb_mprotect_map_page(JNIEnv *env, jclass cls) {
     (void) cls;
     long size = sysconf(_SC_PAGESIZE);
     if (size <= 0) {
@@ -83,8 +80,7 @@ Java_io_processbarrier_mprotect_Mprotect_mapPage(JNIEnv *env, jclass cls) {
  * The write must be there: x86 does not flush a TLB entry whose PTE was never accessed, so a downgrade of an
  * untouched page sends no IPI. The atomic read-modify-write also fences this CPU.
  */
-JNIEXPORT void JNICALL
-Java_io_processbarrier_mprotect_Mprotect_barrier(JNIEnv *env, jclass cls, jlong address, jint size) {
+static void pb_mprotect_barrier(JNIEnv *env, jclass cls, jlong address, jint size) {
     (void) cls;
     void *page = (void *) (intptr_t) address;
     if (mprotect(page, (size_t) size, PROT_READ | PROT_WRITE) != 0) {
@@ -96,3 +92,11 @@ Java_io_processbarrier_mprotect_Mprotect_barrier(JNIEnv *env, jclass cls, jlong 
         PB_THROW_ERRNO(env, errno, "mprotect(%p, %d, PROT_READ)", page, (int) size);
     }
 }
+
+static const JNINativeMethod pb_mprotect_methods[] = {
+    {"cpuidInvlpgb", "()Z", (void *) pb_mprotect_cpuid_invlpgb},
+    {"pageSize", "()I", (void *) pb_mprotect_page_size},
+    {"mapPage", "()J", (void *) pb_mprotect_map_page},
+    {"barrier", "(JI)V", (void *) pb_mprotect_barrier},
+};
+PB_GROUP(mprotect, pb_mprotect_methods)

@@ -17,6 +17,8 @@
  * Only async-signal-safe operations in the handler: atomics, getpid, futex. No libc call here may need a glibc
  * symbol newer than 2.17, hence raw syscalls for getdents64, gettid, tgkill, rt_tgsigqueueinfo and futex.
  */
+#define _GNU_SOURCE
+#include "pb_dl.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -159,8 +161,38 @@ static int pb_is_ours(const struct sigaction *sa) {
 #define PB_DISPOSITION_OURS 1
 #define PB_DISPOSITION_FOREIGN 2
 #define PB_DISPOSITION_IGNORED 3
+/* the handler of another copy of this library (another class loader, a shaded copy) whose Java side is alive */
+#define PB_DISPOSITION_OTHER_COPY 4
+/* the handler of another copy whose Java side was unloaded: install() takes the signal over */
+#define PB_DISPOSITION_ORPHANED_COPY 5
 
-static int pb_disposition(JNIEnv *env, int sig) {
+/*
+ * Whether `handler` lives in another copy of libprocessbarrier (it exports processbarrier_orphaned), and if so,
+ * whether that copy is orphaned; its file name goes to `file`. Copies are pinned (see pb_pin_self), so the address
+ * is mapped code and dladdr/dlopen(RTLD_NOLOAD) only look it up.
+ */
+static int pb_other_copy(void *handler, char *file, size_t size) {
+    Dl_info info;
+    Dl_info self;
+    if (handler == NULL || dladdr(handler, &info) == 0 || info.dli_fname == NULL
+        || dladdr((void *) pb_handler, &self) == 0 || info.dli_fbase == self.dli_fbase) {
+        return PB_DISPOSITION_FOREIGN; /* not a library, or this copy's own non-barrier code */
+    }
+    void *lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+    if (lib == NULL) {
+        return PB_DISPOSITION_FOREIGN;
+    }
+    int (*orphaned)(void) = (int (*)(void)) dlsym(lib, "processbarrier_orphaned");
+    int result = orphaned == NULL ? PB_DISPOSITION_FOREIGN
+                                  : orphaned() ? PB_DISPOSITION_ORPHANED_COPY : PB_DISPOSITION_OTHER_COPY;
+    dlclose(lib);
+    if (file != NULL && size > 0) {
+        snprintf(file, size, "%s", info.dli_fname);
+    }
+    return result;
+}
+
+static int pb_disposition_of(JNIEnv *env, int sig, char *file, size_t size) {
     struct sigaction old;
     if (sigaction(sig, NULL, &old) != 0) {
         PB_THROW_ERRNO(env, errno, "sigaction(%d, NULL, &old)", sig);
@@ -175,47 +207,87 @@ static int pb_disposition(JNIEnv *env, int sig) {
     if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN) {
         return PB_DISPOSITION_IGNORED;
     }
-    return PB_DISPOSITION_FOREIGN;
+    return pb_other_copy((old.sa_flags & SA_SIGINFO) ? (void *) old.sa_sigaction : (void *) old.sa_handler,
+                         file, size);
 }
 
-JNIEXPORT jint JNICALL
-Java_io_processbarrier_signal_RtSignal_sigrtmin(JNIEnv *env, jclass cls) {
-    return SIGRTMIN; /* glibc's, above the two it keeps for itself */
-}
-
-JNIEXPORT jint JNICALL
-Java_io_processbarrier_signal_RtSignal_sigrtmax(JNIEnv *env, jclass cls) {
-    return SIGRTMAX;
-}
-
-JNIEXPORT jint JNICALL
-Java_io_processbarrier_signal_RtSignal_disposition(JNIEnv *env, jclass cls, jint sig) {
-    return pb_disposition(env, sig);
-}
-
-JNIEXPORT jint JNICALL
-Java_io_processbarrier_signal_RtSignal_installedSignal(JNIEnv *env, jclass cls) {
-    return __atomic_load_n(&pb_installed_signal, __ATOMIC_ACQUIRE);
+static int pb_disposition(JNIEnv *env, int sig) {
+    return pb_disposition_of(env, sig, NULL, 0);
 }
 
 /*
- * Installs the handler unless the signal has another owner. Returns the disposition found before: DEFAULT (now
- * installed), OURS (already installed), FOREIGN or IGNORED (left alone). Once per process and signal: the handler
- * stays, because a late signal must never meet the default action (which terminates the process).
+ * Keeps this library mapped for the life of the process: a handler must never point into unmapped memory, and the
+ * JVM unmaps a JNI library when its class loader is collected (a redeploy). RTLD_NODELETE on the loaded object
+ * (found by its name, RTLD_NOLOAD) is what the JDK's own loading cannot ask for. Returns 0 or an errno.
  */
-JNIEXPORT jint JNICALL
-Java_io_processbarrier_signal_RtSignal_install(JNIEnv *env, jclass cls, jint sig) {
+static int pb_pin_self(void) {
+    Dl_info info;
+    if (dladdr((void *) pb_handler, &info) == 0 || info.dli_fname == NULL) {
+        return ENOENT;
+    }
+    void *self = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+    return self == NULL ? ENOENT : 0; /* never closed: the reference is the pin */
+}
+
+static jint pb_signal_sigrtmin(JNIEnv *env, jclass cls) {
+    return SIGRTMIN; /* glibc's, above the two it keeps for itself */
+}
+
+static jint pb_signal_sigrtmax(JNIEnv *env, jclass cls) {
+    return SIGRTMAX;
+}
+
+static jint pb_signal_disposition(JNIEnv *env, jclass cls, jint sig) {
+    return pb_disposition(env, sig);
+}
+
+static jint pb_signal_installed_signal(JNIEnv *env, jclass cls) {
+    return __atomic_load_n(&pb_installed_signal, __ATOMIC_ACQUIRE);
+}
+
+/* The file of the other copy of the library whose handler holds `sig`, or null. */
+static jstring pb_signal_handler_file(JNIEnv *env, jclass cls, jint sig) {
+    char file[512];
+    file[0] = '\0';
+    int found = pb_disposition_of(env, sig, file, sizeof file);
+    if (found != PB_DISPOSITION_OTHER_COPY && found != PB_DISPOSITION_ORPHANED_COPY) {
+        return NULL;
+    }
+    return (*env)->NewStringUTF(env, file);
+}
+
+/*
+ * Installs the handler unless the signal has another owner. Returns the disposition found before: DEFAULT or
+ * ORPHANED_COPY (now installed), OURS (already installed), FOREIGN, IGNORED or OTHER_COPY (left alone). Once per
+ * process and signal: the handler stays, because a late signal must never meet the default action (which
+ * terminates the process), and the library is pinned first so that the handler stays mapped.
+ */
+static jint pb_signal_install(JNIEnv *env, jclass cls, jint sig) {
     pthread_mutex_lock(&pb_install_lock);
     int found = pb_disposition(env, sig);
-    if (found == PB_DISPOSITION_DEFAULT) {
+    if (found == PB_DISPOSITION_DEFAULT || found == PB_DISPOSITION_ORPHANED_COPY) {
+        int err = pb_pin_self();
+        if (err != 0) {
+            PB_THROW_ERRNO(env, err, "dlopen(libprocessbarrier, RTLD_NOLOAD|RTLD_NODELETE) to pin the handler's code");
+            pthread_mutex_unlock(&pb_install_lock);
+            return -1;
+        }
+        /* A late signal of an orphaned copy carries (slot, generation) of that copy's pool: start this copy's
+         * generations somewhere else, so that it cannot pass for an acknowledgement here. */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        __atomic_store_n(&pb_generation, ((uint64_t) now.tv_nsec << 21 ^ (uint64_t) now.tv_sec) & PB_GEN_MASK,
+                         __ATOMIC_RELAXED);
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = pb_handler;
-        /* SA_RESTART: most interrupted system calls of the interrupted thread resume instead of failing EINTR */
-        sa.sa_flags = SA_SIGINFO | SA_RESTART;
+        /* SA_RESTART: most interrupted system calls of the interrupted thread resume instead of failing EINTR;
+         * SA_ONSTACK: a thread that runs on an alternate signal stack (e.g. near a stack overflow) stays on it */
+        sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
         sigemptyset(&sa.sa_mask);
         if (sigaction(sig, &sa, NULL) != 0) {
-            PB_THROW_ERRNO(env, errno, "sigaction(%d, {pb_handler, SA_SIGINFO|SA_RESTART}, NULL)", (int) sig);
+            PB_THROW_ERRNO(env, errno, "sigaction(%d, {pb_handler, SA_SIGINFO|SA_RESTART|SA_ONSTACK}, NULL)",
+                           (int) sig);
             found = -1;
         } else {
             __atomic_store_n(&pb_installed_signal, (int) sig, __ATOMIC_RELEASE);
@@ -439,8 +511,7 @@ out:
 }
 
 /* The threads the barrier would signal (all but the caller), or null if no listing could be trusted in time. */
-JNIEXPORT jintArray JNICALL
-Java_io_processbarrier_signal_RtSignal_listThreads(JNIEnv *env, jclass cls, jlong timeout_ns) {
+static jintArray pb_signal_list_threads(JNIEnv *env, jclass cls, jlong timeout_ns) {
     pid_t *tids = NULL;
     size_t n = 0;
     int listed = pb_list_threads(env, getpid(), (pid_t) syscall(SYS_gettid), &tids, &n, pb_now_ns() + (long) timeout_ns);
@@ -533,8 +604,7 @@ static inline void pb_cpu_relax(void) {
  * NULL. Returns an empty int[] if no trustworthy thread listing was obtained before the deadline, or
  * {signalled, stuck tids...} on timeout. Throws ErrnoException when a system call fails.
  */
-JNIEXPORT jintArray JNICALL
-Java_io_processbarrier_signal_RtSignal_barrier(JNIEnv *env, jclass cls, jint sig, jlong timeout_ns,
+static jintArray pb_signal_barrier(JNIEnv *env, jclass cls, jint sig, jlong timeout_ns,
                                                jboolean skip_blocking) {
     long start = pb_now_ns();
     long deadline = start + (long) timeout_ns;
@@ -690,14 +760,12 @@ out_free:
 
 /* ---- for tests and diagnostics --------------------------------------------------------------------------------- */
 
-JNIEXPORT jint JNICALL
-Java_io_processbarrier_signal_RtSignal_gettid(JNIEnv *env, jclass cls) {
+static jint pb_signal_gettid(JNIEnv *env, jclass cls) {
     return (jint) syscall(SYS_gettid);
 }
 
 /* Blocks or unblocks `sig` in the calling thread only (rt_sigprocmask acts per thread; 8 = the kernel's sigset). */
-JNIEXPORT void JNICALL
-Java_io_processbarrier_signal_RtSignal_block(JNIEnv *env, jclass cls, jint sig, jboolean block) {
+static void pb_signal_block(JNIEnv *env, jclass cls, jint sig, jboolean block) {
     uint64_t set = UINT64_C(1) << (sig - 1);
     if (syscall(SYS_rt_sigprocmask, block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL, sizeof set) != 0) {
         PB_THROW_ERRNO(env, errno, "rt_sigprocmask(%s, {%d}, NULL, 8)", block ? "SIG_BLOCK" : "SIG_UNBLOCK",
@@ -710,8 +778,7 @@ static void pb_foreign_handler(int sig) {
 }
 
 /* Installs a do-nothing handler (or SIG_DFL when `foreign` is false), as another library in the process would. */
-JNIEXPORT void JNICALL
-Java_io_processbarrier_signal_RtSignal_setForeignHandler(JNIEnv *env, jclass cls, jint sig, jboolean foreign) {
+static void pb_signal_set_foreign_handler(JNIEnv *env, jclass cls, jint sig, jboolean foreign) {
     pthread_mutex_lock(&pb_install_lock);
     if (__atomic_load_n(&pb_installed_signal, __ATOMIC_ACQUIRE) == sig) {
         pthread_mutex_unlock(&pb_install_lock);
@@ -727,3 +794,18 @@ Java_io_processbarrier_signal_RtSignal_setForeignHandler(JNIEnv *env, jclass cls
     }
     pthread_mutex_unlock(&pb_install_lock);
 }
+
+static const JNINativeMethod pb_signal_methods[] = {
+    {"sigrtmin", "()I", (void *) pb_signal_sigrtmin},
+    {"sigrtmax", "()I", (void *) pb_signal_sigrtmax},
+    {"disposition", "(I)I", (void *) pb_signal_disposition},
+    {"installedSignal", "()I", (void *) pb_signal_installed_signal},
+    {"handlerFile", "(I)Ljava/lang/String;", (void *) pb_signal_handler_file},
+    {"install", "(I)I", (void *) pb_signal_install},
+    {"barrier", "(IJZ)[I", (void *) pb_signal_barrier},
+    {"listThreads", "(J)[I", (void *) pb_signal_list_threads},
+    {"gettid", "()I", (void *) pb_signal_gettid},
+    {"block", "(IZ)V", (void *) pb_signal_block},
+    {"setForeignHandler", "(IZ)V", (void *) pb_signal_set_foreign_handler},
+};
+PB_GROUP(signal, pb_signal_methods)

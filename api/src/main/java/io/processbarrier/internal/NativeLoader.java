@@ -1,6 +1,8 @@
 package io.processbarrier.internal;
 
+import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.internal.bundle.NativeBundle;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,21 +20,33 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Finds, extracts, verifies and loads {@code libprocessbarrier.so}: the one place where native code enters the
+ * Finds, extracts, verifies, loads and binds {@code libprocessbarrier.so}: the one place where native code enters the
  * process. Extraction never trusts a directory another user could write to, and never loads bytes whose SHA-256
  * differs from the one shipped beside them in the natives jar.
+ *
+ * <p>Every copy of ProcessBarrier in a JVM (the unshaded one, each relocated copy, each class loader that holds one)
+ * loads a file of its own, named after this class as that copy sees it: {@code
+ * libprocessbarrier-<sha16>-<binary name of NativeLoader>[-<unique>].so}. The library reads that name back in
+ * {@code JNI_OnLoad} to find this class and registers {@link #init} and {@link #bind} on it; the natives of each
+ * provider are then bound to the class the provider passes in. So no Java name is compiled into the C code and a
+ * shaded copy links like the original. A second class loader of the same copy cannot load the same path (the JVM
+ * refuses), so it loads a private, verified copy of the file, deleted once loaded.
  */
 public final class NativeLoader {
     public static final String PATH_PROPERTY = "processbarrier.native.path";
     public static final String DIR_PROPERTY = "processbarrier.native.dir";
     static final String LIBRARY = "libprocessbarrier.so";
+    static final String FILE_PREFIX = "libprocessbarrier-";
     static final String GROUP_ID = "io.processbarrier";
 
     private static volatile NativeLoader system;
@@ -43,13 +57,19 @@ public final class NativeLoader {
     private final String version;
     private Path loaded;
     private ProcessBarrierException failure;
+    private final Set<Class<?>> bound = new HashSet<>();
 
     NativeLoader(Function<String, String> props, ClassLoader classLoader, String platform) {
         this.props = props;
         this.classLoader = classLoader;
         this.platform = platform;
         String v = NativeLoader.class.getPackage().getImplementationVersion();
-        this.version = v == null ? "<version>" : v;
+        this.version = v == null ? "the version of processbarrier-api" : v;
+    }
+
+    /** The process's loader if it was created (selection logs what it loaded), else null. */
+    static NativeLoader loadedSystem() {
+        return system;
     }
 
     public static NativeLoader system() {
@@ -64,7 +84,7 @@ public final class NativeLoader {
                     } catch (ProcessBarrierException e) {
                         p = null;
                     }
-                    l = new NativeLoader(System::getProperty, NativeLoader.class.getClassLoader(), p);
+                    l = new NativeLoader(Selector.SystemProperties.INSTANCE, NativeLoader.class.getClassLoader(), p);
                     system = l;
                 }
             }
@@ -92,6 +112,12 @@ public final class NativeLoader {
         }
     }
 
+    /** Registered by the library's JNI_OnLoad: the class whose instances it throws for a failed system call. */
+    private static native void init(Class<?> errnoException);
+
+    /** Registered by the library's JNI_OnLoad: binds the native methods of {@code group} to {@code target}. */
+    private static native void bind(Class<?> target, String group);
+
     /** Loads the library once; a failure is remembered and thrown again (as a fresh exception) on every call. */
     public synchronized Path load() {
         if (loaded != null) {
@@ -99,30 +125,96 @@ public final class NativeLoader {
         }
         if (failure == null) {
             try {
-                Path p = locate();
-                loadFile(p);
+                Path p = loadOwnCopy();
+                init(ErrnoException.class);
                 loaded = p;
                 return p;
             } catch (ProcessBarrierException e) {
                 failure = e;
+            } catch (LinkageError e) {
+                failure = new NativeLoadException("Cannot bind " + LIBRARY + " to " + NativeLoader.class.getName()
+                        + ": " + e + ". Use the natives jar of the same version as processbarrier-api.", e);
             }
         }
-        throw new ProcessBarrierException(failure.getMessage(), failure.getCause());
+        throw new NativeLoadException(failure.getMessage(), failure.getCause());
     }
 
-    /** The file to load: the override, or the jar's library extracted and verified. Does not load it. */
+    /** The file this copy loaded, or null (diagnostics: each copy of ProcessBarrier in a JVM loads its own). */
+    public synchronized Path loadedFile() {
+        return loaded;
+    }
+
+    /**
+     * Loads the library if needed, then binds the native methods of {@code group} (a provider's C file) to
+     * {@code target}, once per class.
+     *
+     * @throws ProcessBarrierException with what is missing and what to do
+     */
+    public synchronized void bindNatives(Class<?> target, String group) {
+        load();
+        if (bound.contains(target)) {
+            return;
+        }
+        try {
+            bind(target, group);
+        } catch (IllegalCallerException e) {
+            throw nativeAccessDenied(target, e);
+        } catch (LinkageError e) {
+            throw new NativeLoadException("Cannot bind the native methods of " + target.getName() + " (" + group
+                    + ") in " + loaded + ": " + e + ". Use the natives jar of the same version as the provider.", e);
+        }
+        bound.add(target);
+    }
+
+    /** Native access denied on JDK 22+ ({@code --illegal-native-access=deny}): name the flag to add. */
+    static ProcessBarrierException nativeAccessDenied(Class<?> c, RuntimeException e) {
+        Module m = c.getModule();
+        String name = m.isNamed() ? m.getName() : "ALL-UNNAMED";
+        return new NativeLoadException("Native access is denied to " + (m.isNamed() ? "module " + name
+                : "the class path") + " (" + e.getMessage() + "): run java with --enable-native-access=" + name
+                + " (the README lists every module of ProcessBarrier that needs it)", e);
+    }
+
+    private Path loadOwnCopy() {
+        Path p = locate();
+        try {
+            loadFile(p);
+            return p;
+        } catch (NativeLoadException e) {
+            if (!(e.getCause() instanceof UnsatisfiedLinkError)
+                    || !String.valueOf(e.getCause().getMessage()).contains("in another classloader")) {
+                throw e;
+            }
+        }
+        // another class loader holds that path: load a verified private copy, deleted once it is mapped
+        Path own = copyOf(p);
+        try {
+            loadFile(own);
+            return own;
+        } finally {
+            try {
+                Files.deleteIfExists(own);
+            } catch (IOException ignored) {
+                // a leftover copy in a private directory harms nobody
+            }
+        }
+    }
+
+    /** The file to load: the override or the jar's library, extracted under this copy's name and verified. */
     Path locate() {
         if (platform == null) {
             platform(System.getProperty("os.name"), System.getProperty("os.arch")); // throws the reason
         }
         String override = props.apply(PATH_PROPERTY);
         if (override != null && !override.isBlank()) {
-            Path p = Path.of(override).toAbsolutePath();
+            Path p = Path.of(override.trim()).toAbsolutePath();
             if (!Files.isRegularFile(p)) {
-                throw new ProcessBarrierException(PATH_PROPERTY + "=" + override + ": no such file");
+                throw new NativeLoadException(PATH_PROPERTY + "=" + override + ": no such file");
             }
-            requireNotWritableByOthers(p, PATH_PROPERTY + "=" + override);
-            return p;
+            String what = PATH_PROPERTY + "=" + override;
+            requireTrusted(p, what);
+            requireTrusted(p.getParent(), what + " (its directory)");
+            return extract(toUrl(p), sha256(p), what);
         }
         return extract();
     }
@@ -132,31 +224,85 @@ public final class NativeLoader {
         URL lib = classLoader.getResource(base);
         URL sum = classLoader.getResource(base + ".sha256");
         if (lib == null || sum == null) {
-            throw new ProcessBarrierException("The native library for " + platform + " is not on the class path: "
-                    + "add the dependency " + GROUP_ID + ":processbarrier-natives-" + platform + ":" + version
-                    + " with classifier " + platform + " (or set -D" + PATH_PROPERTY + "=/path/to/" + LIBRARY + ")");
+            NativeBundle bundle = bundle();
+            if (bundle != null) {
+                lib = bundle.library();
+                sum = bundle.checksum();
+            }
         }
-        String expected = readChecksum(sum);
-        String dirSetting = props.apply(DIR_PROPERTY);
-        boolean userDir = dirSetting != null && !dirSetting.isBlank();
-        Path dir = userDir ? Path.of(dirSetting).toAbsolutePath()
-                : Path.of(props.apply("java.io.tmpdir"), "processbarrier-" + props.apply("user.name"))
-                .toAbsolutePath();
-        preparePrivateDirectory(dir, userDir);
-        Path target = dir.resolve("libprocessbarrier-" + expected.substring(0, 16) + ".so");
+        if (lib == null || sum == null) {
+            throw new NativeLoadException("The native library for " + platform + " is not on the class path or "
+                    + "module path of " + NativeLoader.class.getName() + ": add the dependency " + GROUP_ID
+                    + ":processbarrier-natives-" + platform + " (" + version + ") with classifier " + platform
+                    + " (or set -D" + PATH_PROPERTY + "=/path/to/" + LIBRARY + ")");
+        }
+        return extract(lib, readChecksum(sum), base);
+    }
+
+    /** The natives jar of this platform as a service (how the module path finds it), or null. */
+    private NativeBundle bundle() {
+        try {
+            for (NativeBundle b : ServiceLoader.load(NativeBundle.class, NativeLoader.class.getClassLoader())) {
+                if (platform.equals(b.platform())) {
+                    return b;
+                }
+            }
+        } catch (ServiceConfigurationError e) {
+            return null; // a broken entry: the message about the missing library says what to add
+        }
+        return null;
+    }
+
+    /** This copy's name for the library with these contents. */
+    static String fileName(String sha256) {
+        return FILE_PREFIX + sha256.substring(0, 16) + "-" + NativeLoader.class.getName() + ".so";
+    }
+
+    /** Extracts {@code lib} into the private directory under {@link #fileName}, or reuses a verified copy. */
+    private Path extract(URL lib, String expected, String what) {
+        Path dir = directory();
+        preparePrivateDirectory(dir, isSet(props.apply(DIR_PROPERTY)));
+        Path target = dir.resolve(fileName(expected));
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             requireOwnedRegularFile(target);
             String actual = sha256(target);
             if (!actual.equals(expected)) {
-                throw new ProcessBarrierException("Refusing to load " + target + ": its SHA-256 is " + actual
+                throw new NativeLoadException("Refusing to load " + target + ": its SHA-256 is " + actual
                         + " but the natives jar says " + expected + ". It was modified after extraction; delete it"
                         + " and ProcessBarrier will extract a fresh copy.");
             }
             return target;
         }
+        Path tmp = writeVerified(lib, expected, what, dir, "libprocessbarrier-", ".tmp");
+        try {
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException raced) {
+                // another JVM extracted the same verified bytes first; rename(2) still replaces atomically
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+            return target;
+        } catch (IOException e) {
+            throw cannotWrite(dir, e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    /** A private copy of {@code file} for a second class loader: a unique name that still carries this class. */
+    private Path copyOf(Path file) {
+        String expected = sha256(file);
+        String name = fileName(expected);
+        return writeVerified(toUrl(file), expected, file.toString(), file.getParent(),
+                name.substring(0, name.length() - ".so".length()) + "-", ".so");
+    }
+
+    /** Writes {@code lib} into a new file of {@code dir} (mode r-x------), checking its SHA-256 on the way. */
+    private Path writeVerified(URL lib, String expected, String what, Path dir, String prefix, String suffix) {
         Path tmp = null;
         try {
-            tmp = Files.createTempFile(dir, "libprocessbarrier-", ".tmp",
+            tmp = Files.createTempFile(dir, prefix, suffix,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             String actual;
             try (InputStream in = lib.openStream(); OutputStream out = Files.newOutputStream(tmp)) {
@@ -169,44 +315,77 @@ public final class NativeLoader {
                 actual = HexFormat.of().formatHex(md.digest());
             }
             if (!actual.equals(expected)) {
-                throw new ProcessBarrierException("Checksum mismatch for " + lib + ": its SHA-256 is " + actual
-                        + " but " + base + ".sha256 says " + expected + ". The natives jar is corrupt or was "
+                throw new NativeLoadException("Checksum mismatch for " + lib + ": its SHA-256 is " + actual
+                        + " but " + what + ".sha256 says " + expected + ". The natives jar is corrupt or was "
                         + "tampered with: replace it with the published one.");
             }
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-x------"));
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException raced) {
-                // another JVM extracted the same verified bytes first; rename(2) still replaces atomically
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
+            Path done = tmp;
             tmp = null;
-            return target;
+            return done;
         } catch (IOException e) {
-            throw new ProcessBarrierException("Cannot extract " + LIBRARY + " into " + dir + ": " + e
-                    + ". Set -D" + DIR_PROPERTY + "=<a private directory you can write>", e);
+            throw cannotWrite(dir, e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original failure is the one to report
-                }
+            deleteQuietly(tmp);
+        }
+    }
+
+    private static ProcessBarrierException cannotWrite(Path dir, IOException e) {
+        return new NativeLoadException("Cannot extract " + LIBRARY + " into " + dir + ": " + e
+                + ". Set -D" + DIR_PROPERTY + "=<a private directory you can write>", e);
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p != null) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException ignored) {
+                // the original failure is the one to report
             }
+        }
+    }
+
+    /** The extraction directory: the user's, or {@code ${java.io.tmpdir}/processbarrier-<uid>}. */
+    private Path directory() {
+        String dirSetting = props.apply(DIR_PROPERTY);
+        if (isSet(dirSetting)) {
+            return Path.of(dirSetting.trim()).toAbsolutePath();
+        }
+        String tmpdir = props.apply("java.io.tmpdir");
+        Path tmp = Path.of(tmpdir == null ? "/tmp" : tmpdir).toAbsolutePath();
+        if (!Files.isDirectory(tmp)) {
+            throw new NativeLoadException("java.io.tmpdir=" + tmp + " is not a directory, and ProcessBarrier does not"
+                    + " create it: create it, or set -D" + DIR_PROPERTY + "=<a private directory>");
+        }
+        // keyed by uid, not user name: two uids without a passwd entry must not share a directory
+        return tmp.resolve("processbarrier-" + currentUid());
+    }
+
+    private static boolean isSet(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    private static URL toUrl(Path p) {
+        try {
+            return p.toUri().toURL();
+        } catch (java.net.MalformedURLException e) {
+            throw new NativeLoadException("Cannot read " + p + ": " + e, e);
         }
     }
 
     private void loadFile(Path p) {
         try {
             System.load(p.toString());
+        } catch (IllegalCallerException e) {
+            throw nativeAccessDenied(NativeLoader.class, e);
         } catch (UnsatisfiedLinkError e) {
             String mount = noexecMountOf(p);
             if (mount != null) {
-                throw new ProcessBarrierException("Cannot load " + p + ": " + p.getParent() + " is on a noexec mount ("
+                throw new NativeLoadException("Cannot load " + p + ": " + p.getParent() + " is on a noexec mount ("
                         + mount + "). Set -D" + DIR_PROPERTY + "=<a private directory on a mount that allows exec>",
                         e);
             }
-            throw new ProcessBarrierException("Cannot load " + p + " (" + platform + "): " + e.getMessage(), e);
+            throw new NativeLoadException("Cannot load " + p + " (" + platform + "): " + e.getMessage(), e);
         }
     }
 
@@ -217,7 +396,11 @@ public final class NativeLoader {
     static void preparePrivateDirectory(Path dir, boolean userChosen) {
         try {
             if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(dir.getParent());
+                if (!Files.isDirectory(dir.getParent())) {
+                    throw new NativeLoadException("Cannot extract into " + dir + ": " + dir.getParent() + " does not "
+                            + "exist, and ProcessBarrier creates only the last directory. Create it, or set -D"
+                            + DIR_PROPERTY + "=<a private directory>");
+                }
                 try {
                     Files.createDirectory(dir,
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -227,13 +410,13 @@ public final class NativeLoader {
             }
             PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (!a.isDirectory()) {
-                throw new ProcessBarrierException("Refusing to extract into " + dir + ": it is not a directory"
+                throw new NativeLoadException("Refusing to extract into " + dir + ": it is not a directory"
                         + (a.isSymbolicLink() ? " but a symbolic link" : "") + ". Remove it, or set -D"
                         + DIR_PROPERTY + "=<a private directory>");
             }
             int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             if (owner != currentUid()) {
-                throw new ProcessBarrierException("Refusing to extract into " + dir + ": it belongs to uid " + owner
+                throw new NativeLoadException("Refusing to extract into " + dir + ": it belongs to uid " + owner
                         + ", not to this process's uid " + currentUid() + ". Another user could replace the library."
                         + " Set -D" + DIR_PROPERTY + "=<a directory of yours>");
             }
@@ -245,13 +428,13 @@ public final class NativeLoader {
                     || perms.contains(PosixFilePermission.GROUP_EXECUTE)
                     || perms.contains(PosixFilePermission.OTHERS_EXECUTE);
             if (othersWrite || (!userChosen && notPrivate)) {
-                throw new ProcessBarrierException("Refusing to extract into " + dir + ": its mode is "
+                throw new NativeLoadException("Refusing to extract into " + dir + ": its mode is "
                         + PosixFilePermissions.toString(perms) + (othersWrite ? ", writable by other users"
                         : ", not private (expected rwx------)") + ". Run chmod 700 on it, or set -D"
                         + DIR_PROPERTY + "=<a private directory>");
             }
         } catch (IOException e) {
-            throw new ProcessBarrierException("Cannot prepare " + dir + " for the native library: " + e
+            throw new NativeLoadException("Cannot prepare " + dir + " for the native library: " + e
                     + ". Set -D" + DIR_PROPERTY + "=<a private directory you can write>", e);
         }
     }
@@ -260,27 +443,33 @@ public final class NativeLoader {
         try {
             PosixFileAttributes a = Files.readAttributes(f, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (!a.isRegularFile()) {
-                throw new ProcessBarrierException("Refusing to load " + f + ": not a regular file. Delete it.");
+                throw new NativeLoadException("Refusing to load " + f + ": not a regular file. Delete it.");
             }
             int owner = (Integer) Files.getAttribute(f, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             if (owner != currentUid()) {
-                throw new ProcessBarrierException("Refusing to load " + f + ": it belongs to uid " + owner
+                throw new NativeLoadException("Refusing to load " + f + ": it belongs to uid " + owner
                         + ", not to this process's uid " + currentUid() + ". Delete it.");
             }
         } catch (IOException e) {
-            throw new ProcessBarrierException("Cannot inspect " + f + ": " + e, e);
+            throw new NativeLoadException("Cannot inspect " + f + ": " + e, e);
         }
     }
 
-    private static void requireNotWritableByOthers(Path f, String what) {
+    /** Owned by this process's user or root, and writable by nobody else (a link is judged by its target). */
+    private static void requireTrusted(Path f, String what) {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(f);
+            int owner = (Integer) Files.getAttribute(f, "unix:uid");
+            if (owner != currentUid() && owner != 0) {
+                throw new NativeLoadException("Refusing to load " + what + ": " + f + " belongs to uid " + owner
+                        + ", neither this process's uid " + currentUid() + " nor root, who alone may replace it.");
+            }
             if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
-                throw new ProcessBarrierException("Refusing to load " + what + ": the file is writable by other "
+                throw new NativeLoadException("Refusing to load " + what + ": " + f + " is writable by other "
                         + "users (" + PosixFilePermissions.toString(perms) + "). Run chmod go-w on it.");
             }
         } catch (IOException e) {
-            throw new ProcessBarrierException("Cannot inspect " + what + ": " + e, e);
+            throw new NativeLoadException("Cannot inspect " + what + ": " + e, e);
         }
     }
 
@@ -289,7 +478,7 @@ public final class NativeLoader {
         try {
             return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         } catch (IOException e) {
-            throw new ProcessBarrierException("Cannot read the uid of this process from /proc/self: " + e, e);
+            throw new NativeLoadException("Cannot read the uid of this process from /proc/self: " + e, e);
         }
     }
 
@@ -298,11 +487,11 @@ public final class NativeLoader {
             String s = new String(in.readNBytes(256), StandardCharsets.US_ASCII).trim();
             String hex = s.split("\\s+")[0].toLowerCase(Locale.ROOT);
             if (!hex.matches("[0-9a-f]{64}")) {
-                throw new ProcessBarrierException(sum + " does not hold a SHA-256: the natives jar is corrupt");
+                throw new NativeLoadException(sum + " does not hold a SHA-256: the natives jar is corrupt");
             }
             return hex;
         } catch (IOException e) {
-            throw new ProcessBarrierException("Cannot read " + sum + ": " + e, e);
+            throw new NativeLoadException("Cannot read " + sum + ": " + e, e);
         }
     }
 
@@ -315,7 +504,7 @@ public final class NativeLoader {
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new ProcessBarrierException("Cannot read " + f + ": " + e, e);
+            throw new NativeLoadException("Cannot read " + f + ": " + e, e);
         }
     }
 

@@ -7,29 +7,36 @@ import io.processbarrier.spi.Availability;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
- * The selection policy, in one place: every provider is probed once; the default is the available provider with
- * the highest priority that is not excluded, unless one is forced. Ties break by name, so the choice is
- * deterministic. Barriers are created at most once per provider and shared.
+ * The selection policy, in one place. The default is the available provider with the highest priority that is not
+ * excluded, unless one is forced; ties break by name, so the choice is deterministic. Providers are probed lazily, in
+ * priority order, until one is available: membarrier, when it works, is the only one probed (mprotect's probe runs
+ * a trial shootdown, signal's lists the threads). {@link #statuses()} probes every provider. Barriers are created at
+ * most once per provider and shared. Provider names are matched without regard to case.
+ *
+ * <p>The decision is logged through {@code System.Logger} ({@code io.processbarrier}): at DEBUG normally, at
+ * WARNING when a provider was passed over because of a misconfiguration (a natives jar missing, native access
+ * denied, an extraction directory refused). A DEBUG record is written on a thread of its own: initializing logging
+ * costs tens of milliseconds, which must not land on the caller of {@code get()}.
  */
 public final class Selector {
     public static final String PROVIDER_PROPERTY = "processbarrier.provider";
     public static final String EXCLUDE_PROPERTY = "processbarrier.exclude";
+    static final String LOGGER = "io.processbarrier";
 
-    private static final System.Logger LOG = System.getLogger("io.processbarrier");
     private static volatile Selector instance;
 
     private final List<Entry> entries;
@@ -43,7 +50,7 @@ public final class Selector {
         final String name;
         final ProcessBarrierProvider provider;
         int priority;
-        Availability availability;
+        Availability availability; // null until probed
 
         Entry(String name, ProcessBarrierProvider provider, int priority, Availability availability) {
             this.name = name;
@@ -51,32 +58,39 @@ public final class Selector {
             this.priority = priority;
             this.availability = availability;
         }
+
+        boolean probed() {
+            return availability != null;
+        }
+
+        boolean available() {
+            return availability != null && availability.isAvailable();
+        }
     }
 
     Selector(List<ProcessBarrierProvider> providers, List<Throwable> loadFailures, Function<String, String> props) {
-        this.forced = blankToNull(props.apply(PROVIDER_PROPERTY));
+        this.forced = normalize(props.apply(PROVIDER_PROPERTY));
         this.excluded = parseList(props.apply(EXCLUDE_PROPERTY));
         List<Entry> list = new ArrayList<>();
-        Set<String> names = new LinkedHashSet<>();
+        Set<String> names = new HashSet<>();
         for (ProcessBarrierProvider p : providers) {
-            Entry e = probe(p);
+            Entry e = declare(p);
             if (!names.add(e.name)) {
-                LOG.log(System.Logger.Level.WARNING, "ProcessBarrier: ignoring a second provider named "
-                        + e.name + " (" + p.getClass().getName() + ")");
+                log(System.Logger.Level.WARNING, "ProcessBarrier: ignoring a second provider named " + e.name + " ("
+                        + p.getClass().getName() + ")");
                 continue;
             }
             list.add(e);
         }
         int i = 0;
         for (Throwable t : loadFailures) {
-            list.add(new Entry("<unloadable-" + (++i) + ">", null, Integer.MIN_VALUE,
-                    Availability.unavailable(t)));
+            list.add(new Entry("<unloadable-" + (++i) + ">", null, Integer.MIN_VALUE, Availability.unavailable(t)));
         }
-        list.sort(Comparator.comparingInt((Entry e) -> e.priority).reversed().thenComparing(e -> e.name));
         this.entries = list;
+        sort();
         for (String x : excluded) {
             if (find(x) == null) {
-                LOG.log(System.Logger.Level.WARNING, "ProcessBarrier: " + EXCLUDE_PROPERTY + " names " + x
+                log(System.Logger.Level.WARNING, "ProcessBarrier: " + EXCLUDE_PROPERTY + " names " + x
                         + ", which is not a provider found here (" + names() + ")");
             }
         }
@@ -89,12 +103,22 @@ public final class Selector {
             synchronized (Selector.class) {
                 s = instance;
                 if (s == null) {
-                    s = fromServiceLoader(System::getProperty);
+                    s = fromServiceLoader(SystemProperties.INSTANCE);
                     instance = s;
                 }
             }
         }
         return s;
+    }
+
+    /** {@code System::getProperty} without a lambda: the first lambda of a JVM costs milliseconds of startup. */
+    static final class SystemProperties implements Function<String, String> {
+        static final SystemProperties INSTANCE = new SystemProperties();
+
+        @Override
+        public String apply(String key) {
+            return System.getProperty(key);
+        }
     }
 
     static Selector fromServiceLoader(Function<String, String> props) {
@@ -118,19 +142,37 @@ public final class Selector {
         return new Selector(found, failures, props);
     }
 
-    private static Entry probe(ProcessBarrierProvider p) {
+    /** An unprobed entry: its name and the priority it declares before probing (the best it can offer). */
+    private static Entry declare(ProcessBarrierProvider p) {
         String name = p.getClass().getName();
         try {
-            name = p.name();
+            name = p.name().trim().toLowerCase(Locale.ROOT);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            return new Entry(name, p, Integer.MIN_VALUE, Availability.unavailable(t));
+        }
+        return new Entry(name, p, safePriority(p), null);
+    }
+
+    /** Probes once; the priority may change with what the probe found. */
+    private static void probe(Entry e) {
+        if (e.probed()) {
+            return;
+        }
+        ProcessBarrierProvider p = e.provider;
+        try {
             Availability a = p.probe();
             if (a == null) {
                 a = Availability.unavailable(p.getClass().getName() + ".probe() returned null");
             }
-            return new Entry(name, p, a.isAvailable() ? p.priority() : safePriority(p), a);
-        } catch (VirtualMachineError e) {
-            throw e;
+            e.priority = a.isAvailable() ? p.priority() : safePriority(p);
+            e.availability = a;
+        } catch (VirtualMachineError err) {
+            throw err;
         } catch (Throwable t) {
-            return new Entry(name, p, safePriority(p), Availability.unavailable(t));
+            e.priority = safePriority(p);
+            e.availability = Availability.unavailable(t);
         }
     }
 
@@ -143,6 +185,19 @@ public final class Selector {
             return Integer.MIN_VALUE;
         }
     }
+
+    /** Selection order: priority, highest first, then name. No lambda (startup). */
+    private void sort() {
+        entries.sort(BY_PRIORITY);
+    }
+
+    private static final Comparator<Entry> BY_PRIORITY = new Comparator<>() {
+        @Override
+        public int compare(Entry a, Entry b) {
+            int c = Integer.compare(b.priority, a.priority);
+            return c != 0 ? c : a.name.compareTo(b.name);
+        }
+    };
 
     /** The default barrier: chosen, created and logged once; a forced provider that fails throws each time. */
     public synchronized ProcessBarrier defaultBarrier() {
@@ -160,39 +215,65 @@ public final class Selector {
         if (forced != null) {
             Entry e = find(forced);
             if (e == null) {
+                probeAll();
                 return new ProcessBarrierException(PROVIDER_PROPERTY + "=" + forced + ": no provider has that name. "
                         + "Providers found: " + describeAll() + ". Add the jar of the provider you want, or "
                         + "choose one of the names above.");
             }
-            if (excluded.contains(forced)) {
+            if (excluded.contains(e.name)) {
                 return new ProcessBarrierException(PROVIDER_PROPERTY + "=" + forced + " is also listed in "
                         + EXCLUDE_PROPERTY + "=" + String.join(",", excluded) + ": remove it from one of them.");
             }
+            probe(e);
             ProcessBarrier b = createOrRecord(e);
             if (b == null) {
+                probeAll();
                 return new ProcessBarrierException(PROVIDER_PROPERTY + "=" + forced + " is unavailable here: "
                         + ProcessBarrierException.describe(e.availability.cause()) + ". Providers found: "
                         + describeAll() + ". Remove the property to let ProcessBarrier choose.",
                         e.availability.cause());
             }
-            log(e, "forced by " + PROVIDER_PROPERTY);
+            logChoice(e, "forced by " + PROVIDER_PROPERTY);
             return b;
         }
-        for (Entry e : entries) {
-            if (excluded.contains(e.name) || !e.availability.isAvailable()) {
+        while (true) {
+            Entry best = null;
+            for (Entry e : entries) {
+                if (excluded.contains(e.name) || (e.probed() && !e.available())) {
+                    continue;
+                }
+                if (best == null || BY_PRIORITY.compare(e, best) < 0) {
+                    best = e;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            if (!best.probed()) {
+                probe(best); // its priority may have changed: look again
                 continue;
             }
-            ProcessBarrier b = createOrRecord(e);
+            ProcessBarrier b = createOrRecord(best);
             if (b != null) {
-                log(e, e.name.equals(FenceBarrier.NAME) ? "no asymmetric provider is available"
+                sort();
+                logChoice(best, best.name.equals(FenceBarrier.NAME) ? "no asymmetric provider is available"
                         : "highest priority available");
                 return b;
             }
         }
         // fence is always available and never excluded from the last resort: being correct beats obeying a list
         Entry fence = find(FenceBarrier.NAME);
-        log(fence, "every other provider is unavailable or excluded");
+        probe(fence);
+        sort();
+        logChoice(fence, "every other provider is unavailable or excluded");
         return createOrRecord(fence);
+    }
+
+    private void probeAll() {
+        for (Entry e : entries) {
+            probe(e);
+        }
+        sort();
     }
 
     /** Creates (once) the barrier of an available entry; a failure turns the entry unavailable and returns null. */
@@ -201,7 +282,7 @@ public final class Selector {
         if (b != null) {
             return b;
         }
-        if (!e.availability.isAvailable()) {
+        if (!e.available()) {
             return null;
         }
         try {
@@ -220,22 +301,27 @@ public final class Selector {
         return b;
     }
 
-    /** The barrier of the named provider, created once. */
+    /** The barrier of the named provider (any case), created once. */
     public synchronized ProcessBarrier barrier(String name) {
-        Entry e = find(name);
+        Entry e = find(normalize(name));
         if (e == null) {
+            probeAll();
             throw new ProcessBarrierException("No ProcessBarrier provider named '" + name + "'. Providers found: "
                     + describeAll() + ".");
         }
+        probe(e);
         ProcessBarrier b = createOrRecord(e);
         if (b == null) {
-            throw new ProcessBarrierException("ProcessBarrier provider '" + name + "' is unavailable here: "
+            throw new ProcessBarrierException("ProcessBarrier provider '" + e.name + "' is unavailable here: "
                     + ProcessBarrierException.describe(e.availability.cause()), e.availability.cause());
         }
         return b;
     }
 
-    /** Every provider, in selection order. Computes the default choice first so that {@code selected} is exact. */
+    /**
+     * Every provider, probed, in selection order. Computes the default choice first so that {@code selected} is
+     * exact.
+     */
     public synchronized List<ProviderStatus> statuses() {
         Object choice;
         try {
@@ -243,6 +329,7 @@ public final class Selector {
         } catch (ProcessBarrierException e) {
             choice = null;
         }
+        probeAll();
         List<ProviderStatus> out = new ArrayList<>();
         for (Entry e : entries) {
             Availability a = e.availability;
@@ -253,9 +340,10 @@ public final class Selector {
         return List.copyOf(out);
     }
 
-    private void log(Entry chosen, String why) {
+    private void logChoice(Entry chosen, String why) {
         StringBuilder sb = new StringBuilder("ProcessBarrier: using ").append(chosen.name).append(" (")
                 .append(chosen.availability.detail()).append("; ").append(why).append(")");
+        boolean misconfigured = false;
         for (Entry e : entries) {
             if (e == chosen) {
                 continue;
@@ -263,16 +351,58 @@ public final class Selector {
             sb.append("; ").append(e.name).append(": ");
             if (excluded.contains(e.name)) {
                 sb.append("excluded by ").append(EXCLUDE_PROPERTY);
-            } else if (!e.availability.isAvailable()) {
+            } else if (!e.probed()) {
+                sb.append("not probed (priority ").append(e.priority).append(")");
+            } else if (!e.available()) {
                 sb.append("unavailable: ").append(ProcessBarrierException.describe(e.availability.cause()));
+                misconfigured |= e.priority > chosen.priority && NativeLoadException.in(e.availability.cause());
             } else {
                 sb.append("available, not chosen (priority ").append(e.priority).append(")");
             }
         }
-        LOG.log(System.Logger.Level.INFO, sb.toString());
+        NativeLoader natives = NativeLoader.loadedSystem();
+        if (natives != null && natives.loadedFile() != null) {
+            sb.append("; native library ").append(natives.loadedFile()).append(" loaded for ")
+                    .append(NativeLoader.class.getName()).append(" in class loader ")
+                    .append(NativeLoader.class.getClassLoader());
+        }
+        log(misconfigured ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, sb.toString());
+    }
+
+    /**
+     * Logs {@code message}: a WARNING at once, on the caller's thread (a misconfiguration to fix, which a short-lived
+     * program must still show); anything else on a thread of its own, so that initializing logging (about 75 ms on
+     * a 2-vCPU VM) does not land on the caller of {@code get()}. Not a daemon: the record is written before exit.
+     */
+    static void log(System.Logger.Level level, String message) {
+        Record r = new Record(level, message);
+        if (level.getSeverity() >= System.Logger.Level.WARNING.getSeverity()) {
+            r.run();
+        } else {
+            Thread t = new Thread(r, "processbarrier-log");
+            t.start();
+        }
+    }
+
+    private static final class Record implements Runnable {
+        private final System.Logger.Level level;
+        private final String message;
+
+        Record(System.Logger.Level level, String message) {
+            this.level = level;
+            this.message = message;
+        }
+
+        @Override
+        public void run() {
+            System.getLogger(LOGGER).log(level, message);
+        }
     }
 
     private Entry find(String name) {
+        if (name == null) {
+            return null;
+        }
         for (Entry e : entries) {
             if (e.name.equals(name)) {
                 return e;
@@ -282,25 +412,37 @@ public final class Selector {
     }
 
     private String names() {
-        return entries.stream().map(e -> e.name).collect(Collectors.joining(", "));
+        StringBuilder sb = new StringBuilder();
+        for (Entry e : entries) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(e.name);
+        }
+        return sb.toString();
     }
 
     private String describeAll() {
-        return entries.stream().map(e -> e.name + (e.availability.isAvailable() ? " (available)"
-                        : " (unavailable: " + ProcessBarrierException.describe(e.availability.cause()) + ")"))
-                .collect(Collectors.joining(", "));
+        StringBuilder sb = new StringBuilder();
+        for (Entry e : entries) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(e.name).append(e.available() ? " (available)"
+                    : " (unavailable: " + ProcessBarrierException.describe(e.availability.cause()) + ")");
+        }
+        return sb.toString();
     }
 
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
+    /** A provider name as compared: trimmed, lower case; null when blank. */
+    private static String normalize(String s) {
+        return s == null || s.isBlank() ? null : s.trim().toLowerCase(Locale.ROOT);
     }
 
     private static Set<String> parseList(String s) {
-        if (s == null || s.isBlank()) {
-            return Set.of();
-        }
         Set<String> out = new LinkedHashSet<>();
-        Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).forEach(out::add);
+        if (s != null) {
+            for (String x : s.split(",")) {
+                String n = normalize(x);
+                if (n != null) {
+                    out.add(n);
+                }
+            }
+        }
         return out;
     }
 }

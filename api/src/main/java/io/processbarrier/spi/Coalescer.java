@@ -317,47 +317,48 @@ final class Coalescer {
      * publishes its outcome.
      */
     private void lead(long n, boolean form) {
-        if (form) {
-            // Hold the barrier open until the callers the last one served are back, for at most what one barrier
-            // costs: a batch of k saves k - 1 barriers, and no caller waits much more than twice as long as alone.
-            // Yielding, not spinning: the callers to wait for are runnable, often on this very CPU.
-            int expected = lastServed;
-            long deadline = System.nanoTime() + Math.min(costNanos, FORM_MAX_NANOS);
-            for (int joined = waiters; joined + 1 < expected && System.nanoTime() - deadline < 0; ) {
-                Thread.yield();
-                int now = waiters;
-                if (now == joined && now + 1 >= expected / 2) {
-                    break; // nobody came during the last yield, and half the last batch is here
-                }
-                joined = now;
-            }
-            formed++;
-            SEQ.setVolatile(this, 4 * (n - 1) + RUNNING); // the start: whoever read FORMING before is served
-        }
         Throwable failure = null;
-        int served = 1 + waiters; // also orders every counted waiter's arrival before barrier() (class comment)
-        boolean timed = owner.formsBatches();
-        long t0 = timed ? System.nanoTime() : 0;
         try {
-            owner.barrier();
+            if (form) {
+                formBatch(n);
+            }
+            int served = 1 + waiters; // also orders every counted waiter's arrival before barrier() (class comment)
+            boolean timed = owner.formsBatches();
+            long t0 = timed ? System.nanoTime() : 0;
+            try {
+                owner.barrier();
+            } catch (Throwable t) {
+                failure = t;
+            }
+            if (afterBarrier != null) {
+                afterBarrier.run();
+            }
+            if (timed) {
+                long d = System.nanoTime() - t0;
+                costNanos = costNanos == 0 ? d : (3 * costNanos + d) >> 2;
+            }
+            lastServed = served;
+            if (failure == null) {
+                LAST_SUCCEEDED.setRelease(this, n);
+            } else {
+                lastFailure = new Failure(n, failure);
+            }
         } catch (Throwable t) {
-            failure = t;
-        }
-        if (timed) {
-            long d = System.nanoTime() - t0;
-            costNanos = costNanos == 0 ? d : (3 * costNanos + d) >> 2;
-        }
-        lastServed = served;
-        if (failure == null) {
-            LAST_SUCCEEDED.setRelease(this, n);
-        } else {
-            lastFailure = new Failure(n, failure);
-        }
-        SEQ.setRelease(this, 4 * n); // the completion (ordered after the outcome) ...
-        VarHandle.fullFence();        // ... the caller's closing fence, which also orders it before the next read:
-        if (sleepers != null) {       // a sleeper either sees the new seq or is seen here
-            for (Sleeper w = (Sleeper) SLEEPERS.getAndSet(this, (Sleeper) null); w != null; w = w.next) {
-                LockSupport.unpark(w.thread);
+            // Recording the outcome failed (an OutOfMemoryError, a StackOverflowError): the completion below is
+            // still published, or every later heavy() would wait for this barrier forever. Its waiters find no
+            // success recorded for it and throw.
+            if (failure == null) {
+                failure = t;
+            } else if (failure != t) {
+                failure.addSuppressed(t);
+            }
+        } finally {
+            SEQ.setRelease(this, 4 * n); // the completion (ordered after the outcome) ...
+            VarHandle.fullFence();        // ... the caller's closing fence, which also orders it before the next read:
+            if (sleepers != null) {       // a sleeper either sees the new seq or is seen here
+                for (Sleeper w = (Sleeper) SLEEPERS.getAndSet(this, (Sleeper) null); w != null; w = w.next) {
+                    LockSupport.unpark(w.thread);
+                }
             }
         }
         if (failure instanceof RuntimeException) {
@@ -369,6 +370,34 @@ final class Coalescer {
         if (failure != null) { // a checked exception thrown sneakily by a provider
             throw new ProcessBarrierException("the barrier failed: " + failure, failure);
         }
+    }
+
+    /**
+     * Holds barrier number {@code n} (FORMING) open until the callers the last one served are back, for at most what
+     * one barrier costs: a batch of k saves k - 1 barriers, and no caller waits much more than twice as long as
+     * alone. Yielding, not spinning: the callers to wait for are runnable, often on this very CPU. Ends with its
+     * start (RUNNING).
+     */
+    private void formBatch(long n) {
+        int expected = lastServed;
+        long deadline = System.nanoTime() + Math.min(costNanos, FORM_MAX_NANOS);
+        for (int joined = waiters; joined + 1 < expected && System.nanoTime() - deadline < 0; ) {
+            Thread.yield();
+            int now = waiters;
+            if (now == joined && now + 1 >= expected / 2) {
+                break; // nobody came during the last yield, and half the last batch is here
+            }
+            joined = now;
+        }
+        formed++;
+        SEQ.setVolatile(this, 4 * (n - 1) + RUNNING); // the start: whoever read FORMING before is served
+    }
+
+    /** Runs after each barrier, before its outcome is recorded: tests make recording fail with it. */
+    private volatile Runnable afterBarrier;
+
+    void afterBarrierForTests(Runnable r) {
+        afterBarrier = r;
     }
 
     /** A fresh exception for a waiter: the same type for errno failures, the original as the cause. */

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -140,8 +141,12 @@ class NativeLoaderTest {
         props.remove(NativeLoader.DIR_PROPERTY);
         NativeLoader l = loader(LIBRARY, sha(LIBRARY));
         Path p = l.extract();
-        Path dir = tmp.resolve("processbarrier-tester");
+        // keyed by uid, not user name: two uids without a passwd entry must not share it
+        Path dir = tmp.resolve("processbarrier-" + NativeLoader.currentUid());
         assertEquals(dir, p.getParent());
+        assertEquals(NativeLoader.fileName(sha(LIBRARY)), p.getFileName().toString(),
+                "named after this copy's loader class, which the library reads back to bind itself");
+        assertTrue(p.getFileName().toString().endsWith("-" + NativeLoader.class.getName() + ".so"));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         ProcessBarrierException e = assertThrows(ProcessBarrierException.class, l::extract);
@@ -149,26 +154,57 @@ class NativeLoaderTest {
     }
 
     @Test
+    void aMissingTempDirectoryIsNeverCreated() throws Exception {
+        props.remove(NativeLoader.DIR_PROPERTY);
+        Path absent = tmp.resolve("no-such-tmp");
+        props.put("java.io.tmpdir", absent.toString());
+        NativeLoader l = loader(LIBRARY, sha(LIBRARY));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, l::extract);
+        assertEquals("java.io.tmpdir=" + absent + " is not a directory, and ProcessBarrier does not create it: create "
+                + "it, or set -Dprocessbarrier.native.dir=<a private directory>", e.getMessage());
+        assertFalse(Files.exists(absent));
+    }
+
+    @Test
     void missingNativesJarNamesTheCoordinateToAdd() throws Exception {
         URLClassLoader empty = new URLClassLoader(new URL[0], null);
         NativeLoader l = new NativeLoader(props::get, empty, "linux-x86_64");
         ProcessBarrierException e = assertThrows(ProcessBarrierException.class, l::locate);
-        assertTrue(e.getMessage().startsWith("The native library for linux-x86_64 is not on the class path: add the "
-                + "dependency io.processbarrier:processbarrier-natives-linux-x86_64:"), e.getMessage());
+        // names the loader class as this copy sees it: a shaded copy names its own package
+        assertTrue(e.getMessage().startsWith("The native library for linux-x86_64 is not on the class path or module "
+                + "path of " + NativeLoader.class.getName() + ": add the dependency "
+                + "io.processbarrier:processbarrier-natives-linux-x86_64 ("), e.getMessage());
         assertTrue(e.getMessage().contains("with classifier linux-x86_64"), e.getMessage());
     }
 
     @Test
-    void pathOverrideIsUsedAsIsButMustExistAndBeProtected() throws Exception {
+    void pathOverrideIsCopiedUnderThisCopysNameButMustExistAndBeProtected() throws Exception {
         NativeLoader l = loader(LIBRARY, "ignored: the override bypasses the jar");
-        Path lib = Files.write(tmp.resolve("mylib.so"), LIBRARY);
+        Path mine = Files.createDirectory(tmp.resolve("mine"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path lib = Files.write(mine.resolve("mylib.so"), LIBRARY);
         props.put(NativeLoader.PATH_PROPERTY, lib.toString());
         Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rw-r--r--"));
-        assertEquals(lib, l.locate());
+        Path loaded = l.locate();
+        assertEquals(extractDir.resolve(NativeLoader.fileName(sha(LIBRARY))), loaded,
+                "copied into the private directory under the name the library binds itself by");
+        assertEquals(sha(LIBRARY), NativeLoader.sha256(loaded));
 
         Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rw-rw-rw-"));
         ProcessBarrierException e = assertThrows(ProcessBarrierException.class, l::locate);
-        assertTrue(e.getMessage().contains("the file is writable by other users"), e.getMessage());
+        assertTrue(e.getMessage().contains(lib + " is writable by other users"), e.getMessage());
+
+        Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("rwxrwxrwx"));
+        e = assertThrows(ProcessBarrierException.class, l::locate);
+        assertTrue(e.getMessage().contains("(its directory): " + mine + " is writable by other users"), e.getMessage());
+        Files.setPosixFilePermissions(mine, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        if (NativeLoader.currentUid() == 0) {
+            Files.setAttribute(lib, "unix:uid", 65534);
+            e = assertThrows(ProcessBarrierException.class, l::locate);
+            assertTrue(e.getMessage().contains(lib + " belongs to uid 65534, neither this process's uid"), e.getMessage());
+        }
 
         props.put(NativeLoader.PATH_PROPERTY, tmp.resolve("absent.so").toString());
         e = assertThrows(ProcessBarrierException.class, l::locate);

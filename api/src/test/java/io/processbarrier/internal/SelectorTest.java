@@ -49,6 +49,51 @@ class SelectorTest {
     }
 
     @Test
+    void providersAreProbedInPriorityOrderUntilOneIsAvailable() {
+        Scripted best = Scripted.available("best", 400);
+        Scripted broken = Scripted.unavailable("broken", 500, "kernel says no");
+        Scripted costly = Scripted.available("costly-probe", 300);
+        Selector s = selector(best, broken, costly);
+        assertEquals("best", s.defaultBarrier().name());
+        assertEquals(1, broken.probes.get(), "higher priority: probed first");
+        assertEquals(1, best.probes.get());
+        assertEquals(0, costly.probes.get(), "get() stops at the first available provider");
+        s.statuses();
+        assertEquals(1, costly.probes.get(), "statuses() (providers(), the doctor) probe every provider, once");
+        assertEquals(1, best.probes.get());
+    }
+
+    @Test
+    void aProbeThatLowersThePriorityIsLookedAtAgain() {
+        // membarrier declares 400 before probing and may find only GLOBAL (100): then mprotect (300) must win
+        Scripted lowered = new Scripted("lowered", 400, Availability.available("only the slow command"), null) {
+            private volatile boolean probed;
+
+            @Override
+            public Availability probe() {
+                probed = true;
+                return super.probe();
+            }
+
+            @Override
+            public int priority() {
+                return probed ? 100 : 400;
+            }
+        };
+        Selector s = selector(lowered, Scripted.available("middle", 300));
+        assertEquals("middle", s.defaultBarrier().name());
+    }
+
+    @Test
+    void providerNamesAreCaseInsensitive() {
+        props.put(Selector.PROVIDER_PROPERTY, " LOW ");
+        props.put(Selector.EXCLUDE_PROPERTY, "High");
+        Selector s = selector(Scripted.available("low", 10), Scripted.available("high", 300));
+        assertEquals("low", s.defaultBarrier().name());
+        assertEquals("high", s.barrier("HIGH").name());
+    }
+
+    @Test
     void equalPrioritiesBreakTiesByName() {
         Selector s = selector(Scripted.available("zeta", 100), Scripted.available("alpha", 100));
         assertEquals("alpha", s.defaultBarrier().name());

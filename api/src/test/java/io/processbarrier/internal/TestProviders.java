@@ -20,6 +20,7 @@ final class TestProviders {
         final RuntimeException createFailure;
         final AtomicInteger creations = new AtomicInteger();
         final AtomicInteger barriers = new AtomicInteger();
+        final AtomicInteger probes = new AtomicInteger();
 
         Scripted(String name, int priority, Availability availability, RuntimeException createFailure) {
             this.name = name;
@@ -43,6 +44,7 @@ final class TestProviders {
 
         @Override
         public Availability probe() {
+            probes.incrementAndGet();
             return availability;
         }
 

@@ -12,6 +12,9 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -495,6 +498,52 @@ class CoalescerTest {
         }
         for (int i = 0; i < threads; i++) {
             assertTrue(progress[i].get() > 0, "thread " + i + " made no progress");
+        }
+    }
+
+    /**
+     * An Error while the leader records the outcome (OutOfMemoryError after barrier() returned) must still publish
+     * the completion: the leader and the callers it served throw, and every later heavy() returns, none hangs.
+     * Without the finally in Coalescer.lead, seq stays RUNNING and the second wave parks forever.
+     */
+    @Test
+    void anErrorWhileRecordingTheOutcomeStillPublishesTheCompletion() throws Exception {
+        Fake b = new Fake();
+        b.gate = new CountDownLatch(1);
+        AtomicInteger failures = new AtomicInteger(1);
+        coalescer(b).afterBarrierForTests(() -> {
+            if (failures.getAndDecrement() > 0) {
+                throw new OutOfMemoryError("simulated: recording the outcome");
+            }
+        });
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            Future<Call> leader = pool.submit(b::timedHeavy);
+            assertTrue(b.firstEntered.await(10, TimeUnit.SECONDS));
+            List<Future<Call>> served = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                served.add(pool.submit(b::timedHeavy));
+            }
+            b.gate.countDown();
+            Call first = leader.get(10, TimeUnit.SECONDS);
+            assertInstanceOf(OutOfMemoryError.class, first.thrown(), "the leader rethrows what failed");
+            for (Future<Call> f : served) {
+                Throwable t = f.get(10, TimeUnit.SECONDS).thrown();
+                // served by the failed barrier (no outcome recorded: they throw) or by a later one (they return)
+                if (t != null) {
+                    assertInstanceOf(IllegalStateException.class, t);
+                    assertTrue(t.getMessage().contains("completed with no outcome recorded"), t.getMessage());
+                }
+            }
+            List<Future<Call>> later = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                later.add(pool.submit(b::timedHeavy));
+            }
+            for (Future<Call> f : later) {
+                assertNull(f.get(10, TimeUnit.SECONDS).thrown(), "a barrier after the failure works again");
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 

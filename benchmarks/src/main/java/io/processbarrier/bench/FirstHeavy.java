@@ -2,26 +2,50 @@ package io.processbarrier.bench;
 
 import io.processbarrier.ProcessBarrier;
 
+import java.util.concurrent.locks.LockSupport;
+
 /**
- * Time to the first heavy() in a fresh JVM: selection (ServiceLoader, probing every provider), native library
- * extraction and loading, provider creation (membarrier's registration) and the first barrier. run.sh starts one
- * JVM per run with {@code -Dprocessbarrier.provider=NAME} and a fresh {@code -Dprocessbarrier.native.dir}, so that
- * extraction really happens, and takes the median.
+ * What a framework pays at startup: the first {@link ProcessBarrier#get()} (ServiceLoader, probing in priority
+ * order, native library extraction and loading, provider creation such as membarrier's registration) and the first
+ * {@code heavy()} after it, reported separately, in a fresh JVM. run.sh starts one JVM per run and takes medians:
+ * with a forced provider and a fresh {@code -Dprocessbarrier.native.dir} (extraction included), and as a framework
+ * starts (default selection, natives already extracted, {@code parked=16} idle threads, as a container has).
  *
- * <p>Prints {@code provider=NAME firstHeavyNanos=N secondHeavyNanos=N}: from the start of main() to the return
- * of the first heavy(), and the second call alone for contrast.
+ * <p>Usage: {@code FirstHeavy [parked=N]}. Prints {@code provider=NAME getNanos=N firstHeavyNanos=N
+ * secondHeavyNanos=N parked=N}: {@code firstHeavyNanos} is the first heavy() alone, {@code getNanos} the first get().
  */
 public final class FirstHeavy {
     private FirstHeavy() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
+        int parked = 0;
+        for (String a : args) {
+            if (a.startsWith("parked=")) {
+                parked = Integer.parseInt(a.substring("parked=".length()));
+            } else {
+                throw new IllegalArgumentException("unknown argument " + a + " (usage: FirstHeavy [parked=N])");
+            }
+        }
+        for (int i = 0; i < parked; i++) {
+            Thread t = new Thread(FirstHeavy::parkForever, "parked-" + i);
+            t.setDaemon(true);
+            t.start();
+        }
         long t0 = System.nanoTime();
         ProcessBarrier b = ProcessBarrier.get();
-        b.heavy();
         long t1 = System.nanoTime();
         b.heavy();
         long t2 = System.nanoTime();
-        System.out.println("provider=" + b.name() + " firstHeavyNanos=" + (t1 - t0) + " secondHeavyNanos=" + (t2 - t1));
+        b.heavy();
+        long t3 = System.nanoTime();
+        System.out.println("provider=" + b.name() + " getNanos=" + (t1 - t0) + " firstHeavyNanos=" + (t2 - t1)
+                + " secondHeavyNanos=" + (t3 - t2) + " parked=" + parked);
+    }
+
+    private static void parkForever() {
+        while (true) {
+            LockSupport.park();
+        }
     }
 }

@@ -184,9 +184,9 @@ class BadInputTest {
         ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(privateMount("noexec,mode=1777", mnt),
                 jvmArgs, fullClassPath(), BadInputChild.class));
         assertAlive(r);
-        Path extracted = mnt.resolve("processbarrier-" + System.getProperty("user.name"));
+        Path extracted = mnt.resolve("processbarrier-" + uid());
         Matcher m = Pattern.compile("^processbarrier\\.provider=membarrier is unavailable here: Cannot load "
-                + Pattern.quote(extracted.toString()) + "/libprocessbarrier-[0-9a-f]{16}\\.so: "
+                + Pattern.quote(extracted.toString()) + "/libprocessbarrier-[0-9a-f]{16}-" + LOADER + "\\.so: "
                 + Pattern.quote(extracted.toString()) + " is on a noexec mount \\(" + Pattern.quote(mnt.toString())
                 + "\\)\\. Set -Dprocessbarrier\\.native\\.dir=<a private directory on a mount that allows exec>")
                 .matcher(r.value("get-error"));
@@ -208,10 +208,10 @@ class BadInputTest {
         ChildProcess.Result first = child(jvm());
         assertAlive(first);
         assertEquals("membarrier", first.value("get"), first.toString());
-        Path dir = tmp.resolve("processbarrier-" + System.getProperty("user.name"));
+        Path dir = tmp.resolve("processbarrier-" + uid());
         Path lib;
         try (Stream<Path> s = Files.list(dir)) {
-            lib = s.filter(p -> p.getFileName().toString().matches("libprocessbarrier-[0-9a-f]{16}\\.so"))
+            lib = s.filter(p -> p.getFileName().toString().matches("libprocessbarrier-[0-9a-f]{16}-" + LOADER + "\\.so"))
                     .findFirst().orElse(null);
         }
         assertNotNull(lib, "the first child extracted nothing into " + dir);
@@ -236,6 +236,13 @@ class BadInputTest {
         r = child(jvm());
         assertAlive(r);
         assertEquals("membarrier", r.value("get"), r.toString());
+    }
+
+    /** The loader class the extracted file is named after, as a regular expression. */
+    private static final String LOADER = Pattern.quote("io.processbarrier.internal.NativeLoader");
+
+    private static int uid() throws java.io.IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     }
 
     /** {@code unshare -m sh -c 'mount -t tmpfs -o OPTIONS tmpfs DIR && exec "$@"'}: a mount only the child sees. */

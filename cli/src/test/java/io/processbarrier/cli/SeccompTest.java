@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -60,10 +61,8 @@ class SeccompTest {
         assertTrue(m.group(1).startsWith("the kernel refuses membarrier(MEMBARRIER_CMD_QUERY): EPERM: "), m.group(1));
         assertTrue(m.group(1).contains("failed: EPERM (errno 1, operation not permitted: a seccomp filter"), m.group(1));
         assertTrue(json.contains("\"membarrierError\": \"membarrier("), "the environment section says so too: " + json);
-        // the decision is logged with the reason
-        assertTrue(r.err().contains("ProcessBarrier: using " + nextProvider() + " ("), r.err());
-        assertTrue(r.err().contains("membarrier: unavailable: the kernel refuses membarrier(MEMBARRIER_CMD_QUERY): EPERM"),
-                r.err());
+        // a kernel that refuses is no misconfiguration: the decision is logged at DEBUG, so nothing on stderr
+        assertFalse(r.err().contains("ProcessBarrier: using"), r.err());
     }
 
     @Test

@@ -28,7 +28,7 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
     @Override
     public Availability probe() {
         try {
-            NativeLibrary.load();
+            NativeLibrary.load(Membarrier.class, "membarrier");
         } catch (ProcessBarrierException e) {
             return Availability.unavailable(e);
         }
@@ -121,7 +121,7 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
      * @throws ProcessBarrierException if the native library cannot be loaded
      */
     public static int query() {
-        NativeLibrary.load();
+        NativeLibrary.load(Membarrier.class, "membarrier");
         return Membarrier.call(Membarrier.CMD_QUERY, 0);
     }
 

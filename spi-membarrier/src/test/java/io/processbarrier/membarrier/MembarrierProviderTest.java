@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MembarrierProviderTest {
     @BeforeAll
     static void load() {
-        NativeLibrary.load();
+        NativeLibrary.load(Membarrier.class, "membarrier");
     }
 
     @Test

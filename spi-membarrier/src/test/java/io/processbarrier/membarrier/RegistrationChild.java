@@ -9,7 +9,7 @@ import io.processbarrier.spi.NativeLibrary;
  */
 public final class RegistrationChild {
     public static void main(String[] args) {
-        NativeLibrary.load();
+        NativeLibrary.load(Membarrier.class, "membarrier");
         System.out.println("registrationsBefore=" + Membarrier.call(Membarrier.CMD_GET_REGISTRATIONS, 0));
         try {
             Membarrier.call(Membarrier.CMD_PRIVATE_EXPEDITED, 0);

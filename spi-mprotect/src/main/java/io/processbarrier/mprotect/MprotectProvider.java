@@ -66,7 +66,7 @@ public final class MprotectProvider implements ProcessBarrierProvider {
         String refusal;
         try {
             refusal = refusal(properties.apply("os.name"), properties.apply("os.arch"), () -> {
-                NativeLibrary.load();
+                NativeLibrary.load(Mprotect.class, "mprotect");
                 return invlpgb[0] = Mprotect.cpuidInvlpgb();
             }, allow);
         } catch (ProcessBarrierException e) {

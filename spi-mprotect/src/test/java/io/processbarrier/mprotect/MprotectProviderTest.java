@@ -45,7 +45,7 @@ class MprotectProviderTest {
         if (!x86_64()) {
             return false;
         }
-        NativeLibrary.load();
+        NativeLibrary.load(Mprotect.class, "mprotect");
         return !Mprotect.cpuidInvlpgb();
     }
 

@@ -7,6 +7,10 @@ final class RtSignal {
     static final int OURS = 1;
     static final int FOREIGN = 2;
     static final int IGNORED = 3;
+    /** The handler of another copy of ProcessBarrier (a shaded copy, another class loader) that is alive. */
+    static final int OTHER_COPY = 4;
+    /** The handler of another copy whose class loader was unloaded: {@link #install} takes the signal over. */
+    static final int ORPHANED_COPY = 5;
 
     private RtSignal() {
     }
@@ -22,7 +26,13 @@ final class RtSignal {
     /** The signal whose handler this process installed, or 0. */
     static native int installedSignal();
 
-    /** Installs the handler if {@code sig} is at its default; returns the disposition found before. */
+    /** The library file of the other copy of ProcessBarrier whose handler holds {@code sig}, or null. */
+    static native String handlerFile(int sig);
+
+    /**
+     * Installs the handler if {@code sig} is at its default, or held by an orphaned copy; returns the disposition
+     * found before.
+     */
     static native int install(int sig);
 
     /**

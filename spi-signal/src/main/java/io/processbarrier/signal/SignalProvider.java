@@ -118,7 +118,7 @@ public final class SignalProvider implements ProcessBarrierProvider {
                     + "this is os.name=" + os);
         }
         try {
-            NativeLibrary.load();
+            NativeLibrary.load(RtSignal.class, "signal");
         } catch (ProcessBarrierException e) {
             return Availability.unavailable(e);
         }
@@ -215,6 +215,13 @@ public final class SignalProvider implements ProcessBarrierProvider {
      * @param disposition what {@code sigaction} reports for {@code signal} now
      */
     static String conflict(int signal, String signalName, int installed, int disposition, int rtmin, int rtmax) {
+        return conflict(signal, signalName, installed, disposition, rtmin, rtmax,
+                disposition == RtSignal.OTHER_COPY ? RtSignal.handlerFile(signal) : null);
+    }
+
+    /** @param otherCopy the library file of the other copy of ProcessBarrier that holds {@code signal}, if any */
+    static String conflict(int signal, String signalName, int installed, int disposition, int rtmin, int rtmax,
+                           String otherCopy) {
         if (installed != 0 && installed != signal) {
             return "this process already uses " + describe(installed, rtmin, rtmax) + " for ProcessBarrier and a "
                     + "process uses one signal: set " + SIGNAL_PROPERTY + "=" + installed + " or leave it unset";
@@ -224,6 +231,11 @@ public final class SignalProvider implements ProcessBarrierProvider {
                 return signalName + " already has a handler in this process, installed by other code; "
                         + "ProcessBarrier will not replace it. Choose a free real-time signal with -D"
                         + SIGNAL_PROPERTY + "=<" + rtmin + ".." + rtmax + ", or SIGRTMAX-n>";
+            case RtSignal.OTHER_COPY:
+                return signalName + " is in use by another copy of ProcessBarrier in this process (a shaded copy, or"
+                        + " one in another class loader, loaded from " + otherCopy + "). One copy at a time can use the"
+                        + " signal barrier, so this one selects another provider; the other copy keeps the signal"
+                        + " until its class loader is unloaded";
             case RtSignal.IGNORED:
                 return signalName + " is ignored (SIG_IGN) by other code in this process; ProcessBarrier will not "
                         + "take it over. Choose a free real-time signal with -D" + SIGNAL_PROPERTY + "=<" + rtmin

@@ -36,7 +36,7 @@ class SignalBarrierTest {
 
     @BeforeAll
     static void install() {
-        NativeLibrary.load();
+        NativeLibrary.load(RtSignal.class, "signal");
         ProcessBarrier.of("signal").heavy();
         signal = RtSignal.installedSignal();
     }

@@ -26,7 +26,7 @@ class SignalProviderTest {
 
     @BeforeAll
     static void load() {
-        NativeLibrary.load();
+        NativeLibrary.load(RtSignal.class, "signal");
         rtmin = RtSignal.sigrtmin();
         rtmax = RtSignal.sigrtmax();
     }
