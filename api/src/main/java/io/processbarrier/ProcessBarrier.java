@@ -43,9 +43,14 @@ import java.util.List;
  * <h2>Choosing</h2>
  * {@link #get()} picks the best available provider once per process (see
  * {@link io.processbarrier.spi.ProcessBarrierProvider} for the priorities) and falls back to {@code fence},
- * which is always correct. Keep the result in a {@code static final} field so that the JIT inlines
- * {@code light()} at every call site. System properties: {@code processbarrier.provider=<name>} forces one
- * provider (failing loudly if it is unavailable), {@code processbarrier.exclude=<name,...>} skips some.
+ * which is always correct. It probes providers in priority order and stops at the first available one, and logs
+ * its decision on a thread of its own, so that it costs a framework little startup; {@link #providers()} probes
+ * them all. Keep the result in a {@code static final} field so that the JIT inlines {@code light()} at every call
+ * site. System properties: {@code processbarrier.provider=<name>} forces one provider (failing loudly if it is
+ * unavailable), {@code processbarrier.exclude=<name,...>} skips some; names are matched without regard to case.
+ *
+ * <p>"Once per process" means once per copy of this library: a copy relocated by a shading plugin, or loaded by
+ * another class loader, selects and loads its native library on its own, and gets the same provider.
  *
  * <p>Implementations are thread-safe; {@code heavy()} may be called from any number of threads at once.
  */
@@ -90,7 +95,35 @@ public interface ProcessBarrier {
         return Selector.instance().barrier(name);
     }
 
-    /** Every provider found, in selection order, with its availability and whether {@link #get()} chose it. */
+    /**
+     * Whether the named provider (any case) works here, as far as its probe can tell. Selects nothing, registers
+     * nothing with the kernel and logs nothing (it may load the native library), like Netty's
+     * {@code Epoll.isAvailable()}. Never throws for an unknown name: that provider is simply not available.
+     */
+    static boolean isAvailable(String name) {
+        return Selector.instance().availability(name).isAvailable();
+    }
+
+    /** Why the named provider is not available here ({@code null} if it is), without side effects (see {@link #isAvailable}). */
+    static Throwable unavailabilityCause(String name) {
+        return Selector.instance().availability(name).cause();
+    }
+
+    /**
+     * The name of the provider {@link #get()} chose or would choose, without choosing it: selects nothing, registers
+     * nothing, logs nothing. A provider whose one-off preparation (membarrier's registration) fails is found out
+     * only by {@link #get()}, which then falls back to the next one.
+     *
+     * @throws ProcessBarrierException whenever {@link #get()} would throw
+     */
+    static String choice() {
+        return Selector.instance().choice();
+    }
+
+    /**
+     * Every provider found, in selection order, with its availability and whether {@link #get()} chose it. Probes
+     * every provider (and so may load the native library and make {@link #get()}'s choice first).
+     */
     static List<ProviderStatus> providers() {
         return Selector.instance().statuses();
     }

@@ -3,6 +3,7 @@ package io.processbarrier.internal;
 import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.internal.bundle.NativeBundle;
+import io.processbarrier.internal.support.Settings;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,7 +29,6 @@ import java.util.Locale;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Finds, extracts, verifies, loads and binds {@code libprocessbarrier.so}: the one place where native code enters the
@@ -51,7 +52,7 @@ public final class NativeLoader {
 
     private static volatile NativeLoader system;
 
-    private final Function<String, String> props;
+    private final Settings props;
     private final ClassLoader classLoader;
     private final String platform;
     private final String version;
@@ -59,7 +60,7 @@ public final class NativeLoader {
     private ProcessBarrierException failure;
     private final Set<Class<?>> bound = new HashSet<>();
 
-    NativeLoader(Function<String, String> props, ClassLoader classLoader, String platform) {
+    NativeLoader(Settings props, ClassLoader classLoader, String platform) {
         this.props = props;
         this.classLoader = classLoader;
         this.platform = platform;
@@ -84,7 +85,7 @@ public final class NativeLoader {
                     } catch (ProcessBarrierException e) {
                         p = null;
                     }
-                    l = new NativeLoader(Selector.SystemProperties.INSTANCE, NativeLoader.class.getClassLoader(), p);
+                    l = new NativeLoader(Settings.system(), NativeLoader.class.getClassLoader(), p);
                     system = l;
                 }
             }
@@ -205,7 +206,7 @@ public final class NativeLoader {
         if (platform == null) {
             platform(System.getProperty("os.name"), System.getProperty("os.arch")); // throws the reason
         }
-        String override = props.apply(PATH_PROPERTY);
+        String override = props.string(PATH_PROPERTY);
         if (override != null && !override.isBlank()) {
             Path p = Path.of(override.trim()).toAbsolutePath();
             if (!Files.isRegularFile(p)) {
@@ -261,12 +262,15 @@ public final class NativeLoader {
     /** Extracts {@code lib} into the private directory under {@link #fileName}, or reuses a verified copy. */
     private Path extract(URL lib, String expected, String what) {
         Path dir = directory();
-        preparePrivateDirectory(dir, isSet(props.apply(DIR_PROPERTY)));
+        preparePrivateDirectory(dir, isSet(props.string(DIR_PROPERTY)));
         Path target = dir.resolve(fileName(expected));
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             requireOwnedRegularFile(target);
-            String actual = sha256(target);
-            if (!actual.equals(expected)) {
+            // Byte for byte against the jar's copy, not by hashing: SHA-256 of the library in a cold JVM (security
+            // providers, an interpreted digest) costs tens of milliseconds of every startup; a comparison does not.
+            // The jar's bytes were checked against its SHA-256 when this file was extracted.
+            if (!sameBytes(target, lib)) {
+                String actual = sha256(target);
                 throw new NativeLoadException("Refusing to load " + target + ": its SHA-256 is " + actual
                         + " but the natives jar says " + expected + ". It was modified after extraction; delete it"
                         + " and ProcessBarrier will extract a fresh copy.");
@@ -287,6 +291,14 @@ public final class NativeLoader {
             throw cannotWrite(dir, e);
         } finally {
             deleteQuietly(tmp);
+        }
+    }
+
+    private static boolean sameBytes(Path file, URL lib) {
+        try (InputStream in = lib.openStream()) {
+            return Arrays.equals(Files.readAllBytes(file), in.readAllBytes());
+        } catch (IOException e) {
+            throw new NativeLoadException("Cannot read " + file + " or " + lib + ": " + e, e);
         }
     }
 
@@ -347,11 +359,11 @@ public final class NativeLoader {
 
     /** The extraction directory: the user's, or {@code ${java.io.tmpdir}/processbarrier-<uid>}. */
     private Path directory() {
-        String dirSetting = props.apply(DIR_PROPERTY);
+        String dirSetting = props.string(DIR_PROPERTY);
         if (isSet(dirSetting)) {
             return Path.of(dirSetting.trim()).toAbsolutePath();
         }
-        String tmpdir = props.apply("java.io.tmpdir");
+        String tmpdir = props.string("java.io.tmpdir");
         Path tmp = Path.of(tmpdir == null ? "/tmp" : tmpdir).toAbsolutePath();
         if (!Files.isDirectory(tmp)) {
             throw new NativeLoadException("java.io.tmpdir=" + tmp + " is not a directory, and ProcessBarrier does not"
@@ -485,8 +497,14 @@ public final class NativeLoader {
     private static String readChecksum(URL sum) {
         try (InputStream in = sum.openStream()) {
             String s = new String(in.readNBytes(256), StandardCharsets.US_ASCII).trim();
-            String hex = s.split("\\s+")[0].toLowerCase(Locale.ROOT);
-            if (!hex.matches("[0-9a-f]{64}")) {
+            String hex = s.length() >= 64 ? s.substring(0, 64).toLowerCase(Locale.ROOT) : s;
+            // by hand, not with a regular expression: the first Pattern of a JVM costs milliseconds of startup
+            boolean ok = hex.length() == 64 && (s.length() == 64 || Character.isWhitespace(s.charAt(64)));
+            for (int i = 0; ok && i < 64; i++) {
+                char c = hex.charAt(i);
+                ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            }
+            if (!ok) {
                 throw new NativeLoadException(sum + " does not hold a SHA-256: the natives jar is corrupt");
             }
             return hex;

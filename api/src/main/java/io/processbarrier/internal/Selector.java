@@ -3,6 +3,7 @@ package io.processbarrier.internal;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
+import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.Availability;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The selection policy, in one place. The default is the available provider with the highest priority that is not
@@ -35,11 +35,15 @@ import java.util.function.Function;
 public final class Selector {
     public static final String PROVIDER_PROPERTY = "processbarrier.provider";
     public static final String EXCLUDE_PROPERTY = "processbarrier.exclude";
+    /** {@code false} gives every {@code heavy()} call a system barrier of its own. */
+    public static final String COALESCE_PROPERTY = "processbarrier.coalesce";
     static final String LOGGER = "io.processbarrier";
 
     private static volatile Selector instance;
 
     private final List<Entry> entries;
+    private final Settings settings;
+    private final boolean coalesce;
     private final String forced;
     private final Set<String> excluded;
     private final Map<String, ProcessBarrier> created = new HashMap<>();
@@ -68,9 +72,11 @@ public final class Selector {
         }
     }
 
-    Selector(List<ProcessBarrierProvider> providers, List<Throwable> loadFailures, Function<String, String> props) {
-        this.forced = normalize(props.apply(PROVIDER_PROPERTY));
-        this.excluded = parseList(props.apply(EXCLUDE_PROPERTY));
+    Selector(List<ProcessBarrierProvider> providers, List<Throwable> loadFailures, Settings settings) {
+        this.settings = settings;
+        this.forced = normalize(settings.string(PROVIDER_PROPERTY));
+        this.excluded = parseList(settings.string(EXCLUDE_PROPERTY));
+        this.coalesce = settings.bool(COALESCE_PROPERTY, true);
         List<Entry> list = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (ProcessBarrierProvider p : providers) {
@@ -103,7 +109,7 @@ public final class Selector {
             synchronized (Selector.class) {
                 s = instance;
                 if (s == null) {
-                    s = fromServiceLoader(SystemProperties.INSTANCE);
+                    s = fromServiceLoader(Settings.system());
                     instance = s;
                 }
             }
@@ -111,17 +117,7 @@ public final class Selector {
         return s;
     }
 
-    /** {@code System::getProperty} without a lambda: the first lambda of a JVM costs milliseconds of startup. */
-    static final class SystemProperties implements Function<String, String> {
-        static final SystemProperties INSTANCE = new SystemProperties();
-
-        @Override
-        public String apply(String key) {
-            return System.getProperty(key);
-        }
-    }
-
-    static Selector fromServiceLoader(Function<String, String> props) {
+    static Selector fromServiceLoader(Settings settings) {
         List<ProcessBarrierProvider> found = new ArrayList<>();
         List<Throwable> failures = new ArrayList<>();
         found.add(FenceBarrier.PROVIDER);
@@ -139,7 +135,7 @@ public final class Selector {
                 failures.add(e);
             }
         }
-        return new Selector(found, failures, props);
+        return new Selector(found, failures, settings);
     }
 
     /** An unprobed entry: its name and the priority it declares before probing (the best it can offer). */
@@ -225,6 +221,10 @@ public final class Selector {
                         + EXCLUDE_PROPERTY + "=" + String.join(",", excluded) + ": remove it from one of them.");
             }
             probe(e);
+            ConfigurationException bad = ConfigurationException.in(e.availability.cause());
+            if (bad != null) {
+                return bad;
+            }
             ProcessBarrier b = createOrRecord(e);
             if (b == null) {
                 probeAll();
@@ -237,20 +237,16 @@ public final class Selector {
             return b;
         }
         while (true) {
-            Entry best = null;
-            for (Entry e : entries) {
-                if (excluded.contains(e.name) || (e.probed() && !e.available())) {
-                    continue;
-                }
-                if (best == null || BY_PRIORITY.compare(e, best) < 0) {
-                    best = e;
-                }
-            }
+            Entry best = bestCandidate();
             if (best == null) {
                 break;
             }
             if (!best.probed()) {
                 probe(best); // its priority may have changed: look again
+                ConfigurationException bad = ConfigurationException.in(best.availability.cause());
+                if (bad != null) {
+                    return bad; // a setting that breaks the rule is an error, never a quiet fallback
+                }
                 continue;
             }
             ProcessBarrier b = createOrRecord(best);
@@ -269,6 +265,35 @@ public final class Selector {
         return createOrRecord(fence);
     }
 
+    /** The entry selection looks at next: not excluded, not known to be unavailable, highest priority. */
+    private Entry bestCandidate() {
+        Entry best = null;
+        for (Entry e : entries) {
+            if (excluded.contains(e.name) || (e.probed() && !e.available())) {
+                continue;
+            }
+            if (best == null || BY_PRIORITY.compare(e, best) < 0) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
+    /** The first setting found to break the rule while probing, or null. */
+    private ConfigurationException configError() {
+        for (Entry e : entries) {
+            ConfigurationException c = e.probed() ? ConfigurationException.in(e.availability.cause()) : null;
+            if (c != null) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static ProcessBarrierException copy(ProcessBarrierException e) {
+        return new ProcessBarrierException(e.getMessage(), e.getCause() == null ? e : e.getCause());
+    }
+
     private void probeAll() {
         for (Entry e : entries) {
             probe(e);
@@ -276,7 +301,10 @@ public final class Selector {
         sort();
     }
 
-    /** Creates (once) the barrier of an available entry; a failure turns the entry unavailable and returns null. */
+    /**
+     * Creates (once) the barrier of an available entry: the provider's one-off work, then the api's wrapper around
+     * its system barrier. A failure turns the entry unavailable and returns null.
+     */
     private ProcessBarrier createOrRecord(Entry e) {
         ProcessBarrier b = created.get(e.name);
         if (b != null) {
@@ -285,17 +313,19 @@ public final class Selector {
         if (!e.available()) {
             return null;
         }
-        try {
-            b = e.provider.create();
-            if (b == null) {
-                throw new ProcessBarrierException(e.provider.getClass().getName() + ".create() returned null");
+        if (e.provider == FenceBarrier.PROVIDER) {
+            b = FenceBarrier.INSTANCE;
+        } else {
+            try {
+                e.provider.prepare();
+            } catch (VirtualMachineError err) {
+                throw err;
+            } catch (Throwable t) {
+                e.availability = Availability.unavailable(new ProcessBarrierException(
+                        "probed as available, but preparing it failed", t));
+                return null;
             }
-        } catch (VirtualMachineError err) {
-            throw err;
-        } catch (Throwable t) {
-            e.availability = Availability.unavailable(new ProcessBarrierException(
-                    "probed as available, but creating it failed", t));
-            return null;
+            b = new AsymmetricProcessBarrier(e.provider, coalesce);
         }
         created.put(e.name, b);
         return b;
@@ -310,12 +340,68 @@ public final class Selector {
                     + describeAll() + ".");
         }
         probe(e);
+        ConfigurationException bad = ConfigurationException.in(e.availability.cause());
+        if (bad != null) {
+            throw copy(bad);
+        }
         ProcessBarrier b = createOrRecord(e);
         if (b == null) {
             throw new ProcessBarrierException("ProcessBarrier provider '" + e.name + "' is unavailable here: "
                     + ProcessBarrierException.describe(e.availability.cause()), e.availability.cause());
         }
         return b;
+    }
+
+    /**
+     * What the named provider's probe says, without selecting, preparing or logging anything (the probe may load the
+     * native library). Unknown names get an unavailable answer that lists the providers found.
+     */
+    public synchronized Availability availability(String name) {
+        ConfigurationException bad = configError();
+        Entry e = find(normalize(name));
+        if (e == null) {
+            probeAll();
+            return Availability.unavailable(new ProcessBarrierException("No ProcessBarrier provider named '" + name
+                    + "'. Providers found: " + describeAll() + "."));
+        }
+        probe(e);
+        if (bad == null) {
+            bad = ConfigurationException.in(e.availability.cause());
+        }
+        return bad != null ? Availability.unavailable(bad) : e.availability;
+    }
+
+    /**
+     * The name of the provider {@link #defaultBarrier()} chose, or would choose, without choosing, preparing or
+     * logging anything. A provider whose one-off preparation fails is found out only by choosing.
+     *
+     * @throws ProcessBarrierException as {@code get()} would (a forced provider unknown or unavailable, or a setting
+     *                                 that breaks the rule)
+     */
+    public synchronized String choice() {
+        if (defaultChoice instanceof ProcessBarrier) {
+            return ((ProcessBarrier) defaultChoice).name();
+        }
+        if (defaultChoice instanceof ProcessBarrierException) {
+            throw copy((ProcessBarrierException) defaultChoice);
+        }
+        ConfigurationException bad = configError();
+        if (bad != null) {
+            throw copy(bad);
+        }
+        if (forced != null) {
+            Availability a = availability(forced);
+            if (!a.isAvailable()) {
+                throw new ProcessBarrierException(PROVIDER_PROPERTY + "=" + forced + " is unavailable here: "
+                        + ProcessBarrierException.describe(a.cause()), a.cause());
+            }
+            return forced;
+        }
+        Entry best;
+        while ((best = bestCandidate()) != null && !best.probed()) {
+            probe(best);
+        }
+        return best == null ? FenceBarrier.NAME : best.name;
     }
 
     /**

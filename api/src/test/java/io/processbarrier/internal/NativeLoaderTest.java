@@ -1,6 +1,7 @@
 package io.processbarrier.internal;
 
 import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.internal.support.Settings;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,7 +49,7 @@ class NativeLoaderTest {
         Files.write(d.resolve(NativeLoader.LIBRARY), lib);
         Files.writeString(d.resolve(NativeLoader.LIBRARY + ".sha256"), checksum + "\n");
         URLClassLoader cl = new URLClassLoader(new URL[] {jarRoot.toUri().toURL()}, null);
-        return new NativeLoader(props::get, cl, PLATFORM);
+        return new NativeLoader(Settings.of(props::get), cl, PLATFORM);
     }
 
     private static String sha(byte[] b) throws Exception {
@@ -168,7 +169,7 @@ class NativeLoaderTest {
     @Test
     void missingNativesJarNamesTheCoordinateToAdd() throws Exception {
         URLClassLoader empty = new URLClassLoader(new URL[0], null);
-        NativeLoader l = new NativeLoader(props::get, empty, "linux-x86_64");
+        NativeLoader l = new NativeLoader(Settings.of(props::get), empty, "linux-x86_64");
         ProcessBarrierException e = assertThrows(ProcessBarrierException.class, l::locate);
         // names the loader class as this copy sees it: a shaded copy names its own package
         assertTrue(e.getMessage().startsWith("The native library for linux-x86_64 is not on the class path or module "

@@ -4,6 +4,7 @@ import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
 import io.processbarrier.internal.TestProviders.Scripted;
+import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.Availability;
 import io.processbarrier.spi.ProcessBarrierProvider;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class SelectorTest {
     private Selector selector(ProcessBarrierProvider... providers) {
         List<ProcessBarrierProvider> list = new ArrayList<>(List.of(providers));
         list.add(FenceBarrier.PROVIDER);
-        return new Selector(list, List.of(), props::get);
+        return new Selector(list, List.of(), Settings.of(props::get));
     }
 
     private static ProviderStatus status(Selector s, String name) {
@@ -91,6 +92,51 @@ class SelectorTest {
         Selector s = selector(Scripted.available("low", 10), Scripted.available("high", 300));
         assertEquals("low", s.defaultBarrier().name());
         assertEquals("high", s.barrier("HIGH").name());
+    }
+
+    @Test
+    void aMalformedBooleanIsAnErrorAtGetNeverQuietlyOnOrOff() {
+        for (String bad : List.of("no", "1", "yes", "off")) {
+            props.put(Selector.COALESCE_PROPERTY, bad);
+            ProcessBarrierException e = assertThrows(ProcessBarrierException.class,
+                    () -> selector(Scripted.available("p", 100)));
+            assertEquals("processbarrier.coalesce=" + bad + " is not valid: use true or false", e.getMessage());
+        }
+        props.put(Selector.COALESCE_PROPERTY, " FALSE ");
+        ProcessBarrier b = selector(Scripted.available("p", 100)).defaultBarrier();
+        assertFalse(((AsymmetricProcessBarrier) b).isCoalescing(), "false, in any case, trimmed");
+    }
+
+    @Test
+    void aProviderSettingThatBreaksTheRuleFailsGetAndOf() {
+        Scripted bad = new Scripted("bad", 400, null, null) {
+            @Override
+            public Availability probe() {
+                throw Settings.error("processbarrier.bad.timeout=abc is not valid: use a whole number");
+            }
+        };
+        Selector s = selector(bad, Scripted.available("fine", 100));
+        ProcessBarrierException get = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
+        assertEquals("processbarrier.bad.timeout=abc is not valid: use a whole number", get.getMessage());
+        assertThrows(ProcessBarrierException.class, () -> s.barrier("bad"));
+        assertThrows(ProcessBarrierException.class, s::choice);
+    }
+
+    @Test
+    void askingSelectsPreparesAndLogsNothing() {
+        Scripted best = Scripted.available("best", 400);
+        Scripted low = Scripted.unavailable("low", 100, "no kernel support");
+        Selector s = selector(best, low);
+        assertTrue(s.availability("BEST").isAvailable());
+        assertEquals("no kernel support", s.availability("low").cause().getMessage());
+        assertFalse(s.availability("nope").isAvailable());
+        assertTrue(s.availability("nope").cause().getMessage().startsWith("No ProcessBarrier provider named 'nope'"));
+        assertEquals("best", s.choice());
+        assertEquals(0, best.creations.get(), "nothing prepared (no registration) by asking");
+        assertEquals(1, best.probes.get(), "probed once, the answer kept");
+        assertEquals("best", s.defaultBarrier().name());
+        assertEquals(1, best.creations.get());
+        assertEquals("best", s.choice(), "after get(), the choice made");
     }
 
     @Test
@@ -189,7 +235,7 @@ class SelectorTest {
         assertEquals("next", s.defaultBarrier().name());
         ProviderStatus st = status(s, "fails");
         assertFalse(st.available());
-        assertEquals("probed as available, but creating it failed: registration failed: EPERM", st.causeMessage());
+        assertEquals("probed as available, but preparing it failed: registration failed: EPERM", st.causeMessage());
         ProcessBarrierException e = assertThrows(ProcessBarrierException.class, () -> s.barrier("fails"));
         assertTrue(e.getMessage().contains("registration failed: EPERM"), e.getMessage());
     }
@@ -204,7 +250,7 @@ class SelectorTest {
 
     @Test
     void serviceLoaderEntriesThatFailToLoadBecomeUnavailableEntries() {
-        Selector s = Selector.fromServiceLoader(props::get);
+        Selector s = Selector.fromServiceLoader(Settings.of(props::get));
         List<ProviderStatus> st = s.statuses();
         assertEquals("service-good", s.defaultBarrier().name(), st.toString());
         ProviderStatus probeThrows = status(s, "service-probe-throws");

@@ -1,7 +1,5 @@
 package io.processbarrier.internal;
 
-import io.processbarrier.ProcessBarrier;
-import io.processbarrier.spi.AsymmetricBarrier;
 import io.processbarrier.spi.Availability;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
@@ -54,22 +52,16 @@ final class TestProviders {
         }
 
         @Override
-        public ProcessBarrier create() {
+        public void prepare() {
             creations.incrementAndGet();
             if (createFailure != null) {
                 throw createFailure;
             }
-            return new AsymmetricBarrier() {
-                @Override
-                protected void barrier() {
-                    barriers.incrementAndGet();
-                }
+        }
 
-                @Override
-                public String name() {
-                    return name;
-                }
-            };
+        @Override
+        public void barrier() {
+            barriers.incrementAndGet();
         }
     }
 

@@ -1,7 +1,8 @@
 package io.processbarrier.bench;
 
 import io.processbarrier.ProcessBarrier;
-import io.processbarrier.spi.AsymmetricBarrier;
+import io.processbarrier.internal.AsymmetricProcessBarrier;
+import io.processbarrier.internal.Selector;
 
 /** Obtaining the barrier under test, with or without coalescing, and failing loudly if that is impossible. */
 final class Barriers {
@@ -13,9 +14,9 @@ final class Barriers {
      * created, once per JVM: run every benchmark that sets it in its own fork (JMH's default), never with -f 0.
      */
     static ProcessBarrier of(String provider, boolean coalesce) {
-        System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, String.valueOf(coalesce));
+        System.setProperty(Selector.COALESCE_PROPERTY, String.valueOf(coalesce));
         ProcessBarrier b = ProcessBarrier.of(provider);
-        if (b instanceof AsymmetricBarrier && ((AsymmetricBarrier) b).isCoalescing() != coalesce) {
+        if (b instanceof AsymmetricProcessBarrier && ((AsymmetricProcessBarrier) b).isCoalescing() != coalesce) {
             throw new IllegalStateException(provider + " was created earlier in this JVM with coalescing "
                     + (coalesce ? "off" : "on") + ": run each configuration in a fresh fork (-f 1 or more)");
         }
@@ -24,6 +25,6 @@ final class Barriers {
 
     /** System barriers run so far by {@code b} (0 for the symmetric fence; -1 if it does not count them). */
     static long executed(ProcessBarrier b) {
-        return b instanceof AsymmetricBarrier ? ((AsymmetricBarrier) b).barriersExecuted() : 0;
+        return b instanceof AsymmetricProcessBarrier ? ((AsymmetricProcessBarrier) b).barriersExecuted() : 0;
     }
 }

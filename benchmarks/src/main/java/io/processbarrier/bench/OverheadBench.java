@@ -1,6 +1,8 @@
 package io.processbarrier.bench;
 
-import io.processbarrier.spi.AsymmetricBarrier;
+import io.processbarrier.internal.AsymmetricProcessBarrier;
+import io.processbarrier.spi.Availability;
+import io.processbarrier.spi.ProcessBarrierProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -19,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The fixed cost of heavy() around the system barrier, in nanoseconds, with a barrier() that does nothing: what
- * AsymmetricBarrier adds (its two full fences, and with coalescing on the uncontended protocol) to every call.
+ * the api adds (its two full fences, and with coalescing on the uncontended protocol) to every call.
  * {@code fences} is the two full fences alone, for reference.
  */
 @State(Scope.Benchmark)
@@ -32,11 +34,21 @@ public class OverheadBench {
     @Param({"true", "false"})
     public boolean coalesce;
 
-    private AsymmetricBarrier barrier;
+    private AsymmetricProcessBarrier barrier;
 
-    static final class Nothing extends AsymmetricBarrier {
+    static final class Nothing implements ProcessBarrierProvider {
         @Override
-        protected void barrier() {
+        public void barrier() {
+        }
+
+        @Override
+        public int priority() {
+            return 0;
+        }
+
+        @Override
+        public Availability probe() {
+            return Availability.available("nothing");
         }
 
         @Override
@@ -47,8 +59,7 @@ public class OverheadBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, String.valueOf(coalesce));
-        barrier = new Nothing();
+        barrier = new AsymmetricProcessBarrier(new Nothing(), coalesce);
         if (barrier.isCoalescing() != coalesce) {
             throw new IllegalStateException("coalescing switch not applied");
         }

@@ -1,13 +1,14 @@
 package io.processbarrier.bench;
 
 import io.processbarrier.ProcessBarrier;
-import io.processbarrier.spi.AsymmetricBarrier;
+import io.processbarrier.internal.AsymmetricProcessBarrier;
+import io.processbarrier.spi.ProcessBarrierProvider;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -43,14 +44,20 @@ class CoalescingStressTest {
     }
 
     private static void run(String provider, int spins, int seconds) throws Exception {
-        AsymmetricBarrier b = (AsymmetricBarrier) ProcessBarrier.of(provider);
-        Field field = AsymmetricBarrier.class.getDeclaredField("coalescer");
-        field.setAccessible(true);
-        Object original = field.get(b);
-        Class<?> coalescer = Class.forName("io.processbarrier.spi.Coalescer");
-        Constructor<?> c = coalescer.getDeclaredConstructor(AsymmetricBarrier.class, boolean.class, int.class);
+        ProcessBarrier.of(provider); // the provider is probed and prepared in this JVM
+        ProcessBarrierProvider p = null;
+        for (ProcessBarrierProvider candidate : ServiceLoader.load(ProcessBarrierProvider.class)) {
+            if (candidate.name().equals(provider)) {
+                p = candidate;
+            }
+        }
+        assertTrue(p != null && p.probe().isAvailable(), provider);
+        p.prepare();
+        // the wrapper every barrier has, with another number of spins before a waiter parks
+        Constructor<AsymmetricProcessBarrier> c = AsymmetricProcessBarrier.class.getDeclaredConstructor(
+                ProcessBarrierProvider.class, boolean.class, int.class);
         c.setAccessible(true);
-        field.set(b, c.newInstance(b, true, spins));
+        AsymmetricProcessBarrier b = c.newInstance(p, true, spins);
         int threads = 8;
         AtomicLongArray progress = new AtomicLongArray(threads);
         AtomicBoolean stop = new AtomicBoolean();
@@ -85,7 +92,6 @@ class CoalescingStressTest {
             for (Thread t : ts) {
                 t.join(5000);
             }
-            field.set(b, original);
         }
         for (Thread t : ts) {
             assertFalse(t.isAlive(), t.getName() + " is stuck in heavy()");

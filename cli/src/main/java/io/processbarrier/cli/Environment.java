@@ -2,7 +2,7 @@ package io.processbarrier.cli;
 
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.membarrier.MembarrierProvider;
-import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.internal.support.NativeLibrary;
 
 import java.util.Map;
 

@@ -69,8 +69,9 @@ class BadInputTest {
         ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(),
                 jvm("-Dprocessbarrier.provider=membarrier"), cp, BadInputChild.class, "of=signal", "of=mprotect"));
         assertAlive(r);
-        String natives = "The native library for linux-x86_64 is not on the class path: add the dependency "
-                + "io.processbarrier:processbarrier-natives-linux-x86_64:";
+        String natives = "The native library for linux-x86_64 is not on the class path or module path of "
+                + "io.processbarrier.internal.NativeLoader: add the dependency "
+                + "io.processbarrier:processbarrier-natives-linux-x86_64 (";
         assertTrue(r.value("get-error").startsWith("processbarrier.provider=membarrier is unavailable here: " + natives),
                 r.toString());
         assertTrue(r.value("get-error").contains("Remove the property to let ProcessBarrier choose."), r.toString());

@@ -1,11 +1,10 @@
 package io.processbarrier.membarrier;
 
 import io.processbarrier.ErrnoException;
-import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
-import io.processbarrier.spi.AsymmetricBarrier;
 import io.processbarrier.spi.Availability;
-import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.internal.support.NativeLibrary;
+import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
 /**
@@ -18,7 +17,24 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
     public static final String NAME = "membarrier";
     public static final String COMMAND_PROPERTY = "processbarrier.membarrier.command";
 
+    /** IPIs to the CPUs running this process: microseconds. Above every other provider. */
+    public static final int PRIORITY_PRIVATE_EXPEDITED = 400;
+    /** IPIs too, to every CPU running a registered process. */
+    public static final int PRIORITY_GLOBAL_EXPEDITED = 390;
+    /** Waits for an RCU grace period: milliseconds, so below mprotect (300) and signal (200). */
+    public static final int PRIORITY_GLOBAL = 100;
+
+    private final Settings settings;
     private volatile int command = -1;
+
+    public MembarrierProvider() {
+        this(Settings.system());
+    }
+
+    /** @param settings where {@value #COMMAND_PROPERTY} is read (tests) */
+    MembarrierProvider(Settings settings) {
+        this.settings = settings;
+    }
 
     @Override
     public String name() {
@@ -27,6 +43,10 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
 
     @Override
     public Availability probe() {
+        String wanted = settings.string(COMMAND_PROPERTY);
+        if (wanted != null && !isCommandName(wanted)) {
+            throw Settings.invalid(COMMAND_PROPERTY, wanted, "use PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL");
+        }
         try {
             NativeLibrary.load(Membarrier.class, "membarrier");
         } catch (ProcessBarrierException e) {
@@ -39,11 +59,6 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
             // ENOSYS: kernel < 4.3 or a sandbox such as gVisor; EPERM: seccomp; EINVAL: built without it
             return Availability.unavailable(new ProcessBarrierException(
                     "the kernel refuses membarrier(MEMBARRIER_CMD_QUERY): " + e.errnoName(), e));
-        }
-        String wanted = System.getProperty(COMMAND_PROPERTY);
-        if (wanted != null && !wanted.isBlank() && !isCommandName(wanted)) {
-            return Availability.unavailable(COMMAND_PROPERTY + "=" + wanted + " is not a membarrier command: use "
-                    + "PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL");
         }
         int cmd = choose(mask, wanted);
         if (cmd < 0) {
@@ -93,25 +108,35 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
     @Override
     public int priority() {
         switch (command) {
-            case Membarrier.CMD_GLOBAL_EXPEDITED: return PRIORITY_MEMBARRIER_GLOBAL_EXPEDITED;
-            case Membarrier.CMD_GLOBAL: return PRIORITY_MEMBARRIER_GLOBAL;
-            default: return PRIORITY_MEMBARRIER_PRIVATE_EXPEDITED;
+            case Membarrier.CMD_GLOBAL_EXPEDITED: return PRIORITY_GLOBAL_EXPEDITED;
+            case Membarrier.CMD_GLOBAL: return PRIORITY_GLOBAL;
+            default: return PRIORITY_PRIVATE_EXPEDITED;
         }
     }
 
+    /** The registration: per process, cannot be undone, and costs an RCU grace period, so once, here. */
     @Override
-    public ProcessBarrier create() {
+    public void prepare() {
         int cmd = command;
         if (cmd < 0) {
-            throw new IllegalStateException("create() before a successful probe()");
+            throw new IllegalStateException("prepare() before a successful probe()");
         }
-        // registration is per process, cannot be undone, and costs an RCU grace period: once, here
         if (cmd == Membarrier.CMD_PRIVATE_EXPEDITED) {
             Membarrier.call(Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED, 0);
         } else if (cmd == Membarrier.CMD_GLOBAL_EXPEDITED) {
             Membarrier.call(Membarrier.CMD_REGISTER_GLOBAL_EXPEDITED, 0);
         }
-        return new MembarrierBarrier(cmd);
+    }
+
+    /** One system call; its result is checked (an ErrnoException), never ignored. */
+    @Override
+    public void barrier() {
+        Membarrier.call(command, 0);
+    }
+
+    /** The command probe() chose, or -1 (tests). */
+    int command() {
+        return command;
     }
 
     /**
@@ -134,27 +159,5 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
             }
         }
         return names;
-    }
-
-    static final class MembarrierBarrier extends AsymmetricBarrier {
-        private final int command;
-
-        MembarrierBarrier(int command) {
-            this.command = command;
-        }
-
-        @Override
-        protected void barrier() {
-            Membarrier.call(command, 0);
-        }
-
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        int command() {
-            return command;
-        }
     }
 }

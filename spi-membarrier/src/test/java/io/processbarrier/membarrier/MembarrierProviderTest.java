@@ -3,8 +3,7 @@ package io.processbarrier.membarrier;
 import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProviderStatus;
-import io.processbarrier.spi.NativeLibrary;
-import io.processbarrier.spi.ProcessBarrierProvider;
+import io.processbarrier.internal.support.NativeLibrary;
 import io.processbarrier.testsupport.ChildProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,17 +77,17 @@ class MembarrierProviderTest {
     void globalCommandCanBeForcedAndRanksBelowExpeditedProviders() throws Exception {
         ChildProcess.Result r = freshJvm(GlobalCommandChild.class, "-Dprocessbarrier.membarrier.command=GLOBAL");
         assertEquals(0, r.exit(), r.out());
-        assertEquals(String.valueOf(ProcessBarrierProvider.PRIORITY_MEMBARRIER_GLOBAL), value(r.out(), "priority"));
-        assertTrue(ProcessBarrierProvider.PRIORITY_MEMBARRIER_GLOBAL < ProcessBarrierProvider.PRIORITY_SIGNAL);
+        assertEquals(String.valueOf(MembarrierProvider.PRIORITY_GLOBAL), value(r.out(), "priority"));
+        assertTrue(MembarrierProvider.PRIORITY_GLOBAL < 200 /* signal */);
         assertTrue(value(r.out(), "detail").startsWith("MEMBARRIER_CMD_GLOBAL "), r.out());
         assertEquals("ok", value(r.out(), "heavy"), r.out());
     }
 
     @Test
-    void unknownForcedCommandMakesTheProviderUnavailableWithAReason() throws Exception {
+    void anUnknownCommandIsAnErrorNamingThePropertyNeverAQuietFallback() throws Exception {
         ChildProcess.Result r = freshJvm(GlobalCommandChild.class, "-Dprocessbarrier.membarrier.command=SLOW");
         assertEquals(1, r.exit(), r.out());
-        assertTrue(r.out().contains("processbarrier.membarrier.command=SLOW is not a membarrier command: use "
+        assertTrue(r.out().contains("ProcessBarrierException: processbarrier.membarrier.command=SLOW is not valid: use "
                 + "PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL"), r.out());
     }
 
@@ -114,7 +113,7 @@ class MembarrierProviderTest {
         ProviderStatus s = ProcessBarrier.providers().get(0);
         assertEquals("membarrier", s.name());
         assertTrue(s.selected());
-        assertEquals(ProcessBarrierProvider.PRIORITY_MEMBARRIER_PRIVATE_EXPEDITED, s.priority());
+        assertEquals(MembarrierProvider.PRIORITY_PRIVATE_EXPEDITED, s.priority());
         assertTrue(s.detail().startsWith("MEMBARRIER_CMD_PRIVATE_EXPEDITED"), s.detail());
         int regs = Membarrier.call(Membarrier.CMD_GET_REGISTRATIONS, 0);
         assertNotEquals(0, regs & Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED, "creation registered the process");

@@ -1,7 +1,9 @@
 package io.processbarrier.membarrier;
 
 import io.processbarrier.ErrnoException;
-import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.internal.AsymmetricProcessBarrier;
+import io.processbarrier.internal.support.NativeLibrary;
 
 /**
  * Runs in a fresh JVM (registration is per process and permanent): the membarrier selftest's
@@ -18,8 +20,11 @@ public final class RegistrationChild {
             System.out.println("beforeRegister=" + e.errnoName());
         }
         // a barrier created without its registration must fail loudly, never silently do nothing
-        MembarrierProvider.MembarrierBarrier unregistered =
-                new MembarrierProvider.MembarrierBarrier(Membarrier.CMD_PRIVATE_EXPEDITED);
+        MembarrierProvider provider = new MembarrierProvider();
+        if (!provider.probe().isAvailable() || provider.command() != Membarrier.CMD_PRIVATE_EXPEDITED) {
+            throw new IllegalStateException("this kernel offers no PRIVATE_EXPEDITED: " + provider.probe());
+        }
+        ProcessBarrier unregistered = new AsymmetricProcessBarrier(provider, true); // prepare() skipped
         try {
             unregistered.heavy();
             System.out.println("unregisteredHeavy=returned");

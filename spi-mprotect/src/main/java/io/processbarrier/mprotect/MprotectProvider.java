@@ -1,26 +1,24 @@
 package io.processbarrier.mprotect;
 
 import io.processbarrier.ErrnoException;
-import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
-import io.processbarrier.spi.AsymmetricBarrier;
 import io.processbarrier.spi.Availability;
-import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.internal.support.NativeLibrary;
+import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
 import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 
 /**
  * heavy() = the TLB-shootdown trick: on one private page, locked in memory, {@code mprotect(PROT_READ|PROT_WRITE)},
  * an atomic write, {@code mprotect(PROT_READ)}. Taking write permission away from a page this process has written
  * makes Linux flush that TLB entry on every CPU that runs (or lazily still maps) this process, and on x86_64 the
  * flush is an inter-processor interrupt: every interrupted CPU completes its pending stores before it
- * acknowledges. That is the full barrier on every other thread that {@link ProcessBarrier#heavy()} promises; a
+ * acknowledges. That is the full barrier on every other thread that {@link io.processbarrier.ProcessBarrier#heavy()} promises; a
  * thread that is not running executes one anyway when it is scheduled in. The calling thread fences itself
- * ({@link AsymmetricBarrier}).
+ * (the api).
  *
  * <p>Where it is refused (an unavailability cause, never a silent wrong barrier):
  * <ul>
@@ -34,7 +32,7 @@ import java.util.function.Function;
  *
  * <p>Concurrency: barriers on the page are serialized by a lock. Two interleaved callers would be wrong, not just
  * slow: one could make the page read-only between the other's upgrade and its write, which would then fault.
- * {@link AsymmetricBarrier} already shares one barrier among concurrent {@code heavy()} calls, so the lock is
+ * The api already shares one barrier among concurrent {@code heavy()} calls, so the lock is
  * uncontended by default; it matters with {@code processbarrier.coalesce=false} and with several barrier instances,
  * which all use the one page of the process.
  */
@@ -42,16 +40,19 @@ public final class MprotectProvider implements ProcessBarrierProvider {
     public static final String NAME = "mprotect";
     public static final String ALLOW_INVLPGB_PROPERTY = "processbarrier.mprotect.allowInvlpgb";
 
-    private final Function<String, String> properties;
+    /** Tens of microseconds: below membarrier's expedited commands, above signal (200). */
+    public static final int PRIORITY = 300;
+
+    private final Settings settings;
     private volatile Page page;
 
     public MprotectProvider() {
-        this(System::getProperty);
+        this(Settings.system());
     }
 
-    /** @param properties where to read {@code os.name}, {@code os.arch} and the provider's properties (tests) */
-    MprotectProvider(Function<String, String> properties) {
-        this.properties = properties;
+    /** @param settings where to read {@code os.name}, {@code os.arch} and {@value #ALLOW_INVLPGB_PROPERTY} (tests) */
+    MprotectProvider(Settings settings) {
+        this.settings = settings;
     }
 
     @Override
@@ -61,11 +62,11 @@ public final class MprotectProvider implements ProcessBarrierProvider {
 
     @Override
     public Availability probe() {
-        String allow = properties.apply(ALLOW_INVLPGB_PROPERTY);
+        boolean allow = settings.bool(ALLOW_INVLPGB_PROPERTY, false);
         boolean[] invlpgb = new boolean[1];
         String refusal;
         try {
-            refusal = refusal(properties.apply("os.name"), properties.apply("os.arch"), () -> {
+            refusal = refusal(settings.string("os.name"), settings.string("os.arch"), () -> {
                 NativeLibrary.load(Mprotect.class, "mprotect");
                 return invlpgb[0] = Mprotect.cpuidInvlpgb();
             }, allow);
@@ -94,10 +95,10 @@ public final class MprotectProvider implements ProcessBarrierProvider {
      * through the very code the provider runs here.
      *
      * @param invlpgb      asked only on Linux x86_64: whether the CPU advertises INVLPGB
-     * @param allowInvlpgb the value of {@value #ALLOW_INVLPGB_PROPERTY}, or null
+     * @param allowed      {@value #ALLOW_INVLPGB_PROPERTY}
      * @return why mprotect is no barrier here, or {@code null} if it is one
      */
-    static String refusal(String osName, String osArch, BooleanSupplier invlpgb, String allowInvlpgb) {
+    static String refusal(String osName, String osArch, BooleanSupplier invlpgb, boolean allowed) {
         String os = osName == null ? "" : osName.toLowerCase(Locale.ROOT);
         if (!os.startsWith("linux")) {
             return "the mprotect barrier relies on how Linux flushes TLBs; this is os.name=" + osName
@@ -108,10 +109,6 @@ public final class MprotectProvider implements ProcessBarrierProvider {
             return "os.arch=" + osArch + ": TLB invalidation is broadcast in hardware without IPIs; mprotect is "
                     + "no barrier here (it is one on x86_64 only). Use membarrier or signal.";
         }
-        Boolean allowed = parseBoolean(allowInvlpgb);
-        if (allowed == null) {
-            return ALLOW_INVLPGB_PROPERTY + "=" + allowInvlpgb + " is not a boolean: use true or false";
-        }
         if (invlpgb.getAsBoolean() && !allowed) {
             return "the CPU advertises AMD INVLPGB (CPUID 0x80000008 EBX bit 3): Linux 6.15 and later then flush "
                     + "the TLBs of a process that runs on several CPUs by hardware broadcast, without IPIs, so "
@@ -119,15 +116,6 @@ public final class MprotectProvider implements ProcessBarrierProvider {
                     + "the feature disabled), set -D" + ALLOW_INVLPGB_PROPERTY + "=true";
         }
         return null;
-    }
-
-    /** true/false in any case, absent = false; anything else = null. */
-    private static Boolean parseBoolean(String s) {
-        if (s == null || s.isBlank()) {
-            return Boolean.FALSE;
-        }
-        String v = s.trim().toLowerCase(Locale.ROOT);
-        return v.equals("true") ? Boolean.TRUE : v.equals("false") ? Boolean.FALSE : null;
     }
 
     private static String explain(ErrnoException e) {
@@ -141,35 +129,17 @@ public final class MprotectProvider implements ProcessBarrierProvider {
 
     @Override
     public int priority() {
-        return PRIORITY_MPROTECT;
+        return PRIORITY;
     }
 
+    /** @throws ErrnoException if mprotect fails (the page stays usable: the next barrier starts over) */
     @Override
-    public ProcessBarrier create() {
+    public void barrier() {
         Page p = page;
         if (p == null) {
-            throw new IllegalStateException("create() before a successful probe()");
+            throw new IllegalStateException("barrier() before a successful probe()");
         }
-        return new MprotectBarrier(p);
-    }
-
-    static final class MprotectBarrier extends AsymmetricBarrier {
-        private final Page page;
-
-        MprotectBarrier(Page page) {
-            this.page = page;
-        }
-
-        /** @throws ErrnoException if mprotect fails (the page stays usable: the next barrier starts over) */
-        @Override
-        protected void barrier() {
-            page.barrier();
-        }
-
-        @Override
-        public String name() {
-            return NAME;
-        }
+        p.barrier();
     }
 
     /** The one page of the process, mapped on first use and never unmapped (one locked page for the JVM's life). */

@@ -1,11 +1,12 @@
 package io.processbarrier.mprotect;
 
 import io.processbarrier.ProcessBarrier;
+import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
-import io.processbarrier.spi.AsymmetricBarrier;
-import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.internal.AsymmetricProcessBarrier;
+import io.processbarrier.internal.support.Settings;
+import io.processbarrier.internal.support.NativeLibrary;
 import io.processbarrier.spi.Availability;
-import io.processbarrier.spi.ProcessBarrierProvider;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -54,7 +56,7 @@ class MprotectProviderTest {
         assumeTrue(x86_64(), "the x86_64 half; the arm64 container test covers aarch64");
         MprotectProvider p = new MprotectProvider();
         Availability a = p.probe();
-        assertEquals(ProcessBarrierProvider.PRIORITY_MPROTECT, p.priority());
+        assertEquals(MprotectProvider.PRIORITY, p.priority());
         if (!mprotectWorksHere()) {
             assertFalse(a.isAvailable(), a.toString());
             assertTrue(a.cause().getMessage().contains("INVLPGB"), a.toString());
@@ -66,18 +68,18 @@ class MprotectProviderTest {
 
     @Test
     void refusesAarch64ThroughTheCheckTheProviderRuns() {
-        String why = MprotectProvider.refusal("Linux", "aarch64", NOT_ASKED, null);
+        String why = MprotectProvider.refusal("Linux", "aarch64", NOT_ASKED, false);
         assertNotNull(why);
         assertTrue(why.contains(ARM64_REASON), why);
         assertTrue(why.contains("os.arch=aarch64"), why);
         // the property that overrides the INVLPGB refusal cannot turn mprotect into a barrier on arm64
-        assertTrue(MprotectProvider.refusal("Linux", "aarch64", NOT_ASKED, "true").contains(ARM64_REASON));
+        assertTrue(MprotectProvider.refusal("Linux", "aarch64", NOT_ASKED, true).contains(ARM64_REASON));
     }
 
     @Test
     void refusesEveryOtherArchitectureWithTheSameReason() {
         for (String arch : List.of("arm64", "riscv64", "ppc64le", "s390x", "x86", "loongarch64")) {
-            String why = MprotectProvider.refusal("Linux", arch, NOT_ASKED, null);
+            String why = MprotectProvider.refusal("Linux", arch, NOT_ASKED, false);
             assertNotNull(why, arch);
             assertTrue(why.contains(ARM64_REASON) && why.contains("os.arch=" + arch), why);
         }
@@ -86,7 +88,7 @@ class MprotectProviderTest {
     @Test
     void refusesOtherOperatingSystems() {
         for (String os : List.of("Mac OS X", "Windows 11", "FreeBSD")) {
-            String why = MprotectProvider.refusal(os, "amd64", NOT_ASKED, null);
+            String why = MprotectProvider.refusal(os, "amd64", NOT_ASKED, false);
             assertNotNull(why, os);
             assertTrue(why.contains("os.name=" + os) && why.contains("not Linux"), why);
         }
@@ -94,26 +96,26 @@ class MprotectProviderTest {
 
     @Test
     void refusesInvlpgbUnlessThePropertyAllowsIt() {
-        for (String allow : new String[] {null, "", "false", "FALSE"}) {
-            String why = MprotectProvider.refusal("Linux", "amd64", () -> true, allow);
-            assertNotNull(why, String.valueOf(allow));
-            assertTrue(why.contains("INVLPGB") && why.contains("CPUID 0x80000008 EBX bit 3")
-                    && why.contains("-D" + MprotectProvider.ALLOW_INVLPGB_PROPERTY + "=true"), why);
-        }
-        assertNull(MprotectProvider.refusal("Linux", "amd64", () -> true, "true"));
-        assertNull(MprotectProvider.refusal("Linux", "x86_64", () -> true, " True "));
-        assertNull(MprotectProvider.refusal("Linux", "amd64", () -> false, null));
+        String why = MprotectProvider.refusal("Linux", "amd64", () -> true, false);
+        assertNotNull(why);
+        assertTrue(why.contains("INVLPGB") && why.contains("CPUID 0x80000008 EBX bit 3")
+                && why.contains("-D" + MprotectProvider.ALLOW_INVLPGB_PROPERTY + "=true"), why);
+        assertNull(MprotectProvider.refusal("Linux", "amd64", () -> true, true));
+        assertNull(MprotectProvider.refusal("Linux", "x86_64", () -> true, true));
+        assertNull(MprotectProvider.refusal("Linux", "amd64", () -> false, false));
     }
 
     @Test
-    void malformedAllowPropertyNamesPropertyValueAndWhatIsAccepted() {
-        String why = MprotectProvider.refusal("Linux", "amd64", () -> false, "yes");
-        assertEquals(MprotectProvider.ALLOW_INVLPGB_PROPERTY + "=yes is not a boolean: use true or false", why);
-        // and through probe(), the path the selector takes
-        assumeTrue(x86_64());
-        Availability a = new MprotectProvider(props(Map.of(MprotectProvider.ALLOW_INVLPGB_PROPERTY, "1"))).probe();
-        assertFalse(a.isAvailable());
-        assertTrue(a.cause().getMessage().contains(MprotectProvider.ALLOW_INVLPGB_PROPERTY + "=1"), a.toString());
+    void malformedAllowPropertyIsAnErrorNamingPropertyAndValue() {
+        // through probe(), the path the selector takes, which throws it from get(): never a quiet "off"
+        for (String bad : List.of("1", "yes")) {
+            ProcessBarrierException e = assertThrows(ProcessBarrierException.class, () -> new MprotectProvider(
+                    props(Map.of(MprotectProvider.ALLOW_INVLPGB_PROPERTY, bad))).probe());
+            assertEquals(MprotectProvider.ALLOW_INVLPGB_PROPERTY + "=" + bad + " is not valid: use true or false",
+                    e.getMessage());
+        }
+        assertTrue(new MprotectProvider(props(Map.of(MprotectProvider.ALLOW_INVLPGB_PROPERTY, " TRUE "))).probe()
+                .isAvailable() || !x86_64());
     }
 
     @Test
@@ -145,7 +147,7 @@ class MprotectProviderTest {
         assumeTrue(mprotectWorksHere());
         MprotectProvider p = new MprotectProvider();
         assertTrue(p.probe().isAvailable());
-        hammer(p.create(), 8, 500);
+        hammer(new AsymmetricProcessBarrier(p, true), 8, 500);
     }
 
     /** Without coalescing, barrier() itself runs from many threads at once: the page lock must serialize them. */
@@ -154,14 +156,8 @@ class MprotectProviderTest {
         assumeTrue(mprotectWorksHere());
         MprotectProvider p = new MprotectProvider();
         assertTrue(p.probe().isAvailable());
-        ProcessBarrier b;
-        String old = System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, "false");
-        try {
-            b = p.create();
-        } finally {
-            restore(AsymmetricBarrier.COALESCE_PROPERTY, old);
-        }
-        assertFalse(((AsymmetricBarrier) b).isCoalescing());
+        AsymmetricProcessBarrier b = new AsymmetricProcessBarrier(p, false);
+        assertFalse(b.isCoalescing());
         hammer(b, 8, 500);
     }
 
@@ -190,15 +186,7 @@ class MprotectProviderTest {
         }
     }
 
-    static java.util.function.Function<String, String> props(Map<String, String> overrides) {
-        return name -> overrides.containsKey(name) ? overrides.get(name) : System.getProperty(name);
-    }
-
-    private static void restore(String name, String old) {
-        if (old == null) {
-            System.clearProperty(name);
-        } else {
-            System.setProperty(name, old);
-        }
+    static Settings props(Map<String, String> overrides) {
+        return Settings.of(name -> overrides.containsKey(name) ? overrides.get(name) : System.getProperty(name));
     }
 }

@@ -1,11 +1,10 @@
 package io.processbarrier.signal;
 
 import io.processbarrier.ErrnoException;
-import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
-import io.processbarrier.spi.AsymmetricBarrier;
 import io.processbarrier.spi.Availability;
-import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.internal.support.NativeLibrary;
+import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
 import java.io.IOException;
@@ -14,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * heavy() = a real-time signal to every other thread of the process, whose handler runs a full fence and
@@ -28,7 +26,7 @@ import java.util.function.Function;
  * When {@code heavy()} returns, every thread of the process that existed when it was called has, after the call
  * began, either run the handler (whose fence orders everything it did before the interruption before everything
  * it does after) or exited. A thread created during the call starts after the caller's opening fence, with the
- * kernel's own barriers of thread creation. The caller fences before and after ({@link AsymmetricBarrier}).
+ * kernel's own barriers of thread creation. The caller fences before and after (the api).
  * The list of threads is only used once it is known to be complete: the kernel's walk of {@code /proc/PID/task}
  * can end early without saying so when a thread exits under it or the reader has a signal pending, so each
  * listing is checked and repeated until it demonstrably reached the end (see {@code signal.c}).
@@ -50,7 +48,7 @@ import java.util.function.Function;
  * code that does not is disturbed. A thread that blocks the signal and is signalled by failing barriers
  * accumulates queued signals against {@code RLIMIT_SIGPENDING} (at most two per failed barrier).
  *
- * <p>Concurrent callers: {@link AsymmetricBarrier} shares one barrier among concurrent {@code heavy()} calls, but
+ * <p>Concurrent callers: the api shares one barrier among concurrent {@code heavy()} calls, but
  * the barrier itself is safe to run concurrently too ({@code processbarrier.coalesce=false}, several instances):
  * each run signals every thread with acknowledgement slots of its own, so an acknowledgement is never lost or
  * credited to another run, and one run's timeout does not delay another. A handler that runs after its barrier
@@ -78,16 +76,20 @@ public final class SignalProvider implements ProcessBarrierProvider {
     /** A day: long enough for anyone, short enough that a monotonic deadline in nanoseconds cannot overflow. */
     static final long MAX_TIMEOUT_MILLIS = TimeUnit.DAYS.toMillis(1);
 
-    private final Function<String, String> properties;
+    /** Tens of microseconds to milliseconds (every thread is woken): below membarrier and mprotect. */
+    public static final int PRIORITY = 200;
+
+    private final Settings settings;
     private volatile Config config;
+    private volatile SignalBarrier barrier;
 
     public SignalProvider() {
-        this(System::getProperty);
+        this(Settings.system());
     }
 
-    /** @param properties where to read {@code os.name} and the provider's properties (tests) */
-    SignalProvider(Function<String, String> properties) {
-        this.properties = properties;
+    /** @param settings where to read {@code os.name}, {@code os.arch} and the provider's properties (tests) */
+    SignalProvider(Settings settings) {
+        this.settings = settings;
     }
 
     /** What probe() found valid. */
@@ -112,7 +114,7 @@ public final class SignalProvider implements ProcessBarrierProvider {
 
     @Override
     public Availability probe() {
-        String os = properties.apply("os.name");
+        String os = settings.string("os.name");
         if (os == null || !os.toLowerCase(Locale.ROOT).startsWith("linux")) {
             return Availability.unavailable("the signal barrier needs Linux (rt_tgsigqueueinfo, /proc/self/task); "
                     + "this is os.name=" + os);
@@ -127,13 +129,13 @@ public final class SignalProvider implements ProcessBarrierProvider {
         int signal;
         long timeout;
         boolean skipBlocking;
-        boolean emulated = userModeEmulation(properties.apply("os.arch"), readCpuinfo());
+        boolean emulated = userModeEmulation(settings.string("os.arch"), readCpuinfo());
         try {
-            signal = parseSignal(properties.apply(SIGNAL_PROPERTY), rtmin, rtmax);
-            timeout = parseTimeout(properties.apply(TIMEOUT_PROPERTY));
-            skipBlocking = parseSkipBlocking(properties.apply(SKIP_BLOCKING_PROPERTY), emulated);
+            signal = parseSignal(settings.string(SIGNAL_PROPERTY), rtmin, rtmax);
+            timeout = parseTimeout(settings.string(TIMEOUT_PROPERTY));
+            skipBlocking = parseSkipBlocking(settings.string(SKIP_BLOCKING_PROPERTY), emulated);
         } catch (IllegalArgumentException e) {
-            return Availability.unavailable(e.getMessage());
+            throw Settings.error(e.getMessage()); // a setting that breaks the rule fails get(), never a quiet fallback
         }
         String signalName = describe(signal, rtmin, rtmax);
         if (!Files.isDirectory(Path.of("/proc/self/task"))) {
@@ -322,27 +324,47 @@ public final class SignalProvider implements ProcessBarrierProvider {
 
     @Override
     public int priority() {
-        return PRIORITY_SIGNAL;
+        return PRIORITY;
     }
 
     @Override
-    public ProcessBarrier create() {
+    public void prepare() {
         Config c = config;
         if (c == null) {
-            throw new IllegalStateException("create() before a successful probe()");
+            throw new IllegalStateException("prepare() before a successful probe()");
         }
         int rtmin = RtSignal.sigrtmin();
         int rtmax = RtSignal.sigrtmax();
-        int before = RtSignal.install(c.signal);
+        int before = RtSignal.install(c.signal); // pins the library: the handler stays while the process lives
         // someone may have taken the signal, or ProcessBarrier may have installed another one, since probe()
         String conflict = conflict(c.signal, c.signalName, RtSignal.installedSignal(), before, rtmin, rtmax);
         if (conflict != null) {
             throw new ProcessBarrierException(conflict);
         }
-        return new SignalBarrier(c.signal, c.signalName, c.timeoutMillis, c.skipBlocking);
+        barrier = new SignalBarrier(c.signal, c.signalName, c.timeoutMillis, c.skipBlocking);
     }
 
-    static final class SignalBarrier extends AsymmetricBarrier {
+    /**
+     * @throws ProcessBarrierException on timeout, naming every thread that did not acknowledge
+     * @throws io.processbarrier.ErrnoException if a system call fails, or the handler was replaced
+     */
+    @Override
+    public void barrier() {
+        SignalBarrier b = barrier;
+        if (b == null) {
+            throw new IllegalStateException("barrier() before prepare()");
+        }
+        b.barrier();
+    }
+
+    /** Its cost is one signal per thread whatever the threads do: sharing it among more callers always pays. */
+    @Override
+    public boolean formsBatches() {
+        return true;
+    }
+
+    /** One configured barrier: the signal, the timeout, and the message of a timeout. */
+    static final class SignalBarrier {
         private static final int MAX_NAMED = 20;
 
         private final int signal;
@@ -357,18 +379,7 @@ public final class SignalProvider implements ProcessBarrierProvider {
             this.skipBlocking = skipBlocking;
         }
 
-        /** Its cost is one signal per thread whatever the threads do: sharing it among more callers always pays. */
-        @Override
-        protected boolean formsBatches() {
-            return true;
-        }
-
-        /**
-         * @throws ProcessBarrierException on timeout, naming every thread that did not acknowledge
-         * @throws io.processbarrier.ErrnoException if a system call fails, or the handler was replaced
-         */
-        @Override
-        protected void barrier() {
+        void barrier() {
             int[] stuck = RtSignal.barrier(signal, TimeUnit.MILLISECONDS.toNanos(timeoutMillis), skipBlocking);
             if (stuck != null) {
                 throw new ProcessBarrierException(timeoutMessage(stuck));
@@ -405,11 +416,6 @@ public final class SignalProvider implements ProcessBarrierProvider {
                         + "(membarrier).");
             }
             return sb.toString();
-        }
-
-        @Override
-        public String name() {
-            return NAME;
         }
     }
 

@@ -2,9 +2,9 @@ package io.processbarrier.signal;
 
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
-import io.processbarrier.spi.AsymmetricBarrier;
+import io.processbarrier.internal.AsymmetricProcessBarrier;
 import io.processbarrier.spi.Availability;
-import io.processbarrier.spi.NativeLibrary;
+import io.processbarrier.internal.support.NativeLibrary;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -50,16 +50,8 @@ class SignalBarrierTest {
         SignalProvider p = new SignalProvider(SignalProviderTest.props(props));
         Availability a = p.probe();
         assertTrue(a.isAvailable(), a.toString());
-        String old = System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, Boolean.toString(coalesce));
-        try {
-            return p.create();
-        } finally {
-            if (old == null) {
-                System.clearProperty(AsymmetricBarrier.COALESCE_PROPERTY);
-            } else {
-                System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, old);
-            }
-        }
+        p.prepare();
+        return new AsymmetricProcessBarrier(p, coalesce);
     }
 
     /** A thread that blocks the barrier's signal until {@link #unblock()}, then stays alive until closed. */
@@ -116,7 +108,7 @@ class SignalBarrierTest {
     @Test
     void eightConcurrentBarriersWithoutCoalescing() throws Exception {
         ProcessBarrier b = barrier(SignalProvider.DEFAULT_TIMEOUT_MILLIS, false);
-        assertFalse(((AsymmetricBarrier) b).isCoalescing());
+        assertFalse(((AsymmetricProcessBarrier) b).isCoalescing());
         hammerWithSpinners(b, 8, 100);
     }
 

@@ -4,14 +4,13 @@ import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
 import io.processbarrier.spi.Availability;
-import io.processbarrier.spi.NativeLibrary;
-import io.processbarrier.spi.ProcessBarrierProvider;
+import io.processbarrier.internal.support.NativeLibrary;
+import io.processbarrier.internal.support.Settings;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,8 +30,13 @@ class SignalProviderTest {
         rtmax = RtSignal.sigrtmax();
     }
 
-    static Function<String, String> props(Map<String, String> overrides) {
-        return name -> overrides.containsKey(name) ? overrides.get(name) : System.getProperty(name);
+    static Settings props(Map<String, String> overrides) {
+        return Settings.of(name -> overrides.containsKey(name) ? overrides.get(name) : System.getProperty(name));
+    }
+
+    /** A setting that breaks the rule is an error from probe() (and so from get()), never an unavailable provider. */
+    static String configError(Map<String, String> overrides) {
+        return assertThrows(ProcessBarrierException.class, () -> probe(overrides)).getMessage();
     }
 
     static Availability probe(Map<String, String> overrides) {
@@ -46,7 +50,7 @@ class SignalProviderTest {
         assertTrue(a.isAvailable(), a.toString());
         int sig = rtmax - 3;
         assertTrue(a.detail().startsWith("signal " + sig + " (SIGRTMAX-3) to every thread"), a.detail());
-        assertEquals(ProcessBarrierProvider.PRIORITY_SIGNAL, p.priority());
+        assertEquals(SignalProvider.PRIORITY, p.priority());
         assertTrue(sig >= rtmin && sig <= rtmax, "the default is a real-time signal the C library leaves to us");
     }
 
@@ -82,7 +86,7 @@ class SignalProviderTest {
     }
 
     @Test
-    void malformedSignalMakesItUnavailableNamingPropertyValueAndRange() {
+    void malformedSignalIsAnErrorNamingPropertyValueAndRange() {
         String range = "Use a real-time signal from " + rtmin + " to " + rtmax;
         Map<String, String> why = Map.of(
                 "abc", "is not a signal number or SIGRTMIN+n / SIGRTMAX-n",
@@ -94,21 +98,18 @@ class SignalProviderTest {
                 "65", "is above SIGRTMAX",
                 "-5", "is not a signal number");
         for (Map.Entry<String, String> e : why.entrySet()) {
-            Availability a = probe(Map.of(SignalProvider.SIGNAL_PROPERTY, e.getKey()));
-            assertFalse(a.isAvailable(), e.getKey());
-            String m = a.cause().getMessage();
+            String m = configError(Map.of(SignalProvider.SIGNAL_PROPERTY, e.getKey()));
             assertTrue(m.startsWith(SignalProvider.SIGNAL_PROPERTY + "=" + e.getKey() + " " + e.getValue()), m);
             assertTrue(m.contains(range), m);
         }
     }
 
     @Test
-    void malformedTimeoutMakesItUnavailableNamingPropertyValueAndRange() {
+    void malformedTimeoutIsAnErrorNamingPropertyValueAndRange() {
         for (String bad : List.of("-1", "0", "abc", "1.5", "86400001", "99999999999999999999")) {
-            Availability a = probe(Map.of(SignalProvider.TIMEOUT_PROPERTY, bad));
-            assertFalse(a.isAvailable(), bad);
             assertEquals(SignalProvider.TIMEOUT_PROPERTY + "=" + bad + " is not a valid timeout: use a whole number "
-                    + "of milliseconds from 1 to 86400000 (the default is 5000)", a.cause().getMessage());
+                    + "of milliseconds from 1 to 86400000 (the default is 5000)",
+                    configError(Map.of(SignalProvider.TIMEOUT_PROPERTY, bad)));
         }
         assertTrue(probe(Map.of(SignalProvider.TIMEOUT_PROPERTY, " 250 ")).detail().endsWith("timeout 250 ms"));
     }
@@ -151,8 +152,9 @@ class SignalProviderTest {
     }
 
     @Test
-    void createBeforeProbeIsAnError() {
-        assertThrows(IllegalStateException.class, () -> new SignalProvider().create());
+    void prepareOrBarrierBeforeProbeIsAnError() {
+        assertThrows(IllegalStateException.class, () -> new SignalProvider().prepare());
+        assertThrows(IllegalStateException.class, () -> new SignalProvider().barrier());
     }
 
     @Test

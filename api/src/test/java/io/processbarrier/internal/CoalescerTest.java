@@ -1,7 +1,9 @@
-package io.processbarrier.spi;
+package io.processbarrier.internal;
 
 import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.spi.Availability;
+import io.processbarrier.spi.ProcessBarrierProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The coalescing properties of {@link AsymmetricBarrier#heavy()}, with a fake provider whose barrier() records when
+ * The coalescing properties of {@link AsymmetricProcessBarrier#heavy()}, with a fake provider whose barrier() records when
  * it started and ended on one global logical clock (an AtomicLong ticked at every event, so its order is the real
  * order): each heavy() must return only after a barrier() that began after the call; many concurrent callers must
  * need far fewer barrier() calls than heavy() calls; failures must reach every caller that depended on them.
@@ -49,7 +51,41 @@ class CoalescerTest {
     record Call(long entry, long exit, Throwable thrown) {
     }
 
-    static class Fake extends AsymmetricBarrier {
+    /** A provider whose system barrier is scripted, with the api's wrapper around it, built on first use. */
+    static class Fake implements ProcessBarrierProvider {
+        volatile boolean coalesce = true;
+        volatile int spins = Coalescer.SPINS;
+        private AsymmetricProcessBarrier wrapper;
+
+        synchronized AsymmetricProcessBarrier wrapper() {
+            if (wrapper == null) {
+                wrapper = new AsymmetricProcessBarrier(this, coalesce, spins);
+            }
+            return wrapper;
+        }
+
+        void heavy() {
+            wrapper().heavy();
+        }
+
+        long barriersExecuted() {
+            return wrapper().barriersExecuted();
+        }
+
+        boolean isCoalescing() {
+            return wrapper().isCoalescing();
+        }
+
+        @Override
+        public int priority() {
+            return 1;
+        }
+
+        @Override
+        public Availability probe() {
+            return Availability.available("scripted");
+        }
+
         final AtomicLong clock = new AtomicLong();
         final List<Span> spans = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger inside = new AtomicInteger();
@@ -63,12 +99,12 @@ class CoalescerTest {
         volatile boolean forms;                      // formsBatches(): hold barriers open for callers to join
 
         @Override
-        protected boolean formsBatches() {
+        public boolean formsBatches() {
             return forms;
         }
 
         @Override
-        protected void barrier() {
+        public void barrier() {
             int n = calls.incrementAndGet();
             maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
             long start = clock.incrementAndGet();
@@ -118,17 +154,9 @@ class CoalescerTest {
     }
 
     static Fake fake(boolean coalesce) {
-        String old = System.getProperty(AsymmetricBarrier.COALESCE_PROPERTY);
-        System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, String.valueOf(coalesce));
-        try {
-            return new Fake();
-        } finally {
-            if (old == null) {
-                System.clearProperty(AsymmetricBarrier.COALESCE_PROPERTY);
-            } else {
-                System.setProperty(AsymmetricBarrier.COALESCE_PROPERTY, old);
-            }
-        }
+        Fake f = new Fake();
+        f.coalesce = coalesce; // through the constructor of the wrapper: no global property
+        return f;
     }
 
     /** {@code threads} threads, each making {@code perThread} heavy() calls; returns every call. */
@@ -386,7 +414,7 @@ class CoalescerTest {
     void otherFailuresReachWaitersAsProcessBarrierExceptions() throws Exception {
         Fake b = new Fake() {
             @Override
-            protected void barrier() {
+            public void barrier() {
                 int n = calls.incrementAndGet();
                 if (n == 1) {
                     firstEntered.countDown();
@@ -548,16 +576,13 @@ class CoalescerTest {
     }
 
     /** Gives {@code b} a coalescer whose waiters park at once, without spinning or yielding first. */
-    static Coalescer coalescer(AsymmetricBarrier b) throws ReflectiveOperationException {
-        java.lang.reflect.Field f = AsymmetricBarrier.class.getDeclaredField("coalescer");
-        f.setAccessible(true);
-        return (Coalescer) f.get(b);
+    static Coalescer coalescer(Fake b) {
+        return b.wrapper().coalescer();
     }
 
-    static void parkAtOnce(AsymmetricBarrier b) throws ReflectiveOperationException {
-        java.lang.reflect.Field f = AsymmetricBarrier.class.getDeclaredField("coalescer");
-        f.setAccessible(true);
-        f.set(b, new Coalescer(b, true, 0));
+    /** Makes {@code b}'s waiters park at once, without spinning or yielding first. Before its first use. */
+    static void parkAtOnce(Fake b) {
+        b.spins = 0;
     }
 
     /** Waits until every thread is parked (inside heavy(), behind the barrier in flight). */

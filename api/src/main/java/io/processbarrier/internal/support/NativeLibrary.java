@@ -1,4 +1,4 @@
-package io.processbarrier.spi;
+package io.processbarrier.internal.support;
 
 import io.processbarrier.internal.NativeLoader;
 

@@ -1,14 +1,15 @@
-package io.processbarrier.spi;
+package io.processbarrier.internal;
 
 import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.spi.ProcessBarrierProvider;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Shares system barriers between concurrent {@link AsymmetricBarrier#heavy()} callers, the way the kernel's
+ * Shares system barriers between concurrent {@link AsymmetricProcessBarrier#heavy()} callers, the way the kernel's
  * expedited RCU shares grace periods ({@code rcu_seq_snap()} / {@code rcu_seq_done()} on
  * {@code rcu_state.expedited_sequence}).
  *
@@ -27,9 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  *       may have passed some threads before the caller's stores.</li>
  *   <li><b>Lead.</b> Whenever the caller sees IDLE and fewer than {@code target} completed, then exactly
  *       {@code target - 1} have, and it tries to claim number {@code target} with a compare-and-set. The winner
- *       runs {@link AsymmetricBarrier#barrier()}, records its outcome, publishes its completion and wakes the
+ *       runs {@link ProcessBarrierProvider#barrier()}, records its outcome, publishes its completion and wakes the
  *       sleepers. A lone caller takes this path at once: one read, one compare-and-set, one store.</li>
- *   <li><b>Form</b> (only for a provider whose {@link AsymmetricBarrier#formsBatches()} is true, and only when the
+ *   <li><b>Form</b> (only for a provider whose {@link ProcessBarrierProvider#formsBatches()} is true, and only when the
  *       last barrier served more than one caller). The winner claims FORMING instead of RUNNING and yields the CPU
  *       until as many callers are waiting as the last barrier served (or half of them, if a yield brought nobody
  *       new), for at most what one barrier costs (capped at {@value #FORM_MAX_NANOS} ns); then it writes RUNNING
@@ -93,7 +94,7 @@ final class Coalescer {
      * yielding longer keeps the waiter running on the other CPU, so every membarrier or mprotect barrier has to
      * interrupt it, and throughput drops by 2-3x; a parked waiter costs nothing to the barrier in flight.
      */
-    private static final int SPINS = 8;
+    static final int SPINS = 8;
 
     /** The longest a leader holds a barrier open, whatever the barrier costs. */
     static final long FORM_MAX_NANOS = 100_000;
@@ -136,7 +137,7 @@ final class Coalescer {
         }
     }
 
-    private final AsymmetricBarrier owner;
+    private final ProcessBarrierProvider owner;
     private final boolean enabled;
 
     /** {@code seq >> 2} barriers completed; the low two bits are the phase: IDLE, FORMING or RUNNING. */
@@ -156,7 +157,7 @@ final class Coalescer {
 
     /**
      * Moving average of what barrier() costs, in ns, kept only for a provider whose batches pay
-     * ({@link AsymmetricBarrier#formsBatches()}): the most a leader holds a barrier open. Written by the leader of
+     * ({@link ProcessBarrierProvider#formsBatches()}): the most a leader holds a barrier open. Written by the leader of
      * the moment only.
      */
     private long costNanos;
@@ -174,12 +175,12 @@ final class Coalescer {
 
     private final int spins;
 
-    Coalescer(AsymmetricBarrier owner, boolean enabled) {
+    Coalescer(ProcessBarrierProvider owner, boolean enabled) {
         this(owner, enabled, SPINS);
     }
 
     /** With another number of spins before parking: stress tests vary it to exercise the sleeping paths. */
-    Coalescer(AsymmetricBarrier owner, boolean enabled, int spins) {
+    Coalescer(ProcessBarrierProvider owner, boolean enabled, int spins) {
         this.owner = owner;
         this.enabled = enabled;
         this.spins = spins;
