@@ -27,6 +27,12 @@ import java.util.List;
  *       {@code fence} fallback) it is a full fence, exactly like {@code heavy()}.</li>
  *   <li>Pairing {@code light()} with anything but {@code heavy()} gives no ordering at all: two readers that only
  *       call {@code light()} are not ordered with respect to each other.</li>
+ *   <li><b>Access modes.</b> Around {@code light()}, use plain, opaque, release and acquire accesses
+ *       ({@code VarHandle.setOpaque}/{@code getOpaque}, {@code setRelease}/{@code getAcquire}): {@code light()}
+ *       supplies the one ordering they lack (a store before a later load) against a concurrent {@code heavy()}.
+ *       Never {@code volatile} fields or read-modify-write operations on the reader's fast path: a volatile store
+ *       is itself a full fence on x86_64 and aarch64, which is what {@code light()} exists to avoid (measured on a
+ *       2-vCPU x86_64 VM, such a reader cost more than one with a plain {@code fullFence()}; see the README).</li>
  * </ul>
  *
  * <h2>What the Java memory model does and does not promise</h2>
@@ -42,7 +48,7 @@ import java.util.List;
  *
  * <h2>Choosing</h2>
  * {@link #get()} picks the best available provider once per process (see
- * {@link io.processbarrier.spi.ProcessBarrierProvider} for the priorities) and falls back to {@code fence},
+ * the README for the priorities) and falls back to {@code fence},
  * which is always correct. It probes providers in priority order and stops at the first available one, and logs
  * its decision on a thread of its own, so that it costs a framework little startup; {@link #providers()} probes
  * them all. Keep the result in a {@code static final} field so that the JIT inlines {@code light()} at every call

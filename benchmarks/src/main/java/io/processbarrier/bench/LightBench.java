@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +38,20 @@ public class LightBench {
 
     int x;
     int y;
+    volatile int vx;
+    volatile int vy;
+
+    private static final VarHandle X;
+    private static final VarHandle Y;
+
+    static {
+        try {
+            X = MethodHandles.lookup().findVarHandle(LightBench.class, "x", int.class);
+            Y = MethodHandles.lookup().findVarHandle(LightBench.class, "y", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     static ProcessBarrier asymmetric() {
         for (ProviderStatus s : ProcessBarrier.providers()) {
@@ -75,6 +90,30 @@ public class LightBench {
         x = 1;
         VarHandle.fullFence();
         return y;
+    }
+
+    /** The README's reader: an opaque store, light(), an opaque load. What the library recommends. */
+    @Benchmark
+    public int readerOpaqueLight() {
+        X.setOpaque(this, 1);
+        BARRIER.light();
+        return (int) Y.getOpaque(this);
+    }
+
+    /** The same reader with a full fence instead (the symmetric way, what fence gives). */
+    @Benchmark
+    public int readerOpaqueFullFence() {
+        X.setOpaque(this, 1);
+        VarHandle.fullFence();
+        return (int) Y.getOpaque(this);
+    }
+
+    /** The mistake the README's old example made: volatile fields pay a full fence at every volatile store. */
+    @Benchmark
+    public int readerVolatileLight() {
+        vx = 1;
+        BARRIER.light();
+        return vy;
     }
 
     @Benchmark

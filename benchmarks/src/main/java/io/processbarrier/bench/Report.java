@@ -128,6 +128,19 @@ public final class Report {
                     shape[1], e.score(), e.error(), l.score(), l.error(), f.score(), f.error(), l.score() - e.score(),
                     f.score() / l.score()));
         }
+        Row ol = find(rows, r -> r.shortName().equals("LightBench.readerOpaqueLight"));
+        Row of = find(rows, r -> r.shortName().equals("LightBench.readerOpaqueFullFence"));
+        Row vl = find(rows, r -> r.shortName().equals("LightBench.readerVolatileLight"));
+        if (ol != null && of != null && vl != null) {
+            sb.append("\nThe README's reader (announce; light(); check), by the access modes of its fields:\n\n"
+                    + "| reader | ns/op | against opaque + light() |\n|---|---:|---:|\n");
+            sb.append(String.format(Locale.ROOT, "| opaque + light() (the README) | %.3f ± %.3f | 1.0x |%n",
+                    ol.score(), ol.error()));
+            sb.append(String.format(Locale.ROOT, "| opaque + fullFence() | %.3f ± %.3f | %.1fx |%n", of.score(),
+                    of.error(), of.score() / ol.score()));
+            sb.append(String.format(Locale.ROOT, "| volatile + light() (never do this) | %.3f ± %.3f | %.1fx |%n",
+                    vl.score(), vl.error(), vl.score() / ol.score()));
+        }
         sb.append("\nTargets: light − empty within 0.5 ns on x86_64; fullFence many times light.\n\n");
     }
 

@@ -99,6 +99,7 @@ final class BenchCommand implements Command {
         light.put("emptyNanos", round(lc.emptyNanos));
         light.put("lightNanos", round(lc.lightNanos));
         light.put("fullFenceNanos", round(lc.fullFenceNanos));
+        light.put("volatileLightNanos", round(lc.volatileLightNanos));
 
         Map<String, Object> env = Environment.collect();
         String subtitle = env.get("kernel") + ", " + env.get("arch") + ", " + env.get("cpus") + " CPUs, "
@@ -205,6 +206,8 @@ final class BenchCommand implements Command {
         lt.row("nothing", String.format(Locale.ROOT, "%.2f", (Double) light.get("emptyNanos")));
         lt.row("light() (" + light.get("provider") + ")", String.format(Locale.ROOT, "%.2f", l));
         lt.row("VarHandle.fullFence()", String.format(Locale.ROOT, "%.2f  (%.1fx light())", f, f / l));
+        double v = (Double) light.get("volatileLightNanos");
+        lt.row("volatile fields + light() (wrong)", String.format(Locale.ROOT, "%.2f  (%.1fx light())", v, v / l));
         sb.append(lt.render("  "));
         if (report.get("chart") != null) {
             sb.append("\nChart: ").append(report.get("chart")).append('\n');

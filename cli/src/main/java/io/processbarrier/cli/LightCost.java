@@ -29,24 +29,30 @@ final class LightCost {
     private int x;
     @SuppressWarnings("unused") // through Y
     private int y;
+    private volatile int vx;
+    private volatile int vy;
 
     final double emptyNanos;
     final double lightNanos;
     final double fullFenceNanos;
+    /** The same reader with volatile fields: what the README warns against (a full fence at every volatile store). */
+    final double volatileLightNanos;
 
-    private LightCost(double emptyNanos, double lightNanos, double fullFenceNanos) {
+    private LightCost(double emptyNanos, double lightNanos, double fullFenceNanos, double volatileLightNanos) {
         this.emptyNanos = emptyNanos;
         this.lightNanos = lightNanos;
         this.fullFenceNanos = fullFenceNanos;
+        this.volatileLightNanos = volatileLightNanos;
     }
 
     /** @param progress called with 0..1 as the rounds go */
     static LightCost measure(ProcessBarrier b, int rounds, int iterations, java.util.function.DoubleConsumer progress) {
-        LightCost c = new LightCost(0, 0, 0);
+        LightCost c = new LightCost(0, 0, 0, 0);
         long sink = 0;
         double e = Double.MAX_VALUE;
         double l = Double.MAX_VALUE;
         double f = Double.MAX_VALUE;
+        double v = Double.MAX_VALUE;
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
             sink += c.empty(iterations);
@@ -55,17 +61,20 @@ final class LightCost {
             long t2 = System.nanoTime();
             sink += c.fence(iterations / 4);
             long t3 = System.nanoTime();
+            sink += c.volatileLight(b, iterations / 4);
+            long t4 = System.nanoTime();
             if (r > 0) { // round 0 warms up the JIT
                 e = Math.min(e, (double) (t1 - t0) / iterations);
                 l = Math.min(l, (double) (t2 - t1) / iterations);
                 f = Math.min(f, (double) (t3 - t2) / (iterations / 4));
+                v = Math.min(v, (double) (t4 - t3) / (iterations / 4));
             }
             progress.accept((r + 1.0) / rounds);
         }
         if (sink == 42) { // keeps the loops' results alive
             System.err.print("");
         }
-        return new LightCost(e, l, f);
+        return new LightCost(e, l, f, v);
     }
 
     private long empty(int n) {
@@ -83,6 +92,16 @@ final class LightCost {
             X.setOpaque(this, i);
             b.light();
             s += (int) Y.getOpaque(this);
+        }
+        return s;
+    }
+
+    private long volatileLight(ProcessBarrier b, int n) {
+        long s = 0;
+        for (int i = 0; i < n; i++) {
+            vx = i;
+            b.light();
+            s += vy;
         }
         return s;
     }

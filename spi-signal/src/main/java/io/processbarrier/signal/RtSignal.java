@@ -50,13 +50,4 @@ final class RtSignal {
      * that is known to be complete; {@code null} if none could be obtained within the timeout.
      */
     static native int[] listThreads(long timeoutNanos);
-
-    /** The calling thread's kernel thread id (tests and diagnostics). */
-    static native int gettid();
-
-    /** Blocks or unblocks {@code sig} in the calling thread only (tests and diagnostics). */
-    static native void block(int sig, boolean block);
-
-    /** Installs a do-nothing handler on {@code sig}, as another library would, or restores SIG_DFL (tests). */
-    static native void setForeignHandler(int sig, boolean foreign);
 }

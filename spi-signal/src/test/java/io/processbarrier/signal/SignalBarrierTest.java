@@ -65,11 +65,11 @@ class SignalBarrierTest {
 
         Blocker(String name) throws InterruptedException {
             thread = new Thread(() -> {
-                RtSignal.block(signal, true);
-                tid = RtSignal.gettid();
+                TestHooks.block(signal, true);
+                tid = TestHooks.gettid();
                 ready.countDown();
                 await(unblock);
-                RtSignal.block(signal, false); // the queued signals run their handlers on the way out of this call
+                TestHooks.block(signal, false); // the queued signals run their handlers on the way out of this call
                 unblocked.countDown();
                 await(exit);
             }, name);
@@ -254,7 +254,7 @@ class SignalBarrierTest {
                     alive.set(slot, -1); // reserved until the new thread knows its tid
                     boolean longer = i % 4 == 0;
                     Thread t = new Thread(() -> {
-                        alive.set(slot, RtSignal.gettid());
+                        alive.set(slot, TestHooks.gettid());
                         long until = System.nanoTime() + (longer ? 3_000_000 : 30_000);
                         while (System.nanoTime() < until) {
                             Thread.onSpinWait();

@@ -118,7 +118,7 @@ class SignalProviderTest {
     @Test
     void foreignHandlerMakesItUnavailable() {
         int sig = rtmax - 5;
-        RtSignal.setForeignHandler(sig, true);
+        TestHooks.setForeignHandler(sig, true);
         try {
             SignalProvider p = new SignalProvider(props(Map.of(SignalProvider.SIGNAL_PROPERTY, "SIGRTMAX-5")));
             Availability a = p.probe();
@@ -129,7 +129,7 @@ class SignalProviderTest {
                     a.cause().getMessage());
             assertEquals(RtSignal.FOREIGN, RtSignal.disposition(sig), "the foreign handler is untouched");
         } finally {
-            RtSignal.setForeignHandler(sig, false);
+            TestHooks.setForeignHandler(sig, false);
         }
         assertEquals(RtSignal.DEFAULT, RtSignal.disposition(sig));
     }
