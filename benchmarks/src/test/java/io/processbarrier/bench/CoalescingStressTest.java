@@ -45,19 +45,19 @@ class CoalescingStressTest {
 
     private static void run(String provider, int spins, int seconds) throws Exception {
         ProcessBarrier.of(provider); // the provider is probed and prepared in this JVM
-        ProcessBarrierProvider p = null;
+        ProcessBarrierProvider found = null;
         for (ProcessBarrierProvider candidate : ServiceLoader.load(ProcessBarrierProvider.class)) {
             if (candidate.name().equals(provider)) {
-                p = candidate;
+                found = candidate;
             }
         }
-        assertTrue(p != null && p.probe().isAvailable(), provider);
-        p.prepare();
+        assertTrue(found != null && found.probe().isAvailable(), provider);
+        found.prepare();
         // the wrapper every barrier has, with another number of spins before a waiter parks
         Constructor<AsymmetricProcessBarrier> c = AsymmetricProcessBarrier.class.getDeclaredConstructor(
                 ProcessBarrierProvider.class, boolean.class, int.class);
         c.setAccessible(true);
-        AsymmetricProcessBarrier b = c.newInstance(p, true, spins);
+        AsymmetricProcessBarrier b = c.newInstance(found, true, spins);
         int threads = 8;
         AtomicLongArray progress = new AtomicLongArray(threads);
         AtomicBoolean stop = new AtomicBoolean();
