@@ -55,9 +55,19 @@ class ReportTest {
         Files.write(dir.resolve("first-heavy.txt"), List.of(
                 "provider=membarrier firstHeavyNanos=3000000 secondHeavyNanos=9000 wallNanos=300000000",
                 "provider=membarrier firstHeavyNanos=1000000 secondHeavyNanos=8000 wallNanos=100000000",
-                "provider=membarrier firstHeavyNanos=2000000 secondHeavyNanos=7000 wallNanos=200000000"));
+                "provider=membarrier firstHeavyNanos=2000000 secondHeavyNanos=7000 wallNanos=200000000",
+                "case=default,extracted,16-parked provider=membarrier getNanos=9000000 firstHeavyNanos=1000000 "
+                        + "secondHeavyNanos=20000 parked=16 wallNanos=90000000",
+                "case=default,extracted,16-parked provider=membarrier getNanos=7000000 firstHeavyNanos=500000 "
+                        + "secondHeavyNanos=10000 parked=16 wallNanos=80000000",
+                "case=default,extracted,16-parked provider=membarrier getNanos=8000000 firstHeavyNanos=4000000 "
+                        + "secondHeavyNanos=30000 parked=16 wallNanos=70000000"));
         String md = Report.render(dir);
-        assertTrue(md.contains("| membarrier | 3 | 2.00 ms | 8.00 µs | 200.00 ms |"), md);
+        // old lines (no get()): grouped as forced; the median of each column on its own, of get() + heavy() per run
+        assertTrue(md.contains("| forced membarrier, fresh native.dir | membarrier | 3 | 0 ns | 2.00 ms | 2.00 ms "
+                + "| 8.00 µs | 200.00 ms |"), md);
+        assertTrue(md.contains("| default,extracted,16-parked | membarrier | 3 | 8.00 ms | 1.00 ms | 10.00 ms "
+                + "| 20.00 µs | 80.00 ms |"), md);
     }
 
     @Test
