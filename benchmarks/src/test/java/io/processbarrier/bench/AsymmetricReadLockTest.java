@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,15 +22,11 @@ class AsymmetricReadLockTest {
     /** Generous bound on one run's join: a hang fails with a message instead of stalling the build. */
     private static final long JOIN_MILLIS = TimeUnit.SECONDS.toMillis(60);
 
-    /** The operations the hammer drives: the real lock, or a broken one (controls). */
-    interface Lock {
-        void readLock(int reader);
-
-        void readUnlock(int reader);
-
-        void writeLock();
-
-        void writeUnlock();
+    /** The operations the hammer drives: the real lock, or a broken one (controls), side by side. */
+    record Lock(IntConsumer readLock, IntConsumer readUnlock, Runnable writeLock, Runnable writeUnlock) {
+        static Lock of(AsymmetricReadLock l) {
+            return new Lock(l::readLock, l::readUnlock, l::writeLock, l::writeUnlock);
+        }
     }
 
     /** What a run saw: torn pairs, and how much work was done (a run without work would prove nothing). */
@@ -46,88 +43,26 @@ class AsymmetricReadLockTest {
     @ParameterizedTest
     @ValueSource(strings = {"membarrier", "fence"})
     void readersNeverSeeAHalfWrittenPair(String provider) throws Exception {
-        Outcome o = hammer(real(new AsymmetricReadLock(ProcessBarrier.of(provider), 2)), 500);
+        Outcome o = hammer(Lock.of(new AsymmetricReadLock(ProcessBarrier.of(provider), 2)), 500);
         assertEquals(0, o.torn(), provider + ": " + o);
         assertTrue(o.reads() > 100 && o.writes() > 100, provider + ": too little work to mean anything: " + o);
     }
 
-    /** Control: a writer that announces itself but never waits for the readers inside. */
+    /** Control: a writer that never announces itself nor waits for the readers inside (no flag, no heavy()). */
     @Test
     void controlAWriterThatDoesNotWaitForReadersIsCaught() throws Exception {
-        AsymmetricReadLock lock = new AsymmetricReadLock(ProcessBarrier.of("fence"), 2);
-        Outcome o = hammerUntilTorn(new Lock() {
-            @Override
-            public void readLock(int reader) {
-                lock.readLock(reader);
-            }
-
-            @Override
-            public void readUnlock(int reader) {
-                lock.readUnlock(reader);
-            }
-
-            @Override
-            public void writeLock() {
-                // no writer flag, no heavy(), no wait: readers walk in while the pair is half written
-            }
-
-            @Override
-            public void writeUnlock() {
-            }
-        });
+        Lock real = Lock.of(new AsymmetricReadLock(ProcessBarrier.of("fence"), 2));
+        Outcome o = hammerUntilTorn(new Lock(real.readLock(), real.readUnlock(), () -> { }, () -> { }));
         assertTrue(o.torn() > 0, "the hammer did not catch a lock without exclusion: " + o);
     }
 
-    /** Control: readers that never look at the writer's flag (the writer waits, but only for readers already in). */
+    /** Control: readers that only order their accesses, with no slot and no look at the writer's flag. */
     @Test
     void controlReadersThatIgnoreTheWriterAreCaught() throws Exception {
-        AsymmetricReadLock lock = new AsymmetricReadLock(ProcessBarrier.of("fence"), 2);
-        Outcome o = hammerUntilTorn(new Lock() {
-            @Override
-            public void readLock(int reader) {
-                VarHandle.acquireFence(); // no slot and no check of the writer: only ordering, as a forgetful lock
-            }
-
-            @Override
-            public void readUnlock(int reader) {
-                VarHandle.releaseFence();
-            }
-
-            @Override
-            public void writeLock() {
-                lock.writeLock();
-            }
-
-            @Override
-            public void writeUnlock() {
-                lock.writeUnlock();
-            }
-        });
+        Lock real = Lock.of(new AsymmetricReadLock(ProcessBarrier.of("fence"), 2));
+        Outcome o = hammerUntilTorn(new Lock(r -> VarHandle.acquireFence(), r -> VarHandle.releaseFence(),
+                real.writeLock(), real.writeUnlock()));
         assertTrue(o.torn() > 0, "the hammer did not catch readers that ignore the writer: " + o);
-    }
-
-    private static Lock real(AsymmetricReadLock lock) {
-        return new Lock() {
-            @Override
-            public void readLock(int reader) {
-                lock.readLock(reader);
-            }
-
-            @Override
-            public void readUnlock(int reader) {
-                lock.readUnlock(reader);
-            }
-
-            @Override
-            public void writeLock() {
-                lock.writeLock();
-            }
-
-            @Override
-            public void writeUnlock() {
-                lock.writeUnlock();
-            }
-        };
     }
 
     /** A broken lock is caught within a few runs (each as long as the real test's); gives up after ten. */
@@ -152,10 +87,10 @@ class AsymmetricReadLockTest {
             readers[r] = new Thread(() -> {
                 long n = 0;
                 while (System.nanoTime() < end) {
-                    lock.readLock(index);
+                    lock.readLock().accept(index);
                     long x = a;
                     long y = b;
-                    lock.readUnlock(index);
+                    lock.readUnlock().accept(index);
                     if (x != y) {
                         torn.incrementAndGet();
                     }
@@ -167,11 +102,11 @@ class AsymmetricReadLockTest {
             readers[r].start();
         }
         while (System.nanoTime() < end) {
-            lock.writeLock();
+            lock.writeLock().run();
             a++;
             Thread.onSpinWait(); // widen the window in which a reader that got in would see a != b
             b++;
-            lock.writeUnlock();
+            lock.writeUnlock().run();
             writes.incrementAndGet();
             if ((writes.get() & 7) == 0) {
                 java.util.concurrent.locks.LockSupport.parkNanos(20_000); // let the readers in now and then
