@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.processbarrier.testsupport.Ci.assumeOrFailOnCi;
 
 class NativeLoaderTest {
     static final String PLATFORM = "linux-test";
@@ -121,7 +121,7 @@ class NativeLoaderTest {
 
     @Test
     void directoryOwnedByAnotherUserIsRefused() throws Exception {
-        assumeTrue(NativeLoader.currentUid() == 0, "needs root to give a directory to another user");
+        assumeOrFailOnCi(NativeLoader.currentUid() == 0, "needs root to give a directory to another user");
         NativeLoader l = loader(LIBRARY, sha(LIBRARY));
         Files.setAttribute(extractDir, "unix:uid", 65534);
         ProcessBarrierException e = assertThrows(ProcessBarrierException.class, l::extract);
@@ -223,7 +223,7 @@ class NativeLoaderTest {
 
     @Test
     void noexecMountsAreRecognisedFromMountinfo() throws Exception {
-        assumeTrue(NativeLoader.currentUid() == 0, "needs root to mount a noexec tmpfs");
+        assumeOrFailOnCi(NativeLoader.currentUid() == 0, "needs root to mount a noexec tmpfs");
         Path mnt = Files.createDirectory(tmp.resolve("noexec"));
         assertEquals(0, run("mount", "-t", "tmpfs", "-o", "noexec,size=1m", "tmpfs", mnt.toString()));
         try {

@@ -19,12 +19,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Docker's default seccomp profile (which allows membarrier) and with a profile that denies membarrier with EPERM,
  * as restrictive container platforms do. Proves that the x86_64 native library loads from the jar, that selection
  * prefers membarrier and falls back to mprotect (not to signal or fence) when membarrier is denied, that the
- * failure cause reaches the report, and that every remaining provider passes {@code verify} there.
+ * failure cause reaches the report, and that every remaining provider is verified there (its no-barrier control
+ * showed the forbidden outcome, the provider never did).
  */
 class Amd64IT {
     private static final Arch ARCH = Arch.AMD64;
-    /** Per provider, control included: here the control shows the forbidden outcome hundreds of times a second. */
-    private static final int VERIFY_SECONDS = 3;
+    /**
+     * Per provider, control included. Each provider must be "verified" (its own control showed the forbidden outcome):
+     * on a quiet machine the control shows it hundreds of times a second, but with the 2 CPUs shared by other builds
+     * (load 16) it was seen as rarely as 4 times in 11 s. verify extends a budget up to 4 times while the control has
+     * shown nothing, so 5 s gives each provider up to 20 s and costs 20 s in all when the machine is quiet.
+     */
+    private static final int VERIFY_SECONDS = 5;
 
     private static DoctorContainer doctor() {
         return DoctorContainer.on(ARCH).timeout(Duration.ofMinutes(2));
@@ -54,9 +60,8 @@ class Amd64IT {
         Result r = Checks.verify(doctor().timeout(Duration.ofMinutes(4)), VERIFY_SECONDS);
         JsonNode report = r.json();
         for (String name : new String[] {"membarrier", "mprotect", "signal", "fence"}) {
-            Checks.passed(report, name, r);
+            Checks.verified(report, name, r);
         }
-        Checks.controlShowedTheOutcome(report, r);
     }
 
     @Test
@@ -80,9 +85,8 @@ class Amd64IT {
         Result r = Checks.verify(doctor().denyMembarrier().timeout(Duration.ofMinutes(4)), VERIFY_SECONDS);
         JsonNode report = r.json();
         for (String name : new String[] {"mprotect", "signal", "fence"}) {
-            Checks.passed(report, name, r);
+            Checks.verified(report, name, r);
         }
-        Checks.controlShowedTheOutcome(report, r);
         Checks.unavailable(report, "membarrier", r);
         assertTrue(DoctorContainer.verdict(report, "membarrier").path("error").asText().contains("EPERM"), r.describe());
     }

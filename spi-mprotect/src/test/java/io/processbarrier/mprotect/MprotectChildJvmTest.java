@@ -8,7 +8,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.processbarrier.testsupport.Ci.assumeOrFailOnCi;
 
 /** What a fresh JVM does: selection properties are read once per process. */
 class MprotectChildJvmTest {
@@ -20,7 +20,7 @@ class MprotectChildJvmTest {
     }
 
     private static void assumeMprotectWorksHere() {
-        assumeTrue(MprotectProviderTest.mprotectWorksHere(), "x86_64 without INVLPGB");
+        MprotectProviderTest.assumeMprotectWorksHere();
     }
 
     @Test
@@ -48,11 +48,11 @@ class MprotectChildJvmTest {
     @Test
     void mlockRefusedBecomesTheCause() throws Exception {
         assumeMprotectWorksHere();
-        assumeTrue(ChildProcess.onPath("prlimit"), "needs prlimit (util-linux)");
+        assumeOrFailOnCi(ChildProcess.onPath("prlimit"), "needs prlimit (util-linux)");
         List<String> prefix = new ArrayList<>();
         if ("root".equals(System.getProperty("user.name"))) {
             // root's CAP_IPC_LOCK ignores the limit: drop it from the bounding set, so exec leaves it out
-            assumeTrue(ChildProcess.onPath("setpriv"), "needs setpriv (util-linux) to drop CAP_IPC_LOCK");
+            assumeOrFailOnCi(ChildProcess.onPath("setpriv"), "needs setpriv (util-linux) to drop CAP_IPC_LOCK");
             prefix.addAll(List.of("setpriv", "--bounding-set=-ipc_lock", "--"));
         }
         prefix.addAll(List.of("prlimit", "--memlock=0:0", "--"));
