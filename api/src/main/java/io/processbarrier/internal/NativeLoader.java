@@ -3,6 +3,7 @@ package io.processbarrier.internal;
 import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.internal.bundle.NativeBundle;
+import io.processbarrier.internal.support.Platform;
 import io.processbarrier.internal.support.Settings;
 
 import java.io.IOException;
@@ -95,22 +96,17 @@ public final class NativeLoader {
 
     /** Maps the JVM's os.name/os.arch to the natives platform, or throws saying none is built for it. */
     public static String platform(String osName, String osArch) {
-        String os = osName == null ? "" : osName.toLowerCase(Locale.ROOT);
-        String arch = osArch == null ? "" : osArch.toLowerCase(Locale.ROOT);
-        if (!os.startsWith("linux")) {
+        if (!Platform.isLinux(osName)) {
             throw new ProcessBarrierException("ProcessBarrier natives exist for Linux only; this is " + osName);
         }
-        switch (arch) {
-            case "amd64":
-            case "x86_64":
-                return "linux-x86_64";
-            case "aarch64":
-            case "arm64":
-                return "linux-aarch64";
-            default:
-                throw new ProcessBarrierException("ProcessBarrier natives exist for x86_64 and aarch64 only; "
-                        + "this JVM reports os.arch=" + osArch);
+        if (Platform.isX86_64(osArch)) {
+            return "linux-x86_64";
         }
+        if (Platform.isAarch64(osArch)) {
+            return "linux-aarch64";
+        }
+        throw new ProcessBarrierException("ProcessBarrier natives exist for x86_64 and aarch64 only; "
+                + "this JVM reports os.arch=" + osArch);
     }
 
     /** Registered by the library's JNI_OnLoad: the class whose instances it throws for a failed system call. */

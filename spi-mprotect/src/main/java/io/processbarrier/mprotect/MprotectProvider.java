@@ -4,10 +4,10 @@ import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.spi.Availability;
 import io.processbarrier.internal.support.NativeLibrary;
+import io.processbarrier.internal.support.Platform;
 import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
-import java.util.Locale;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
@@ -99,13 +99,11 @@ public final class MprotectProvider implements ProcessBarrierProvider {
      * @return why mprotect is no barrier here, or {@code null} if it is one
      */
     static String refusal(String osName, String osArch, BooleanSupplier invlpgb, boolean allowed) {
-        String os = osName == null ? "" : osName.toLowerCase(Locale.ROOT);
-        if (!os.startsWith("linux")) {
+        if (!Platform.isLinux(osName)) {
             return "the mprotect barrier relies on how Linux flushes TLBs; this is os.name=" + osName
                     + ", not Linux";
         }
-        String arch = osArch == null ? "" : osArch.toLowerCase(Locale.ROOT);
-        if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+        if (!Platform.isX86_64(osArch)) {
             return "os.arch=" + osArch + ": TLB invalidation is broadcast in hardware without IPIs; mprotect is "
                     + "no barrier here (it is one on x86_64 only). Use membarrier or signal.";
         }

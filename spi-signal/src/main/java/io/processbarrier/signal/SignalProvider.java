@@ -4,6 +4,7 @@ import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.spi.Availability;
 import io.processbarrier.internal.support.NativeLibrary;
+import io.processbarrier.internal.support.Platform;
 import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
@@ -115,7 +116,7 @@ public final class SignalProvider implements ProcessBarrierProvider {
     @Override
     public Availability probe() {
         String os = settings.string("os.name");
-        if (os == null || !os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+        if (!Platform.isLinux(os)) {
             return Availability.unavailable("the signal barrier needs Linux (rt_tgsigqueueinfo, /proc/self/task); "
                     + "this is os.name=" + os);
         }
@@ -174,16 +175,13 @@ public final class SignalProvider implements ProcessBarrierProvider {
         boolean x86Host = cpuinfo.contains("\nvendor_id") || cpuinfo.startsWith("vendor_id")
                 || cpuinfo.contains("\nflags\t");
         boolean armHost = cpuinfo.contains("CPU implementer");
-        switch (osArch) {
-            case "aarch64":
-            case "arm64":
-                return x86Host && !armHost;
-            case "amd64":
-            case "x86_64":
-                return armHost && !x86Host;
-            default:
-                return false;
+        if (Platform.isAarch64(osArch)) {
+            return x86Host && !armHost;
         }
+        if (Platform.isX86_64(osArch)) {
+            return armHost && !x86Host;
+        }
+        return false;
     }
 
     private static String readCpuinfo() {
