@@ -79,7 +79,7 @@ class MprotectProviderTest {
         }
 
         /** The driver runs CPUID with EAX = the file offset's low 32 bits (ECX = high bits) and returns EAX..EDX. */
-        private static String fromCpuidDevice() throws Exception {
+        static String fromCpuidDevice() throws Exception {
             try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(Path.of("/dev/cpu/0/cpuid"))) {
                 int maxExtended = leaf(c, 0x8000_0000L)[0];
                 if (Integer.compareUnsigned(maxExtended, 0x8000_0008) < 0) {
@@ -100,7 +100,7 @@ class MprotectProviderTest {
             return new int[] {b.getInt(0), b.getInt(4), b.getInt(8), b.getInt(12)};
         }
 
-        private static String fromCompiledProgram() throws Exception {
+        static String fromCompiledProgram() throws Exception {
             Path dir = Files.createTempDirectory("pb-cpuid");
             try {
                 Path src = Files.writeString(dir.resolve("invlpgb.c"), String.join("\n",
@@ -141,6 +141,14 @@ class MprotectProviderTest {
         assumeOrFailOnCi(InvlpgbOracle.known(), "no independent INVLPGB oracle: " + InvlpgbOracle.ANSWER);
         assumeOrFailOnCi(!InvlpgbOracle.invlpgb(), "the CPU has INVLPGB (" + InvlpgbOracle.ANSWER
                 + "): mprotect is no barrier here");
+    }
+
+    /** Where both ways of the oracle work (root, cpuid driver, gcc), they agree: the fallback is tested too. */
+    @Test
+    void theOraclesTwoWaysAgree() throws Exception {
+        assumeTrue(x86_64(), "CPUID is x86");
+        assumeTrue(Files.isReadable(Path.of("/dev/cpu/0/cpuid")), "no readable /dev/cpu/0/cpuid (root, cpuid driver)");
+        assertEquals(InvlpgbOracle.fromCpuidDevice().split(" ")[0], InvlpgbOracle.fromCompiledProgram().split(" ")[0]);
     }
 
     /** The provider's CPUID answer against the oracle's: a wrong leaf, bit or register in the JNI code fails here. */
