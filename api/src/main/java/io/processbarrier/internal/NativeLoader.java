@@ -69,11 +69,6 @@ public final class NativeLoader {
         this.version = v == null ? "the version of processbarrier-api" : v;
     }
 
-    /** The process's loader if it was created (selection logs what it loaded), else null. */
-    static NativeLoader loadedSystem() {
-        return system;
-    }
-
     public static NativeLoader system() {
         NativeLoader l = system;
         if (l == null) {
@@ -125,6 +120,8 @@ public final class NativeLoader {
                 Path p = loadOwnCopy();
                 init(ErrnoException.class);
                 loaded = p;
+                Selector.nativeLibraryLoaded("native library " + p + " loaded for " + NativeLoader.class.getName()
+                        + " in class loader " + NativeLoader.class.getClassLoader());
                 return p;
             } catch (ProcessBarrierException e) {
                 failure = e;

@@ -41,6 +41,16 @@ public final class Selector {
 
     private static volatile Selector instance;
 
+    /**
+     * What NativeLoader loaded, for the log: set by it, read here, so that selection without natives never loads
+     * the loader class (startup).
+     */
+    private static volatile String nativeLibrary;
+
+    static void nativeLibraryLoaded(String description) {
+        nativeLibrary = description;
+    }
+
     private final List<Entry> entries;
     private final Settings settings;
     private final boolean coalesce;
@@ -446,11 +456,9 @@ public final class Selector {
                 sb.append("available, not chosen (priority ").append(e.priority).append(")");
             }
         }
-        NativeLoader natives = NativeLoader.loadedSystem();
-        if (natives != null && natives.loadedFile() != null) {
-            sb.append("; native library ").append(natives.loadedFile()).append(" loaded for ")
-                    .append(NativeLoader.class.getName()).append(" in class loader ")
-                    .append(NativeLoader.class.getClassLoader());
+        String natives = nativeLibrary;
+        if (natives != null) {
+            sb.append("; ").append(natives);
         }
         log(misconfigured ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, sb.toString());
     }
