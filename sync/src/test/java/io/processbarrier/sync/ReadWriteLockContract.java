@@ -491,6 +491,7 @@ abstract class ReadWriteLockContract {
     void aWriterIsNotStarvedByReaders() throws Exception {
         fresh();
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger sections = new AtomicInteger();
         List<Task<Integer>> readers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             readers.add(Task.start("reader-" + i, () -> {
@@ -499,6 +500,7 @@ abstract class ReadWriteLockContract {
                     r.lock();
                     try {
                         n++;
+                        sections.incrementAndGet();
                         Thread.sleep(1); // long sections: some reader is always inside
                     } finally {
                         r.unlock();
@@ -508,6 +510,7 @@ abstract class ReadWriteLockContract {
             }));
         }
         try {
+            ReadMostlyLockThreads.await(() -> sections.get() >= 6, "the readers to run");
             for (int i = 0; i < 5; i++) {
                 assertTrue(done(Task.start("writer", () -> w.tryLock(BOUND_SECONDS, TimeUnit.SECONDS) && unlockW())),
                         "the writer got in despite the readers");
@@ -530,6 +533,7 @@ abstract class ReadWriteLockContract {
     void readersAreNotStarvedByWriters() throws Exception {
         fresh();
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger sections = new AtomicInteger();
         List<Task<Integer>> writers = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             writers.add(Task.start("writer-" + i, () -> {
@@ -538,6 +542,7 @@ abstract class ReadWriteLockContract {
                     w.lock();
                     try {
                         n++;
+                        sections.incrementAndGet();
                         Thread.sleep(1);
                     } finally {
                         w.unlock();
@@ -547,6 +552,7 @@ abstract class ReadWriteLockContract {
             }));
         }
         try {
+            ReadMostlyLockThreads.await(() -> sections.get() >= 4, "the writers to run");
             for (int i = 0; i < 5; i++) {
                 assertTrue(done(Task.start("reader", () -> r.tryLock(BOUND_SECONDS, TimeUnit.SECONDS) && unlockR())),
                         "the reader got in despite the writers");
