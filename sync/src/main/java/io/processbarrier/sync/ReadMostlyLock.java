@@ -354,14 +354,21 @@ public final class ReadMostlyLock implements ReadWriteLock {
             return;
         }
         try {
-            if (WRITER.getVolatile(this) == null && waitingWriters.isEmpty() && (int) FLAG.getOpaque(this) != 0) {
-                // release: a reader that loads 0 with acquire sees what the last writer wrote (it released the
-                // mutex we hold now)
-                FLAG.setRelease(this, 0);
-            }
+            lowerFlagLocked();
         } finally {
             mutex.unlock();
         }
+    }
+
+    /** Under the mutex: ends the burst if no writer holds, drains or waits. */
+    private boolean lowerFlagLocked() {
+        if (WRITER.getVolatile(this) == null && waitingWriters.isEmpty() && (int) FLAG.getOpaque(this) != 0) {
+            // release: a reader that loads 0 with acquire sees what the last writer wrote (it released the mutex
+            // we hold now)
+            FLAG.setRelease(this, 0);
+            return true;
+        }
+        return false;
     }
 
     private void releaseRead() {
@@ -563,6 +570,20 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** The number of reader records in the registry (tests of the clean-up of dead threads). */
     int registeredReaders() {
         return registry.length;
+    }
+
+    /**
+     * Ends the current burst now if no writer holds, drains or waits, as a reader does after the window: the
+     * jcstress tests call it (by reflection) before each trial so that the trial exercises the fast path and
+     * {@code heavy()}, not the fenced path.
+     */
+    boolean endBurst() {
+        mutex.lock();
+        try {
+            return lowerFlagLocked();
+        } finally {
+            mutex.unlock();
+        }
     }
 
     /** Whether readers are kept off the fast path right now (tests of bursts). */
