@@ -124,6 +124,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
     static final long DEFAULT_BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** A reader on the fenced path reads the clock once per this many entries (a power of two). */
     private static final int BURST_CHECK_PERIOD = 64;
+    /**
+     * How long a writer waiting for a reader, or a reader waiting for a writer, spins before it parks: sections are
+     * usually far shorter than a park and unpark (whose wake-up takes a scheduler's latency), and 20 µs is about the
+     * cost of one heavy().
+     */
+    private static final long SPIN_NANOS = 20_000L;
     /** The registry is pruned when it reaches this size at the least. */
     private static final int MIN_PRUNE = 64;
 
@@ -296,6 +302,20 @@ public final class ReadMostlyLock implements ReadWriteLock {
         wakeScanner();
         if (how == TRY || (how == TIMED && nanos <= 0)) {
             return false;
+        }
+        long spinEnd = System.nanoTime() + SPIN_NANOS;
+        while (System.nanoTime() - spinEnd < 0L) { // write sections are short too: try again before blocking
+            Thread.onSpinWait();
+            if (WRITER.getVolatile(this) == null) { // volatile load
+                ACTIVE.setOpaque(r, 1);
+                VarHandle.fullFence(); // the fenced path's Dekker pair, as above
+                if (WRITER.getVolatile(this) == null) {
+                    r.holds = 1;
+                    return true;
+                }
+                ACTIVE.setVolatile(r, 0);
+                wakeScanner();
+            }
         }
         return block(r, how, deadline);
     }
@@ -500,9 +520,17 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 if (x == self) {
                     continue; // our own read holds (a downgraded writer awaiting a condition) do not exclude us
                 }
+                long spinEnd = 0L;
                 while ((int) ACTIVE.getVolatile(x) != 0) { // volatile load
                     if (tryOnly) {
                         return false;
+                    }
+                    if (spinEnd == 0L) {
+                        spinEnd = System.nanoTime() + SPIN_NANOS;
+                    }
+                    if (System.nanoTime() - spinEnd < 0L) {
+                        Thread.onSpinWait(); // read sections are short: most end within the spin
+                        continue;
                     }
                     if (how == TIMED) {
                         long rem = deadline - System.nanoTime();
