@@ -59,10 +59,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *   light()                                       if flag == 0: flag = 1 (volatile), raised = true
  *   if flag == 0 (acquire load): inside         if raised: heavy() else fullFence()
  *   else fenced path:                           scanner = me (volatile)
- *     fullFence()                               for each record: while active != 0 (volatile load): park
- *     if writer is null or me (volatile): inside scanner = null (volatile); inside
- *     else active = 0 (volatile), unpark the
- *          scanner, wait under the mutex        release: under the mutex: writer = null (volatile),
+ *     fullFence()                               for each record: while active != 0 (volatile load):
+ *     if writer is null or me (volatile): inside     spin (at most 20 µs), then park
+ *     else active = 0 (volatile), unpark the    scanner = null (volatile); inside
+ *          scanner, spin (at most 20 µs) for
+ *          writer == null, then wait under the
+ *          mutex                                release: under the mutex: writer = null (volatile),
  * reader exit                                     admit the waiting readers; the flag stays raised
  *   active = 0            (release store)
  *   light()
@@ -420,6 +422,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
     // ------------------------------------------------------------------------------------------------ writers
 
     private boolean acquireWrite(int how, long nanos) throws InterruptedException {
+        return acquireWrite(how, nanos, false);
+    }
+
+    /** {@code reacquire}: after a condition's await, where read holds kept through the wait do not refuse it. */
+    private boolean acquireWrite(int how, long nanos, boolean reacquire) throws InterruptedException {
         Thread me = Thread.currentThread();
         if (WRITER.getOpaque(this) == me) { // opaque: only this thread ever stores itself there
             if (writeHolds == Integer.MAX_VALUE) {
@@ -429,7 +436,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             return true;
         }
         ReadMostlyLockReader self = readers.get();
-        if (self != null && self.holds > 0) {
+        if (self != null && self.holds > 0 && !reacquire) {
             throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
                     + me.getName() + ", which holds only the read lock: an upgrade would deadlock. Release the read"
                     + " lock first (and re-check what you read), or take the write lock from the start");
@@ -756,7 +763,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 mutex.unlock();
             }
             try {
-                acquireWrite(UNINTERRUPTIBLE, 0L);
+                acquireWrite(UNINTERRUPTIBLE, 0L, true);
             } catch (InterruptedException e) {
                 throw new AssertionError("uninterruptible", e);
             }

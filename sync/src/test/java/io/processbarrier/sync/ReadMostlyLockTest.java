@@ -192,6 +192,27 @@ class ReadMostlyLockTest {
         assertTrue(c.getMessage().contains("writeLock().newCondition()"), c.getMessage());
     }
 
+    /**
+     * A downgraded writer (write and read held) may await a condition: the read hold is kept through the wait and
+     * does not refuse the reacquisition (ReentrantReadWriteLock would hang there: its writer cannot reacquire over
+     * its own read hold).
+     */
+    @Test
+    void aDowngradedWriterCanAwait() throws Exception {
+        ReadMostlyLock lock = new ReadMostlyLock();
+        java.util.concurrent.locks.Condition c = lock.writeLock().newCondition();
+        lock.writeLock().lock();
+        lock.readLock().lock();
+        try {
+            assertFalse(c.await(1, TimeUnit.MILLISECONDS), "timed out, and reacquired");
+            assertFalse(Task.start("reader", () -> lock.readLock().tryLock()).get(), "the write lock is held again");
+        } finally {
+            lock.writeLock().unlock();
+            lock.readLock().unlock();
+        }
+        assertTrue(Task.start("writer", () -> lock.writeLock().tryLock() && unlock(lock.writeLock())).get());
+    }
+
     /** Readers admitted by a writer's release enter before the next writer; the next writer then waits for them. */
     @Test
     void readersWaitingForAWriterGoBeforeTheNextWriter() throws Exception {
