@@ -35,7 +35,8 @@ import java.util.concurrent.locks.StampedLock;
  * <p>The write side, one thread: {@code writeCold} is an uncontended write lock+unlock at the start of a burst (the
  * set-up waits out the burst window and lets reads lower the flag, so the write pays its {@code heavy()}),
  * {@code writeInBurst} the same inside a burst, and {@code heavy} one {@link ProcessBarrier#heavy()} of the same
- * barrier. Target: {@code writeCold} at most 2x {@code heavy}.
+ * barrier, hot ({@code heavy}) and after the same set-up as {@code writeCold} ({@code heavyCold}: a sleep wakes the
+ * thread on a cold CPU, which costs both the same). Target: {@code writeCold} at most 2x {@code heavyCold}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -53,6 +54,14 @@ public class ReadMostlyLockBench {
     @Param({"1000"})
     public int writeEvery;
 
+    /**
+     * ReadMostlyLock's burst window (ns): how long after the last write readers stay on the fenced path before they
+     * go back to the fast path. 1 ms is the default of the public constructors; other values reach the
+     * package-private constructor by reflection (a knob for experiments, not API).
+     */
+    @Param({"1000000"})
+    public long rmlWindowNanos;
+
     private final Map<Integer, Integer> map = new HashMap<>();
     private final Object monitor = new Object();
     private ReadMostlyLock rml;
@@ -68,9 +77,23 @@ public class ReadMostlyLockBench {
             map.put(i, i);
         }
         barrier = ProcessBarrier.get();
-        rml = new ReadMostlyLock(barrier);
+        rml = newLock(barrier, rmlWindowNanos);
         rmlRead = rml.readLock();
         rmlWrite = rml.writeLock();
+    }
+
+    static ReadMostlyLock newLock(ProcessBarrier barrier, long windowNanos) {
+        if (windowNanos == 1_000_000L) {
+            return new ReadMostlyLock(barrier);
+        }
+        try {
+            java.lang.reflect.Constructor<ReadMostlyLock> c =
+                    ReadMostlyLock.class.getDeclaredConstructor(ProcessBarrier.class, long.class);
+            c.setAccessible(true);
+            return c.newInstance(barrier, windowNanos);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot set the burst window of ReadMostlyLock", e);
+        }
     }
 
     /** Each thread's own position in the key space and operation count. */
@@ -204,6 +227,14 @@ public class ReadMostlyLockBench {
     public void writeCold(ColdWriter w) {
         w.lock.writeLock().lock();
         w.lock.writeLock().unlock();
+    }
+
+    /** heavy() after the same set-up as {@link #writeCold} (a sleep, then reads): the fair reference for it. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void heavyCold(ColdWriter w) {
+        w.barrier.heavy();
     }
 
     @Benchmark

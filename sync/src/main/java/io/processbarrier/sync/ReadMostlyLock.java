@@ -60,7 +60,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *   if flag == 0 (acquire load): inside         if raised: heavy() else fullFence()
  *   else fenced path:                           scanner = me (volatile)
  *     fullFence()                               for each record: while active != 0 (volatile load):
- *     if writer is null or me (volatile): inside     spin (at most 20 µs), then park
+ *     if writer is null or me (volatile): inside     spin (at most 20 µs), then park (1 ms, re-check)
  *     else active = 0 (volatile), unpark the    scanner = null (volatile); inside
  *          scanner, spin (at most 20 µs) for
  *          writer == null, then wait under the
@@ -68,7 +68,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * reader exit                                     admit the waiting readers; the flag stays raised
  *   active = 0            (release store)
  *   light()
- *   if flag != 0 (acquire load): fullFence(), unpark scanner (volatile load)
+ *   if flag != 0 (acquire load): unpark scanner (volatile load)
  * </pre>
  * On x86_64 the fast path is plain {@code mov}s: an opaque store, a compiler barrier, an acquire load (a {@code mov}
  * the compiler may not hoist later loads above), and on exit a release store (a {@code mov}), a compiler barrier, an
@@ -94,14 +94,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * acquire from a release store made under the mutex after the last writer released it under the same mutex: it
  * sees every write of that writer.
  *
- * <p><b>No lost wake-up.</b> W sets {@code scanner} (volatile) before each volatile load of {@code active}. A
- * reader that W saw inside stored its {@code active = 0} after P (before P it would have been drained, and W would
- * have read 0), so its acquire load of the flag after {@code light()} reads 1 and it takes the slow exit: a full
- * fence, then a volatile load of {@code scanner}. Full fences on both sides: either W reads 0 or the reader reads
- * W and unparks it (a permit given before W parks makes that park return).
+ * <p><b>Wake-up.</b> W sets {@code scanner} (volatile) before its loads of {@code active}, spins up to 20 µs, then
+ * parks for at most 1 ms at a time and re-checks. A reader leaving while the flag is raised (any exit during a burst,
+ * and any reader W is waiting for: W saw it inside, so its {@code active = 0} came after P and its acquire load of
+ * the flag after {@code light()} reads 1) loads {@code scanner} and unparks it. That load is not fenced: it may pass
+ * the reader's own store of {@code active = 0} (still in its store buffer) and read {@code null} while W reads 1 and
+ * parks. Such a missed wake-up delays W by one re-check period at most and never affects exclusion; a fence on
+ * every exit during a burst would cost every read instead. A reader that backs out of the fenced path stores
+ * {@code active = 0} with a volatile store (a full fence on x86_64) before it loads {@code scanner}, so that wake-up
+ * is never missed.
  *
  * <p><b>Bursts</b> (as percpu-rwsem's {@code rcu_sync}). The flag is not lowered when a writer leaves: readers keep
- * the fenced path (a full fence on entry and on exit, still no shared write) and a writer arriving meanwhile pays
+ * the fenced path (a full fence on entry, still no shared write) and a writer arriving meanwhile pays
  * no {@code heavy()}. A reader on the fenced path lowers the flag (under the mutex, only if no writer holds, drains or
  * waits) once a burst window (1 ms) has passed since the last writer left, checking the clock every 64th fenced
  * entry; from then on readers are back on the fast path and the next writer pays one {@code heavy()}.
@@ -110,7 +114,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Measured by {@code ReadMostlyLockBench} (JMH, {@code benchmarks/run.sh rml}) on 2 vCPU AMD EPYC under Firecracker,
  * Linux 6.18, OpenJDK 17; see {@code docs/read-mostly-lock.md} for the numbers and their ratios to
  * {@code ReentrantReadWriteLock}, {@code StampedLock} and {@code synchronized}. A read lock/unlock pair is two
- * {@code ThreadLocal} lookups and a few {@code mov}s on the fast path, plus two full fences on the fenced path; a
+ * {@code ThreadLocal} lookups and a few {@code mov}s on the fast path, plus one full fence on the fenced path; a
  * write lock/unlock pair costs one {@code heavy()} at the start of a burst, and two uncontended
  * {@code ReentrantLock} sections plus a scan of the reader records otherwise.
  *
@@ -132,6 +136,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * cost of one heavy().
      */
     private static final long SPIN_NANOS = 20_000L;
+    /** A writer parked for a reader re-checks after this long even if no reader unparked it. */
+    private static final long PARK_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** The registry is pruned when it reaches this size at the least. */
     private static final int MIN_PRUNE = 64;
 
@@ -407,8 +413,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         ACTIVE.setRelease(r, 0); // release store (a plain mov on x86): our reads before it
         barrier.light(); // StoreLoad only together with a writer's heavy()
         if ((int) FLAG.getAcquire(this) != 0) { // a writer may be draining: wake it
-            VarHandle.fullFence(); // StoreLoad: active = 0 before the load of scanner
-            wakeScanner();
+            wakeScanner(); // no fence: a missed wake-up costs the writer one re-check period, not a read a fence
         }
     }
 
@@ -539,15 +544,15 @@ public final class ReadMostlyLock implements ReadWriteLock {
                         Thread.onSpinWait(); // read sections are short: most end within the spin
                         continue;
                     }
+                    long wait = PARK_RECHECK_NANOS; // a missed unpark (see the class doc) costs one period
                     if (how == TIMED) {
                         long rem = deadline - System.nanoTime();
                         if (rem <= 0L) {
                             return false;
                         }
-                        LockSupport.parkNanos(this, rem);
-                    } else {
-                        LockSupport.park(this);
+                        wait = Math.min(wait, rem);
                     }
+                    LockSupport.parkNanos(this, wait);
                     if (Thread.interrupted()) {
                         if (how != UNINTERRUPTIBLE) {
                             throw new InterruptedException();
