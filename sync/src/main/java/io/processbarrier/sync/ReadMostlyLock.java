@@ -40,7 +40,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Fairness.</b> Phase-fair: once a writer has claimed the lock, new readers wait; the readers inside leave
  * (read sections are finite), so a stream of readers cannot starve a writer. When a writer releases the lock, every
  * reader that was waiting for it is admitted before the next writer may claim it, so a stream of writers cannot
- * starve readers. Writers are served first come, first served. A reader that already holds the read lock
+ * starve readers (an admitted reader that is not scheduled within 20 ms, e.g. a virtual thread whose carriers are
+ * all busy, loses its turn and enters after the next writer, so that it cannot hold back every writer). Writers
+ * are served first come, first served. A reader that already holds the read lock
  * re-enters without waiting (as in {@code ReentrantReadWriteLock}: anything else would deadlock).
  * {@code tryLock()} of either lock takes the lock if it can be had right now, like {@code ReentrantReadWriteLock}'s
  * barging {@code tryLock()}; the write lock's {@code tryLock()} may therefore pay a {@code heavy()}.
@@ -136,6 +138,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * cost of one heavy().
      */
     private static final long SPIN_NANOS = 20_000L;
+    /**
+     * How long writers wait for the readers admitted by a writer's release to enter: a reader that is not scheduled
+     * in that time (e.g. a virtual thread whose carriers are busy) loses its turn, so that it cannot hold back every
+     * writer; it enters after the next writer.
+     */
+    private static final long ADMISSION_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** A writer parked for a reader re-checks after this long even if no reader unparked it. */
     private static final long PARK_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** The registry is pruned when it reaches this size at the least. */
@@ -187,6 +195,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private int admitted;
     /** Incremented when a writer's release admits the waiting readers. */
     private long readerGeneration;
+    /** When the last admission happened; writers wait for the admitted readers at most the grace after it. */
+    private long admittedAt;
     /** Every reader record; replaced (copy on write) under the mutex, read by writers with a volatile load. */
     private volatile ReadMostlyLockReader[] registry = new ReadMostlyLockReader[0];
     private int pruneAt = MIN_PRUNE;
@@ -332,7 +342,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private boolean block(ReadMostlyLockReader r, int how, long deadline) throws InterruptedException {
         mutex.lock();
         try {
-            if (WRITER.getVolatile(this) != null) {
+            // a writer that claimed after our admission's grace ran out sends us back to waiting
+            while (WRITER.getVolatile(this) != null) {
                 blockedReaders++;
                 long generation = readerGeneration;
                 try {
@@ -354,11 +365,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
                     if (readerGeneration == generation) {
                         blockedReaders--;
                     } else {
-                        admittedEntered(); // admitted, but leaving: the writers must not wait for us
+                        admittedEntered(generation); // admitted, but leaving: the writers must not wait for us
                     }
                     throw e;
                 }
-                admittedEntered();
+                admittedEntered(generation);
             }
             // under the mutex: a writer claims only under it, and then sees this store with its volatile load
             ACTIVE.setVolatile(r, 1);
@@ -369,9 +380,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
     }
 
-    /** Under the mutex: one admitted reader entered (or gave up); the last one lets the writers claim. */
-    private void admittedEntered() {
-        if (--admitted == 0) {
+    /**
+     * Under the mutex: a reader admitted by the release that ended {@code generation} entered (or gave up); the last
+     * one lets the writers claim. Not counted if a later admission replaced ours, or the grace ran out.
+     */
+    private void admittedEntered(long generation) {
+        if (readerGeneration == generation + 1 && admitted > 0 && --admitted == 0) {
             changed.signalAll();
         }
     }
@@ -498,14 +512,32 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private boolean awaitTurn(Thread me, int how, long deadline) throws InterruptedException {
         waitingWriters.addLast(me);
         boolean ok = false;
+        boolean interrupted = false;
         try {
-            while (WRITER.getVolatile(this) != null || waitingWriters.peekFirst() != me || admitted > 0) {
+            while (true) {
+                long grace = Long.MAX_VALUE;
+                if (WRITER.getVolatile(this) == null && waitingWriters.peekFirst() == me) {
+                    if (admitted == 0) {
+                        break;
+                    }
+                    grace = admittedAt + ADMISSION_GRACE_NANOS - System.nanoTime();
+                    if (grace <= 0L) {
+                        admitted = 0; // the admitted readers that did not show up in time wait for us now
+                        break;
+                    }
+                }
                 if (how == TIMED) {
                     long rem = deadline - System.nanoTime();
                     if (rem <= 0L) {
                         return false;
                     }
-                    changed.awaitNanos(rem);
+                    changed.awaitNanos(Math.min(rem, grace));
+                } else if (grace != Long.MAX_VALUE) {
+                    if (how == INTERRUPTIBLE) {
+                        changed.awaitNanos(grace);
+                    } else {
+                        interrupted |= awaitNanosUninterruptibly(grace);
+                    }
                 } else if (how == INTERRUPTIBLE) {
                     changed.await();
                 } else {
@@ -519,6 +551,19 @@ public final class ReadMostlyLock implements ReadWriteLock {
             if (!ok) {
                 changed.signalAll(); // the writer behind us may be first now
             }
+            if (interrupted) {
+                me.interrupt(); // lock() is not interruptible, but the interrupt is not lost
+            }
+        }
+    }
+
+    /** Under the mutex: {@code changed.awaitNanos}, an interrupt reported instead of thrown. */
+    private boolean awaitNanosUninterruptibly(long nanos) {
+        try {
+            changed.awaitNanos(nanos);
+            return false;
+        } catch (InterruptedException e) {
+            return true;
         }
     }
 
@@ -575,9 +620,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
         LAST_EXIT.setOpaque(this, System.nanoTime());
         WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
         if (blockedReaders > 0) {
-            admitted += blockedReaders;
+            admitted = blockedReaders; // an earlier admission's latecomers are not waited for again
             blockedReaders = 0;
             readerGeneration++;
+            admittedAt = System.nanoTime();
         }
         changed.signalAll();
     }
