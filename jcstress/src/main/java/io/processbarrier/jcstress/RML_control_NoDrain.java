@@ -1,7 +1,6 @@
 package io.processbarrier.jcstress;
 
 import io.processbarrier.ProcessBarrier;
-import io.processbarrier.sync.ReadMostlyLock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -13,7 +12,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 
 /**
- * Control of the {@code RML_*} tests: the same trial on a {@link ReadMostlyLock} whose writer drains no reader (its
+ * Control of the {@code RML_*} tests: the same trial on a {@code ReadMostlyLock} whose writer drains no reader (its
  * registry of reader records is emptied before each trial, see {@link RmlPool}): a lock that does not exclude readers.
  * The torn pair must show, or the zeros of the RML tests in the same run prove nothing: it shows that the trial's
  * reader and writer do overlap in time on this machine and that the pair check catches the overlap. (A writer that
@@ -29,30 +28,15 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 public class RML_control_NoDrain {
     static final RmlPool POOL = new RmlPool(ProcessBarrier.of("membarrier"), true);
 
-    final ReadMostlyLock lock = POOL.next();
-    int x;
-    int y;
+    final RmlPool.Trial trial = POOL.next();
 
     @Actor
     public void reader(II_Result r) {
-        lock.readLock().lock();
-        try {
-            r.r1 = x;
-            RmlPool.pause();
-            r.r2 = y;
-        } finally {
-            lock.readLock().unlock();
-        }
+        trial.read(r);
     }
 
     @Actor
     public void writer() {
-        lock.writeLock().lock();
-        try {
-            x = 1;
-            y = 1;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        trial.write();
     }
 }

@@ -1,7 +1,6 @@
 package io.processbarrier.jcstress;
 
 import io.processbarrier.ProcessBarrier;
-import io.processbarrier.sync.ReadMostlyLock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -13,7 +12,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * Mutual exclusion of {@link ReadMostlyLock} on the {@code mprotect} provider: the writer writes a pair under the write
+ * Mutual exclusion of {@code ReadMostlyLock} on the {@code mprotect} provider: the writer writes a pair under the write
  * lock, the reader reads it under the read lock (fast path: the pool ends each burst before the trial) and must never
  * see it half written.
  */
@@ -26,30 +25,15 @@ public class RML_mprotect {
     /** Class initialisation fails (a test error, never a silent pass) if the provider is unavailable. */
     static final RmlPool POOL = new RmlPool(ProcessBarrier.of("mprotect"));
 
-    final ReadMostlyLock lock = POOL.next();
-    int x;
-    int y;
+    final RmlPool.Trial trial = POOL.next();
 
     @Actor
     public void reader(II_Result r) {
-        lock.readLock().lock();
-        try {
-            r.r1 = x;
-            RmlPool.pause();
-            r.r2 = y;
-        } finally {
-            lock.readLock().unlock();
-        }
+        trial.read(r);
     }
 
     @Actor
     public void writer() {
-        lock.writeLock().lock();
-        try {
-            x = 1;
-            y = 1;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        trial.write();
     }
 }

@@ -2,6 +2,7 @@ package io.processbarrier.jcstress;
 
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.sync.ReadMostlyLock;
+import org.openjdk.jcstress.infra.results.II_Result;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -61,8 +62,43 @@ final class RmlPool {
         }
     }
 
-    /** The lock of the next trial, its burst ended (unless a writer of a late trial still holds it: then fenced). */
-    ReadMostlyLock next() {
+    /**
+     * One trial: a pair the writer writes under the write lock and the reader reads under the read lock, with about a
+     * microsecond between its two loads so that a writer let in by mistake is caught writing.
+     */
+    static final class Trial {
+        final ReadMostlyLock lock;
+        int x;
+        int y;
+
+        Trial(ReadMostlyLock lock) {
+            this.lock = lock;
+        }
+
+        void read(II_Result r) {
+            lock.readLock().lock();
+            try {
+                r.r1 = x;
+                pause();
+                r.r2 = y;
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        void write() {
+            lock.writeLock().lock();
+            try {
+                x = 1;
+                y = 1;
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+
+    /** The next trial, its lock's burst ended (unless a writer of a late trial still holds it: then fenced). */
+    Trial next() {
         ReadMostlyLock lock = locks[next.getAndIncrement() & (SIZE - 1)];
         try {
             END_BURST.invoke(lock);
@@ -73,11 +109,10 @@ final class RmlPool {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
-        return lock;
+        return new Trial(lock);
     }
 
-    /** About a microsecond between the reader's two loads, so that a writer let in by mistake is caught writing. */
-    static void pause() {
+    private static void pause() {
         for (int i = 0; i < 32; i++) {
             Thread.onSpinWait();
         }

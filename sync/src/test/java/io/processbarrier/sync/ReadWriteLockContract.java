@@ -484,85 +484,65 @@ abstract class ReadWriteLockContract {
     // ------------------------------------------------------------------------------------------ fairness
 
     /**
-     * A writer is not starved by a stream of readers: two reader threads keep the read lock held at every moment
-     * (their sections overlap), yet a writer gets in, within the bound.
+     * A writer is not starved by a stream of readers: three reader threads keep the read lock held at every moment
+     * (their 1 ms sections overlap), yet a writer gets in, five times, each within the bound.
      */
     @Test
     void aWriterIsNotStarvedByReaders() throws Exception {
         fresh();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger sections = new AtomicInteger();
-        List<Task<Integer>> readers = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            readers.add(Task.start("reader-" + i, () -> {
-                int n = 0;
-                while (!stop.get()) {
-                    r.lock();
-                    try {
-                        n++;
-                        sections.incrementAndGet();
-                        Thread.sleep(1); // long sections: some reader is always inside
-                    } finally {
-                        r.unlock();
-                    }
-                }
-                return n;
-            }));
-        }
-        try {
-            ReadMostlyLockThreads.await(() -> sections.get() >= 6, "the readers to run");
-            for (int i = 0; i < 5; i++) {
-                assertTrue(done(Task.start("writer", () -> w.tryLock(BOUND_SECONDS, TimeUnit.SECONDS) && unlockW())),
-                        "the writer got in despite the readers");
-            }
-        } finally {
-            stop.set(true);
-        }
-        for (Task<Integer> t : readers) {
-            assertTrue(done(t) > 0);
-        }
-    }
-
-    private boolean unlockW() {
-        w.unlock();
-        return true;
+        theStreamDoesNotStarve(r, 3, w, "writer");
     }
 
     /** Readers are not starved by a stream of writers: two writer threads keep asking, a reader still gets in. */
     @Test
     void readersAreNotStarvedByWriters() throws Exception {
         fresh();
+        theStreamDoesNotStarve(w, 2, r, "reader");
+    }
+
+    /** {@code threads} threads hold {@code stream} in 1 ms sections back to back; {@code probe} must still get in. */
+    private void theStreamDoesNotStarve(Lock stream, int threads, Lock probe, String who) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger sections = new AtomicInteger();
-        List<Task<Integer>> writers = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            writers.add(Task.start("writer-" + i, () -> {
+        List<Task<Integer>> streamers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            streamers.add(Task.start("stream-" + i, () -> {
                 int n = 0;
                 while (!stop.get()) {
-                    w.lock();
+                    stream.lock();
                     try {
                         n++;
                         sections.incrementAndGet();
                         Thread.sleep(1);
                     } finally {
-                        w.unlock();
+                        stream.unlock();
                     }
                 }
                 return n;
             }));
         }
         try {
-            ReadMostlyLockThreads.await(() -> sections.get() >= 4, "the writers to run");
+            ReadMostlyLockThreads.await(() -> sections.get() >= 2 * threads, "the stream to run");
             for (int i = 0; i < 5; i++) {
-                assertTrue(done(Task.start("reader", () -> r.tryLock(BOUND_SECONDS, TimeUnit.SECONDS) && unlockR())),
-                        "the reader got in despite the writers");
+                assertTrue(done(Task.start(who, () -> probe.tryLock(BOUND_SECONDS, TimeUnit.SECONDS) && unlock(probe))),
+                        "the " + who + " got in despite the stream");
             }
         } finally {
             stop.set(true);
         }
-        for (Task<Integer> t : writers) {
+        for (Task<Integer> t : streamers) {
             assertTrue(done(t) > 0);
         }
+    }
+
+    private static boolean unlock(Lock l) {
+        l.unlock();
+        return true;
+    }
+
+    private boolean unlockW() {
+        w.unlock();
+        return true;
     }
 
     private boolean unlockR() {
