@@ -5,7 +5,7 @@
 #
 #   benchmarks/run.sh [--quick] [--out DIR] [--java JAVA] [SECTION...]
 #
-# SECTION: ratio light readlock coalesce single first scaling litmus (default: all, in that order).
+# SECTION: ratio light readlock coalesce single first scaling litmus rml (default: all, in that order).
 # --quick: short iterations (about 4 minutes for everything instead of about 20); numbers are rougher.
 # Results: DIR (default benchmarks/target/results-<time>) holds JMH's CSV, the C lines and report.md.
 # Needs: a JDK 17+, gcc, and the jar (built here if missing: mvn -pl benchmarks -am package -DskipTests).
@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#sections[@]} -gt 0 ] || sections=(ratio light readlock coalesce single first scaling litmus)
+[ ${#sections[@]} -gt 0 ] || sections=(ratio light readlock coalesce single first scaling litmus rml)
 out="${out:-$here/target/results-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 
@@ -150,7 +150,16 @@ for s in "${sections[@]}"; do
       jmh scaling HeavyBench.heavy -p provider=membarrier,mprotect,signal -p readers=1,2,4,16,64 -p coalesce=true \
           "${jmh_time[@]}"
       ;;
-    *) echo "run.sh: unknown section $s (ratio light readlock coalesce single first scaling litmus)" >&2; exit 2 ;;
+    rml)
+      # ReadMostlyLock (io.processbarrier.sync) against the JDK's locks: a HashMap, 0.1% writes, 1, 2 and 8 threads;
+      # then the write side on one thread: a write at the start of a burst, one inside a burst, one heavy()
+      for t in 1 2 8; do
+        jmh rml ReadMostlyLockBench.read "${jmh_time[@]}" -t "$t"
+      done
+      jmh rml-write 'ReadMostlyLockBench.(writeCold|heavyCold|writeInBurst|heavy)$' -p lock=rml "${jmh_time[@]}" -t 1
+      "$java" -cp "$jar" io.processbarrier.bench.Report --rml-svg "$out" > "$out/read-mostly-lock.svg"
+      ;;
+    *) echo "run.sh: unknown section $s (ratio light readlock coalesce single first scaling litmus rml)" >&2; exit 2 ;;
   esac
 done
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end" >> "$out/environment.txt"

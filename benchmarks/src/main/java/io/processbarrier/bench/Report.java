@@ -46,6 +46,10 @@ public final class Report {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 2 && args[0].equals("--rml-svg")) {
+            System.out.print(ReadMostlyLockChart.render(csvIfExists(Path.of(args[1]).resolve("rml.csv"))));
+            return;
+        }
         if (args.length != 1) {
             System.err.println("usage: Report DIR (a run.sh output directory)");
             System.exit(2);
@@ -67,6 +71,7 @@ public final class Report {
         firstHeavy(dir, sb);
         scaling(dir, sb);
         litmus(dir, sb);
+        readMostlyLock(dir, sb);
         return sb.toString();
     }
 
@@ -333,6 +338,68 @@ public final class Report {
             sb.append('\n');
         }
         sb.append('\n');
+    }
+
+    // ---- ReadMostlyLock (section rml) ----------------------------------------------------------------------------
+
+    static void readMostlyLock(Path dir, StringBuilder sb) throws IOException {
+        List<Row> rows = csvIfExists(dir.resolve("rml.csv"));
+        if (rows.isEmpty()) {
+            return;
+        }
+        Map<Integer, Map<String, Row>> byThreads = ReadMostlyLockChart.byThreads(rows);
+        sb.append("## ReadMostlyLock: a HashMap, 0.1% writes, throughput of all threads (ops/µs)\n\n| threads |");
+        ReadMostlyLockChart.LOCKS.forEach(l -> sb.append(' ').append(l).append(" |"));
+        sb.append("\n|---:|").append("---:|".repeat(ReadMostlyLockChart.LOCKS.size())).append('\n');
+        byThreads.forEach((t, m) -> {
+            sb.append("| ").append(t).append(" |");
+            for (String l : ReadMostlyLockChart.LOCKS) {
+                Row r = m.get(l);
+                sb.append(r == null ? " - |" : String.format(Locale.ROOT, " %.1f ± %.1f |", r.score(), r.error()));
+            }
+            sb.append('\n');
+        });
+        sb.append("\n| target | measured | verdict |\n|---|---:|---|\n");
+        rmlRatio(sb, byThreads, 2, "rrwl", 10.0, "2 threads: rml ≥ 10x ReentrantReadWriteLock");
+        rmlRatio(sb, byThreads, 2, "stamped", 3.0, "2 threads: rml ≥ 3x StampedLock.readLock()");
+        rmlRatio(sb, byThreads, 1, "optimistic", 0.5, "1 thread: rml within 2x of StampedLock optimistic");
+        rmlRatio(sb, byThreads, 2, "optimistic", 0.5, "2 threads: rml within 2x of StampedLock optimistic");
+        rmlRatio(sb, byThreads, 8, "rrwl", Double.NaN, "8 threads: rml / ReentrantReadWriteLock (no target)");
+        List<Row> writes = csvIfExists(dir.resolve("rml-write.csv"));
+        Row cold = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.writeCold"));
+        Row burst = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.writeInBurst"));
+        Row heavy = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.heavy"));
+        Row heavyCold = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.heavyCold"));
+        if (cold != null && heavyCold != null) {
+            double ratio = cold.score() / heavyCold.score();
+            sb.append(String.format(Locale.ROOT, "| write lock+unlock at a burst's start ≤ 2x heavy() (both after "
+                    + "the same sleep) | %s / %s = **%.2fx** | %s |%n", ns(cold.score()), ns(heavyCold.score()), ratio,
+                    ratio <= 2.0 ? "met" : "MISSED"));
+        }
+        if (cold != null && heavy != null) {
+            sb.append(String.format(Locale.ROOT, "| write lock+unlock at a burst's start / heavy() called back to "
+                    + "back (no target) | %s / %s = %.2fx | - |%n", ns(cold.score()), ns(heavy.score()),
+                    cold.score() / heavy.score()));
+        }
+        if (burst != null && heavy != null) {
+            sb.append(String.format(Locale.ROOT, "| write lock+unlock inside a burst (no target) | %s / %s = "
+                    + "%.3fx | - |%n", ns(burst.score()), ns(heavy.score()), burst.score() / heavy.score()));
+        }
+        sb.append("\nChart: read-mostly-lock.svg in the results directory.\n\n");
+    }
+
+    private static void rmlRatio(StringBuilder sb, Map<Integer, Map<String, Row>> byThreads, int threads, String other,
+                                 double target, String label) {
+        Map<String, Row> m = byThreads.getOrDefault(threads, Map.of());
+        Row rml = m.get("rml");
+        Row o = m.get(other);
+        if (rml == null || o == null) {
+            return;
+        }
+        double ratio = rml.score() / o.score();
+        String verdict = Double.isNaN(target) ? "-" : ratio >= target ? "met" : "MISSED";
+        sb.append(String.format(Locale.ROOT, "| %s | %.1f / %.1f = **%.2fx** | %s |%n", label, rml.score(), o.score(),
+                ratio, verdict));
     }
 
     // ---- parsing ----------------------------------------------------------------------------------------------

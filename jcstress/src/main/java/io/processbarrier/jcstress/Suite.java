@@ -71,7 +71,12 @@ public final class Suite {
             new Spec("SB_control_FenceOneSide", Kind.COMPILED_CONTROL, null, "full fence in the writer only"),
             new Spec("Loop_control_NoLight", Kind.C2_CONTROL, "membarrier", "reader loop without light()"),
             new Spec("SB_diag_NoLight", Kind.DIAGNOSTIC, "membarrier", "membarrier, reader without light()"),
-            new Spec("SB_diag_SlowFenceOneSide", Kind.DIAGNOSTIC, null, "writer fence + 10 us wait, no barrier"));
+            new Spec("SB_diag_SlowFenceOneSide", Kind.DIAGNOSTIC, null, "writer fence + 10 us wait, no barrier"),
+            // ReadMostlyLock (io.processbarrier.sync): mutual exclusion of a reader and a writer, per real provider
+            new Spec("RML_membarrier", Kind.PROVIDER, "membarrier", "ReadMostlyLock exclusion"),
+            new Spec("RML_mprotect", Kind.PROVIDER, "mprotect", "ReadMostlyLock exclusion"),
+            new Spec("RML_signal", Kind.PROVIDER, "signal", "ReadMostlyLock exclusion"),
+            new Spec("RML_control_NoDrain", Kind.CONTROL, "membarrier", "ReadMostlyLock, writer drains no reader"));
 
     private Suite() {
     }

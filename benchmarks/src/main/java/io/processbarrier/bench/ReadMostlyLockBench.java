@@ -1,0 +1,254 @@
+package io.processbarrier.bench;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.sync.ReadMostlyLock;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
+
+/**
+ * {@link ReadMostlyLock} against the JDK's locks, guarding a {@link HashMap} of 1024 entries: 999 reads
+ * ({@code get}) for every write ({@code put} replacing the value of an existing key, so the map never changes shape
+ * and an optimistic read can never crash in it). {@code read} is the mixed operation, run by 1, 2 and 8 JMH threads
+ * (run.sh passes {@code -t}); its throughput counts every operation of every thread (ops/µs).
+ * {@code lock}: {@code rml} (ReadMostlyLock on {@link ProcessBarrier#get()}), {@code rrwl}
+ * (ReentrantReadWriteLock, non-fair), {@code stamped} ({@link StampedLock#readLock()}), {@code optimistic}
+ * ({@link StampedLock#tryOptimisticRead()}, retried under the read lock when validation fails) and
+ * {@code synchronized} (one monitor for reads and writes).
+ *
+ * <p>The write side, one thread: {@code writeCold} is an uncontended write lock+unlock at the start of a burst (the
+ * set-up waits out the burst window and lets reads lower the flag, so the write pays its {@code heavy()}),
+ * {@code writeInBurst} the same inside a burst, and {@code heavy} one {@link ProcessBarrier#heavy()} of the same
+ * barrier, hot ({@code heavy}) and after the same set-up as {@code writeCold} ({@code heavyCold}: a sleep wakes the
+ * thread on a cold CPU, which costs both the same). Target: {@code writeCold} at most 2x {@code heavyCold}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class ReadMostlyLockBench {
+    static final int KEYS = 1024;
+
+    @Param({"rml", "rrwl", "stamped", "optimistic", "synchronized"})
+    public String lock;
+
+    /** One write per this many operations of each thread: 1000 is 0.1% writes. */
+    @Param({"1000"})
+    public int writeEvery;
+
+    /**
+     * ReadMostlyLock's burst window (ns): how long after the last write readers stay on the fenced path before they
+     * go back to the fast path. 1 ms is the default of the public constructors; other values reach the
+     * package-private constructor by reflection (a knob for experiments, not API).
+     */
+    @Param({"1000000"})
+    public long rmlWindowNanos;
+
+    private final Map<Integer, Integer> map = new HashMap<>();
+    private final Object monitor = new Object();
+    private ReadMostlyLock rml;
+    private Lock rmlRead;
+    private Lock rmlWrite;
+    private final ReentrantReadWriteLock rrwl = new ReentrantReadWriteLock();
+    private final StampedLock stamped = new StampedLock();
+    private ProcessBarrier barrier;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        for (int i = 0; i < KEYS; i++) {
+            map.put(i, i);
+        }
+        barrier = ProcessBarrier.get();
+        rml = newLock(barrier, rmlWindowNanos);
+        rmlRead = rml.readLock();
+        rmlWrite = rml.writeLock();
+    }
+
+    static ReadMostlyLock newLock(ProcessBarrier barrier, long windowNanos) {
+        if (windowNanos == 1_000_000L) {
+            return new ReadMostlyLock(barrier);
+        }
+        try {
+            java.lang.reflect.Constructor<ReadMostlyLock> c =
+                    ReadMostlyLock.class.getDeclaredConstructor(ProcessBarrier.class, long.class);
+            c.setAccessible(true);
+            return c.newInstance(barrier, windowNanos);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot set the burst window of ReadMostlyLock", e);
+        }
+    }
+
+    /** Each thread's own position in the key space and operation count. */
+    @State(Scope.Thread)
+    public static class Cursor {
+        int n;
+    }
+
+    @Benchmark
+    public Integer read(Cursor c) {
+        int n = ++c.n;
+        Integer key = n & (KEYS - 1);
+        if (n % writeEvery == 0) {
+            write(key, n);
+            return null;
+        }
+        switch (lock) {
+            case "rml":
+                rmlRead.lock();
+                try {
+                    return map.get(key);
+                } finally {
+                    rmlRead.unlock();
+                }
+            case "rrwl":
+                rrwl.readLock().lock();
+                try {
+                    return map.get(key);
+                } finally {
+                    rrwl.readLock().unlock();
+                }
+            case "stamped": {
+                long s = stamped.readLock();
+                try {
+                    return map.get(key);
+                } finally {
+                    stamped.unlockRead(s);
+                }
+            }
+            case "optimistic": {
+                long s = stamped.tryOptimisticRead();
+                Integer v = map.get(key);
+                if (stamped.validate(s)) {
+                    return v;
+                }
+                s = stamped.readLock();
+                try {
+                    return map.get(key);
+                } finally {
+                    stamped.unlockRead(s);
+                }
+            }
+            case "synchronized":
+                synchronized (monitor) {
+                    return map.get(key);
+                }
+            default:
+                throw new IllegalArgumentException("unknown lock " + lock);
+        }
+    }
+
+    private void write(Integer key, int value) {
+        switch (lock) {
+            case "rml":
+                rmlWrite.lock();
+                try {
+                    map.put(key, value);
+                } finally {
+                    rmlWrite.unlock();
+                }
+                break;
+            case "rrwl":
+                rrwl.writeLock().lock();
+                try {
+                    map.put(key, value);
+                } finally {
+                    rrwl.writeLock().unlock();
+                }
+                break;
+            case "stamped":
+            case "optimistic": {
+                long s = stamped.writeLock();
+                try {
+                    map.put(key, value);
+                } finally {
+                    stamped.unlockWrite(s);
+                }
+                break;
+            }
+            case "synchronized":
+                synchronized (monitor) {
+                    map.put(key, value);
+                }
+                break;
+            default:
+                throw new IllegalArgumentException("unknown lock " + lock);
+        }
+    }
+
+    // ---- the write side (one thread; only meaningful with lock=rml)
+
+    /** The write side's state: its own lock, brought back to "no burst" before each cold write. */
+    @State(Scope.Thread)
+    public static class Writer {
+        ReadMostlyLock lock;
+        ProcessBarrier barrier;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            barrier = ProcessBarrier.get();
+            lock = new ReadMostlyLock(barrier);
+        }
+    }
+
+    /** Ends the burst of the previous invocation: the window passes, then fenced reads lower the flag. */
+    @State(Scope.Thread)
+    public static class ColdWriter extends Writer {
+        @Setup(Level.Invocation)
+        public void endBurst() throws InterruptedException {
+            Thread.sleep(2); // more than the 1 ms window
+            for (int i = 0; i < 128; i++) { // the flag is lowered by the 64th fenced read at the latest
+                lock.readLock().lock();
+                lock.readLock().unlock();
+            }
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void writeCold(ColdWriter w) {
+        w.lock.writeLock().lock();
+        w.lock.writeLock().unlock();
+    }
+
+    /** heavy() after the same set-up as {@link #writeCold} (a sleep, then reads): the fair reference for it. */
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void heavyCold(ColdWriter w) {
+        w.barrier.heavy();
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void writeInBurst(Writer w) {
+        w.lock.writeLock().lock();
+        w.lock.writeLock().unlock();
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void heavy(Writer w) {
+        w.barrier.heavy();
+    }
+}

@@ -1,0 +1,120 @@
+package io.processbarrier.jcstress;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.sync.ReadMostlyLock;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The locks of the {@code RML_*} tests. A trial must start with the readers' flag lowered, or the reader takes the fenced
+ * path and the trial tests full fences instead of {@code light()}/{@code heavy()}; and the reader's record must already
+ * be registered, or its registration (under the lock's mutex) puts fences where the trial wants none. So the states
+ * take their lock from a pool reused round robin (each lock registers each actor thread once), built with a burst
+ * window of 0, and end the previous trial's burst before their trial. Both knobs are package-private in
+ * {@code io.processbarrier.sync} (they are not API) and reached by reflection, which the class path allows.
+ */
+final class RmlPool {
+    private static final int SIZE = 1024; // more than a jcstress batch of states, so a lock is idle when reused
+
+    private static final Constructor<ReadMostlyLock> WITH_WINDOW;
+    private static final Method END_BURST;
+    private static final Field REGISTRY;
+
+    static {
+        try {
+            WITH_WINDOW = ReadMostlyLock.class.getDeclaredConstructor(ProcessBarrier.class, long.class);
+            WITH_WINDOW.setAccessible(true);
+            END_BURST = ReadMostlyLock.class.getDeclaredMethod("endBurst");
+            END_BURST.setAccessible(true);
+            REGISTRY = ReadMostlyLock.class.getDeclaredField("registry");
+            REGISTRY.setAccessible(true);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final ReadMostlyLock[] locks = new ReadMostlyLock[SIZE];
+    private final AtomicInteger next = new AtomicInteger();
+    private final boolean broken;
+
+    /** The pool of the real tests. */
+    RmlPool(ProcessBarrier barrier) {
+        this(barrier, false);
+    }
+
+    /**
+     * {@code broken}: the pool of the control, whose locks forget their readers before each trial (the registry of
+     * reader records is emptied; a reader registers once per lock, so it stays out of it), so that their writers
+     * drain nobody: a lock that does not exclude readers.
+     */
+    RmlPool(ProcessBarrier barrier, boolean broken) {
+        this.broken = broken;
+        try {
+            for (int i = 0; i < SIZE; i++) {
+                locks[i] = WITH_WINDOW.newInstance(barrier, 0L);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build the pool of ReadMostlyLocks", e);
+        }
+    }
+
+    /**
+     * One trial: a pair the writer writes under the write lock and the reader reads under the read lock, with about a
+     * microsecond between its two loads so that a writer let in by mistake is caught writing.
+     */
+    static final class Trial {
+        final ReadMostlyLock lock;
+        int x;
+        int y;
+
+        Trial(ReadMostlyLock lock) {
+            this.lock = lock;
+        }
+
+        void read(II_Result r) {
+            lock.readLock().lock();
+            try {
+                r.r1 = x;
+                pause();
+                r.r2 = y;
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+
+        void write() {
+            lock.writeLock().lock();
+            try {
+                x = 1;
+                y = 1;
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+
+    /** The next trial, its lock's burst ended (unless a writer of a late trial still holds it: then fenced). */
+    Trial next() {
+        ReadMostlyLock lock = locks[next.getAndIncrement() & (SIZE - 1)];
+        try {
+            END_BURST.invoke(lock);
+            if (broken) {
+                REGISTRY.set(lock, REGISTRY.get(lock).getClass().cast(java.lang.reflect.Array.newInstance(
+                        REGISTRY.getType().getComponentType(), 0)));
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        return new Trial(lock);
+    }
+
+    private static void pause() {
+        for (int i = 0; i < 32; i++) {
+            Thread.onSpinWait();
+        }
+    }
+}

@@ -1,0 +1,901 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.ProcessBarrier;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A drop-in {@link ReadWriteLock} for read-mostly state whose readers pay no hardware fence, no atomic
+ * read-modify-write and no write to a cache line that another thread writes: the percpu-rwsem / BRAVO design on top
+ * of {@link ProcessBarrier}. A reader marks its own per-thread record, calls {@link ProcessBarrier#light()} and reads
+ * the writer's flag; the rare writer raises the flag, calls {@link ProcessBarrier#heavy()} and waits, parked, for the
+ * readers inside to leave.
+ *
+ * <h2>Contract</h2>
+ * Both locks implement the whole {@link Lock} contract ({@code lock}, {@code lockInterruptibly}, {@code tryLock},
+ * {@code tryLock(time, unit)}, {@code unlock}) and are reentrant. The write-lock holder may take the read lock
+ * (downgrade: take the read lock, then release the write lock). Asking for the write lock while holding only the
+ * read lock throws {@link IllegalMonitorStateException} at once, from every acquisition method, where
+ * {@link java.util.concurrent.locks.ReentrantReadWriteLock} would deadlock ({@code lock}) or fail ({@code tryLock}).
+ * {@code writeLock().newCondition()} behaves as {@code ReentrantReadWriteLock}'s: {@code await} releases the write
+ * lock fully (readers can proceed) and reacquires it with the same hold count before it returns or throws;
+ * {@code readLock().newCondition()} throws {@link UnsupportedOperationException}. {@code unlock()} by a thread that
+ * does not hold the lock throws {@link IllegalMonitorStateException}. An acquisition that fails (interrupt, timeout,
+ * {@code tryLock} returning {@code false}) leaves no hold and does not block anyone. Lock acquisition and release
+ * have the memory effects of {@link Lock}: a successful {@code lock} of either kind happens-after the
+ * {@code unlock} of the write lock that preceded it, and the {@code unlock} of a read lock happens-before the
+ * {@code lock} of the write lock that follows it.
+ *
+ * <p><b>Fairness.</b> Phase-fair: once a writer has claimed the lock, new readers wait; the readers inside leave
+ * (read sections are finite), so a stream of readers cannot starve a writer. When a writer releases the lock, every
+ * reader that was waiting for it is admitted before the next writer may claim it, so a stream of writers cannot
+ * starve readers (an admitted reader that is not scheduled within 20 ms, e.g. a virtual thread whose carriers are
+ * all busy, loses its turn and enters after the next writer, so that it cannot hold back every writer). Writers
+ * are served first come, first served. A reader that already holds the read lock
+ * re-enters without waiting (as in {@code ReentrantReadWriteLock}: anything else would deadlock).
+ * {@code tryLock()} of either lock takes the lock if it can be had right now, like {@code ReentrantReadWriteLock}'s
+ * barging {@code tryLock()}; the write lock's {@code tryLock()} may therefore pay a {@code heavy()}.
+ *
+ * <p>Platform and virtual threads are both supported: waiting is by {@link LockSupport#park} and a
+ * {@link ReentrantLock} (no {@code synchronized}, so a waiting virtual thread does not pin its carrier).
+ *
+ * <h2>Algorithm and access modes</h2>
+ * Shared state: {@code flag} (the readers' gate, 0 = fast path allowed), {@code writer} (the thread that claimed the
+ * write lock: draining or holding), {@code scanner} (the writer parked while readers drain), and one padded record per
+ * reader thread with {@code active} (1 while inside). Everything else lives under an internal {@link ReentrantLock}
+ * used only on slow paths.
+ * <pre>
+ * reader fast path                            writer
+ *   active = 1            (opaque store)        under the mutex: writer = me (volatile);
+ *   light()                                       if flag == 0: flag = 1 (volatile), raised = true
+ *   if flag == 0 (acquire load): inside         if raised: heavy() else fullFence()
+ *   else fenced path:                           scanner = me (volatile)
+ *     fullFence()                               for each record: while active != 0 (volatile load):
+ *     if writer is null or me (volatile): inside     spin (at most 20 µs), then park (1 ms, re-check)
+ *     else active = 0 (volatile), unpark the    scanner = null (volatile); inside
+ *          scanner, spin (at most 20 µs) for
+ *          writer == null, then wait under the
+ *          mutex                                release: under the mutex: writer = null (volatile),
+ * reader exit                                     admit the waiting readers; the flag stays raised
+ *   active = 0            (release store)
+ *   light()
+ *   if flag != 0 (acquire load): unpark scanner (volatile load)
+ * </pre>
+ * On x86_64 the fast path is plain {@code mov}s: an opaque store, a compiler barrier, an acquire load (a {@code mov}
+ * the compiler may not hoist later loads above), and on exit a release store (a {@code mov}), a compiler barrier, an
+ * acquire load. The record is per thread and per lock (a {@link ThreadLocal}) and padded by 128 bytes on each side.
+ *
+ * <h2>Why a writer that returned from heavy() and saw no reader inside excludes every reader</h2>
+ * Take a reader R on the fast path and a writer W that raised the flag (volatile store, then a full fence inside
+ * {@code heavy()}). {@code heavy()} makes R execute a full barrier at some point P between its call and its return.
+ * <ul>
+ *   <li>If R's store {@code active = 1} precedes P in R's program order, P drains it: it is visible when
+ *       {@code heavy()} returns, so W's later volatile load sees 1 and W waits for R's exit, whose release store
+ *       of 0 W's volatile load then reads: R's reads happen-before W's writes.</li>
+ *   <li>Otherwise R's load of the flag also follows P ({@code light()} keeps the JIT from moving it above the
+ *       store; the barrier orders the hardware), so it reads 1 (the flag was visible before W called
+ *       {@code heavy()}): R does not enter on the fast path.</li>
+ * </ul>
+ * This is the store-buffering contract of {@link ProcessBarrier}, with {@code x = active} and {@code y = flag}.
+ * While the flag stays raised no reader can enter on the fast path any more (a load after P of a flag nobody lowered
+ * reads 1), so the next writers of a burst skip {@code heavy()}: the readers that may be inside entered through the
+ * fenced path, whose store of {@code active}, full fence and volatile load of {@code writer} pair with the
+ * writer's volatile store of {@code writer} and volatile loads of {@code active} (a Dekker pair with full fences on
+ * both sides), or through the mutex. A reader that reads the flag as 0 after it was lowered reads it with
+ * acquire from a release store made under the mutex after the last writer released it under the same mutex: it
+ * sees every write of that writer.
+ *
+ * <p><b>Wake-up.</b> W sets {@code scanner} (volatile) before its loads of {@code active}, spins up to 20 µs, then
+ * parks for at most 1 ms at a time and re-checks. A reader leaving while the flag is raised (any exit during a burst,
+ * and any reader W is waiting for: W saw it inside, so its {@code active = 0} came after P and its acquire load of
+ * the flag after {@code light()} reads 1) loads {@code scanner} and unparks it. That load is not fenced: it may pass
+ * the reader's own store of {@code active = 0} (still in its store buffer) and read {@code null} while W reads 1 and
+ * parks. Such a missed wake-up delays W by one re-check period at most and never affects exclusion; a fence on
+ * every exit during a burst would cost every read instead. A reader that backs out of the fenced path stores
+ * {@code active = 0} with a volatile store (a full fence on x86_64) before it loads {@code scanner}, so that wake-up
+ * is never missed.
+ *
+ * <p><b>Bursts</b> (as percpu-rwsem's {@code rcu_sync}). The flag is not lowered when a writer leaves: readers keep
+ * the fenced path (a full fence on entry, still no shared write) and a writer arriving meanwhile pays
+ * no {@code heavy()}. A reader on the fenced path lowers the flag (under the mutex, only if no writer holds, drains or
+ * waits) once a burst window (1 ms) has passed since the last writer left, checking the clock every 64th fenced
+ * entry; from then on readers are back on the fast path and the next writer pays one {@code heavy()}.
+ *
+ * <h2>Costs</h2>
+ * Measured by {@code ReadMostlyLockBench} (JMH, {@code benchmarks/run.sh rml}) on 2 vCPU AMD EPYC under Firecracker,
+ * Linux 6.18, OpenJDK 17; see {@code docs/read-mostly-lock.md} for the numbers and their ratios to
+ * {@code ReentrantReadWriteLock}, {@code StampedLock} and {@code synchronized}. A read lock/unlock pair is two
+ * {@code ThreadLocal} lookups and a few {@code mov}s on the fast path, plus one full fence on the fenced path; a
+ * write lock/unlock pair costs one {@code heavy()} at the start of a burst, and two uncontended
+ * {@code ReentrantLock} sections plus a scan of the reader records otherwise.
+ *
+ * <h2>Memory</h2>
+ * One record (about 300 bytes) per thread that has used the read lock. A record is referenced by its thread's
+ * {@code ThreadLocal} map and by the lock's registry; records of dead threads that hold no read lock are dropped
+ * from the registry when it has grown to twice its size after the last clean-up, so many short-lived threads do not
+ * make it grow without bound. A thread that dies holding the read lock keeps it held, as in
+ * {@code ReentrantReadWriteLock}.
+ */
+public final class ReadMostlyLock implements ReadWriteLock {
+    /** Time after the last writer left before a reader may lower the flag and go back to the fast path. */
+    static final long DEFAULT_BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** A reader on the fenced path reads the clock once per this many entries (a power of two). */
+    private static final int BURST_CHECK_PERIOD = 64;
+    /**
+     * How long a writer waiting for a reader, or a reader waiting for a writer, spins before it parks: sections are
+     * usually far shorter than a park and unpark (whose wake-up takes a scheduler's latency), and 20 µs is about the
+     * cost of one heavy().
+     */
+    private static final long SPIN_NANOS = 20_000L;
+    /**
+     * How long writers wait for the readers admitted by a writer's release to enter: a reader that is not scheduled
+     * in that time (e.g. a virtual thread whose carriers are busy) loses its turn, so that it cannot hold back every
+     * writer; it enters after the next writer.
+     */
+    private static final long ADMISSION_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** A writer parked for a reader re-checks after this long even if no reader unparked it. */
+    private static final long PARK_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** The registry is pruned when it reaches this size at the least. */
+    private static final int MIN_PRUNE = 64;
+
+    static final VarHandle ACTIVE;
+    private static final VarHandle FLAG;
+    private static final VarHandle WRITER;
+    private static final VarHandle SCANNER;
+    private static final VarHandle LAST_EXIT;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            ACTIVE = l.findVarHandle(ReadMostlyLockReaderFields.class, "active", int.class);
+            FLAG = l.findVarHandle(ReadMostlyLock.class, "flag", int.class);
+            WRITER = l.findVarHandle(ReadMostlyLock.class, "writer", Thread.class);
+            SCANNER = l.findVarHandle(ReadMostlyLock.class, "scanner", Thread.class);
+            LAST_EXIT = l.findVarHandle(ReadMostlyLock.class, "lastExit", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final ProcessBarrier barrier;
+    private final long burstNanos;
+    private final ThreadLocal<ReadMostlyLockReader> readers = new ThreadLocal<>();
+    private final ReadLock readLock = new ReadLock();
+    private final WriteLock writeLock = new WriteLock();
+
+    /** The readers' gate: 0 lets them in on the fast path. Written under the mutex only (volatile or release). */
+    private int flag;
+    /** The thread that claimed the write lock (draining the readers, or holding it); written under the mutex. */
+    private Thread writer;
+    /** The writer parked while the readers drain, for readers to unpark; written by that writer only. */
+    private Thread scanner;
+    /** {@link System#nanoTime()} when the last writer left; opaque, written under the mutex. */
+    private long lastExit;
+    /** Write holds of the writer; accessed by the holder only (the mutex carries it from one holder to the next). */
+    private int writeHolds;
+
+    // ---- under the mutex
+    private final ReentrantLock mutex = new ReentrantLock();
+    private final Condition changed = mutex.newCondition();
+    private final ArrayDeque<Thread> waitingWriters = new ArrayDeque<>();
+    /** Readers waiting for the current writer to leave. */
+    private int blockedReaders;
+    /** Readers let in by the last writer's release that have not entered yet; no writer may claim before. */
+    private int admitted;
+    /** Incremented when a writer's release admits the waiting readers. */
+    private long readerGeneration;
+    /** When the last admission happened; writers wait for the admitted readers at most the grace after it. */
+    private long admittedAt;
+    /** Every reader record; replaced (copy on write) under the mutex, read by writers with a volatile load. */
+    private volatile ReadMostlyLockReader[] registry = new ReadMostlyLockReader[0];
+    private int pruneAt = MIN_PRUNE;
+
+    /** A lock on the process-wide default barrier, {@link ProcessBarrier#get()}. */
+    public ReadMostlyLock() {
+        this(ProcessBarrier.get());
+    }
+
+    /**
+     * A lock on the given barrier; an asymmetric one (e.g. {@code ProcessBarrier.of("membarrier")}) gives fence-free
+     * readers, the {@code fence} provider gives a correct lock whose readers pay a full fence each.
+     *
+     * @throws NullPointerException if {@code barrier} is null
+     */
+    public ReadMostlyLock(ProcessBarrier barrier) {
+        this(barrier, DEFAULT_BURST_NANOS);
+    }
+
+    /** For tests: a burst window other than the default. */
+    ReadMostlyLock(ProcessBarrier barrier, long burstNanos) {
+        this.barrier = Objects.requireNonNull(barrier, "barrier: pass a ProcessBarrier, e.g. ProcessBarrier.get()");
+        if (burstNanos < 0) {
+            throw new IllegalArgumentException("burstNanos must be >= 0, got " + burstNanos);
+        }
+        this.burstNanos = burstNanos;
+    }
+
+    /**
+     * The read lock. Memory ordering: its {@code lock} happens-after the {@code unlock} of the previous write lock;
+     * its {@code unlock} happens-before the {@code lock} of the next write lock. Fast path: no fence, no atomic
+     * read-modify-write, no write to a shared cache line.
+     */
+    @Override
+    public Lock readLock() {
+        return readLock;
+    }
+
+    /**
+     * The write lock, exclusive of every read and write lock of other threads. Memory ordering: its {@code lock}
+     * happens-after the {@code unlock} of every read lock and write lock before it; its {@code unlock}
+     * happens-before every later {@code lock}. Costs one {@code heavy()} at the start of a burst of writes.
+     */
+    @Override
+    public Lock writeLock() {
+        return writeLock;
+    }
+
+    @Override
+    public String toString() {
+        Thread w = (Thread) WRITER.getOpaque(this);
+        return super.toString() + "[barrier=" + barrier.name() + (w == null ? ", unlocked by writers]"
+                : ", write-claimed by " + w.getName() + "]");
+    }
+
+    // ------------------------------------------------------------------------------------------------ readers
+
+    private ReadMostlyLockReader reader() {
+        ReadMostlyLockReader r = readers.get();
+        return r != null ? r : register();
+    }
+
+    private ReadMostlyLockReader register() {
+        ReadMostlyLockReader r = new ReadMostlyLockReader(Thread.currentThread());
+        mutex.lock();
+        try {
+            ReadMostlyLockReader[] old = registry;
+            if (old.length >= pruneAt) {
+                old = Arrays.stream(old).filter(x -> !x.abandoned()).toArray(ReadMostlyLockReader[]::new);
+                pruneAt = Math.max(MIN_PRUNE, 2 * (old.length + 1));
+            }
+            ReadMostlyLockReader[] a = Arrays.copyOf(old, old.length + 1);
+            a[old.length] = r;
+            registry = a; // volatile store: a writer's volatile load of the registry sees the record
+        } finally {
+            mutex.unlock();
+        }
+        readers.set(r);
+        return r;
+    }
+
+    /** Read lock, fast path; {@code how}: see {@link #readSlow}. */
+    private boolean acquireRead(int how, long nanos) throws InterruptedException {
+        ReadMostlyLockReader r = reader();
+        int h = r.holds; // plain: owner only
+        if (h > 0) {
+            if (h == Integer.MAX_VALUE) {
+                throw new Error("Maximum lock count exceeded");
+            }
+            r.holds = h + 1;
+            return true;
+        }
+        ACTIVE.setOpaque(r, 1); // opaque store to our own line: no fence
+        barrier.light(); // StoreLoad only together with a writer's heavy()
+        if ((int) FLAG.getAcquire(this) == 0) { // acquire load (a plain mov on x86): LoadLoad|LoadStore after
+            r.holds = 1;
+            return true;
+        }
+        return readSlow(r, how, nanos);
+    }
+
+    private static final int TRY = 0;
+    private static final int TIMED = 1;
+    private static final int INTERRUPTIBLE = 2;
+    private static final int UNINTERRUPTIBLE = 3;
+
+    /** The fenced path: {@code active} is 1 and the flag was raised. */
+    private boolean readSlow(ReadMostlyLockReader r, int how, long nanos) throws InterruptedException {
+        long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
+        Thread me = Thread.currentThread();
+        VarHandle.fullFence(); // StoreLoad: our active = 1 before the load of writer (pairs with the writer's fence)
+        Thread w = (Thread) WRITER.getVolatile(this);
+        if (w == null || w == me) {
+            r.holds = 1;
+            if ((++r.fencedEntries & (BURST_CHECK_PERIOD - 1)) == 0) {
+                maybeEndBurst();
+            }
+            return true;
+        }
+        ACTIVE.setVolatile(r, 0); // volatile store (StoreLoad after): back out before reading scanner
+        wakeScanner();
+        if (how == TRY || (how == TIMED && nanos <= 0)) {
+            return false;
+        }
+        long spinEnd = System.nanoTime() + SPIN_NANOS;
+        while (System.nanoTime() - spinEnd < 0L) { // write sections are short too: try again before blocking
+            Thread.onSpinWait();
+            if (WRITER.getVolatile(this) == null) { // volatile load
+                ACTIVE.setOpaque(r, 1);
+                VarHandle.fullFence(); // the fenced path's Dekker pair, as above
+                if (WRITER.getVolatile(this) == null) {
+                    r.holds = 1;
+                    return true;
+                }
+                ACTIVE.setVolatile(r, 0);
+                wakeScanner();
+            }
+        }
+        return block(r, how, deadline);
+    }
+
+    /** Waits under the mutex for the writer to leave, then enters. */
+    private boolean block(ReadMostlyLockReader r, int how, long deadline) throws InterruptedException {
+        mutex.lock();
+        try {
+            // a writer that claimed after our admission's grace ran out sends us back to waiting
+            while (WRITER.getVolatile(this) != null) {
+                blockedReaders++;
+                long generation = readerGeneration;
+                try {
+                    while (readerGeneration == generation) {
+                        if (how == TIMED) {
+                            long rem = deadline - System.nanoTime();
+                            if (rem <= 0L) {
+                                blockedReaders--;
+                                return false;
+                            }
+                            changed.awaitNanos(rem);
+                        } else if (how == INTERRUPTIBLE) {
+                            changed.await();
+                        } else {
+                            changed.awaitUninterruptibly();
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    if (readerGeneration == generation) {
+                        blockedReaders--;
+                    } else {
+                        admittedEntered(generation); // admitted, but leaving: the writers must not wait for us
+                    }
+                    throw e;
+                }
+                admittedEntered(generation);
+            }
+            // under the mutex: a writer claims only under it, and then sees this store with its volatile load
+            ACTIVE.setVolatile(r, 1);
+            r.holds = 1;
+            return true;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * Under the mutex: a reader admitted by the release that ended {@code generation} entered (or gave up); the last
+     * one lets the writers claim. Not counted if a later admission replaced ours, or the grace ran out.
+     */
+    private void admittedEntered(long generation) {
+        if (readerGeneration == generation + 1 && admitted > 0 && --admitted == 0) {
+            changed.signalAll();
+        }
+    }
+
+    /** Lowers the flag if the burst window has passed and no writer holds, drains or waits. */
+    private void maybeEndBurst() {
+        if (System.nanoTime() - (long) LAST_EXIT.getOpaque(this) < burstNanos || !mutex.tryLock()) {
+            return;
+        }
+        try {
+            lowerFlagLocked();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** Under the mutex: ends the burst if no writer holds, drains or waits. */
+    private boolean lowerFlagLocked() {
+        if (WRITER.getVolatile(this) == null && waitingWriters.isEmpty() && (int) FLAG.getOpaque(this) != 0) {
+            // release: a reader that loads 0 with acquire sees what the last writer wrote (it released the mutex
+            // we hold now)
+            FLAG.setRelease(this, 0);
+            return true;
+        }
+        return false;
+    }
+
+    private void releaseRead() {
+        ReadMostlyLockReader r = readers.get();
+        int h = r == null ? 0 : r.holds;
+        if (h <= 0) {
+            throw new IllegalMonitorStateException("unlock() of the read lock of " + this
+                    + " by a thread that does not hold it (" + Thread.currentThread().getName() + ")");
+        }
+        r.holds = h - 1;
+        if (h > 1) {
+            return;
+        }
+        ACTIVE.setRelease(r, 0); // release store (a plain mov on x86): our reads before it
+        barrier.light(); // StoreLoad only together with a writer's heavy()
+        if ((int) FLAG.getAcquire(this) != 0) { // a writer may be draining: wake it
+            wakeScanner(); // no fence: a missed wake-up costs the writer one re-check period, not a read a fence
+        }
+    }
+
+    private void wakeScanner() {
+        Thread s = (Thread) SCANNER.getVolatile(this);
+        if (s != null) {
+            LockSupport.unpark(s);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ writers
+
+    private boolean acquireWrite(int how, long nanos) throws InterruptedException {
+        return acquireWrite(how, nanos, false);
+    }
+
+    /** {@code reacquire}: after a condition's await, where read holds kept through the wait do not refuse it. */
+    private boolean acquireWrite(int how, long nanos, boolean reacquire) throws InterruptedException {
+        Thread me = Thread.currentThread();
+        if (WRITER.getOpaque(this) == me) { // opaque: only this thread ever stores itself there
+            if (writeHolds == Integer.MAX_VALUE) {
+                throw new Error("Maximum lock count exceeded");
+            }
+            writeHolds++;
+            return true;
+        }
+        ReadMostlyLockReader self = readers.get();
+        if (self != null && self.holds > 0 && !reacquire) {
+            throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
+                    + me.getName() + ", which holds only the read lock: an upgrade would deadlock. Release the read"
+                    + " lock first (and re-check what you read), or take the write lock from the start");
+        }
+        if (how != UNINTERRUPTIBLE && how != TRY && Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        boolean tryOnly = how == TRY || (how == TIMED && nanos <= 0);
+        long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
+        boolean raised;
+        mutex.lock();
+        try {
+            if (tryOnly) {
+                if (WRITER.getVolatile(this) != null || !waitingWriters.isEmpty() || admitted > 0) {
+                    return false;
+                }
+            } else if (!awaitTurn(me, how, deadline)) {
+                return false;
+            }
+            WRITER.setVolatile(this, me); // volatile store: readers on the fenced path see it after their fence
+            raised = (int) FLAG.getOpaque(this) == 0; // opaque: only written under the mutex we hold
+            if (raised) {
+                FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
+            }
+        } finally {
+            mutex.unlock();
+        }
+        boolean done = false;
+        try {
+            if (raised) {
+                barrier.heavy();
+            } else {
+                VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')
+            }
+            done = drain(me, self, how, deadline, tryOnly);
+        } finally {
+            if (!done) {
+                mutex.lock();
+                try {
+                    releaseWriteLocked(); // leave no trace, and admit the readers that waited for us
+                } finally {
+                    mutex.unlock();
+                }
+            }
+        }
+        if (!done) {
+            return false; // a try or a timeout: the readers inside did not leave in time
+        }
+        writeHolds = 1;
+        return true;
+    }
+
+    /** Under the mutex: waits until this writer is first in line, nobody claims and no admitted reader is pending. */
+    private boolean awaitTurn(Thread me, int how, long deadline) throws InterruptedException {
+        waitingWriters.addLast(me);
+        boolean ok = false;
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long grace = Long.MAX_VALUE;
+                if (WRITER.getVolatile(this) == null && waitingWriters.peekFirst() == me) {
+                    if (admitted == 0) {
+                        break;
+                    }
+                    grace = admittedAt + ADMISSION_GRACE_NANOS - System.nanoTime();
+                    if (grace <= 0L) {
+                        admitted = 0; // the admitted readers that did not show up in time wait for us now
+                        break;
+                    }
+                }
+                if (how == TIMED) {
+                    long rem = deadline - System.nanoTime();
+                    if (rem <= 0L) {
+                        return false;
+                    }
+                    changed.awaitNanos(Math.min(rem, grace));
+                } else if (grace != Long.MAX_VALUE) {
+                    if (how == INTERRUPTIBLE) {
+                        changed.awaitNanos(grace);
+                    } else {
+                        interrupted |= awaitNanosUninterruptibly(grace);
+                    }
+                } else if (how == INTERRUPTIBLE) {
+                    changed.await();
+                } else {
+                    changed.awaitUninterruptibly();
+                }
+            }
+            ok = true;
+            return true;
+        } finally {
+            waitingWriters.removeFirstOccurrence(me);
+            if (!ok) {
+                changed.signalAll(); // the writer behind us may be first now
+            }
+            if (interrupted) {
+                me.interrupt(); // lock() is not interruptible, but the interrupt is not lost
+            }
+        }
+    }
+
+    /** Under the mutex: {@code changed.awaitNanos}, an interrupt reported instead of thrown. */
+    private boolean awaitNanosUninterruptibly(long nanos) {
+        try {
+            changed.awaitNanos(nanos);
+            return false;
+        } catch (InterruptedException e) {
+            return true;
+        }
+    }
+
+    /** Waits, parked, until no reader other than {@code self} is inside. */
+    private boolean drain(Thread me, ReadMostlyLockReader self, int how, long deadline, boolean tryOnly)
+            throws InterruptedException {
+        boolean interrupted = false;
+        SCANNER.setVolatile(this, me); // volatile store: before our loads of active (no lost wake-up)
+        try {
+            for (ReadMostlyLockReader x : registry) { // volatile load of the registry
+                if (x == self) {
+                    continue; // our own read holds (a downgraded writer awaiting a condition) do not exclude us
+                }
+                long spinEnd = 0L;
+                while ((int) ACTIVE.getVolatile(x) != 0) { // volatile load
+                    if (tryOnly) {
+                        return false;
+                    }
+                    if (spinEnd == 0L) {
+                        spinEnd = System.nanoTime() + SPIN_NANOS;
+                    }
+                    if (System.nanoTime() - spinEnd < 0L) {
+                        Thread.onSpinWait(); // read sections are short: most end within the spin
+                        continue;
+                    }
+                    long wait = PARK_RECHECK_NANOS; // a missed unpark (see the class doc) costs one period
+                    if (how == TIMED) {
+                        long rem = deadline - System.nanoTime();
+                        if (rem <= 0L) {
+                            return false;
+                        }
+                        wait = Math.min(wait, rem);
+                    }
+                    LockSupport.parkNanos(this, wait);
+                    if (Thread.interrupted()) {
+                        if (how != UNINTERRUPTIBLE) {
+                            throw new InterruptedException();
+                        }
+                        interrupted = true;
+                    }
+                }
+            }
+            return true;
+        } finally {
+            SCANNER.setVolatile(this, null);
+            if (interrupted) {
+                me.interrupt(); // lock() is not interruptible, but the interrupt is not lost
+            }
+        }
+    }
+
+    /** Under the mutex: the claiming or holding writer leaves; the flag stays raised for the rest of the burst. */
+    private void releaseWriteLocked() {
+        LAST_EXIT.setOpaque(this, System.nanoTime());
+        WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
+        if (blockedReaders > 0) {
+            admitted = blockedReaders; // an earlier admission's latecomers are not waited for again
+            blockedReaders = 0;
+            readerGeneration++;
+            admittedAt = System.nanoTime();
+        }
+        changed.signalAll();
+    }
+
+    private void releaseWrite() {
+        if (WRITER.getOpaque(this) != Thread.currentThread()) {
+            throw new IllegalMonitorStateException("unlock() of the write lock of " + this
+                    + " by a thread that does not hold it (" + Thread.currentThread().getName() + ")");
+        }
+        if (--writeHolds > 0) {
+            return;
+        }
+        mutex.lock();
+        try {
+            releaseWriteLocked();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    private void checkWriteHeld() {
+        if (WRITER.getOpaque(this) != Thread.currentThread()) {
+            throw new IllegalMonitorStateException("a condition of " + this + " was used by "
+                    + Thread.currentThread().getName() + ", which does not hold the write lock");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ for tests
+
+    /** The number of reader records in the registry (tests of the clean-up of dead threads). */
+    int registeredReaders() {
+        return registry.length;
+    }
+
+    /**
+     * Ends the current burst now if no writer holds, drains or waits, as a reader does after the window: the
+     * jcstress tests call it (by reflection) before each trial so that the trial exercises the fast path and
+     * {@code heavy()}, not the fenced path.
+     */
+    boolean endBurst() {
+        mutex.lock();
+        try {
+            return lowerFlagLocked();
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** Whether readers are kept off the fast path right now (tests of bursts). */
+    boolean flagRaised() {
+        return (int) FLAG.getVolatile(this) != 0;
+    }
+
+    // ------------------------------------------------------------------------------------------------ the locks
+
+    private final class ReadLock implements Lock {
+        @Override
+        public void lock() {
+            try {
+                acquireRead(UNINTERRUPTIBLE, 0L);
+            } catch (InterruptedException e) {
+                throw new AssertionError("uninterruptible", e);
+            }
+        }
+
+        @Override
+        public void lockInterruptibly() throws InterruptedException {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            acquireRead(INTERRUPTIBLE, 0L);
+        }
+
+        @Override
+        public boolean tryLock() {
+            try {
+                return acquireRead(TRY, 0L);
+            } catch (InterruptedException e) {
+                throw new AssertionError("a try never waits", e);
+            }
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            long nanos = unit.toNanos(time);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            return acquireRead(TIMED, nanos);
+        }
+
+        @Override
+        public void unlock() {
+            releaseRead();
+        }
+
+        /** @throws UnsupportedOperationException always: read locks have no conditions (as in RRWL) */
+        @Override
+        public Condition newCondition() {
+            throw new UnsupportedOperationException("the read lock of a ReadMostlyLock has no conditions (as in"
+                    + " ReentrantReadWriteLock): use writeLock().newCondition()");
+        }
+
+        @Override
+        public String toString() {
+            return ReadMostlyLock.this + ".readLock";
+        }
+    }
+
+    private final class WriteLock implements Lock {
+        @Override
+        public void lock() {
+            try {
+                acquireWrite(UNINTERRUPTIBLE, 0L);
+            } catch (InterruptedException e) {
+                throw new AssertionError("uninterruptible", e);
+            }
+        }
+
+        @Override
+        public void lockInterruptibly() throws InterruptedException {
+            acquireWrite(INTERRUPTIBLE, 0L);
+        }
+
+        @Override
+        public boolean tryLock() {
+            try {
+                return acquireWrite(TRY, 0L);
+            } catch (InterruptedException e) {
+                throw new AssertionError("a try never waits", e);
+            }
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            return acquireWrite(TIMED, unit.toNanos(time));
+        }
+
+        @Override
+        public void unlock() {
+            releaseWrite();
+        }
+
+        @Override
+        public Condition newCondition() {
+            return new WriteCondition(mutex.newCondition());
+        }
+
+        @Override
+        public String toString() {
+            return ReadMostlyLock.this + ".writeLock";
+        }
+    }
+
+    /** One wait on the internal condition, with the mutex held. */
+    private interface Wait {
+        long await() throws InterruptedException;
+    }
+
+    /**
+     * A condition of the write lock: {@code await} releases the write lock fully (all holds), waits on a condition
+     * of the internal mutex (so a signal by the next holder cannot be missed), then reacquires the write lock with
+     * the same hold count, uninterruptibly, before it returns or throws.
+     */
+    private final class WriteCondition implements Condition {
+        private final Condition inner;
+
+        WriteCondition(Condition inner) {
+            this.inner = inner;
+        }
+
+        private long await(Wait wait) throws InterruptedException {
+            checkWriteHeld();
+            int saved = writeHolds;
+            InterruptedException interrupted = null;
+            long result;
+            mutex.lock();
+            try {
+                writeHolds = 0;
+                releaseWriteLocked();
+                try {
+                    result = wait.await();
+                } catch (InterruptedException e) {
+                    interrupted = e;
+                    result = 0L;
+                }
+            } finally {
+                mutex.unlock();
+            }
+            try {
+                acquireWrite(UNINTERRUPTIBLE, 0L, true);
+            } catch (InterruptedException e) {
+                throw new AssertionError("uninterruptible", e);
+            }
+            writeHolds = saved;
+            if (interrupted != null) {
+                throw interrupted;
+            }
+            return result;
+        }
+
+        @Override
+        public void await() throws InterruptedException {
+            checkWriteHeld();
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            await(() -> {
+                inner.await();
+                return 0L;
+            });
+        }
+
+        @Override
+        public void awaitUninterruptibly() {
+            try {
+                await(() -> {
+                    inner.awaitUninterruptibly();
+                    return 0L;
+                });
+            } catch (InterruptedException e) {
+                throw new AssertionError("uninterruptible", e);
+            }
+        }
+
+        @Override
+        public long awaitNanos(long nanosTimeout) throws InterruptedException {
+            checkWriteHeld();
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            return await(() -> inner.awaitNanos(nanosTimeout));
+        }
+
+        @Override
+        public boolean await(long time, TimeUnit unit) throws InterruptedException {
+            checkWriteHeld();
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            return await(() -> inner.await(time, unit) ? 1L : 0L) != 0L;
+        }
+
+        @Override
+        public boolean awaitUntil(Date deadline) throws InterruptedException {
+            checkWriteHeld();
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            return await(() -> inner.awaitUntil(deadline) ? 1L : 0L) != 0L;
+        }
+
+        @Override
+        public void signal() {
+            checkWriteHeld();
+            mutex.lock();
+            try {
+                inner.signal();
+            } finally {
+                mutex.unlock();
+            }
+        }
+
+        @Override
+        public void signalAll() {
+            checkWriteHeld();
+            mutex.lock();
+            try {
+                inner.signalAll();
+            } finally {
+                mutex.unlock();
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.ProcessBarrier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.reflect.Array;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Torture, per provider: readers and writers on platform threads (and virtual threads on JDK 21+), with
+ * {@code lock}, {@code lockInterruptibly}, timed {@code tryLock}, reentrant reads, downgrades, and a thread that keeps
+ * interrupting them. Writers make a pair of fields inconsistent while they hold the write lock ({@code a} is
+ * incremented, time passes, then {@code b}); a reader that ever sees {@code a != b} under the read lock counts an
+ * error. The control runs the same torture on a lock whose writers drain no reader and must count errors.
+ * Each run lasts about 2 seconds; every thread must end within the bound.
+ */
+class ReadMostlyLockTortureTest {
+    private static final long RUN_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    /** The shared state; plain fields: only the lock orders them. */
+    static final class Pair {
+        long a;
+        long b;
+    }
+
+    static final class Stats {
+        final AtomicLong reads = new AtomicLong();
+        final AtomicLong writes = new AtomicLong();
+        final AtomicLong torn = new AtomicLong();
+        final AtomicLong interrupted = new AtomicLong();
+        final AtomicLong timedOut = new AtomicLong();
+        final Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public String toString() {
+            return "reads=" + reads + " writes=" + writes + " torn=" + torn + " interrupted=" + interrupted
+                    + " timedOut=" + timedOut + " failures=" + failures.size();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, burst window {1} ns")
+    @CsvSource({"membarrier, 0", "membarrier, 1000000", "mprotect, 0", "signal, 0", "fence, 0"})
+    void noReaderEverSeesAHalfWrittenPair(String provider, long burstNanos) throws Exception {
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.of(provider), burstNanos);
+        Stats s = torture(lock, null);
+        System.out.println("torture " + provider + " window=" + burstNanos + ": " + s);
+        if (!s.failures.isEmpty()) {
+            AssertionError e = new AssertionError(s.failures.size() + " unexpected exceptions: " + s);
+            s.failures.forEach(e::addSuppressed);
+            throw e;
+        }
+        assertEquals(0, s.torn.get(), "torn pairs: " + s);
+        assertTrue(s.reads.get() > 0 && s.writes.get() > 0, "the torture did not run: " + s);
+    }
+
+    /** The control: the same torture on a lock whose writers drain no reader must see torn pairs. */
+    @Test
+    void theControlWithoutDrainSeesTornPairs() throws Exception {
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.of("membarrier"), 0L);
+        Field registry = ReadMostlyLock.class.getDeclaredField("registry");
+        registry.setAccessible(true);
+        Object empty = Array.newInstance(registry.getType().getComponentType(), 0);
+        Stats s = torture(lock, () -> {
+            try {
+                registry.set(lock, empty); // readers registered once: the writers never see them again
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        System.out.println("torture control (no drain): " + s);
+        assertTrue(s.torn.get() > 0, "the broken lock showed no torn pair, so the torture could not catch one: " + s);
+    }
+
+    private static Stats torture(ReadMostlyLock lock, Runnable breakBeforeWrite) throws InterruptedException {
+        Pair pair = new Pair();
+        Stats s = new Stats();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> workers = new ArrayList<>();
+        boolean virtual = ReadMostlyLockThreads.virtualThreadsAvailable();
+        for (int i = 0; i < 3; i++) {
+            workers.add(ReadMostlyLockThreads.newThread(false, "reader-" + i, () -> reader(lock, pair, s, stop)));
+        }
+        workers.add(ReadMostlyLockThreads.newThread(false, "writer", () -> writer(lock, pair, s, stop,
+                breakBeforeWrite)));
+        if (virtual) {
+            for (int i = 0; i < 8; i++) {
+                workers.add(ReadMostlyLockThreads.newThread(true, "vreader-" + i, () -> reader(lock, pair, s, stop)));
+            }
+            for (int i = 0; i < 2; i++) {
+                workers.add(ReadMostlyLockThreads.newThread(true, "vwriter-" + i, () -> writer(lock, pair, s, stop,
+                        breakBeforeWrite)));
+            }
+        }
+        workers.forEach(Thread::start);
+        long end = System.nanoTime() + RUN_NANOS;
+        while (System.nanoTime() - end < 0) {
+            Thread.sleep(1);
+            workers.get(ThreadLocalRandom.current().nextInt(workers.size())).interrupt();
+        }
+        stop.set(true);
+        for (Thread t : workers) {
+            ReadMostlyLockThreads.join(t);
+        }
+        if (breakBeforeWrite == null) {
+            assertEquals(pair.a, pair.b, "the pair after the torture");
+            assertEquals(s.writes.get(), pair.a, "every committed write counted once");
+        }
+        return s;
+    }
+
+    /** Acquires {@code l} in one of its four ways; false if it gave up (interrupt or timeout). */
+    private static boolean acquire(Lock l, Stats s) {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        try {
+            switch (rnd.nextInt(4)) {
+                case 0:
+                    l.lock();
+                    return true;
+                case 1:
+                    l.lockInterruptibly();
+                    return true;
+                case 2:
+                    if (l.tryLock(rnd.nextInt(200), TimeUnit.MICROSECONDS)) {
+                        return true;
+                    }
+                    s.timedOut.incrementAndGet();
+                    return false;
+                default:
+                    if (l.tryLock()) {
+                        return true;
+                    }
+                    s.timedOut.incrementAndGet();
+                    return false;
+            }
+        } catch (InterruptedException e) {
+            s.interrupted.incrementAndGet();
+            return false;
+        }
+    }
+
+    private static void reader(ReadMostlyLock lock, Pair pair, Stats s, AtomicBoolean stop) {
+        Lock r = lock.readLock();
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        try {
+            while (!stop.get()) {
+                if (!acquire(r, s)) {
+                    continue;
+                }
+                try {
+                    boolean nested = rnd.nextInt(16) == 0;
+                    if (nested) {
+                        r.lock();
+                    }
+                    long a = pair.a;
+                    for (int i = rnd.nextInt(64); i > 0; i--) {
+                        Thread.onSpinWait();
+                    }
+                    if (a != pair.b) {
+                        s.torn.incrementAndGet();
+                    }
+                    if (nested) {
+                        r.unlock();
+                    }
+                } finally {
+                    r.unlock();
+                }
+                s.reads.incrementAndGet();
+                if (rnd.nextInt(256) == 0) {
+                    // a pause outside the lock: virtual readers that never block would keep the carriers from the
+                    // virtual writers they woke (yield() does not reliably let them run)
+                    LockSupport.parkNanos(1_000);
+                }
+            }
+        } catch (Throwable e) {
+            s.failures.add(e);
+        }
+    }
+
+    private static void writer(ReadMostlyLock lock, Pair pair, Stats s, AtomicBoolean stop, Runnable breakIt) {
+        Lock w = lock.writeLock();
+        Lock r = lock.readLock();
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        try {
+            while (!stop.get()) {
+                if (breakIt != null) {
+                    breakIt.run();
+                }
+                if (!acquire(w, s)) {
+                    continue;
+                }
+                boolean downgraded = false;
+                try {
+                    pair.a++;
+                    for (int i = 16 + rnd.nextInt(256); i > 0; i--) {
+                        Thread.onSpinWait();
+                    }
+                    pair.b++;
+                    s.writes.incrementAndGet();
+                    if (rnd.nextInt(8) == 0) {
+                        r.lock(); // downgrade: read what we wrote while other readers come in
+                        downgraded = true;
+                    }
+                } finally {
+                    w.unlock();
+                }
+                if (downgraded) {
+                    try {
+                        if (pair.a != pair.b) {
+                            s.torn.incrementAndGet();
+                        }
+                    } finally {
+                        r.unlock();
+                    }
+                }
+                LockSupport.parkNanos(rnd.nextInt(100_000)); // rare writes; the interrupter may cut it short
+            }
+        } catch (Throwable e) {
+            s.failures.add(e);
+        }
+    }
+}

@@ -1,0 +1,626 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.sync.ReadMostlyLockThreads.Task;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+
+import static io.processbarrier.sync.ReadMostlyLockThreads.BOUND_SECONDS;
+import static io.processbarrier.sync.ReadMostlyLockThreads.assumeVirtualThreads;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@link ReadWriteLock} contract, run against {@link ReadMostlyLock} and
+ * {@link java.util.concurrent.locks.ReentrantReadWriteLock} by the subclasses: the same tests pass on both. Where the
+ * two differ by design the test asserts each lock's documented behaviour and names the difference
+ * ({@link #upgradeIsRefused}). No test asserts on timing: "X waits" means X's thread is seen parked and X has not
+ * finished; every wait is bounded and fails with a message.
+ */
+abstract class ReadWriteLockContract {
+    /** A fresh lock for one test. */
+    abstract ReadWriteLock newLock();
+
+    /** {@code true} for ReadMostlyLock: its upgrade attempt throws instead of deadlocking. */
+    abstract boolean upgradeThrows();
+
+    static final long SHORT_MS = 50;
+
+    private ReadWriteLock lock;
+    private Lock r;
+    private Lock w;
+
+    private void fresh() {
+        lock = newLock();
+        r = lock.readLock();
+        w = lock.writeLock();
+    }
+
+    private static <T> T done(Task<T> t) throws Exception {
+        return t.get();
+    }
+
+    private Task<Boolean> tryRead(String name) {
+        return Task.start(name, () -> {
+            if (!r.tryLock()) {
+                return false;
+            }
+            r.unlock();
+            return true;
+        });
+    }
+
+    private Task<Boolean> tryWrite(String name) {
+        return Task.start(name, () -> {
+            if (!w.tryLock()) {
+                return false;
+            }
+            w.unlock();
+            return true;
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------ exclusion
+
+    @Test
+    void readersShareTheLock() throws Exception {
+        fresh();
+        r.lock();
+        try {
+            assertTrue(done(tryRead("second reader")), "a second reader must get the read lock a reader holds");
+            assertTrue(done(Task.start("timed reader", () -> {
+                boolean got = r.tryLock(SHORT_MS, TimeUnit.MILLISECONDS);
+                if (got) {
+                    r.unlock();
+                }
+                return got;
+            })));
+        } finally {
+            r.unlock();
+        }
+    }
+
+    @Test
+    void aWriterExcludesReadersAndWriters() throws Exception {
+        fresh();
+        w.lock();
+        try {
+            assertFalse(done(tryRead("reader")), "read tryLock() while another thread holds the write lock");
+            assertFalse(done(tryWrite("writer")), "write tryLock() while another thread holds the write lock");
+            assertFalse(done(Task.start("timed reader", () -> r.tryLock(SHORT_MS, TimeUnit.MILLISECONDS))));
+            assertFalse(done(Task.start("timed writer", () -> w.tryLock(SHORT_MS, TimeUnit.MILLISECONDS))));
+        } finally {
+            w.unlock();
+        }
+        assertTrue(done(tryRead("reader after")), "the read lock after the writer left");
+        assertTrue(done(tryWrite("writer after")), "the write lock after the writer left");
+    }
+
+    @Test
+    void aReaderExcludesWriters() throws Exception {
+        fresh();
+        r.lock();
+        try {
+            assertFalse(done(tryWrite("writer")), "write tryLock() while another thread holds the read lock");
+            assertFalse(done(Task.start("timed writer", () -> w.tryLock(SHORT_MS, TimeUnit.MILLISECONDS))));
+        } finally {
+            r.unlock();
+        }
+        assertTrue(done(tryWrite("writer after")));
+    }
+
+    @Test
+    void aBlockedWriterGetsTheLockWhenTheLastReaderLeaves() throws Exception {
+        fresh();
+        r.lock();
+        CountDownLatch release2 = new CountDownLatch(1);
+        Task<Integer> reader2 = Task.start("second reader", () -> {
+            r.lock();
+            try {
+                release2.await();
+            } finally {
+                r.unlock();
+            }
+            return 0;
+        });
+        Task<Boolean> writer = Task.start("writer", () -> {
+            w.lock();
+            w.unlock();
+            return true;
+        }).awaitWaiting();
+        r.unlock();
+        assertFalse(writer.isDone(), "the writer must still wait for the second reader");
+        release2.countDown();
+        assertTrue(done(writer));
+        done(reader2);
+    }
+
+    @Test
+    void aBlockedReaderGetsTheLockWhenTheWriterLeaves() throws Exception {
+        fresh();
+        w.lock();
+        Task<Boolean> reader = Task.start("reader", () -> {
+            r.lock();
+            r.unlock();
+            return true;
+        }).awaitWaiting();
+        w.unlock();
+        assertTrue(done(reader));
+    }
+
+    // ------------------------------------------------------------------------------------------ reentrancy
+
+    @Test
+    void bothLocksAreReentrant() throws Exception {
+        fresh();
+        for (int i = 0; i < 3; i++) {
+            r.lock();
+        }
+        assertTrue(r.tryLock());
+        for (int i = 0; i < 3; i++) {
+            r.unlock();
+        }
+        assertFalse(done(tryWrite("writer")), "one read hold is left");
+        r.unlock();
+        assertTrue(done(tryWrite("writer")), "every read hold was released");
+
+        w.lock();
+        w.lock();
+        assertTrue(w.tryLock());
+        assertTrue(w.tryLock(SHORT_MS, TimeUnit.MILLISECONDS));
+        for (int i = 0; i < 3; i++) {
+            w.unlock();
+        }
+        assertFalse(done(tryRead("reader")), "one write hold is left");
+        w.unlock();
+        assertTrue(done(tryRead("reader")));
+        assertThrows(IllegalMonitorStateException.class, w::unlock, "more write unlocks than locks");
+        assertThrows(IllegalMonitorStateException.class, r::unlock, "more read unlocks than locks");
+    }
+
+    @Test
+    void aWriterCanDowngrade() throws Exception {
+        fresh();
+        w.lock();
+        r.lock(); // the writer may take the read lock
+        w.unlock();
+        try {
+            assertTrue(done(tryRead("other reader")), "after the downgrade other readers get in");
+            assertFalse(done(tryWrite("other writer")), "after the downgrade this thread still reads");
+        } finally {
+            r.unlock();
+        }
+        assertTrue(done(tryWrite("writer after")));
+    }
+
+    /**
+     * The documented difference. ReadMostlyLock: asking for the write lock while holding only the read lock throws
+     * {@link IllegalMonitorStateException} from every acquisition method, at once. ReentrantReadWriteLock: its
+     * {@code tryLock} returns {@code false} and its {@code lock()} deadlocks forever (javadoc: "upgrading from a read
+     * lock to the write lock is not possible"), so only the bounded forms are tried on it.
+     */
+    @Test
+    void upgradeIsRefused() throws Exception {
+        fresh();
+        r.lock();
+        try {
+            if (upgradeThrows()) {
+                assertThrows(IllegalMonitorStateException.class, w::lock);
+                assertThrows(IllegalMonitorStateException.class, w::lockInterruptibly);
+                assertThrows(IllegalMonitorStateException.class, w::tryLock);
+                assertThrows(IllegalMonitorStateException.class, () -> w.tryLock(1, TimeUnit.HOURS),
+                        "thrown at once, not after the hour");
+            } else {
+                assertFalse(w.tryLock());
+                assertFalse(w.tryLock(SHORT_MS, TimeUnit.MILLISECONDS), "RRWL times out where lock() would deadlock");
+            }
+        } finally {
+            r.unlock();
+        }
+        assertTrue(w.tryLock(), "the refused upgrade left no trace");
+        w.unlock();
+    }
+
+    // ------------------------------------------------------------------------------------------ misuse
+
+    @Test
+    void unlockByANonHolderThrows() throws Exception {
+        fresh();
+        assertThrows(IllegalMonitorStateException.class, r::unlock);
+        assertThrows(IllegalMonitorStateException.class, w::unlock);
+        w.lock();
+        try {
+            Throwable t = Task.start("stranger", () -> {
+                w.unlock();
+                return null;
+            }).failure();
+            assertInstanceOf(IllegalMonitorStateException.class, t, "write unlock() by another thread");
+            assertFalse(done(tryRead("reader")), "the stranger's unlock() did not release the lock");
+        } finally {
+            w.unlock();
+        }
+        r.lock();
+        try {
+            Throwable t = Task.start("stranger", () -> {
+                r.unlock();
+                return null;
+            }).failure();
+            assertInstanceOf(IllegalMonitorStateException.class, t, "read unlock() by a thread holding no read lock");
+        } finally {
+            r.unlock();
+        }
+    }
+
+    @Test
+    void theReadLockHasNoCondition() {
+        fresh();
+        assertThrows(UnsupportedOperationException.class, r::newCondition);
+    }
+
+    // ------------------------------------------------------------------------------------------ conditions
+
+    @Test
+    void awaitReleasesAllWriteHoldsAndRestoresThem() throws Exception {
+        fresh();
+        Condition c = w.newCondition();
+        AtomicBoolean ready = new AtomicBoolean();
+        w.lock();
+        w.lock();
+        Task<Boolean> signaller = Task.start("signaller", () -> {
+            r.lock(); // readers proceed while the writer awaits
+            r.unlock();
+            w.lock();
+            try {
+                ready.set(true);
+                c.signal();
+            } finally {
+                w.unlock();
+            }
+            return true;
+        });
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+            while (!ready.get()) {
+                long left = c.awaitNanos(deadline - System.nanoTime());
+                assertTrue(left > 0 || ready.get(), "no signal within " + BOUND_SECONDS + " s");
+            }
+            assertTrue(done(signaller));
+            assertFalse(done(tryRead("reader")), "await returned with the write lock held again");
+        } finally {
+            w.unlock();
+        }
+        assertFalse(done(tryRead("reader")), "the second write hold was restored too");
+        w.unlock();
+        assertTrue(done(tryRead("reader")));
+        assertThrows(IllegalMonitorStateException.class, w::unlock);
+    }
+
+    @Test
+    void awaitTimesOutWithTheLockHeld() throws Exception {
+        fresh();
+        Condition c = w.newCondition();
+        w.lock();
+        try {
+            assertTrue(c.awaitNanos(TimeUnit.MILLISECONDS.toNanos(SHORT_MS)) <= 0);
+            assertFalse(c.await(1, TimeUnit.MILLISECONDS));
+            assertFalse(done(tryRead("reader")), "held again after the timeout");
+        } finally {
+            w.unlock();
+        }
+    }
+
+    @Test
+    void anInterruptedAwaitThrowsWithTheLockHeld() throws Exception {
+        fresh();
+        Condition c = w.newCondition();
+        AtomicBoolean locked = new AtomicBoolean();
+        Task<String> waiter = Task.start("waiter", () -> {
+            w.lock();
+            locked.set(true);
+            try {
+                c.await();
+                return "returned";
+            } catch (InterruptedException e) {
+                return tryReadElsewhere() ? "not held" : "held";
+            } finally {
+                w.unlock();
+            }
+        });
+        ReadMostlyLockThreads.await(() -> locked.get() && done2(tryRead("probe")), "the waiter to release the lock in await");
+        waiter.thread.interrupt();
+        assertEquals("held", done(waiter));
+    }
+
+    private boolean done2(Task<Boolean> t) {
+        try {
+            return t.get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private boolean tryReadElsewhere() throws Exception {
+        return tryRead("probe").get();
+    }
+
+    @Test
+    void conditionsNeedTheWriteLock() {
+        fresh();
+        Condition c = w.newCondition();
+        assertThrows(IllegalMonitorStateException.class, c::await);
+        assertThrows(IllegalMonitorStateException.class, c::signal);
+        assertThrows(IllegalMonitorStateException.class, c::signalAll);
+        r.lock();
+        try {
+            assertThrows(IllegalMonitorStateException.class, c::signal, "the read lock is not enough");
+        } finally {
+            r.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ interrupts
+
+    @ParameterizedTest
+    @ValueSource(strings = {"read", "write"})
+    void anInterruptedWaitThrowsAndLeavesNoTrace(String which) throws Exception {
+        fresh();
+        Lock wanted = which.equals("read") ? r : w;
+        w.lock();
+        Task<String> waiter = Task.start("waiter", () -> {
+            try {
+                wanted.lockInterruptibly();
+                wanted.unlock();
+                return "acquired";
+            } catch (InterruptedException e) {
+                return "interrupted";
+            }
+        }).awaitWaiting();
+        waiter.thread.interrupt();
+        assertEquals("interrupted", done(waiter));
+        w.unlock();
+        assertTrue(done(tryWrite("writer after")), "the interrupted " + which + "er left no hold behind");
+        assertTrue(done(tryRead("reader after")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"read", "write"})
+    void anInterruptedTimedWaitThrowsAndLeavesNoTrace(String which) throws Exception {
+        fresh();
+        Lock wanted = which.equals("read") ? r : w;
+        w.lock();
+        Task<String> waiter = Task.start("waiter", () -> {
+            try {
+                return wanted.tryLock(1, TimeUnit.HOURS) ? "acquired" : "timed out";
+            } catch (InterruptedException e) {
+                return "interrupted";
+            }
+        }).awaitWaiting();
+        waiter.thread.interrupt();
+        assertEquals("interrupted", done(waiter));
+        w.unlock();
+        assertTrue(done(tryWrite("writer after")));
+        assertTrue(done(tryRead("reader after")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"read", "write"})
+    void aPendingInterruptIsThrownEvenWhenTheLockIsFree(String which) throws Exception {
+        fresh();
+        Lock wanted = which.equals("read") ? r : w;
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, wanted::lockInterruptibly);
+        assertFalse(Thread.interrupted(), "the interrupt status was consumed by the exception");
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, () -> wanted.tryLock(1, TimeUnit.SECONDS));
+        assertFalse(Thread.interrupted());
+        assertTrue(done(tryWrite("writer after")), "nothing was acquired");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"read", "write"})
+    void lockIgnoresInterruptsButKeepsThem(String which) throws Exception {
+        fresh();
+        Lock wanted = which.equals("read") ? r : w;
+        w.lock();
+        Task<Boolean> waiter = Task.start("waiter", () -> {
+            wanted.lock();
+            try {
+                return Thread.currentThread().isInterrupted();
+            } finally {
+                wanted.unlock();
+            }
+        }).awaitWaiting();
+        waiter.thread.interrupt();
+        Thread.sleep(SHORT_MS);
+        assertFalse(waiter.isDone(), "lock() returned while the write lock was held elsewhere");
+        w.unlock();
+        assertTrue(done(waiter), "the interrupt status survives lock()");
+    }
+
+    // ------------------------------------------------------------------------------------------ timeouts
+
+    @ParameterizedTest
+    @ValueSource(strings = {"read", "write"})
+    void aTimedOutWaitLeavesNoTrace(String which) throws Exception {
+        fresh();
+        Lock wanted = which.equals("read") ? r : w;
+        w.lock();
+        try {
+            assertFalse(done(Task.start("timed", () -> wanted.tryLock(SHORT_MS, TimeUnit.MILLISECONDS))));
+            assertFalse(done(Task.start("zero", () -> wanted.tryLock(0, TimeUnit.NANOSECONDS))));
+            assertFalse(done(Task.start("negative", () -> wanted.tryLock(-1, TimeUnit.SECONDS))));
+        } finally {
+            w.unlock();
+        }
+        assertTrue(done(tryWrite("writer after")), "the timed-out " + which + "er left no hold behind");
+        assertTrue(done(tryRead("reader after")));
+    }
+
+    @Test
+    void aWriterTimingOutOnReadersLetsLaterReadersIn() throws Exception {
+        fresh();
+        r.lock();
+        try {
+            assertFalse(done(Task.start("writer", () -> w.tryLock(SHORT_MS, TimeUnit.MILLISECONDS))));
+            assertTrue(done(tryRead("reader")), "the writer that gave up does not hold readers back");
+        } finally {
+            r.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ fairness
+
+    /**
+     * A writer is not starved by a stream of readers: three reader threads keep the read lock held at every moment
+     * (their 1 ms sections overlap), yet a writer gets in, five times, each within the bound.
+     */
+    @Test
+    void aWriterIsNotStarvedByReaders() throws Exception {
+        fresh();
+        theStreamDoesNotStarve(r, 3, w, "writer");
+    }
+
+    /** Readers are not starved by a stream of writers: two writer threads keep asking, a reader still gets in. */
+    @Test
+    void readersAreNotStarvedByWriters() throws Exception {
+        fresh();
+        theStreamDoesNotStarve(w, 2, r, "reader");
+    }
+
+    /** {@code threads} threads hold {@code stream} in 1 ms sections back to back; {@code probe} must still get in. */
+    private void theStreamDoesNotStarve(Lock stream, int threads, Lock probe, String who) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger sections = new AtomicInteger();
+        List<Task<Integer>> streamers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            streamers.add(Task.start("stream-" + i, () -> {
+                int n = 0;
+                while (!stop.get()) {
+                    stream.lock();
+                    try {
+                        n++;
+                        sections.incrementAndGet();
+                        Thread.sleep(1);
+                    } finally {
+                        stream.unlock();
+                    }
+                }
+                return n;
+            }));
+        }
+        try {
+            ReadMostlyLockThreads.await(() -> sections.get() >= 2 * threads, "the stream to run");
+            for (int i = 0; i < 5; i++) {
+                assertTrue(done(Task.start(who, () -> probe.tryLock(BOUND_SECONDS, TimeUnit.SECONDS) && unlock(probe))),
+                        "the " + who + " got in despite the stream");
+            }
+        } finally {
+            stop.set(true);
+        }
+        for (Task<Integer> t : streamers) {
+            assertTrue(done(t) > 0);
+        }
+    }
+
+    private static boolean unlock(Lock l) {
+        l.unlock();
+        return true;
+    }
+
+    private boolean unlockW() {
+        w.unlock();
+        return true;
+    }
+
+    private boolean unlockR() {
+        r.unlock();
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------ virtual threads
+
+    @Test
+    void virtualThreadsBlockAndWake() throws Exception {
+        assumeVirtualThreads();
+        fresh();
+        w.lock();
+        Task<Boolean> reader = Task.start(true, "virtual reader", () -> {
+            r.lock();
+            r.unlock();
+            return true;
+        }).awaitWaiting();
+        Task<Boolean> writer = Task.start(true, "virtual writer", () -> {
+            w.lock();
+            w.unlock();
+            return true;
+        }).awaitWaiting();
+        w.unlock();
+        assertTrue(done(reader));
+        assertTrue(done(writer));
+        r.lock();
+        Task<Boolean> writer2 = Task.start(true, "virtual writer 2", () -> w.tryLock(BOUND_SECONDS, TimeUnit.SECONDS)
+                && unlockW()).awaitWaiting();
+        r.unlock();
+        assertTrue(done(writer2), "a virtual writer waiting for a platform reader");
+    }
+
+    /** Mutual exclusion on many virtual threads: a pair the writers keep equal is never seen unequal. */
+    @Test
+    void virtualThreadsExcludeEachOther() throws Exception {
+        assumeVirtualThreads();
+        fresh();
+        long[] pair = new long[2];
+        AtomicInteger torn = new AtomicInteger();
+        List<Task<Integer>> tasks = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            boolean writer = i % 8 == 0;
+            tasks.add(Task.start(true, "virtual-" + i, () -> {
+                for (int k = 0; k < 2000; k++) {
+                    if (writer) {
+                        w.lock();
+                        try {
+                            pair[0]++;
+                            Thread.yield();
+                            pair[1]++;
+                        } finally {
+                            w.unlock();
+                        }
+                    } else {
+                        r.lock();
+                        try {
+                            long a = pair[0];
+                            if (k % 64 == 0) {
+                                Thread.yield();
+                            }
+                            if (a != pair[1]) {
+                                torn.incrementAndGet();
+                            }
+                        } finally {
+                            r.unlock();
+                        }
+                    }
+                }
+                return 0;
+            }));
+        }
+        for (Task<Integer> t : tasks) {
+            done(t);
+        }
+        assertEquals(0, torn.get(), "torn pairs seen under the read lock");
+        assertEquals(4 * 2000, pair[0]);
+        assertEquals(pair[0], pair[1]);
+    }
+}
