@@ -71,7 +71,12 @@ public final class Suite {
             new Spec("SB_control_FenceOneSide", Kind.COMPILED_CONTROL, null, "full fence in the writer only"),
             new Spec("Loop_control_NoLight", Kind.C2_CONTROL, "membarrier", "reader loop without light()"),
             new Spec("SB_diag_NoLight", Kind.DIAGNOSTIC, "membarrier", "membarrier, reader without light()"),
-            new Spec("SB_diag_SlowFenceOneSide", Kind.DIAGNOSTIC, null, "writer fence + 10 us wait, no barrier"));
+            new Spec("SB_diag_SlowFenceOneSide", Kind.DIAGNOSTIC, null, "writer fence + 10 us wait, no barrier"),
+            // Rcu (processbarrier-sync): a reader that saw the old object never sees it reclaimed inside its section
+            new Spec("RCU_membarrier", Kind.PROVIDER, "membarrier", "Rcu read section vs synchronize"),
+            new Spec("RCU_mprotect", Kind.PROVIDER, "mprotect", "Rcu read section vs synchronize"),
+            new Spec("RCU_signal", Kind.PROVIDER, "signal", "Rcu read section vs synchronize"),
+            new Spec("RCU_control_MissedReader", Kind.CONTROL, null, "grace period that misses the reader"));
 
     private Suite() {
     }
