@@ -90,6 +90,7 @@ public class RcuBench {
         final Thread[] readers = new Thread[2];
         final long[] longest = new long[readers.length];
         final long[] sections = new long[readers.length];
+        final long[] sinks = new long[readers.length];
         long value = 7;
 
         @Setup(Level.Trial)
@@ -111,7 +112,7 @@ public class RcuBench {
             while (!stop) {
                 long t0 = System.nanoTime();
                 try (Rcu.Reader r = rcu.read()) {
-                    for (int i = 0; i < 64; i++) {
+                    for (int i = 0; i < 16; i++) {
                         sink += value;
                         Thread.onSpinWait();
                     }
@@ -122,7 +123,8 @@ public class RcuBench {
                 }
                 n++;
             }
-            longest[k] = max + (sink & 0); // published by join()
+            longest[k] = max; // published by join()
+            sinks[k] = sink;
             sections[k] = n;
         }
 

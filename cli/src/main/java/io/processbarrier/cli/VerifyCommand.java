@@ -250,16 +250,19 @@ final class VerifyCommand implements Command {
             sb.append("\nRcu torture: readers follow a pointer in read sections and check that it was not reclaimed;"
                     + " writers swap it and\n  reclaim by retire(), synchronize() and startPoll()/poll():\n\n");
             Table rt = new Table("provider", "readers", "reads", "swaps", "errors", "verdict");
-            for (Map<String, Object> t : tortures) {
-                rt.row(t.get("provider"), t.get("readers"), t.get("reads") == null ? "-" : fmt((Long) t.get("reads")),
-                        t.get("swaps") == null ? "-" : fmt((Long) t.get("swaps")),
-                        t.get("errors") == null ? "-" : fmt((Long) t.get("errors")),
-                        t.get("error") == null ? t.get("verdict") : t.get("verdict") + ": " + t.get("error"));
+            for (Map<String, Object> tt : tortures) {
+                rt.row(tt.get("provider"), tt.get("readers"), count(tt, "reads"), count(tt, "swaps"),
+                        count(tt, "errors"),
+                        tt.get("error") == null ? tt.get("verdict") : tt.get("verdict") + ": " + tt.get("error"));
             }
             sb.append(rt.render("  ")).append('\n');
         }
         sb.append("verdict: ").append(report.get("verdict")).append('\n');
         return sb.toString();
+    }
+
+    private static String count(Map<String, Object> m, String key) {
+        return m.get(key) == null ? "-" : fmt((Long) m.get(key));
     }
 
     private static String fmt(long n) {

@@ -80,8 +80,9 @@ import java.util.function.Consumer;
  *       {@code p}.</li>
  * </ol>
  * So the only readers not waited for are those that cannot hold {@code p}. Without {@code heavy()} case 2 breaks:
- * the reader's store can sit in its store buffer while its load runs ahead (the jcstress control
- * {@code RCU_control_NoHeavy} shows exactly that); without {@code light()} the JIT may do the same.
+ * the reader's store can sit in its store buffer while its load runs ahead (observed with a jcstress run of an
+ * {@code Rcu} whose {@code heavy()} does nothing, under C2: see {@code docs/rcu.md}); without {@code light()} the JIT
+ * may move the load above the store just the same.
  * A reader that re-enters loads the new {@code gp} and is not waited for again, so continuous readers delay a grace
  * period by at most their longest section and never starve it. A record whose thread has ended is skipped and
  * dropped ({@link Thread#isAlive()} {@code false} happens-after everything the thread did), even if it ended inside
