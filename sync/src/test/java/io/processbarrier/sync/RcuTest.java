@@ -446,6 +446,32 @@ class RcuTest {
         assertTrue(rcu.registeredReaders() <= 1, "records left after a scan: " + rcu.registeredReaders());
     }
 
+    @Test
+    void aRecordsWrittenFieldsHave128BytesOfPaddingOnEachSide() throws Exception {
+        java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        sun.misc.Unsafe u = (sun.misc.Unsafe) f.get(null);
+        long first = Long.MAX_VALUE;
+        long last = 0;
+        long end = 0;
+        for (Class<?> c = Rcu.Record.class; c != Object.class; c = c.getSuperclass()) {
+            for (java.lang.reflect.Field x : c.getDeclaredFields()) {
+                if (java.lang.reflect.Modifier.isStatic(x.getModifiers())) {
+                    continue;
+                }
+                long off = u.objectFieldOffset(x);
+                end = Math.max(end, off + 8);
+                if (!x.getName().matches("p\\d\\d|q\\d\\d|pi")) { // the owner's fields
+                    first = Math.min(first, off);
+                    last = Math.max(last, off);
+                }
+            }
+        }
+        assertTrue(first >= 128, "a record's fields start at offset " + first + ": less than 128 bytes from the "
+                + "preceding object, whose cache line another thread may be using");
+        assertTrue(end - last >= 128 + 4, "a record's fields end " + (end - last) + " bytes before its end");
+    }
+
     /** Counts heavy() calls; otherwise the delegate. */
     static final class CountingBarrier implements ProcessBarrier {
         final ProcessBarrier delegate;
