@@ -5,7 +5,7 @@
 #
 #   benchmarks/run.sh [--quick] [--out DIR] [--java JAVA] [SECTION...]
 #
-# SECTION: ratio light readlock coalesce single first scaling litmus rml (default: all, in that order).
+# SECTION: ratio light readlock coalesce single first scaling litmus rml rcu (default: all, in that order).
 # --quick: short iterations (about 4 minutes for everything instead of about 20); numbers are rougher.
 # Results: DIR (default benchmarks/target/results-<time>) holds JMH's CSV, the C lines and report.md.
 # Needs: a JDK 17+, gcc, and the jar (built here if missing: mvn -pl benchmarks -am package -DskipTests).
@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#sections[@]} -gt 0 ] || sections=(ratio light readlock coalesce single first scaling litmus rml)
+[ ${#sections[@]} -gt 0 ] || sections=(ratio light readlock coalesce single first scaling litmus rml rcu)
 out="${out:-$here/target/results-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 
@@ -159,7 +159,18 @@ for s in "${sections[@]}"; do
       jmh rml-write 'ReadMostlyLockBench.(writeCold|heavyCold|writeInBurst|heavy)$' -p lock=rml "${jmh_time[@]}" -t 1
       "$java" -cp "$jar" io.processbarrier.bench.Report --rml-svg "$out" > "$out/read-mostly-lock.svg"
       ;;
-    *) echo "run.sh: unknown section $s (ratio light readlock coalesce single first scaling litmus rml)" >&2; exit 2 ;;
+    rcu)
+      # Rcu (processbarrier-sync): read side on 1 and 2 threads against a read lock and an OpOrder-style counter,
+      # synchronize() against heavy() idle and with 2 busy readers (their longest section into rcu-sections.txt),
+      # retire() amortized over a million
+      jmh rcu 'RcuBench\.(baseline|rcuRead)$' -t 1 "${jmh_time[@]}"
+      jmh rcu 'RcuBench\.(rcuRead|rwlRead|opOrderRead)$' -t 2 "${jmh_time[@]}"
+      jmh rcu 'RcuBench\.(synchronizeIdle|heavyIdle)$' -t 1 -p provider=membarrier,mprotect,signal "${jmh_time[@]}"
+      jmh rcu 'RcuBench\.(synchronizeBusy|heavyBusy)$' -t 1 -p provider=membarrier,mprotect,signal "${jmh_time[@]}" \
+          -jvmArgsAppend "-Dpb.bench.rcuFile=$out/rcu-sections.txt"
+      jmh rcu 'RcuBench\.retireMillion$' -t 1 -f 1
+      ;;
+    *) echo "run.sh: unknown section $s (ratio light readlock coalesce single first scaling litmus rml rcu)" >&2; exit 2 ;;
   esac
 done
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end" >> "$out/environment.txt"

@@ -72,6 +72,7 @@ public final class Report {
         scaling(dir, sb);
         litmus(dir, sb);
         readMostlyLock(dir, sb);
+        rcu(dir, sb);
         return sb.toString();
     }
 
@@ -403,6 +404,105 @@ public final class Report {
     }
 
     // ---- parsing ----------------------------------------------------------------------------------------------
+
+    /** Targets of the Rcu issue (processbarrier-sync). */
+    static final double RCU_READ_NS = 5;
+    static final double RCU_VS_RWL = 10;
+    static final double RCU_VS_OPORDER = 5;
+    static final double RCU_SYNC_VS_HEAVY = 1.5;
+    static final double RCU_RETIRE_NS = 200;
+
+    static void rcu(Path dir, StringBuilder sb) throws IOException {
+        List<Row> rows = csvIfExists(dir.resolve("rcu.csv"));
+        if (rows.isEmpty()) {
+            return;
+        }
+        Map<String, Map<String, String>> sections = new TreeMap<>();
+        Path f = dir.resolve("rcu-sections.txt");
+        if (Files.exists(f)) {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                Map<String, String> kv = keyValues(line);
+                if (kv.containsKey("provider")) {
+                    sections.put(kv.get("provider"), kv); // the last trial of a provider: its busy readers
+                }
+            }
+        }
+        sb.append("## Rcu (processbarrier-sync)\n\n### Read side (ns per section, per thread; average)\n\n");
+        sb.append("| threads | Rcu read+close | read alone | ReentrantReadWriteLock read lock | OpOrder-style counter "
+                + "| RRWL / Rcu | OpOrder / Rcu | targets |\n|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        Map<String, Double> chart = new LinkedHashMap<>();
+        for (int t : new int[] {1, 2}) {
+            Row rcu = find(rows, r -> r.shortName().equals("RcuBench.rcuRead") && r.threads() == t);
+            if (rcu == null) {
+                continue;
+            }
+            Row base = find(rows, r -> r.shortName().equals("RcuBench.baseline") && r.threads() == t);
+            Row rwl = find(rows, r -> r.shortName().equals("RcuBench.rwlRead") && r.threads() == t);
+            Row op = find(rows, r -> r.shortName().equals("RcuBench.opOrderRead") && r.threads() == t);
+            double vsRwl = rwl == null ? Double.NaN : rwl.score() / rcu.score();
+            double vsOp = op == null ? Double.NaN : op.score() / rcu.score();
+            String targets = t == 1 ? "read ≤ " + RCU_READ_NS + " ns: " + verdict(rcu.score(), RCU_READ_NS)
+                    : "≥ " + RCU_VS_RWL + "x RRWL: " + (Double.isNaN(vsRwl) ? "-" : vsRwl >= RCU_VS_RWL ? "met" : "**missed**")
+                    + "; ≥ " + RCU_VS_OPORDER + "x OpOrder: "
+                    + (Double.isNaN(vsOp) ? "-" : vsOp >= RCU_VS_OPORDER ? "met" : "**missed**");
+            sb.append(String.format(Locale.ROOT, "| %d | %.2f ± %.2f | %s | %s | %s | %s | %s | %s |%n", t, rcu.score(),
+                    rcu.error(), base == null ? "-" : String.format(Locale.ROOT, "%.2f", base.score()),
+                    rwl == null ? "-" : String.format(Locale.ROOT, "%.2f", rwl.score()),
+                    op == null ? "-" : String.format(Locale.ROOT, "%.2f", op.score()),
+                    Double.isNaN(vsRwl) ? "-" : String.format(Locale.ROOT, "**%.1fx**", vsRwl),
+                    Double.isNaN(vsOp) ? "-" : String.format(Locale.ROOT, "**%.1fx**", vsOp), targets));
+            chart.put("Rcu read, " + t + " thread" + (t == 1 ? "" : "s"), rcu.score());
+            if (op != null) {
+                chart.put("OpOrder-style, " + t + " threads", op.score());
+            }
+            if (rwl != null) {
+                chart.put("RRWL read lock, " + t + " threads", rwl.score());
+            }
+        }
+        sb.append("\n### synchronize() against heavy() (same provider)\n\n");
+        sb.append("| provider | synchronize, no reader | heavy() | ratio (≤ " + RCU_SYNC_VS_HEAVY + ") "
+                + "| synchronize, 2 busy readers: median / max | heavy(), 2 busy readers: median | longest section "
+                + "| median / (3 heavy + longest) (≤ 1) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (String p : List.of("membarrier", "mprotect", "signal")) {
+            Row sync = find(rows, r -> r.shortName().equals("RcuBench.synchronizeIdle") && p.equals(r.param("provider")));
+            Row heavy = find(rows, r -> r.shortName().equals("RcuBench.heavyIdle") && p.equals(r.param("provider")));
+            Row busy = find(rows, r -> r.shortName().equals("RcuBench.synchronizeBusy:p0.50") && p.equals(r.param("provider")));
+            Row busyMax = find(rows, r -> r.shortName().equals("RcuBench.synchronizeBusy:p1.00") && p.equals(r.param("provider")));
+            Row hBusy = find(rows, r -> r.shortName().equals("RcuBench.heavyBusy:p0.50") && p.equals(r.param("provider")));
+            if (sync == null && busy == null) {
+                continue;
+            }
+            double idle = sync == null || heavy == null ? Double.NaN : sync.score() / heavy.score();
+            Map<String, String> sec = sections.get(p);
+            double longest = sec == null ? Double.NaN : Double.parseDouble(sec.get("longestSectionNanos"));
+            double bound = hBusy == null ? Double.NaN : 3 * hBusy.score() + longest;
+            double busyRatio = busy == null ? Double.NaN : busy.score() / bound;
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | **%.2f** %s | %s / %s | %s | %s | **%.2f** %s |%n", p,
+                    sync == null ? "-" : ns(sync.score()), heavy == null ? "-" : ns(heavy.score()), idle,
+                    verdict(idle, RCU_SYNC_VS_HEAVY), busy == null ? "-" : ns(busy.score()),
+                    busyMax == null ? "-" : ns(busyMax.score()), hBusy == null ? "-" : ns(hBusy.score()),
+                    ns(longest), busyRatio, verdict(busyRatio, 1)));
+            if (p.equals("membarrier") && sync != null && heavy != null) {
+                chart.put("synchronize(), membarrier", sync.score());
+                chart.put("heavy(), membarrier", heavy.score());
+            }
+        }
+        sb.append("\nThe longest section is the busy readers' longest read+close in wall time, over the whole trial: "
+                + "a reader descheduled inside its section (2 readers and the caller share 2 CPUs) makes it long, and "
+                + "synchronize() must wait for it.\n\n");
+        Row retire = find(rows, r -> r.shortName().equals("RcuBench.retireMillion"));
+        if (retire != null) {
+            sb.append(String.format(Locale.ROOT, "### retire()%n%n| per object, a million retires and their barrier() "
+                    + "| target |%n|---:|---|%n| %.1f ± %.1f ns | ≤ %.0f ns: %s |%n%n", retire.score(), retire.error(),
+                    RCU_RETIRE_NS, verdict(retire.score(), RCU_RETIRE_NS)));
+            chart.put("retire(), per object", retire.score());
+        }
+        if (!chart.isEmpty()) {
+            Files.writeString(dir.resolve("rcu.svg"), RcuChart.render("Rcu: cost per operation (ns, log scale)",
+                    "processbarrier-sync, JMH; 2 vCPU AMD EPYC, " + System.getProperty("java.version"), chart));
+            sb.append("Chart: rcu.svg in the results directory.\n\n");
+        }
+    }
 
     static List<Row> csvIfExists(Path f) throws IOException {
         return Files.exists(f) ? parseCsv(Files.readAllLines(f, StandardCharsets.UTF_8)) : List.of();

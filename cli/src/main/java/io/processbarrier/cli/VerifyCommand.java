@@ -3,8 +3,11 @@ package io.processbarrier.cli;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
+import io.processbarrier.sync.Rcu;
+import io.processbarrier.sync.RcuTorture;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,8 +20,9 @@ import java.util.stream.Collectors;
  * host, each interleaved batch by batch with the no-barrier control so that both see the same conditions. Verdict per
  * provider: {@code verified} (no forbidden outcome while the control showed some), {@code FAILED} (forbidden outcome
  * seen, or the barrier threw), {@code inconclusive} (the control showed nothing, e.g. on one CPU: zero proves
- * nothing), {@code unavailable}. Exit status 1 if any provider FAILED; with {@code --strict}, 3 if none failed but
- * some was inconclusive; else 0.
+ * nothing), {@code unavailable}. Then a short {@link RcuTorture} of an {@link Rcu} on each available provider
+ * ({@code --rcu-seconds}, 0.5 s by default): readers must never see an object reclaimed. Exit status 1 if any provider
+ * FAILED (either test); with {@code --strict}, 3 if none failed but some was inconclusive; else 0.
  */
 final class VerifyCommand implements Command {
     static final String VERIFIED = "verified";
@@ -51,6 +55,7 @@ final class VerifyCommand implements Command {
             "--trials=N        run N trials per provider (and N control trials) instead of a time budget",
             "--provider=NAME   verify only this provider",
             "--strict          exit 3 when a provider is only inconclusive (the control showed nothing)",
+            "--rcu-seconds=N   Rcu torture per provider (default 0.5; 0 skips it)",
         };
     }
 
@@ -78,6 +83,7 @@ final class VerifyCommand implements Command {
         double seconds = args.positive("--seconds", 3);
         long trials = args.value("--trials", null) == null ? 0 : args.positiveLong("--trials", 1);
         String only = args.value("--provider", null);
+        double rcuSeconds = "0".equals(args.value("--rcu-seconds", null)) ? 0 : args.positive("--rcu-seconds", 0.5);
 
         List<ProviderStatus> statuses = ProcessBarrier.providers();
         if (only != null) {
@@ -106,6 +112,13 @@ final class VerifyCommand implements Command {
                         f -> progress.update("verify: " + s.name(), (index + f) / toRun)));
             }
         }
+        List<Map<String, Object>> tortures = new ArrayList<>();
+        for (Row r : rows) {
+            if (r.available && rcuSeconds > 0) {
+                progress.update("verify: rcu torture " + r.provider, 1);
+                tortures.add(torture(r.provider, rcuSeconds));
+            }
+        }
         progress.done();
 
         Map<String, Object> report = Json.object();
@@ -116,7 +129,9 @@ final class VerifyCommand implements Command {
         List<Object> list = new ArrayList<>();
         rows.forEach(r -> list.add(r.json()));
         report.put("providers", list);
-        boolean failed = rows.stream().anyMatch(r -> r.verdict.equals(FAILED));
+        report.put("rcuTorture", new ArrayList<Object>(tortures));
+        boolean failed = rows.stream().anyMatch(r -> r.verdict.equals(FAILED))
+                || tortures.stream().anyMatch(t -> t.get("verdict").equals(FAILED));
         boolean inconclusive = rows.stream().anyMatch(r -> r.verdict.equals(INCONCLUSIVE));
         report.put("verdict", failed ? FAILED : inconclusive ? INCONCLUSIVE : toRun == 0 ? UNAVAILABLE : VERIFIED);
         if (json) {
@@ -175,6 +190,29 @@ final class VerifyCommand implements Command {
                 (System.nanoTime() - start) / 1e9);
     }
 
+    /**
+     * {@link RcuTorture} on an {@link Rcu} of one provider: 2 platform readers, 2 virtual ones on JDK 21+, two
+     * writers; {@code verified} with 0 errors and every unlinked object reclaimed, else {@code FAILED}.
+     */
+    static Map<String, Object> torture(String provider, double seconds) {
+        Map<String, Object> m = Json.object();
+        m.put("provider", provider);
+        try (Rcu rcu = Rcu.create(ProcessBarrier.of(provider))) {
+            RcuTorture.Result r = RcuTorture.run(rcu, Duration.ofNanos((long) (seconds * 1e9)), 2, 2,
+                    RcuTorture.Mode.RCU);
+            m.put("readers", r.platformReaders() + r.virtualReaders());
+            m.put("reads", r.reads());
+            m.put("swaps", r.swaps());
+            m.put("errors", r.errors());
+            m.put("verdict", r.passed() ? VERIFIED : FAILED);
+            m.put("error", r.messages().isEmpty() ? null : String.join("; ", r.messages()));
+        } catch (RuntimeException e) {
+            m.put("verdict", FAILED);
+            m.put("error", ProcessBarrierException.describe(e));
+        }
+        return m;
+    }
+
     private static String render(List<Row> rows, Map<String, Object> report) {
         StringBuilder sb = new StringBuilder();
         sb.append("ProcessBarrier verify ").append(report.get("version")).append(": ").append(report.get("cpus"))
@@ -206,8 +244,25 @@ final class VerifyCommand implements Command {
                         + " zero proves nothing here. Run again with more CPUs or --seconds.\n");
             }
         }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> tortures = (List<Map<String, Object>>) (List<?>) report.get("rcuTorture");
+        if (!tortures.isEmpty()) {
+            sb.append("\nRcu torture: readers follow a pointer in read sections and check that it was not reclaimed;"
+                    + " writers swap it and\n  reclaim by retire(), synchronize() and startPoll()/poll():\n\n");
+            Table rt = new Table("provider", "readers", "reads", "swaps", "errors", "verdict");
+            for (Map<String, Object> tt : tortures) {
+                rt.row(tt.get("provider"), tt.get("readers"), count(tt, "reads"), count(tt, "swaps"),
+                        count(tt, "errors"),
+                        tt.get("error") == null ? tt.get("verdict") : tt.get("verdict") + ": " + tt.get("error"));
+            }
+            sb.append(rt.render("  ")).append('\n');
+        }
         sb.append("verdict: ").append(report.get("verdict")).append('\n');
         return sb.toString();
+    }
+
+    private static String count(Map<String, Object> m, String key) {
+        return m.get(key) == null ? "-" : fmt((Long) m.get(key));
     }
 
     private static String fmt(long n) {

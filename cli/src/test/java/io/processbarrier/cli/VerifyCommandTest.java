@@ -170,4 +170,32 @@ class VerifyCommandTest {
                 + "\\s+\"verdict\": \"inconclusive\"").matcher(r.out()).find(), r.toString());
         assertTrue(r.out().contains("\"cpus\": 1,"), r.toString());
     }
+
+    // ------------------------------------------------------------------------------------------- the Rcu torture
+
+    @Test
+    void verifyRunsAShortRcuTorturePerProviderAndReportsIt() {
+        Run r = verify("--provider=fence", "--trials=2000", "--rcu-seconds=0.3");
+        assertTrue(r.out().contains("Rcu torture"), r.out());
+        Matcher m = Pattern.compile("(?m)^  fence\\s+(\\d+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+(\\S+)").matcher(
+                r.out().substring(r.out().indexOf("Rcu torture")));
+        assertTrue(m.find(), r.out());
+        assertTrue(Long.parseLong(m.group(2).replace(",", "")) > 0, "reads: " + r.out());
+        assertEquals("0", m.group(4), "errors: " + r.out());
+        assertEquals(VerifyCommand.VERIFIED, m.group(5), r.out());
+        Run json = verify("--provider=fence", "--trials=2000", "--rcu-seconds=0.3", "--json");
+        assertTrue(json.out().contains("\"rcuTorture\""), json.out());
+        Run none = verify("--provider=fence", "--trials=2000", "--rcu-seconds=0");
+        assertFalse(none.out().contains("Rcu torture"), none.out());
+    }
+
+    @Test
+    void tortureIsVerifiedOnARealProviderAndFailedWhenItCannotRun() {
+        java.util.Map<String, Object> ok = VerifyCommand.torture("fence", 0.2);
+        assertEquals(VerifyCommand.VERIFIED, ok.get("verdict"), ok.toString());
+        assertEquals(0L, ok.get("errors"), ok.toString());
+        java.util.Map<String, Object> bad = VerifyCommand.torture("no-such-provider", 0.2);
+        assertEquals(VerifyCommand.FAILED, bad.get("verdict"), bad.toString());
+        assertTrue(String.valueOf(bad.get("error")).contains("no-such-provider"), bad.toString());
+    }
 }

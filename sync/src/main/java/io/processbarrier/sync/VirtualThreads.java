@@ -1,0 +1,70 @@
+package io.processbarrier.sync;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * Virtual threads (JDK 21+) from code compiled for Java 17: {@code Thread.ofVirtual().name(n).start(r)} through
+ * method handles, looked up once. Used by {@link RcuTorture} and the tests.
+ */
+final class VirtualThreads {
+    private static final MethodHandle CREATE; // () -> Thread.ofVirtual()
+    private static final MethodHandle NAME;   // (builder, name) -> builder.name(name)
+    private static final MethodHandle START;  // (builder, task) -> builder.start(task)
+    private static final String UNSUPPORTED;
+
+    static {
+        MethodHandle create = null;
+        MethodHandle name = null;
+        MethodHandle start = null;
+        String why = null;
+        try {
+            MethodHandles.Lookup l = MethodHandles.publicLookup();
+            Class<?> builder = Class.forName("java.lang.Thread$Builder");
+            Class<?> ofVirtual = Class.forName("java.lang.Thread$Builder$OfVirtual");
+            create = l.findStatic(Thread.class, "ofVirtual", MethodType.methodType(ofVirtual))
+                    .asType(MethodType.methodType(Object.class));
+            name = l.findVirtual(ofVirtual, "name", MethodType.methodType(ofVirtual, String.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, String.class));
+            start = l.findVirtual(builder, "start", MethodType.methodType(Thread.class, Runnable.class))
+                    .asType(MethodType.methodType(Thread.class, Object.class, Runnable.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            create = null;
+            why = "virtual threads need JDK 21+, this is " + System.getProperty("java.version") + " (" + e + ")";
+        }
+        CREATE = create;
+        NAME = name;
+        START = start;
+        UNSUPPORTED = why;
+    }
+
+    private VirtualThreads() {
+    }
+
+    /** Whether this JVM has virtual threads. */
+    static boolean supported() {
+        return CREATE != null;
+    }
+
+    /** Why not, or null. */
+    static String unsupportedReason() {
+        return UNSUPPORTED;
+    }
+
+    /** Starts a virtual thread. */
+    static Thread start(String name, Runnable task) {
+        if (CREATE == null) {
+            throw new UnsupportedOperationException(UNSUPPORTED);
+        }
+        try {
+            Object builder = (Object) CREATE.invokeExact();
+            builder = (Object) NAME.invokeExact(builder, name);
+            return (Thread) START.invokeExact(builder, task);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}

@@ -1,0 +1,505 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.ProcessBarrier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The contract of {@link Rcu} on the process's default barrier: what waits for what, misuse, nesting, threads that
+ * die, retire. Waits are bounded ({@link #WAIT}); "still waiting" is checked after a short pause, which can only fail
+ * for an Rcu that returned too early, never because the machine is slow.
+ */
+class RcuTest {
+    static final long WAIT = 30;
+    /** How long a call that must keep waiting is given to (wrongly) return. */
+    static final long PAUSE_MS = 150;
+
+    private final List<Rcu> toClose = new ArrayList<>();
+
+    Rcu rcu() {
+        return rcu(ProcessBarrier.get());
+    }
+
+    Rcu rcu(ProcessBarrier b) {
+        Rcu r = Rcu.create(b);
+        toClose.add(r);
+        return r;
+    }
+
+    @AfterEach
+    void closeAll() {
+        toClose.forEach(Rcu::close);
+    }
+
+    /** A thread that enters a section of {@code rcu}, signals, and stays inside until {@code leave} is counted down. */
+    static Thread holdSection(Rcu rcu, CountDownLatch inside, CountDownLatch leave, AtomicReference<Throwable> failure) {
+        Thread t = new Thread(() -> {
+            try (Rcu.Reader r = rcu.read()) {
+                inside.countDown();
+                if (!leave.await(WAIT, TimeUnit.SECONDS)) {
+                    failure.set(new AssertionError("the holder was never released"));
+                }
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "section-holder");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    static void await(CountDownLatch l, String what) throws InterruptedException {
+        assertTrue(l.await(WAIT, TimeUnit.SECONDS), what + " did not happen within " + WAIT + " s");
+    }
+
+    static <T> T get(CompletableFuture<T> f, String what) throws Exception {
+        try {
+            return f.get(WAIT, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError(what + " did not complete within " + WAIT + " s");
+        }
+    }
+
+    @Test
+    void synchronizeWaitsForASectionBegunBeforeAndReturnsAfterItEnds() throws Exception {
+        Rcu rcu = rcu();
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread holder = holdSection(rcu, inside, leave, failure);
+        await(inside, "entering the section");
+        CompletableFuture<Void> sync = CompletableFuture.runAsync(rcu::synchronize);
+        Thread.sleep(PAUSE_MS);
+        assertFalse(sync.isDone(), "synchronize() returned while a section begun before it was still open");
+        leave.countDown();
+        get(sync, "synchronize() after the section ended");
+        holder.join(TimeUnit.SECONDS.toMillis(WAIT));
+        assertEquals(null, failure.get());
+    }
+
+    @Test
+    void synchronizeWithNoReaderReturnsAndSectionsOfOtherRcusDoNotDelayIt() throws Exception {
+        Rcu a = rcu();
+        Rcu b = rcu();
+        for (int i = 0; i < 100; i++) {
+            a.synchronize();
+        }
+        try (Rcu.Reader r = b.read()) {
+            a.synchronize(); // a section of another Rcu: no wait, no exception
+        }
+    }
+
+    @Test
+    void tightReadersNeverStarveSynchronize() throws Exception {
+        Rcu rcu = rcu();
+        AtomicInteger stop = new AtomicInteger();
+        List<Thread> readers = new ArrayList<>();
+        long[] sections = new long[2];
+        for (int i = 0; i < 2; i++) {
+            int k = i;
+            Thread t = new Thread(() -> {
+                while (stop.get() == 0) {
+                    try (Rcu.Reader r = rcu.read()) {
+                        sections[k]++;
+                    }
+                }
+            }, "tight-reader-" + i);
+            t.setDaemon(true);
+            t.start();
+            readers.add(t);
+        }
+        CompletableFuture<Integer> syncs = CompletableFuture.supplyAsync(() -> {
+            for (int i = 0; i < 200; i++) {
+                rcu.synchronize();
+            }
+            return 200;
+        });
+        try {
+            assertEquals(200, get(syncs, "200 synchronize() calls against 2 tight readers"));
+        } finally {
+            stop.set(1);
+            for (Thread t : readers) {
+                t.join(TimeUnit.SECONDS.toMillis(WAIT));
+            }
+        }
+        assertTrue(sections[0] > 0 && sections[1] > 0, "the readers did run");
+    }
+
+    @Test
+    void concurrentCallersShareGracePeriods() throws Exception {
+        CountingBarrier counting = new CountingBarrier(ProcessBarrier.get());
+        Rcu rcu = rcu(counting);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        holdSection(rcu, inside, leave, failure);
+        await(inside, "entering the section");
+        int callers = 8;
+        List<CompletableFuture<Void>> syncs = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    rcu.synchronize();
+                    f.complete(null);
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            }, "synchronizer-" + i);
+            caller.setDaemon(true);
+            caller.start();
+            syncs.add(f);
+        }
+        // one caller runs a grace period and waits for the holder; the 7 others queue for the next one
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+        while (rcu.gracePeriodQueueLength() < callers - 1) {
+            assertTrue(System.nanoTime() < deadline, "the callers did not all arrive within " + WAIT + " s");
+            Thread.sleep(5);
+        }
+        assertEquals(1, counting.heavies.get(), "one heavy() for the grace period in progress");
+        leave.countDown();
+        for (CompletableFuture<Void> f : syncs) {
+            get(f, "a waiting synchronize()");
+        }
+        // callers that arrived before the first one began its grace period are served by it, the others by one more
+        assertTrue(counting.heavies.get() <= 2, "8 concurrent callers cost " + counting.heavies.get() + " heavy()");
+        assertEquals(null, failure.get());
+    }
+
+    @Test
+    void aThreadThatEndsInsideASectionDoesNotBlockGracePeriods() throws Exception {
+        Rcu rcu = rcu();
+        Thread t = new Thread(() -> rcu.read(), "dies-inside"); // never closed
+        t.start();
+        t.join(TimeUnit.SECONDS.toMillis(WAIT));
+        assertFalse(t.isAlive());
+        get(CompletableFuture.runAsync(rcu::synchronize), "synchronize() after a reader died inside its section");
+    }
+
+    // --------------------------------------------------------------------------------------------------- misuse
+
+    @Test
+    void misuseIsAClearIllegalStateException() throws Exception {
+        Rcu rcu = rcu();
+        Rcu.Reader r = rcu.read();
+        IllegalStateException e = assertThrows(IllegalStateException.class, rcu::synchronize);
+        assertTrue(e.getMessage().contains("inside a read section"), e.getMessage());
+        assertThrows(IllegalStateException.class, rcu::barrier);
+        assertThrows(IllegalStateException.class, rcu::close);
+        CompletableFuture<Throwable> other = CompletableFuture.supplyAsync(() -> {
+            try {
+                r.close();
+                return null;
+            } catch (Throwable x) {
+                return x;
+            }
+        });
+        Throwable x = get(other, "close on another thread");
+        assertTrue(x instanceof IllegalStateException && x.getMessage().contains("entered on"), String.valueOf(x));
+        r.close();
+        IllegalStateException twice = assertThrows(IllegalStateException.class, r::close);
+        assertTrue(twice.getMessage().contains("already closed"), twice.getMessage());
+        rcu.synchronize(); // the section really ended: no wait, no exception
+    }
+
+    @Test
+    void nestedSectionsCloseInnermostFirstAndKeepTheOuterOpen() throws Exception {
+        Rcu rcu = rcu();
+        Rcu.Reader outer = rcu.read();
+        Rcu.Reader inner = rcu.read();
+        assertNotSame(outer, inner);
+        IllegalStateException e = assertThrows(IllegalStateException.class, outer::close);
+        assertTrue(e.getMessage().contains("inner section"), e.getMessage());
+        inner.close();
+        assertThrows(IllegalStateException.class, inner::close);
+        // still inside the outer section: another thread's synchronize() must wait for it
+        CompletableFuture<Void> sync = CompletableFuture.runAsync(rcu::synchronize);
+        Thread.sleep(PAUSE_MS);
+        assertFalse(sync.isDone(), "synchronize() returned while the outer section was open");
+        assertThrows(IllegalStateException.class, rcu::synchronize);
+        outer.close();
+        get(sync, "synchronize() after the outer section");
+        // handles are the thread's own and reused
+        try (Rcu.Reader again = rcu.read(); Rcu.Reader again2 = rcu.read()) {
+            assertSame(outer, again);
+            assertSame(inner, again2);
+        }
+    }
+
+    @Test
+    void afterCloseReadRetireAndStartPollThrowWhileSynchronizeAndPollStillWork() {
+        Rcu rcu = rcu();
+        AtomicInteger reclaimed = new AtomicInteger();
+        rcu.retire("x", s -> reclaimed.incrementAndGet());
+        long cookie = rcu.startPoll();
+        rcu.close();
+        assertEquals(1, reclaimed.get(), "close() reclaims everything retired before it");
+        assertTrue(rcu.poll(cookie));
+        assertThrows(IllegalStateException.class, rcu::read);
+        assertThrows(IllegalStateException.class, () -> rcu.retire("y", s -> { }));
+        assertThrows(IllegalStateException.class, rcu::startPoll);
+        rcu.synchronize();
+        rcu.barrier();
+        rcu.close(); // idempotent
+        assertFalse(rcu.retireThread().isAlive(), "close() stops the retire thread");
+    }
+
+    @Test
+    void badArgumentsAreClearExceptions() {
+        Rcu rcu = rcu();
+        assertThrows(NullPointerException.class, () -> rcu.retire(null, s -> { }));
+        assertThrows(NullPointerException.class, () -> rcu.retire("x", null));
+        assertThrows(NullPointerException.class, () -> Rcu.create(null));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> rcu.poll(0));
+        assertTrue(e.getMessage().contains("not a cookie"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> rcu.poll(Long.MAX_VALUE));
+    }
+
+    // ---------------------------------------------------------------------------------------- retire and poll
+
+    @Test
+    void retireReclaimsAfterTheGracePeriodInOrderOnOneNamedDaemonThread() throws Exception {
+        Rcu rcu = rcu();
+        assertEquals(null, rcu.retireThread(), "no thread before first use");
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        holdSection(rcu, inside, leave, failure);
+        await(inside, "entering the section");
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 1000; i++) {
+            rcu.retire(i, n -> {
+                order.add(n);
+                threads.add(Thread.currentThread().getName());
+            });
+        }
+        Thread.sleep(PAUSE_MS);
+        assertTrue(order.isEmpty(), "reclaimed while a section begun before retire() was open: " + order.size());
+        leave.countDown();
+        get(CompletableFuture.runAsync(rcu::barrier), "barrier()");
+        assertEquals(1000, order.size());
+        for (int i = 0; i < 1000; i++) {
+            assertEquals(i, order.get(i), "callbacks run in retire order");
+        }
+        Thread worker = rcu.retireThread();
+        assertTrue(worker.isDaemon());
+        assertTrue(worker.getName().matches("processbarrier-rcu-\\d+-retire"), worker.getName());
+        assertEquals(List.of(worker.getName()), threads.stream().distinct().collect(java.util.stream.Collectors.toList()));
+        assertEquals(null, failure.get());
+    }
+
+    @Test
+    void pollIsFalseWhileAnEarlierSectionIsOpenAndTrueAfter() throws Exception {
+        Rcu rcu = rcu();
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        holdSection(rcu, inside, leave, failure);
+        await(inside, "entering the section");
+        long cookie = rcu.startPoll();
+        Thread.sleep(PAUSE_MS);
+        assertFalse(rcu.poll(cookie), "poll() true while a section begun before startPoll() was open");
+        leave.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+        while (!rcu.poll(cookie)) {
+            assertTrue(System.nanoTime() < deadline, "the polled grace period did not complete within " + WAIT + " s");
+            Thread.sleep(1);
+        }
+        long later = rcu.startPoll();
+        assertTrue(later > cookie);
+        assertEquals(null, failure.get());
+    }
+
+    @Test
+    void aThrowingCallbackIsLoggedAndTheOthersRun() throws Exception {
+        Logger logger = Logger.getLogger(Rcu.class.getName());
+        List<LogRecord> records = Collections.synchronizedList(new ArrayList<>());
+        Handler h = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(h);
+        try {
+            Rcu rcu = rcu();
+            AtomicInteger ran = new AtomicInteger();
+            rcu.retire("first", s -> ran.incrementAndGet());
+            rcu.retire("bad", s -> {
+                throw new IllegalStateException("boom from a callback");
+            });
+            rcu.retire("third", s -> ran.incrementAndGet());
+            rcu.barrier();
+            rcu.retire("after", s -> ran.incrementAndGet());
+            rcu.barrier();
+            assertEquals(3, ran.get(), "the other callbacks ran, and the retire thread survived");
+            assertEquals(1, records.size(), "one log record: " + records);
+            LogRecord r = records.get(0);
+            assertEquals(Level.SEVERE, r.getLevel());
+            assertEquals("boom from a callback", r.getThrown().getMessage());
+        } finally {
+            logger.removeHandler(h);
+        }
+    }
+
+    @Test
+    void aCallbackMayRetireAndRead() throws Exception {
+        Rcu rcu = rcu();
+        CountDownLatch done = new CountDownLatch(1);
+        rcu.retire("a", s -> {
+            try (Rcu.Reader r = rcu.read()) {
+                rcu.retire("b", t -> done.countDown());
+            }
+        });
+        await(done, "the retire of a callback reclaimed");
+        assertThrows(IllegalStateException.class, () -> {
+            AtomicReference<RuntimeException> e = new AtomicReference<>();
+            CountDownLatch tried = new CountDownLatch(1);
+            rcu.retire("c", s -> {
+                try {
+                    rcu.barrier();
+                } catch (RuntimeException x) {
+                    e.set(x);
+                }
+                tried.countDown();
+            });
+            await(tried, "barrier() in a callback");
+            throw e.get();
+        });
+    }
+
+    // --------------------------------------------------------------------------------- per-thread state and cost
+
+    @Test
+    void readSideAllocatesNothing() {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "this JVM cannot count allocated bytes per thread");
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+        Rcu rcu = rcu();
+        for (int i = 0; i < 20_000; i++) { // first section per depth creates the handles; warm up the JIT
+            try (Rcu.Reader r = rcu.read(); Rcu.Reader n = rcu.read()) {
+                assertNotSame(r, n);
+            }
+        }
+        long id = Thread.currentThread().getId();
+        long before = bean.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 1_000_000; i++) {
+            try (Rcu.Reader r = rcu.read(); Rcu.Reader n = rcu.read()) {
+                n.getClass();
+            }
+        }
+        long allocated = bean.getThreadAllocatedBytes(id) - before;
+        // the counter itself may allocate a few bytes; a million sections allocating would be tens of megabytes
+        assertTrue(allocated < 64 * 1024, "a million nested enter/exit pairs allocated " + allocated + " bytes");
+    }
+
+    @Test
+    void registryOfShortLivedPlatformThreadsStaysBoundedByTheLiveOnes() throws Exception {
+        Rcu rcu = rcu();
+        int batch = 50;
+        for (int round = 0; round < 100; round++) {
+            List<Thread> ts = new ArrayList<>();
+            for (int i = 0; i < batch; i++) {
+                Thread t = new Thread(() -> rcu.read().close());
+                t.start();
+                ts.add(t);
+            }
+            for (Thread t : ts) {
+                t.join(TimeUnit.SECONDS.toMillis(WAIT));
+            }
+            assertTrue(rcu.registeredReaders() <= 2 * (batch + 1) + ReaderRegistry.MIN_PRUNE,
+                    "5,000 threads, at most " + batch + " alive at once, left " + rcu.registeredReaders() + " records");
+        }
+        rcu.synchronize(); // its scan prunes the dead
+        assertTrue(rcu.registeredReaders() <= 1, "records left after a scan: " + rcu.registeredReaders());
+    }
+
+    @Test
+    void aRecordsWrittenFieldsHave128BytesOfPaddingOnEachSide() throws Exception {
+        java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        f.setAccessible(true);
+        sun.misc.Unsafe u = (sun.misc.Unsafe) f.get(null);
+        long first = Long.MAX_VALUE;
+        long last = 0;
+        long end = 0;
+        for (Class<?> c = Rcu.Record.class; c != Object.class; c = c.getSuperclass()) {
+            for (java.lang.reflect.Field x : c.getDeclaredFields()) {
+                if (java.lang.reflect.Modifier.isStatic(x.getModifiers())) {
+                    continue;
+                }
+                long off = u.objectFieldOffset(x);
+                end = Math.max(end, off + 8);
+                if (!x.getName().matches("p\\d\\d|q\\d\\d|pi")) { // the owner's fields
+                    first = Math.min(first, off);
+                    last = Math.max(last, off);
+                }
+            }
+        }
+        assertTrue(first >= 128, "a record's fields start at offset " + first + ": less than 128 bytes from the "
+                + "preceding object, whose cache line another thread may be using");
+        assertTrue(end - last >= 128 + 4, "a record's fields end " + (end - last) + " bytes before its end");
+    }
+
+    /** Counts heavy() calls; otherwise the delegate. */
+    static final class CountingBarrier implements ProcessBarrier {
+        final ProcessBarrier delegate;
+        final AtomicInteger heavies = new AtomicInteger();
+
+        CountingBarrier(ProcessBarrier delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void heavy() {
+            heavies.incrementAndGet();
+            delegate.heavy();
+        }
+
+        @Override
+        public void light() {
+            delegate.light();
+        }
+
+        @Override
+        public String name() {
+            return "counting-" + delegate.name();
+        }
+
+        @Override
+        public boolean isAsymmetric() {
+            return delegate.isAsymmetric();
+        }
+    }
+}
