@@ -189,7 +189,9 @@ public final class Rcu implements AutoCloseable {
      * an inner {@code read()} returns another handle, to be closed first. The outermost entry is an acquire load of
      * the grace-period number, an opaque store to the calling thread's own record and {@code light()}: no fence (on
      * an asymmetric barrier), no atomic read-modify-write, no store to a line another thread writes. The handle is
-     * the thread's own and reused: no allocation (after the thread's first section at each depth). Never blocks.
+     * the thread's own and reused: no allocation after the thread's first section at each depth. Never waits for a
+     * writer (a thread's very first section allocates and registers its record, under a lock held for a few
+     * instructions).
      *
      * @throws IllegalStateException after {@link #close()} (for an outermost section)
      */

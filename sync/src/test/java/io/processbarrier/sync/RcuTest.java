@@ -75,6 +75,26 @@ class RcuTest {
         assertTrue(l.await(WAIT, TimeUnit.SECONDS), what + " did not happen within " + WAIT + " s");
     }
 
+    /**
+     * Checks that {@code f} (a call that must wait) has not completed after a pause, then releases what it waits for
+     * and checks that it completes.
+     */
+    static void assertWaitsUntil(CompletableFuture<?> f, String what, Runnable release) throws Exception {
+        Thread.sleep(PAUSE_MS);
+        assertFalse(f.isDone(), what + " returned while it had to wait");
+        release.run();
+        get(f, what + " after the release");
+    }
+
+    /** Polls {@code condition} until it holds, for at most {@link #WAIT} seconds. */
+    static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, what + " did not happen within " + WAIT + " s");
+            Thread.sleep(1);
+        }
+    }
+
     static <T> T get(CompletableFuture<T> f, String what) throws Exception {
         try {
             return f.get(WAIT, TimeUnit.SECONDS);
@@ -91,11 +111,8 @@ class RcuTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread holder = holdSection(rcu, inside, leave, failure);
         await(inside, "entering the section");
-        CompletableFuture<Void> sync = CompletableFuture.runAsync(rcu::synchronize);
-        Thread.sleep(PAUSE_MS);
-        assertFalse(sync.isDone(), "synchronize() returned while a section begun before it was still open");
-        leave.countDown();
-        get(sync, "synchronize() after the section ended");
+        assertWaitsUntil(CompletableFuture.runAsync(rcu::synchronize),
+                "synchronize() with a section begun before it open", leave::countDown);
         holder.join(TimeUnit.SECONDS.toMillis(WAIT));
         assertEquals(null, failure.get());
     }
@@ -174,11 +191,7 @@ class RcuTest {
             syncs.add(f);
         }
         // one caller runs a grace period and waits for the holder; the 7 others queue for the next one
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-        while (rcu.gracePeriodQueueLength() < callers - 1) {
-            assertTrue(System.nanoTime() < deadline, "the callers did not all arrive within " + WAIT + " s");
-            Thread.sleep(5);
-        }
+        awaitTrue(() -> rcu.gracePeriodQueueLength() == callers - 1, "the arrival of every caller");
         assertEquals(1, counting.heavies.get(), "one heavy() for the grace period in progress");
         leave.countDown();
         for (CompletableFuture<Void> f : syncs) {
@@ -236,12 +249,9 @@ class RcuTest {
         inner.close();
         assertThrows(IllegalStateException.class, inner::close);
         // still inside the outer section: another thread's synchronize() must wait for it
-        CompletableFuture<Void> sync = CompletableFuture.runAsync(rcu::synchronize);
-        Thread.sleep(PAUSE_MS);
-        assertFalse(sync.isDone(), "synchronize() returned while the outer section was open");
         assertThrows(IllegalStateException.class, rcu::synchronize);
-        outer.close();
-        get(sync, "synchronize() after the outer section");
+        assertWaitsUntil(CompletableFuture.runAsync(rcu::synchronize), "synchronize() with the outer section open",
+                outer::close);
         // handles are the thread's own and reused
         try (Rcu.Reader again = rcu.read(); Rcu.Reader again2 = rcu.read()) {
             assertSame(outer, again);
@@ -324,11 +334,7 @@ class RcuTest {
         Thread.sleep(PAUSE_MS);
         assertFalse(rcu.poll(cookie), "poll() true while a section begun before startPoll() was open");
         leave.countDown();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-        while (!rcu.poll(cookie)) {
-            assertTrue(System.nanoTime() < deadline, "the polled grace period did not complete within " + WAIT + " s");
-            Thread.sleep(1);
-        }
+        awaitTrue(() -> rcu.poll(cookie), "the completion of the polled grace period");
         long later = rcu.startPoll();
         assertTrue(later > cookie);
         assertEquals(null, failure.get());

@@ -13,10 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.processbarrier.sync.RcuTest.PAUSE_MS;
 import static io.processbarrier.sync.RcuTest.WAIT;
 import static io.processbarrier.sync.RcuTest.await;
-import static io.processbarrier.sync.RcuTest.get;
+import static io.processbarrier.sync.RcuTest.assertWaitsUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,11 +65,8 @@ class RcuVirtualThreadTest {
         for (Thread t : others) {
             t.join(TimeUnit.SECONDS.toMillis(WAIT));
         }
-        CompletableFuture<Void> sync = CompletableFuture.runAsync(rcu::synchronize);
-        Thread.sleep(PAUSE_MS);
-        assertFalse(sync.isDone(), "synchronize() returned while a parked virtual thread was inside its section");
-        leave.countDown();
-        get(sync, "synchronize() after the virtual thread left");
+        assertWaitsUntil(CompletableFuture.runAsync(rcu::synchronize),
+                "synchronize() with a parked virtual thread inside its section", leave::countDown);
         v.join(TimeUnit.SECONDS.toMillis(WAIT));
         assertEquals(null, failure.get());
     }
