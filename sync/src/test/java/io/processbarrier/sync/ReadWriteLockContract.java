@@ -127,8 +127,10 @@ abstract class ReadWriteLockContract {
         fresh();
         r.lock();
         CountDownLatch release2 = new CountDownLatch(1);
+        CountDownLatch held2 = new CountDownLatch(1);
         Task<Integer> reader2 = Task.start("second reader", () -> {
             r.lock();
+            held2.countDown();
             try {
                 release2.await();
             } finally {
@@ -136,6 +138,7 @@ abstract class ReadWriteLockContract {
             }
             return 0;
         });
+        assertTrue(held2.await(BOUND_SECONDS, TimeUnit.SECONDS), "the second reader got the read lock");
         Task<Boolean> writer = Task.start("writer", () -> {
             w.lock();
             w.unlock();
