@@ -13,14 +13,4 @@ public final class ConfigurationException extends ProcessBarrierException {
     public ConfigurationException(String message) {
         super(message);
     }
-
-    /** The first one in {@code t} and its causes, or null. */
-    static ConfigurationException in(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof ConfigurationException) {
-                return (ConfigurationException) c;
-            }
-        }
-        return null;
-    }
 }

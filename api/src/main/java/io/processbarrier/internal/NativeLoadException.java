@@ -17,14 +17,4 @@ final class NativeLoadException extends ProcessBarrierException {
     NativeLoadException(String message, Throwable cause) {
         super(message, cause);
     }
-
-    /** Whether {@code t} or one of its causes is one. */
-    static boolean in(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof NativeLoadException) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -133,11 +133,6 @@ public final class NativeLoader {
         throw new NativeLoadException(failure.getMessage(), failure.getCause());
     }
 
-    /** The file this copy loaded, or null (diagnostics: each copy of ProcessBarrier in a JVM loads its own). */
-    public synchronized Path loadedFile() {
-        return loaded;
-    }
-
     /**
      * Loads the library if needed, then binds the native methods of {@code group} (a provider's C file) to
      * {@code target}, once per class.
@@ -201,7 +196,7 @@ public final class NativeLoader {
         }
         String override = props.string(PATH_PROPERTY);
         if (override != null && !override.isBlank()) {
-            Path p = Path.of(override.trim()).toAbsolutePath();
+            Path p = Path.of(override).toAbsolutePath();
             if (!Files.isRegularFile(p)) {
                 throw new NativeLoadException(PATH_PROPERTY + "=" + override + ": no such file");
             }
@@ -354,7 +349,7 @@ public final class NativeLoader {
     private Path directory() {
         String dirSetting = props.string(DIR_PROPERTY);
         if (isSet(dirSetting)) {
-            return Path.of(dirSetting.trim()).toAbsolutePath();
+            return Path.of(dirSetting).toAbsolutePath();
         }
         String tmpdir = props.string("java.io.tmpdir");
         Path tmp = Path.of(tmpdir == null ? "/tmp" : tmpdir).toAbsolutePath();

@@ -65,6 +65,8 @@ public final class Selector {
         final ProcessBarrierProvider provider;
         int priority;
         Availability availability; // null until probed
+        /** A setting that broke the rule while probing: an error for get() and of(), never a quiet fallback. */
+        ConfigurationException badSetting;
 
         Entry(String name, ProcessBarrierProvider provider, int priority, Availability availability) {
             this.name = name;
@@ -180,6 +182,17 @@ public final class Selector {
             e.priority = safePriority(p);
             e.availability = Availability.unavailable(t);
         }
+        e.badSetting = causeOf(e.availability.cause(), ConfigurationException.class);
+    }
+
+    /** The first of {@code t} and its causes that is a {@code type}, or null. */
+    static <T extends Throwable> T causeOf(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
     }
 
     private static int safePriority(ProcessBarrierProvider p) {
@@ -231,9 +244,8 @@ public final class Selector {
                         + EXCLUDE_PROPERTY + "=" + String.join(",", excluded) + ": remove it from one of them.");
             }
             probe(e);
-            ConfigurationException bad = ConfigurationException.in(e.availability.cause());
-            if (bad != null) {
-                return bad;
+            if (e.badSetting != null) {
+                return e.badSetting;
             }
             ProcessBarrier b = createOrRecord(e);
             if (b == null) {
@@ -253,9 +265,8 @@ public final class Selector {
             }
             if (!best.probed()) {
                 probe(best); // its priority may have changed: look again
-                ConfigurationException bad = ConfigurationException.in(best.availability.cause());
-                if (bad != null) {
-                    return bad; // a setting that breaks the rule is an error, never a quiet fallback
+                if (best.badSetting != null) {
+                    return best.badSetting;
                 }
                 continue;
             }
@@ -292,9 +303,8 @@ public final class Selector {
     /** The first setting found to break the rule while probing, or null. */
     private ConfigurationException configError() {
         for (Entry e : entries) {
-            ConfigurationException c = e.probed() ? ConfigurationException.in(e.availability.cause()) : null;
-            if (c != null) {
-                return c;
+            if (e.badSetting != null) {
+                return e.badSetting;
             }
         }
         return null;
@@ -350,9 +360,8 @@ public final class Selector {
                     + describeAll() + ".");
         }
         probe(e);
-        ConfigurationException bad = ConfigurationException.in(e.availability.cause());
-        if (bad != null) {
-            throw copy(bad);
+        if (e.badSetting != null) {
+            throw copy(e.badSetting);
         }
         ProcessBarrier b = createOrRecord(e);
         if (b == null) {
@@ -376,7 +385,7 @@ public final class Selector {
         }
         probe(e);
         if (bad == null) {
-            bad = ConfigurationException.in(e.availability.cause());
+            bad = e.badSetting;
         }
         return bad != null ? Availability.unavailable(bad) : e.availability;
     }
@@ -451,7 +460,7 @@ public final class Selector {
                 sb.append("not probed (priority ").append(e.priority).append(")");
             } else if (!e.available()) {
                 sb.append("unavailable: ").append(ProcessBarrierException.describe(e.availability.cause()));
-                misconfigured |= e.priority > chosen.priority && NativeLoadException.in(e.availability.cause());
+                misconfigured |= e.priority > chosen.priority && causeOf(e.availability.cause(), NativeLoadException.class) != null;
             } else {
                 sb.append("available, not chosen (priority ").append(e.priority).append(")");
             }
