@@ -214,7 +214,7 @@ public class ReadMostlyLockBench {
         @Setup(Level.Invocation)
         public void endBurst() throws InterruptedException {
             Thread.sleep(2); // more than the 1 ms window
-            for (int i = 0; i < 128; i++) { // the flag is lowered by the 64th fenced read at the latest
+            for (int i = 0; i < 512; i++) { // the flag is lowered by the 256th fenced read at the latest
                 lock.readLock().lock();
                 lock.readLock().unlock();
             }

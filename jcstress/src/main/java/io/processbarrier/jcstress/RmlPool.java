@@ -5,7 +5,6 @@ import io.processbarrier.sync.ReadMostlyLock;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,7 +21,7 @@ final class RmlPool {
 
     private static final Constructor<ReadMostlyLock> WITH_WINDOW;
     private static final Method END_BURST;
-    private static final Field REGISTRY;
+    private static final Method FORGET_READERS;
 
     static {
         try {
@@ -30,8 +29,8 @@ final class RmlPool {
             WITH_WINDOW.setAccessible(true);
             END_BURST = ReadMostlyLock.class.getDeclaredMethod("endBurst");
             END_BURST.setAccessible(true);
-            REGISTRY = ReadMostlyLock.class.getDeclaredField("registry");
-            REGISTRY.setAccessible(true);
+            FORGET_READERS = ReadMostlyLock.class.getDeclaredMethod("forgetReaders");
+            FORGET_READERS.setAccessible(true);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -103,8 +102,7 @@ final class RmlPool {
         try {
             END_BURST.invoke(lock);
             if (broken) {
-                REGISTRY.set(lock, REGISTRY.get(lock).getClass().cast(java.lang.reflect.Array.newInstance(
-                        REGISTRY.getType().getComponentType(), 0)));
+                FORGET_READERS.invoke(lock);
             }
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);

@@ -150,6 +150,8 @@ public final class Rcu implements AutoCloseable {
     // by every retire(), lives in its own padded object (Retirer) so that retiring does not slow reading.
     private final ProcessBarrier barrier;
     private final ReaderRegistry<Record> registry;
+    /** The registry's front cache, in a final field of our own: see {@link ReaderRegistry#front()}. */
+    private final Record[] front;
     /** The latest grace period begun; readers copy it into their record. Atomic RMW by writers, acquire by readers. */
     private volatile long gp = 1;
     /** Set once by close(); opaque load on entry (no ordering needed: close() waits for sections by itself). */
@@ -164,7 +166,8 @@ public final class Rcu implements AutoCloseable {
 
     private Rcu(ProcessBarrier barrier) {
         this.barrier = Objects.requireNonNull(barrier, "barrier: pass ProcessBarrier.get() or ProcessBarrier.of(name)");
-        this.registry = new ReaderRegistry<>(Record::new, Record[]::new);
+        this.registry = new ReaderRegistry<>(Record::new, Record[]::new, new ReentrantLock());
+        this.front = registry.front();
         this.retirer = new Retirer();
     }
 
@@ -196,10 +199,13 @@ public final class Rcu implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()} (for an outermost section)
      */
     public Reader read() {
-        Record r = registry.current();
-        int n = r.nest; // plain: only the owner touches it
-        if (n != 0) {
-            return r.enterNested(n);
+        Thread t = Thread.currentThread();
+        Record r = front[(int) t.getId() & (ReaderRegistry.FRONT - 1)];
+        if (r == null || r.owner != t) {
+            r = registry.current(t);
+        }
+        if (r.epoch != 0) { // plain: our own field. Inside already: only count
+            return r.enterNested();
         }
         if ((boolean) CLOSED.getOpaque(this)) {
             throw new IllegalStateException("read(): this Rcu is closed; create a new one");
@@ -207,7 +213,6 @@ public final class Rcu implements AutoCloseable {
         long e = (long) GP.getAcquire(this); // LoadLoad/LoadStore: the record's store and the section's loads follow
         EPOCH.setOpaque(r, e);
         barrier.light(); // store-buffering with heavy(): the store above is seen, or our loads see the writer
-        r.nest = 1;
         return r;
     }
 
@@ -296,8 +301,8 @@ public final class Rcu implements AutoCloseable {
             }
             long g = (long) GP.getAndAdd(this, 1L) + 1; // >= target: gp only grows under this lock
             barrier.heavy();
-            for (Record r : registry.snapshot()) { // after heavy(): a reader registered later cannot hold the old
-                awaitReader(r, g);
+            for (ReaderRegistry.Slot r : registry.snapshot()) { // after heavy(): one registered later cannot hold it
+                awaitReader((Record) r, g);
             }
             COMPLETED.setRelease(this, g);
         } finally {
@@ -325,7 +330,7 @@ public final class Rcu implements AutoCloseable {
     }
 
     private void checkOutsideSection(String what) {
-        if (registry.current().nest != 0) {
+        if (insideSection()) {
             throw new IllegalStateException(what + " inside a read section of the same Rcu would wait for that section"
                     + " forever; leave the section first (or use retire()/startPoll(), which do not wait)");
         }
@@ -358,9 +363,14 @@ public final class Rcu implements AutoCloseable {
         if (depth == 1) {
             retirer.wake();
         } else if (depth > MAX_PENDING && Thread.currentThread() != retirer.worker
-                && registry.current().nest == 0) {
+                && !insideSection()) {
             retirer.awaitRoom();
         }
+    }
+
+    private boolean insideSection() {
+        Record r = registry.find();
+        return r != null && r.epoch != 0;
     }
 
     private static IllegalStateException closedForRetire() {
@@ -454,34 +464,20 @@ public final class Rcu implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- the records
 
-    /**
-     * Keeps other objects' fields off the cache lines of a record's hot fields (128 bytes: adjacent-line prefetch).
-     * {@code pi} fills the 4 bytes after the object header, where the JVM (JDK 15+ field layout) would otherwise put
-     * a subclass's int, next to whatever object precedes the record in memory (measured: with {@code nest} there,
-     * two reading threads ran 10x slower).
-     */
-    abstract static class RecordPadBefore {
-        int pi;
-        long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
-    }
-
     /** The fields of a record; all written by the owner thread only. */
-    abstract static class RecordFields extends RecordPadBefore implements ReaderRegistry.Slot {
-        final Thread owner;
-        /** 0 outside a section, else the grace period loaded on entry. Opaque/release stores by the owner only. */
+    abstract static class RecordFields extends ReaderRegistry.Slot { // padded before by Slot
+        /**
+         * 0 outside a section, else the grace period loaded on entry (at least 1), so it also says whether the owner is
+         * inside. Opaque/release stores by the owner only, which also reads it plain.
+         */
         long epoch;
-        /** The section depth; plain, owner only. */
+        /** The depth beyond the outermost section (0 in an outermost one); plain, owner only. */
         int nest;
         /** The handles of depths 2, 3, ...; created on first use, owner only. */
         Nested[] nested;
 
         RecordFields(Thread owner) {
-            this.owner = owner;
-        }
-
-        @Override
-        public Thread owner() {
-            return owner;
+            super(owner);
         }
     }
 
@@ -493,8 +489,10 @@ public final class Rcu implements AutoCloseable {
             super(owner);
         }
 
-        Reader enterNested(int n) {
-            if (n == Integer.MAX_VALUE) {
+        /** Enters a section inside the outermost one: depth {@code nest + 2}. */
+        Reader enterNested() {
+            int n = nest + 1; // the new section's index among the nested ones, from 1
+            if (n == Integer.MAX_VALUE - 1) {
                 throw new IllegalStateException("read(): sections nested " + n + " deep; a Reader is not closed");
             }
             Nested[] a = nested;
@@ -505,7 +503,7 @@ public final class Rcu implements AutoCloseable {
             if (h == null) {
                 h = a[n - 1] = new Nested(this, n + 1);
             }
-            nest = n + 1;
+            nest = n;
             return h;
         }
 
@@ -521,15 +519,16 @@ public final class Rcu implements AutoCloseable {
                 throw new IllegalStateException("Reader.close() on thread '" + t.getName() + "', but the section was "
                         + "entered on '" + owner.getName() + "': a section must be left by the thread that entered it");
             }
-            int n = nest;
+            int n = epoch == 0 ? 0 : nest + 1; // the depth now
             if (n != depth) {
                 throw new IllegalStateException(n < depth
                         ? "Reader.close(): this section (depth " + depth + ") is already closed"
                         : "Reader.close(): an inner section (depth " + n + ") is still open; close it first");
             }
-            nest = depth - 1;
             if (depth == 1) {
                 EPOCH.setRelease(this, 0L); // LoadStore|StoreStore: the section's accesses stay before
+            } else {
+                nest = depth - 2;
             }
         }
     }
@@ -567,7 +566,7 @@ public final class Rcu implements AutoCloseable {
 
     /** Keeps the retire stack's head, written by every retire(), off the Rcu's read-mostly line. */
     abstract static class RetirerPad {
-        int pi; // the gap after the header: see RecordPadBefore
+        int pi; // the gap after the header: see ReaderRegistry.Slot
         long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
     }
 

@@ -5,7 +5,6 @@ import io.processbarrier.ProcessBarrier;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Date;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -131,7 +130,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** Time after the last writer left before a reader may lower the flag and go back to the fast path. */
     static final long DEFAULT_BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** A reader on the fenced path reads the clock once per this many entries (a power of two). */
-    private static final int BURST_CHECK_PERIOD = 64;
+    static final int BURST_CHECK_PERIOD = 256;
     /**
      * How long a writer waiting for a reader, or a reader waiting for a writer, spins before it parks: sections are
      * usually far shorter than a park and unpark (whose wake-up takes a scheduler's latency), and 20 µs is about the
@@ -146,8 +145,6 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private static final long ADMISSION_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** A writer parked for a reader re-checks after this long even if no reader unparked it. */
     private static final long PARK_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** The registry is pruned when it reaches this size at the least. */
-    private static final int MIN_PRUNE = 64;
 
     static final VarHandle ACTIVE;
     private static final VarHandle FLAG;
@@ -170,7 +167,6 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     private final ProcessBarrier barrier;
     private final long burstNanos;
-    private final ThreadLocal<ReadMostlyLockReader> readers = new ThreadLocal<>();
     private final ReadLock readLock = new ReadLock();
     private final WriteLock writeLock = new WriteLock();
 
@@ -197,9 +193,14 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private long readerGeneration;
     /** When the last admission happened; writers wait for the admitted readers at most the grace after it. */
     private long admittedAt;
-    /** Every reader record; replaced (copy on write) under the mutex, read by writers with a volatile load. */
-    private volatile ReadMostlyLockReader[] registry = new ReadMostlyLockReader[0];
-    private int pruneAt = MIN_PRUNE;
+    /**
+     * Every reader record, registered under the mutex (so a registering reader sees a raised flag); writers scan its
+     * {@code slots()} with a volatile load.
+     */
+    private final ReaderRegistry<ReadMostlyLockReader> registry =
+            new ReaderRegistry<>(ReadMostlyLockReader::new, ReadMostlyLockReader[]::new, mutex);
+    /** The registry's front cache, in a final field of our own: see {@link ReaderRegistry#front()}. */
+    private final ReadMostlyLockReader[] front = registry.front();
 
     /** A lock on the process-wide default barrier, {@link ProcessBarrier#get()}. */
     public ReadMostlyLock() {
@@ -254,28 +255,18 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     // ------------------------------------------------------------------------------------------------ readers
 
+    /** The calling thread's record, registered on its first read lock. */
     private ReadMostlyLockReader reader() {
-        ReadMostlyLockReader r = readers.get();
-        return r != null ? r : register();
+        Thread t = Thread.currentThread();
+        ReadMostlyLockReader r = front[(int) t.getId() & (ReaderRegistry.FRONT - 1)];
+        return r != null && r.owner == t ? r : registry.current(t);
     }
 
-    private ReadMostlyLockReader register() {
-        ReadMostlyLockReader r = new ReadMostlyLockReader(Thread.currentThread());
-        mutex.lock();
-        try {
-            ReadMostlyLockReader[] old = registry;
-            if (old.length >= pruneAt) {
-                old = Arrays.stream(old).filter(x -> !x.abandoned()).toArray(ReadMostlyLockReader[]::new);
-                pruneAt = Math.max(MIN_PRUNE, 2 * (old.length + 1));
-            }
-            ReadMostlyLockReader[] a = Arrays.copyOf(old, old.length + 1);
-            a[old.length] = r;
-            registry = a; // volatile store: a writer's volatile load of the registry sees the record
-        } finally {
-            mutex.unlock();
-        }
-        readers.set(r);
-        return r;
+    /** The calling thread's record, or null if it never took the read lock. */
+    private ReadMostlyLockReader ownReader() {
+        Thread t = Thread.currentThread();
+        ReadMostlyLockReader r = front[(int) t.getId() & (ReaderRegistry.FRONT - 1)];
+        return r != null && r.owner == t ? r : registry.find();
     }
 
     /** Read lock, fast path; {@code how}: see {@link #readSlow}. */
@@ -414,7 +405,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     private void releaseRead() {
-        ReadMostlyLockReader r = readers.get();
+        ReadMostlyLockReader r = ownReader();
         int h = r == null ? 0 : r.holds;
         if (h <= 0) {
             throw new IllegalMonitorStateException("unlock() of the read lock of " + this
@@ -454,7 +445,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             writeHolds++;
             return true;
         }
-        ReadMostlyLockReader self = readers.get();
+        ReadMostlyLockReader self = ownReader();
         if (self != null && self.holds > 0 && !reacquire) {
             throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
                     + me.getName() + ", which holds only the read lock: an upgrade would deadlock. Release the read"
@@ -571,9 +562,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private boolean drain(Thread me, ReadMostlyLockReader self, int how, long deadline, boolean tryOnly)
             throws InterruptedException {
         boolean interrupted = false;
-        SCANNER.setVolatile(this, me); // volatile store: before our loads of active (no lost wake-up)
+        boolean published = false; // whether readers are asked to unpark us (only once we are about to park)
         try {
-            for (ReadMostlyLockReader x : registry) { // volatile load of the registry
+            for (ReaderRegistry.Slot s : registry.slots()) { // volatile load of the registry
+                ReadMostlyLockReader x = (ReadMostlyLockReader) s;
                 if (x == self) {
                     continue; // our own read holds (a downgraded writer awaiting a condition) do not exclude us
                 }
@@ -587,6 +579,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
                     }
                     if (System.nanoTime() - spinEnd < 0L) {
                         Thread.onSpinWait(); // read sections are short: most end within the spin
+                        continue;
+                    }
+                    if (!published) { // spinning, we need no unpark: readers that leave meanwhile pay none
+                        SCANNER.setVolatile(this, me); // volatile store, then the loop's load of active again
+                        published = true;
                         continue;
                     }
                     long wait = PARK_RECHECK_NANOS; // a missed unpark (see the class doc) costs one period
@@ -608,7 +605,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
             }
             return true;
         } finally {
-            SCANNER.setVolatile(this, null);
+            if (published) {
+                SCANNER.setVolatile(this, null);
+            }
             if (interrupted) {
                 me.interrupt(); // lock() is not interruptible, but the interrupt is not lost
             }
@@ -655,7 +654,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     /** The number of reader records in the registry (tests of the clean-up of dead threads). */
     int registeredReaders() {
-        return registry.length;
+        return registry.size();
     }
 
     /**
@@ -670,6 +669,14 @@ public final class ReadMostlyLock implements ReadWriteLock {
         } finally {
             mutex.unlock();
         }
+    }
+
+    /**
+     * For the controls (torture, jcstress): the lock forgets every reader record it has, while each reader keeps
+     * finding its own (it never registers again), so writers drain nobody: a lock that does not exclude readers.
+     */
+    void forgetReaders() {
+        registry.forgetAll();
     }
 
     /** Whether readers are kept off the fast path right now (tests of bursts). */

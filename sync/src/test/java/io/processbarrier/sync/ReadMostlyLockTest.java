@@ -70,7 +70,7 @@ class ReadMostlyLockTest {
     }
 
     /**
-     * The control of the burst test: with a window of 0, readers on the fenced path lower the flag (every 64th fenced
+     * The control of the burst test: with a window of 0, readers on the fenced path lower the flag (every 256th fenced
      * entry), so each write after such reads pays its own heavy(), and readers are back on the fast path.
      */
     @Test
@@ -81,11 +81,11 @@ class ReadMostlyLockTest {
             lock.writeLock().lock();
             lock.writeLock().unlock();
             assertTrue(lock.flagRaised());
-            for (int i = 0; i < 64; i++) {
+            for (int i = 0; i < ReadMostlyLock.BURST_CHECK_PERIOD; i++) {
                 lock.readLock().lock();
                 lock.readLock().unlock();
             }
-            assertFalse(lock.flagRaised(), "64 fenced reads after the window lower the flag");
+            assertFalse(lock.flagRaised(), ReadMostlyLock.BURST_CHECK_PERIOD + " fenced reads after the window lower the flag");
             assertEquals(round, b.heavies.get(), "one heavy() per burst");
         }
     }
