@@ -221,6 +221,32 @@ public class ReadMostlyLockBench {
         }
     }
 
+    /**
+     * The same set-up as {@link ColdWriter} (a sleep, then reads), but a write first keeps the burst going, so the
+     * measured write pays no {@code heavy()}: what the rest of a cold write costs.
+     */
+    @State(Scope.Thread)
+    public static class ColdWriterInBurst extends Writer {
+        @Setup(Level.Invocation)
+        public void keepBurst() throws InterruptedException {
+            Thread.sleep(2);
+            lock.writeLock().lock(); // raises the flag (a heavy(), not measured); the window runs from here
+            lock.writeLock().unlock();
+            for (int i = 0; i < 512; i++) {
+                lock.readLock().lock();
+                lock.readLock().unlock();
+            }
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.NANOSECONDS)
+    public void writeColdInBurst(ColdWriterInBurst w) {
+        w.lock.writeLock().lock();
+        w.lock.writeLock().unlock();
+    }
+
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)

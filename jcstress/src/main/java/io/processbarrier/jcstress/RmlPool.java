@@ -46,9 +46,8 @@ final class RmlPool {
     }
 
     /**
-     * {@code broken}: the pool of the control, whose locks forget their readers before each trial (the registry of
-     * reader records is emptied; a reader registers once per lock, so it stays out of it), so that their writers
-     * drain nobody: a lock that does not exclude readers.
+     * {@code broken}: the pool of the control, whose locks forget their readers before each trial (their writers
+     * see no reader record any more), so that their writers drain nobody: a lock that does not exclude readers.
      */
     RmlPool(ProcessBarrier barrier, boolean broken) {
         this.broken = broken;

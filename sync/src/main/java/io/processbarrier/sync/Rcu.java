@@ -110,9 +110,10 @@ import java.util.function.Consumer;
  *
  * <h2>Costs</h2>
  * Measured with JMH ({@code benchmarks/run.sh rcu}) on 2 vCPU AMD EPYC under Firecracker, Linux 6.18, OpenJDK 17,
- * membarrier, on a loaded machine (load average 9: wall times inflated; see {@code docs/rcu.md}): read enter+exit
- * 8.8 ns on 1 thread (5.3 ns of CPU time, 4.4 of them the {@code ThreadLocal} lookup), 18 ns per thread on 2 threads
- * where {@code ReentrantReadWriteLock}'s read lock costs 227 ns and an atomic counter 76 ns; {@code synchronize()}
+ * membarrier (numbers and ratios in {@code docs/rcu.md}): a section around a field read costs about 5 ns on 1 thread
+ * (the read alone 0.8 ns), and as much per thread on 2 threads, where {@code ReentrantReadWriteLock}'s read lock
+ * costs hundreds of ns and an atomic counter tens. Most of it is finding the thread's record: through the registry's
+ * front cache, a few dependent loads (a {@code ThreadLocal} measured 4 ns more per section); {@code synchronize()}
  * with no reader 1.26x one {@code heavy()} (605 ns against 480 ns with no other thread running; {@code heavy()} costs
  * about 10 µs when other threads run), otherwise plus the longest section in progress; {@code retire} 129 ns per
  * object over a million, reclamation included.

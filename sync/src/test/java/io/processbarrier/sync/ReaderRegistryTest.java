@@ -128,6 +128,30 @@ class ReaderRegistryTest {
         assertEquals(4, created.get(), "one slot per thread");
     }
 
+    /** The controls' blind registry: scans see nothing, while lookups and registrations go on (and end). */
+    @Test
+    void aBlindRegistryStillRegistersAndFinds() throws Exception {
+        TestSlot mine = registry.current();
+        registry.forgetAll();
+        assertEquals(0, registry.slots().length);
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        for (int i = 0; i < 200; i++) {
+            threads.add(new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                registry.current();
+            }));
+        }
+        runAll(threads, go);
+        assertEquals(0, registry.slots().length, "a blind registry shows no slot to scans");
+        assertSame(mine, registry.current());
+        assertEquals(201, created.get());
+    }
+
     @Test
     void findRegistersNothing() {
         assertNull(registry.find());
