@@ -156,7 +156,7 @@ for s in "${sections[@]}"; do
       for t in 1 2 8; do
         jmh rml ReadMostlyLockBench.read "${jmh_time[@]}" -t "$t"
       done
-      jmh rml-write 'ReadMostlyLockBench.(writeCold|heavyCold|writeInBurst|heavy)$' -p lock=rml "${jmh_time[@]}" -t 1
+      jmh rml-write 'ReadMostlyLockBench.(writeCold|heavyCold|writeColdInBurst|writeInBurst|heavy)$' -p lock=rml "${jmh_time[@]}" -t 1
       "$java" -cp "$jar" io.processbarrier.bench.Report --rml-svg "$out" > "$out/read-mostly-lock.svg"
       ;;
     rcu)

@@ -371,6 +371,7 @@ public final class Report {
         Row burst = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.writeInBurst"));
         Row heavy = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.heavy"));
         Row heavyCold = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.heavyCold"));
+        Row coldInBurst = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.writeColdInBurst"));
         if (cold != null && heavyCold != null) {
             double ratio = cold.score() / heavyCold.score();
             sb.append(String.format(Locale.ROOT, "| write lock+unlock at a burst's start ≤ 2x heavy() (both after "
@@ -381,6 +382,11 @@ public final class Report {
             sb.append(String.format(Locale.ROOT, "| write lock+unlock at a burst's start / heavy() called back to "
                     + "back (no target) | %s / %s = %.2fx | - |%n", ns(cold.score()), ns(heavy.score()),
                     cold.score() / heavy.score()));
+        }
+        if (coldInBurst != null && cold != null) {
+            sb.append(String.format(Locale.ROOT, "| the same set-up, inside a burst: the cold write without its heavy() "
+                    + "(no target) | %s / %s = %.2fx | - |%n", ns(coldInBurst.score()), ns(cold.score()),
+                    coldInBurst.score() / cold.score()));
         }
         if (burst != null && heavy != null) {
             sb.append(String.format(Locale.ROOT, "| write lock+unlock inside a burst (no target) | %s / %s = "
