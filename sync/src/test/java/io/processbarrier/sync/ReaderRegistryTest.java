@@ -32,7 +32,7 @@ class ReaderRegistryTest {
         return new TestSlot(t);
     }, TestSlot[]::new, new ReentrantLock());
 
-    /** Runs {@code body} on each thread and waits, all threads alive at once. */
+    /** Starts the threads, releases them together, and waits for every one to end. */
     private static void runAll(List<Thread> threads, CountDownLatch release) throws InterruptedException {
         for (Thread t : threads) {
             t.start();
@@ -42,6 +42,23 @@ class ReaderRegistryTest {
             t.join(TimeUnit.SECONDS.toMillis(30));
             assertTrue(!t.isAlive(), t.getName() + " did not finish");
         }
+    }
+
+    /** {@code n} threads, alive at once, each take its slot, then end. */
+    private void registerOnThreads(int n) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        for (int i = 0; i < n; i++) {
+            threads.add(new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                registry.current();
+            }));
+        }
+        runAll(threads, go);
     }
 
     @Test
@@ -134,19 +151,7 @@ class ReaderRegistryTest {
         TestSlot mine = registry.current();
         registry.forgetAll();
         assertEquals(0, registry.slots().length);
-        List<Thread> threads = new ArrayList<>();
-        CountDownLatch go = new CountDownLatch(1);
-        for (int i = 0; i < 200; i++) {
-            threads.add(new Thread(() -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                registry.current();
-            }));
-        }
-        runAll(threads, go);
+        registerOnThreads(200);
         assertEquals(0, registry.slots().length, "a blind registry shows no slot to scans");
         assertSame(mine, registry.current());
         assertEquals(201, created.get());
@@ -165,19 +170,7 @@ class ReaderRegistryTest {
     void deadThreadsSlotsAreDroppedAndTheLiveOnesStillFound() throws Exception {
         TestSlot mine = registry.current();
         for (int round = 0; round < 20; round++) {
-            List<Thread> threads = new ArrayList<>();
-            CountDownLatch go = new CountDownLatch(1);
-            for (int i = 0; i < 50; i++) {
-                threads.add(new Thread(() -> {
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    registry.current();
-                }));
-            }
-            runAll(threads, go);
+            registerOnThreads(50);
         }
         assertTrue(registry.size() <= 2 * 51 + ReaderRegistry.MIN_PRUNE, "1,000 dead threads left " + registry.size());
         assertEquals(1, registry.snapshot().length, "after a snapshot only the live thread's slot is left");
