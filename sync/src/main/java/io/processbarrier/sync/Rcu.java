@@ -213,7 +213,12 @@ public final class Rcu implements AutoCloseable {
         }
         long e = (long) GP.getAcquire(this); // LoadLoad/LoadStore: the record's store and the section's loads follow
         EPOCH.setOpaque(r, e);
-        barrier.light(); // store-buffering with heavy(): the store above is seen, or our loads see the writer
+        try {
+            barrier.light(); // store-buffering with heavy(): the store above is seen, or our loads see the writer
+        } catch (Throwable x) { // e.g. a StackOverflowError at the call: no handle, so leave no section behind
+            EPOCH.setRelease(r, 0L);
+            throw x;
+        }
         return r;
     }
 

@@ -126,9 +126,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one
  * record (about 300 bytes) per thread that has used the read lock: a lock is meant to guard a structure, not to
  * be made per entry. A record is referenced by the lock's registry only (no thread-local map entry outlives the
- * lock); records of dead threads that hold no read lock are dropped
- * from the registry when it has grown to twice its size after the last clean-up, so many short-lived threads do not
- * make it grow without bound. A thread that dies holding the read lock keeps it held, as in
+ * lock). A record holds its thread (the lookup compares it), and a dead thread still holds its context class loader,
+ * so records of dead threads that hold no read lock are dropped when the registry has grown to twice its size after
+ * the last clean-up, and every 1024th write: many short-lived threads neither make it grow without bound nor stay
+ * referenced while the lock is written. A thread that dies holding the read lock keeps it held, as in
  * {@code ReentrantReadWriteLock}.
  */
 public final class ReadMostlyLock implements ReadWriteLock {
@@ -148,6 +149,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * writer; it enters after the next writer.
      */
     private static final long ADMISSION_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * Every this many writes, the registry drops the records of dead threads that hold no read lock (an O(records)
+     * scan, amortized to a few ns per write), besides the pruning on registration: a record holds its thread, and a
+     * dead thread its context class loader.
+     */
+    private static final int PRUNE_EVERY_WRITES = 1024;
     /** A writer parked for a reader re-checks after this long even if no reader unparked it. */
     private static final long PARK_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -190,6 +197,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private final ReentrantLock mutex = new ReentrantLock();
     private final Condition changed = mutex.newCondition();
     private final ArrayDeque<Thread> waitingWriters = new ArrayDeque<>();
+    /** Writes since the registry last dropped dead threads' records; under the mutex. */
+    private int writesSincePrune;
     /** Readers waiting for the current writer to leave. */
     private int blockedReaders;
     /** Readers let in by the last writer's release that have not entered yet; no writer may claim before. */
@@ -286,12 +295,20 @@ public final class ReadMostlyLock implements ReadWriteLock {
             return true;
         }
         ACTIVE.setOpaque(r, 1); // opaque store to our own line: no fence
-        barrier.light(); // StoreLoad only together with a writer's heavy()
-        if ((int) FLAG.getAcquire(this) == 0) { // acquire load (a plain mov on x86): LoadLoad|LoadStore after
-            r.holds = 1;
-            return true;
+        try {
+            barrier.light(); // StoreLoad only together with a writer's heavy()
+            if ((int) FLAG.getAcquire(this) == 0) { // acquire load (a plain mov on x86): LoadLoad|LoadStore after
+                r.holds = 1;
+                return true;
+            }
+            return readSlow(r, how, nanos);
+        } catch (Throwable x) { // e.g. a StackOverflowError at a call: a failed acquisition must not stay "inside"
+            if (r.holds == 0) {
+                ACTIVE.setVolatile(r, 0);
+                wakeScanner();
+            }
+            throw x;
         }
-        return readSlow(r, how, nanos);
     }
 
     private static final int TRY = 0;
@@ -622,6 +639,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     /** Under the mutex: the claiming or holding writer leaves; the flag stays raised for the rest of the burst. */
     private void releaseWriteLocked() {
+        if (++writesSincePrune >= PRUNE_EVERY_WRITES) { // a lock nobody new reads must still drop dead threads
+            writesSincePrune = 0;
+            registry.prune();
+        }
         LAST_EXIT.setOpaque(this, System.nanoTime());
         WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
         if (blockedReaders > 0) {

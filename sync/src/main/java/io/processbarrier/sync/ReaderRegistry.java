@@ -276,6 +276,22 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
         return kept == a.length ? a : Arrays.copyOf(out, kept);
     }
 
+    /** Drops the abandoned slots now, under the lock. */
+    void prune() {
+        lock.lock();
+        try {
+            Slot[] a = slots;
+            Slot[] kept = live(a);
+            if (kept != a) {
+                slots = kept;
+                publishTable(kept);
+                pruneAt = Math.max(MIN_PRUNE, 2 * kept.length);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Every registered slot (abandoned ones not yet dropped included), for a scan without the lock: the array is never
      * changed after publication. A volatile load.
@@ -291,14 +307,8 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     Slot[] snapshot() {
         lock.lock();
         try {
-            Slot[] a = slots;
-            Slot[] kept = live(a);
-            if (kept != a) {
-                slots = kept;
-                publishTable(kept);
-                pruneAt = Math.max(MIN_PRUNE, 2 * kept.length);
-            }
-            return kept;
+            prune();
+            return slots;
         } finally {
             lock.unlock();
         }

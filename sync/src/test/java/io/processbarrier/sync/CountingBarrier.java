@@ -10,6 +10,8 @@ final class CountingBarrier implements ProcessBarrier {
     private final ProcessBarrier real;
     final AtomicInteger heavies = new AtomicInteger();
     final AtomicReference<RuntimeException> failNext = new AtomicReference<>();
+    /** Thrown once by the next light(): stands for a StackOverflowError at the call, say. */
+    final AtomicReference<Error> failNextLight = new AtomicReference<>();
 
     CountingBarrier(ProcessBarrier real) {
         this.real = real;
@@ -27,6 +29,10 @@ final class CountingBarrier implements ProcessBarrier {
 
     @Override
     public void light() {
+        Error e = failNextLight.getAndSet(null);
+        if (e != null) {
+            throw e;
+        }
         real.light();
     }
 

@@ -21,6 +21,7 @@ import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -476,6 +477,26 @@ class RcuTest {
         assertTrue(first >= 128, "a record's fields start at offset " + first + ": less than 128 bytes from the "
                 + "preceding object, whose cache line another thread may be using");
         assertTrue(end - last >= 128 + 4, "a record's fields end " + (end - last) + " bytes before its end");
+    }
+
+    /** A section that fails to begin (an Error at light(), as a StackOverflowError would) leaves nothing behind. */
+    @Test
+    void aReadThatFailsToBeginLeavesNoSectionBehind() throws Exception {
+        io.processbarrier.sync.CountingBarrier b = new io.processbarrier.sync.CountingBarrier(ProcessBarrier.get());
+        try (Rcu rcu = Rcu.create(b)) {
+            b.failNextLight.set(new StackOverflowError("injected"));
+            assertThrows(StackOverflowError.class, rcu::read);
+            rcu.synchronize(); // on this thread: it is not inside a section
+            java.util.concurrent.FutureTask<Void> other = new java.util.concurrent.FutureTask<>(() -> {
+                rcu.synchronize();
+                return null;
+            });
+            new Thread(other, "synchronizer").start();
+            other.get(20, TimeUnit.SECONDS); // a grace period does not wait for the failed section
+            try (Rcu.Reader r = rcu.read()) {
+                assertNotNull(r);
+            }
+        }
     }
 
     /** Counts heavy() calls; otherwise the delegate. */

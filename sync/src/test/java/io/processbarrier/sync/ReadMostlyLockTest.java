@@ -245,4 +245,44 @@ class ReadMostlyLockTest {
         assertTrue(reader.get());
         assertTrue(writer2.get());
     }
+
+    /** An acquisition that fails inside (an Error at light(), as a StackOverflowError would) leaves no reader behind. */
+    @Test
+    void aReadLockThatFailsInsideLeavesNoReaderBehind() throws Exception {
+        CountingBarrier b = new CountingBarrier(ProcessBarrier.get());
+        ReadMostlyLock lock = new ReadMostlyLock(b);
+        b.failNextLight.set(new StackOverflowError("injected"));
+        assertThrows(StackOverflowError.class, () -> lock.readLock().lock());
+        java.util.concurrent.FutureTask<Boolean> write = new java.util.concurrent.FutureTask<>(() -> {
+            boolean got = lock.writeLock().tryLock(10, TimeUnit.SECONDS);
+            if (got) {
+                lock.writeLock().unlock();
+            }
+            return got;
+        });
+        new Thread(write, "writer").start();
+        assertTrue(write.get(20, TimeUnit.SECONDS), "a writer was held back by the read lock that failed");
+        lock.readLock().lock(); // and the thread can read again
+        lock.readLock().unlock();
+    }
+
+    /** Records of dead readers are dropped by writes too, when no new reader registers. */
+    @Test
+    void writesDropDeadReadersRecords() throws Exception {
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.of("fence"));
+        for (int i = 0; i < 40; i++) {
+            Thread t = new Thread(() -> {
+                lock.readLock().lock();
+                lock.readLock().unlock();
+            });
+            t.start();
+            t.join();
+        }
+        assertEquals(40, lock.registeredReaders(), "below the registration pruning threshold: all kept so far");
+        for (int i = 0; i < 1024; i++) {
+            lock.writeLock().lock();
+            lock.writeLock().unlock();
+        }
+        assertEquals(0, lock.registeredReaders(), "1024 writes dropped the dead readers' records");
+    }
 }
