@@ -125,8 +125,8 @@ static void pb_task_release(int fd, int shared) {
  * position, which is past the end once enough threads died, so it returns nothing. Found by a CI run of
  * SignalBarrierTest (a trusted listing missed a live thread while a barrier signalled the listing thread under
  * churn). The two rt_sigprocmask calls do not show in the barrier's cost (RcuBench.heavyIdle, signal, 2-vCPU AMD EPYC
- * VM: 151 us after, 132-157 us in two runs before). A stop or
- * freeze (not blockable) could still cut a walk that way; that needs a job-control stop during the listing.
+ * VM: 151 us after, 132-157 us in two runs before). A job-control stop or a freeze during the listing (neither can be
+ * blocked) could still cut a walk that way.
  * Under churn, with concurrent callers signalling each other, no trusted listing missed a live thread (tests).
  */
 int pb_list_threads(JNIEnv *env, pid_t pid, pid_t self, pid_t **out, size_t *count, long deadline) {

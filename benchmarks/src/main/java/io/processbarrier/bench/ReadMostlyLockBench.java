@@ -206,6 +206,24 @@ public class ReadMostlyLockBench {
             barrier = ProcessBarrier.get();
             lock = new ReadMostlyLock(barrier);
         }
+
+        /** One write lock+unlock: what the write benchmarks measure. */
+        void write() {
+            lock.writeLock().lock();
+            lock.writeLock().unlock();
+        }
+
+        /** After a 2 ms sleep (more than the 1 ms window), 512 reads: fenced ones lower the flag by the 256th. */
+        void sleepThenRead(boolean writeFirst) throws InterruptedException {
+            Thread.sleep(2);
+            if (writeFirst) {
+                write(); // raises the flag (a heavy(), not measured); the window runs from here
+            }
+            for (int i = 0; i < 512; i++) {
+                lock.readLock().lock();
+                lock.readLock().unlock();
+            }
+        }
     }
 
     /** Ends the burst of the previous invocation: the window passes, then fenced reads lower the flag. */
@@ -213,11 +231,7 @@ public class ReadMostlyLockBench {
     public static class ColdWriter extends Writer {
         @Setup(Level.Invocation)
         public void endBurst() throws InterruptedException {
-            Thread.sleep(2); // more than the 1 ms window
-            for (int i = 0; i < 512; i++) { // the flag is lowered by the 256th fenced read at the latest
-                lock.readLock().lock();
-                lock.readLock().unlock();
-            }
+            sleepThenRead(false);
         }
     }
 
@@ -229,13 +243,7 @@ public class ReadMostlyLockBench {
     public static class ColdWriterInBurst extends Writer {
         @Setup(Level.Invocation)
         public void keepBurst() throws InterruptedException {
-            Thread.sleep(2);
-            lock.writeLock().lock(); // raises the flag (a heavy(), not measured); the window runs from here
-            lock.writeLock().unlock();
-            for (int i = 0; i < 512; i++) {
-                lock.readLock().lock();
-                lock.readLock().unlock();
-            }
+            sleepThenRead(true);
         }
     }
 
@@ -243,16 +251,14 @@ public class ReadMostlyLockBench {
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     public void writeColdInBurst(ColdWriterInBurst w) {
-        w.lock.writeLock().lock();
-        w.lock.writeLock().unlock();
+        w.write();
     }
 
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     public void writeCold(ColdWriter w) {
-        w.lock.writeLock().lock();
-        w.lock.writeLock().unlock();
+        w.write();
     }
 
     /** heavy() after the same set-up as {@link #writeCold} (a sleep, then reads): the fair reference for it. */
@@ -267,8 +273,7 @@ public class ReadMostlyLockBench {
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     public void writeInBurst(Writer w) {
-        w.lock.writeLock().lock();
-        w.lock.writeLock().unlock();
+        w.write();
     }
 
     @Benchmark

@@ -114,9 +114,9 @@ import java.util.function.Consumer;
  * (the read alone 0.8 ns), and as much per thread on 2 threads, where {@code ReentrantReadWriteLock}'s read lock
  * costs hundreds of ns and an atomic counter tens. Most of it is finding the thread's record: through the registry's
  * front cache, a few dependent loads (a {@code ThreadLocal} measured 4 ns more per section); {@code synchronize()}
- * with no reader 1.26x one {@code heavy()} (605 ns against 480 ns with no other thread running; {@code heavy()} costs
- * about 10 µs when other threads run), otherwise plus the longest section in progress; {@code retire} 129 ns per
- * object over a million, reclamation included.
+ * with no reader 1.08-1.19x one {@code heavy()} (452-505 ns against 419-424 ns with no other thread running;
+ * {@code heavy()} costs 4-10 µs when other threads run), otherwise plus the longest section in progress;
+ * {@code retire} 81-91 ns per object over a million, reclamation included.
  *
  * <p>Thread-safe. Keep an {@code Rcu} in a {@code static final} field (or another final field) so the JIT inlines
  * the read side, and {@link #close()} one you no longer need: its retire thread lives until then.
@@ -201,8 +201,8 @@ public final class Rcu implements AutoCloseable {
      */
     public Reader read() {
         Thread t = Thread.currentThread();
-        Record r = front[(int) t.getId() & (ReaderRegistry.FRONT - 1)];
-        if (r == null || r.owner != t) {
+        Record r = ReaderRegistry.cached(front, t);
+        if (r == null) {
             r = registry.current(t);
         }
         if (r.epoch != 0) { // plain: our own field. Inside already: only count

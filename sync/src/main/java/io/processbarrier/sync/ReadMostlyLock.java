@@ -99,7 +99,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Wake-up.</b> W spins up to 20 µs on a reader's {@code active}; then it sets {@code scanner} (volatile),
  * loads {@code active} again, and parks for at most 1 ms at a time and re-checks. Readers that leave while W only spins
  * find {@code scanner} null and pay no unpark (measured: 0.45 unparks per write at 2 threads when W published itself
- * before spinning, about 1 in 600 writes since). A reader leaving while the flag is raised (any exit during a burst,
+ * before spinning, about 1 in 700 writes since). A reader leaving while the flag is raised (any exit during a burst,
  * and any reader W is waiting for: W saw it inside, so its {@code active = 0} came after P and its acquire load of
  * the flag after {@code light()} reads 1) loads {@code scanner} and unparks it. That load is not fenced: it may pass
  * the reader's own store of {@code active = 0} (still in its store buffer) and read {@code null} while W reads 1 and
@@ -112,13 +112,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * the fenced path (a full fence on entry, still no shared write) and a writer arriving meanwhile pays
  * no {@code heavy()}. A reader on the fenced path lowers the flag (under the mutex, only if no writer holds, drains or
  * waits) once a burst window (1 ms) has passed since the last writer left, checking the clock every 256th fenced
- * entry (a clock read costs 35 ns on the machine of the numbers below); from then on readers are back on the fast path and the next writer pays one {@code heavy()}.
+ * entry (a clock read costs 35 ns on the machine of the numbers below); from then on readers are back on the fast
+ * path and the next writer pays one {@code heavy()}.
  *
  * <h2>Costs</h2>
  * Measured by {@code ReadMostlyLockBench} (JMH, {@code benchmarks/run.sh rml}) on 2 vCPU AMD EPYC under Firecracker,
  * Linux 6.18, OpenJDK 17; see {@code docs/read-mostly-lock.md} for the numbers and their ratios to
  * {@code ReentrantReadWriteLock}, {@code StampedLock} and {@code synchronized}. A read lock/unlock pair is two
- * lookups of the reader record (a few dependent loads each) and a few {@code mov}s on the fast path, plus one full fence on the fenced path; a
+ * lookups of the reader record (a few dependent loads each) and a few {@code mov}s on the fast path, plus one full
+ * fence on the fenced path; a
  * write lock/unlock pair costs one {@code heavy()} at the start of a burst, and two uncontended
  * {@code ReentrantLock} sections plus a scan of the reader records otherwise.
  *
@@ -272,15 +274,14 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** The calling thread's record, registered on its first read lock. */
     private ReadMostlyLockReader reader() {
         Thread t = Thread.currentThread();
-        ReadMostlyLockReader r = front[(int) t.getId() & (ReaderRegistry.FRONT - 1)];
-        return r != null && r.owner == t ? r : registry.current(t);
+        ReadMostlyLockReader r = ReaderRegistry.cached(front, t);
+        return r != null ? r : registry.current(t);
     }
 
     /** The calling thread's record, or null if it never took the read lock. */
     private ReadMostlyLockReader ownReader() {
-        Thread t = Thread.currentThread();
-        ReadMostlyLockReader r = front[(int) t.getId() & (ReaderRegistry.FRONT - 1)];
-        return r != null && r.owner == t ? r : registry.find();
+        ReadMostlyLockReader r = ReaderRegistry.cached(front, Thread.currentThread());
+        return r != null ? r : registry.find();
     }
 
     /** Read lock, fast path; {@code how}: see {@link #readSlow}. */
@@ -481,12 +482,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
         boolean raised;
         mutex.lock();
         try {
-            if (tryOnly) {
-                if (WRITER.getVolatile(this) != null || !waitingWriters.isEmpty() || admitted > 0) {
-                    return false;
-                }
-            } else if ((WRITER.getVolatile(this) != null || !waitingWriters.isEmpty() || admitted > 0)
-                    && !awaitTurn(me, how, deadline)) { // nobody ahead: our turn at once, without the queue
+            // nobody ahead: our turn at once, without the queue; else a try fails, and the others wait their turn
+            if ((WRITER.getVolatile(this) != null || !waitingWriters.isEmpty() || admitted > 0)
+                    && (tryOnly || !awaitTurn(me, how, deadline))) {
                 return false;
             }
             WRITER.setVolatile(this, me); // volatile store: readers on the fenced path see it after their fence

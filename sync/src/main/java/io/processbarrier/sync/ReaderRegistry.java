@@ -25,8 +25,8 @@ import java.util.function.IntFunction;
  *
  * <p><b>Why the lookup is safe without a lock.</b> The table is replaced (a new array, published with a release store)
  * when it grows or is pruned, and otherwise only gains slots in empty cells (release stores); the front cache is
- * written the same way, under the lock only, and never by a reader, so it stays read-only while no thread registers. A reader loads the
- * table with acquire and its cells with plain loads: a cell it reads is either empty, a slot of another thread (it
+ * written the same way, under the lock only, and never by a reader, so it stays read-only while no thread registers.
+ * A reader loads the table with acquire and its cells with plain loads: a cell it reads is either empty, a slot of another thread (it
  * compares only the final {@code owner}), or its own slot, which it registered itself. Its own slot is in every table
  * published after its registration (pruning keeps the slots of live threads) and in the one it registered into, so a
  * miss can only come from an unstable {@code Thread.getId()} (a subclass may override it) or a stale read, and the
@@ -77,6 +77,7 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     /** Prune no earlier than this many registrations: a tiny registry is cheaper to scan than to prune. */
     static final int MIN_PRUNE = 64;
     private static final int MIN_TABLE = 16;
+    private static final Slot[] NONE = new Slot[0];
     /** Cells of the front cache: a power of two, 1 KB of references. */
     static final int FRONT = 256;
     private static final VarHandle TABLE;
@@ -101,7 +102,7 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     /** Open addressing by thread id, linear probing, at most half full. Release stores under the lock. */
     private Slot[] table = new Slot[MIN_TABLE];
     /** Every registered slot, densely; replaced under the lock, never changed after publication. */
-    private volatile Slot[] slots = new Slot[0];
+    private volatile Slot[] slots = NONE;
     /** Guarded by {@link #lock}: the slots in {@link #table}; kept at most half its length, so probing ends. */
     private int tableCount;
     /** Set by {@link #forgetAll()} (the controls of the tests): scans see no slot. */
@@ -124,57 +125,60 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     }
 
     /**
-     * The front cache, for the construct to keep in a final field of its own and look up as
-     * {@code front[(int) t.getId() & (FRONT - 1)]}, then compare the slot's {@code owner} with {@code t}: on the
-     * read side every dependent load counts (one hop less than through the registry measured 1 ns of 5.7).
+     * The front cache, for the construct to keep in a final field of its own and look up with
+     * {@link #cached(Slot[], Thread)}: on the read side every dependent load counts (one hop less than through the
+     * registry measured 1 ns of 5.7).
      */
     S[] front() {
         return front;
     }
 
+    /**
+     * The slot of {@code t} if it sits in its cell of {@code front} (a registry's {@link #front()}), else null: one
+     * array cell at a constant mask (no load of a length on the way) and a compare of the final {@code owner}.
+     */
+    static <S extends Slot> S cached(S[] front, Thread t) {
+        S s = front[index(t, FRONT - 1)];
+        return s != null && s.owner == t ? s : null;
+    }
+
     /** The calling thread's slot, created and registered on the thread's first call. */
     S current() {
         Thread t = Thread.currentThread();
-        S s = front[(int) t.getId() & (FRONT - 1)]; // a constant mask: no load of the length on the way
-        if (s != null && s.owner == t) {
-            return s;
-        }
-        return current(t);
+        S s = cached(front, t);
+        return s != null ? s : current(t);
     }
 
-    /** {@link #current()} past the front cache: threads that share a front cell, and first calls. */
+    /**
+     * {@link #current()} past the front cache, {@code t} being the calling thread: threads that share a front cell,
+     * and first calls.
+     */
     @SuppressWarnings("unchecked")
     S current(Thread t) {
-        Slot[] tab = (Slot[]) TABLE.getAcquire(this);
-        int m = tab.length - 1;
-        for (int i = index(t, m); ; i = (i + 1) & m) {
-            Slot s = tab[i];
-            if (s == null) {
-                return register(t);
-            }
-            if (s.owner == t) {
-                return (S) s;
-            }
-        }
+        Slot s = probe(t);
+        return s != null ? (S) s : register(t);
     }
 
     /** The calling thread's slot, or null if it has none (nothing is registered). */
     @SuppressWarnings("unchecked")
     S find() {
         Thread t = Thread.currentThread();
-        S f = front[(int) t.getId() & (FRONT - 1)];
-        if (f != null && f.owner == t) {
+        S f = cached(front, t);
+        if (f != null) {
             return f;
         }
+        Slot s = probe(t);
+        return s != null ? (S) s : (S) search(t); // a miss of the tables is a hint only (see the class doc)
+    }
+
+    /** The slot of {@code t} in the table, or null at the first empty cell of its probe sequence. */
+    private Slot probe(Thread t) {
         Slot[] tab = (Slot[]) TABLE.getAcquire(this);
         int m = tab.length - 1;
         for (int i = index(t, m); ; i = (i + 1) & m) {
             Slot s = tab[i];
-            if (s == null) {
-                return (S) search(t); // a miss is a hint only (see the class doc)
-            }
-            if (s.owner == t) {
-                return (S) s;
+            if (s == null || s.owner == t) {
+                return s;
             }
         }
     }
@@ -196,21 +200,17 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
             if (found != null) {
                 return (S) found;
             }
+            if (slots.length >= pruneAt) {
+                prune(); // may publish a fresh table, sized for the slots kept
+            }
             S slot = factory.apply(t);
             Slot[] old = slots;
-            boolean pruned = false;
-            if (old.length >= pruneAt) {
-                Slot[] kept = live(old);
-                pruned = kept != old;
-                old = kept;
-                pruneAt = Math.max(MIN_PRUNE, 2 * (old.length + 1));
-            }
             Slot[] a = Arrays.copyOf(old, old.length + 1);
             a[old.length] = slot;
             slots = a; // volatile store: a scan that loads the array after it sees the slot
             Slot[] tab = table;
-            if (pruned || 2 * (tableCount + 1) > tab.length) {
-                publishTable(a); // pruned or too full: a fresh table
+            if (2 * (tableCount + 1) > tab.length) {
+                publishTable(a); // too full: a fresh table
             } else {
                 tableCount++;
                 int m = tab.length - 1;
@@ -285,8 +285,8 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
             if (kept != a) {
                 slots = kept;
                 publishTable(kept);
-                pruneAt = Math.max(MIN_PRUNE, 2 * kept.length);
             }
+            pruneAt = Math.max(MIN_PRUNE, 2 * kept.length); // the next pruning on registration, once it has doubled
         } finally {
             lock.unlock();
         }
@@ -297,7 +297,7 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
      * changed after publication. A volatile load.
      */
     Slot[] slots() {
-        return blind ? new Slot[0] : slots;
+        return blind ? NONE : slots;
     }
 
     /**

@@ -85,7 +85,8 @@ class ReadMostlyLockTest {
                 lock.readLock().lock();
                 lock.readLock().unlock();
             }
-            assertFalse(lock.flagRaised(), ReadMostlyLock.BURST_CHECK_PERIOD + " fenced reads after the window lower the flag");
+            assertFalse(lock.flagRaised(),
+                    ReadMostlyLock.BURST_CHECK_PERIOD + " fenced reads after the window lower the flag");
             assertEquals(round, b.heavies.get(), "one heavy() per burst");
         }
     }
@@ -246,7 +247,7 @@ class ReadMostlyLockTest {
         assertTrue(writer2.get());
     }
 
-    /** An acquisition that fails inside (an Error at light(), as a StackOverflowError would) leaves no reader behind. */
+    /** An acquisition that fails inside (an Error at light(), say a StackOverflowError) leaves no reader behind. */
     @Test
     void aReadLockThatFailsInsideLeavesNoReaderBehind() throws Exception {
         CountingBarrier b = new CountingBarrier(ProcessBarrier.get());

@@ -70,7 +70,7 @@ class ReadMostlyLockTortureTest {
     @Test
     void theControlWithoutDrainSeesTornPairs() throws Exception {
         ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.of("membarrier"), 0L);
-        Stats s = torture(lock, lock::forgetReaders); // readers registered once: the writers never see them again
+        Stats s = torture(lock, lock::forgetReaders); // from the first write on, writers see no reader
         System.out.println("torture control (no drain): " + s);
         assertTrue(s.torn.get() > 0, "the broken lock showed no torn pair, so the torture could not catch one: " + s);
     }
