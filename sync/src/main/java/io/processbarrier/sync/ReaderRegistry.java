@@ -103,8 +103,6 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     private Slot[] table = new Slot[MIN_TABLE];
     /** Every registered slot, densely; replaced under the lock, never changed after publication. */
     private volatile Slot[] slots = NONE;
-    /** Guarded by {@link #lock}: the slots in {@link #table}; kept at most half its length, so probing ends. */
-    private int tableCount;
     /** Set by {@link #forgetAll()} (the controls of the tests): scans see no slot. */
     private volatile boolean blind;
     /** Guarded by {@link #lock}: the size at which the next registration prunes abandoned slots first. */
@@ -209,10 +207,9 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
             a[old.length] = slot;
             slots = a; // volatile store: a scan that loads the array after it sees the slot
             Slot[] tab = table;
-            if (2 * (tableCount + 1) > tab.length) {
-                publishTable(a); // too full: a fresh table
+            if (2 * a.length > tab.length) {
+                publishTable(a); // too full: a fresh table (the table holds exactly the slots: at most half full)
             } else {
-                tableCount++;
                 int m = tab.length - 1;
                 int i = index(t, m);
                 while (tab[i] != null) {
@@ -240,7 +237,6 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
             cap <<= 1;
         }
         Slot[] tab = new Slot[cap];
-        tableCount = a.length;
         int m = cap - 1;
         for (Slot s : a) {
             int i = index(s.owner, m);

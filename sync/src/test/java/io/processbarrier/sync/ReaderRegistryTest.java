@@ -35,6 +35,7 @@ class ReaderRegistryTest {
     /** Starts the threads, releases them together, and waits for every one to end. */
     private static void runAll(List<Thread> threads, CountDownLatch release) throws InterruptedException {
         for (Thread t : threads) {
+            t.setDaemon(true); // a lookup that never ends fails the test instead of keeping the JVM alive
             t.start();
         }
         release.countDown();
