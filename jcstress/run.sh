@@ -13,7 +13,8 @@
 #   0  every provider test saw 0 forbidden outcomes and every control showed its outcome
 #   1  FAILED: a provider test saw its forbidden outcome, or did not run cleanly (or the run itself broke)
 #   3  INCONCLUSIVE: some control never showed its outcome (e.g. one CPU), so the zeros prove nothing here;
-#      --allow-inconclusive turns this into 0, printed as such
+#      --allow-inconclusive turns this into 0, printed as such. A mode whose control showed nothing is run again,
+#      whole, up to PB_JCSTRESS_ATTEMPTS times (default 3) before that verdict: a loaded machine races less.
 # Tests of providers unavailable on this machine are skipped with the reason; --require=a,b makes that a failure.
 # JAVA=/path/to/java chooses the JVM (default: $JAVA_HOME/bin/java, else java on the PATH).
 # Results: jcstress/target/jcstress-run/<mode>/ (jcstress's HTML report and log) and jcstress/target/jcstress-run/report.txt
@@ -29,7 +30,7 @@ for a in "$@"; do
     ci|release) profile=$a ;;
     --require=*) plan_args+=("$a") ;;
     --allow-inconclusive) report_args+=("$a") ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$a' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -69,8 +70,13 @@ fi
 
 start=$SECONDS
 results=()
+# A mode whose control showed nothing (a loaded machine races less) is run again, whole: provider tests and controls
+# together, so both verdicts still come from one run. A failure is never retried: it ends the script at once.
+attempts=${PB_JCSTRESS_ATTEMPTS:-3}
 for m in "${modes[@]}"; do
+ for attempt in $(seq 1 "$attempts"); do
   dir=$out/$m
+  if [ "$attempt" -gt 1 ]; then dir=$out/$m-attempt-$attempt; fi
   mkdir -p "$dir"
   run_tests=$tests
   if [ "$m" = mixed ]; then
@@ -82,7 +88,7 @@ for m in "${modes[@]}"; do
   else
     args=(-sc false "${common[@]}" -jvmArgs "${flags[$m]} ${native_access[*]}")
   fi
-  echo "==> [$((SECONDS - start))s] jcstress, mode $m: ${args[*]}" >&2
+  echo "==> [$((SECONDS - start))s] jcstress, mode $m (attempt $attempt of $attempts): ${args[*]}" >&2
   rc=0
   (cd "$dir" && timeout --kill-after=30 "$mode_timeout" "$java" -jar "$jar" -t "$run_tests" "${args[@]}" -r "$dir/html" \
       >"$dir/jcstress.log" 2>&1) || rc=$?
@@ -94,7 +100,18 @@ for m in "${modes[@]}"; do
     exit 1
   fi
   grep -E '^\(Results:' "$dir/jcstress.log" | tail -n 1 >&2 || true
-  results+=("$m=$bin")
+  mode_rc=0
+  "$java" -cp "$jar" io.processbarrier.jcstress.Suite report --planned="$tests" "$m=$bin" >"$dir/report.txt" || mode_rc=$?
+  if [ "$mode_rc" -eq 3 ] && [ "$attempt" -lt "$attempts" ]; then
+    sed -n '/^VERDICT/,$p' "$dir/report.txt" >&2
+    echo "==> mode $m: a control showed nothing in this run; running the mode again" >&2
+    continue
+  fi
+  if [ "$mode_rc" -eq 1 ]; then echo "==> mode $m FAILED (report below)" >&2; fi
+  break
+ done
+ results+=("$m=$bin")
+ if [ "$mode_rc" -eq 1 ]; then break; fi # the report below names the failure; later modes cannot change it
 done
 echo "==> [$((SECONDS - start))s] all modes done" >&2
 

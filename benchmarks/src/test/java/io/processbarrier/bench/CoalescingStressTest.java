@@ -9,19 +9,29 @@ import java.lang.reflect.Constructor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Eight threads call heavy() on the real membarrier barrier in a loop, with waiters that park without yielding
  * first (the sleeping path is where wake-ups can be lost). Every thread must keep making progress: a caller parked with no
- * one left to wake it shows up as a thread that completes nothing for a whole second while the others go on.
- * (A lost wake-up of this kind, in an earlier version, was found this way within seconds.)
+ * one left to wake it never completes another call, while the others go on, and is still parked when they have all
+ * stopped. Both are checked with bounds far beyond a scheduling delay (a thread preempted on a loaded machine
+ * resumes within milliseconds; a lost waiter never does). (A lost wake-up of this kind, in an earlier version, was
+ * found this way within seconds.)
  */
 class CoalescingStressTest {
+    /** Longer than any scheduling delay: a thread that makes no call for this long while others do is lost. */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** Calls each thread makes at the least, so that all eight took part. */
+    private static final long MIN_CALLS = 100;
+    /** The most a soak may take on a loaded machine to reach MIN_CALLS everywhere. */
+    private static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(120);
 
     @Test
     void everyCallerKeepsMakingProgressWhenWaitersSpinThenPark() throws Exception {
@@ -75,26 +85,49 @@ class CoalescingStressTest {
                 t.start();
                 ts.add(t);
             }
+            // The soak: at least `seconds`, and until every thread made MIN_CALLS calls. A thread with no call
+            // for STALL_NANOS while the others made at least 1000 is a lost waiter.
+            long start = System.nanoTime();
             long[] last = new long[threads];
-            for (int second = 0; second <= seconds; second++) {
-                Thread.sleep(1000);
+            long[] lastAt = new long[threads];
+            long[] othersAt = new long[threads];
+            java.util.Arrays.fill(lastAt, start);
+            while (true) {
+                Thread.sleep(100); // the sampling period of the counters
+                long now = System.nanoTime();
+                long total = 0;
+                for (int i = 0; i < threads; i++) {
+                    total += progress.get(i);
+                }
+                boolean enough = true;
                 for (int i = 0; i < threads; i++) {
                     long p = progress.get(i);
-                    if (second > 0) { // the first second is for starting up
-                        assertTrue(p > last[i], "thread " + i + " completed no heavy() call in a second: "
+                    if (p != last[i]) {
+                        last[i] = p;
+                        lastAt[i] = now;
+                        othersAt[i] = total - p;
+                    } else if (now - lastAt[i] > STALL_NANOS && total - p - othersAt[i] >= 1000) {
+                        fail("thread " + i + " completed no heavy() call in " + STALL_NANOS / 1_000_000_000
+                                + " s while the others completed " + (total - p - othersAt[i]) + ": "
                                 + java.util.Arrays.toString(ts.get(i).getStackTrace()));
                     }
-                    last[i] = p;
+                    enough &= p >= MIN_CALLS;
                 }
+                if (enough && now - start >= TimeUnit.SECONDS.toNanos(seconds)) {
+                    break;
+                }
+                assertTrue(now - start < BOUND_NANOS, "within " + BOUND_NANOS / 1_000_000_000 + " s not every"
+                        + " thread made " + MIN_CALLS + " calls: " + progress);
             }
         } finally {
             stop.set(true);
+            long deadline = System.nanoTime() + STALL_NANOS;
             for (Thread t : ts) {
-                t.join(5000);
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             }
         }
         for (Thread t : ts) {
-            assertFalse(t.isAlive(), t.getName() + " is stuck in heavy()");
+            assertFalse(t.isAlive(), t.getName() + " is stuck in heavy(): " + java.util.Arrays.toString(t.getStackTrace()));
         }
     }
 }

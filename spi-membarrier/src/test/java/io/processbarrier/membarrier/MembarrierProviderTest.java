@@ -124,7 +124,11 @@ class MembarrierProviderTest {
         ProcessBarrier b = ProcessBarrier.of("membarrier");
         int threads = 16;
         int calls = 500;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "pb-membarrier-heavy"); // a daemon: a stuck heavy() fails the test, it cannot hold the fork
+            t.setDaemon(true);
+            return t;
+        });
         try {
             List<Callable<Integer>> tasks = new ArrayList<>();
             for (int t = 0; t < threads; t++) {

@@ -272,7 +272,11 @@ class MprotectProviderTest {
     }
 
     static void hammer(ProcessBarrier b, int threads, int calls) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "pb-mprotect-heavy"); // a daemon: a stuck heavy() fails the test, it cannot hold the fork
+            t.setDaemon(true);
+            return t;
+        });
         try {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<Integer>> done = new ArrayList<>();

@@ -32,6 +32,15 @@ class SignalBarrierTest {
     /** Bounds a test that must fail or finish, never hang; not a performance claim. */
     private static final Duration NO_HANG = Duration.ofMinutes(2);
 
+    /**
+     * The timeout of the barriers that must time out on a blocking thread: every other thread of the JVM must
+     * acknowledge within it, also on a loaded machine, so it is far above a wake-up delay (milliseconds).
+     */
+    private static final long BLOCKED_TIMEOUT_MILLIS = 2000;
+
+    /** Barrier 2 of the late-acknowledgement test: A must unblock and run two handlers within it. */
+    private static final long SECOND_BARRIER_MILLIS = 5_000;
+
     private static int signal;
 
     @BeforeAll
@@ -129,7 +138,11 @@ class SignalBarrierTest {
         }
         // the barriers below must meet threads that are running, not threads that have yet to start
         assertTrue(spinning.await(30, TimeUnit.SECONDS), "the spinners did not start within 30 s");
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "pb-heavy");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<Integer>> done = new ArrayList<>();
@@ -165,6 +178,7 @@ class SignalBarrierTest {
 
         Thread thread(Runnable body, String name) {
             Thread t = new Thread(body, name);
+            t.setDaemon(true);
             t.setUncaughtExceptionHandler((th, e) -> seen.add(th.getName() + ": " + e));
             return t;
         }
@@ -185,12 +199,12 @@ class SignalBarrierTest {
 
     @Test
     void aThreadThatBlocksTheSignalFailsTheBarrierNamingIt() throws Exception {
-        ProcessBarrier b = barrier(300, true);
+        ProcessBarrier b = barrier(BLOCKED_TIMEOUT_MILLIS, true);
         try (Blocker blocker = new Blocker("pb-blocker")) {
             ProcessBarrierException e = assertTimeoutPreemptively(NO_HANG,
                     () -> assertThrows(ProcessBarrierException.class, b::heavy));
             String m = e.getMessage();
-            assertTrue(m.startsWith("heavy() timed out after 300 ms: 1 of "), m);
+            assertTrue(m.startsWith("heavy() timed out after " + BLOCKED_TIMEOUT_MILLIS + " ms: 1 of "), m);
             assertTrue(m.contains("did not acknowledge signal " + signal + " ("), m);
             assertTrue(m.contains("tid " + blocker.tid + " \"pb-blocker\" (blocks the signal, state "), m);
             assertTrue(m.contains("let it unblock signal " + signal), m);
@@ -204,9 +218,9 @@ class SignalBarrierTest {
     /** What user-mode emulation needs (qemu-user's own thread blocks every signal): skipping, on request only. */
     @Test
     void threadsThatBlockTheSignalAreSkippedOnlyWhenAskedTo() throws Exception {
-        ProcessBarrier skipping = barrier(Map.of(SignalProvider.TIMEOUT_PROPERTY, "300",
+        ProcessBarrier skipping = barrier(Map.of(SignalProvider.TIMEOUT_PROPERTY, Long.toString(BLOCKED_TIMEOUT_MILLIS),
                 SignalProvider.SKIP_BLOCKING_PROPERTY, "true"), false);
-        ProcessBarrier strict = barrier(Map.of(SignalProvider.TIMEOUT_PROPERTY, "300",
+        ProcessBarrier strict = barrier(Map.of(SignalProvider.TIMEOUT_PROPERTY, Long.toString(BLOCKED_TIMEOUT_MILLIS),
                 SignalProvider.SKIP_BLOCKING_PROPERTY, "auto"), false);
         try (Blocker blocker = new Blocker("pb-skipped")) {
             assertTimeoutPreemptively(NO_HANG, skipping::heavy);
@@ -225,15 +239,18 @@ class SignalBarrierTest {
      */
     @Test
     void aLateAcknowledgementDoesNotCompleteTheNextBarrier() throws Exception {
-        ProcessBarrier b = barrier(300, false);
+        ProcessBarrier b = barrier(BLOCKED_TIMEOUT_MILLIS, false);
         try (Blocker a = new Blocker("pb-late-a"); Blocker c = new Blocker("pb-late-b")) {
             ProcessBarrierException first = assertThrows(ProcessBarrierException.class, b::heavy);
             assertTrue(first.getMessage().contains("tid " + a.tid + " ") && first.getMessage().contains(
                     "tid " + c.tid + " "), first.getMessage());
 
-            ProcessBarrier second = barrier(1500, false);
+            // long enough for A to run both handlers on a loaded machine once it unblocks; B keeps it waiting
+            ProcessBarrier second = barrier(SECOND_BARRIER_MILLIS, false);
             AtomicReference<Throwable> outcome = new AtomicReference<>();
+            AtomicInteger runnerTid = new AtomicInteger();
             Thread runner = new Thread(() -> {
+                runnerTid.set(TestHooks.gettid());
                 try {
                     second.heavy();
                     outcome.set(new AssertionError("barrier 2 completed although pb-late-b never acknowledged"));
@@ -241,8 +258,12 @@ class SignalBarrierTest {
                     outcome.set(t);
                 }
             }, "pb-barrier-2");
+            runner.setDaemon(true);
             runner.start();
-            Thread.sleep(200); // usually after barrier 2 has queued its signal: A's handlers then run in order
+            // The premise: barrier 2 has queued its signal to A (still blocked) before A unblocks, so that A runs
+            // barrier 1's late handler while barrier 2 waits. A barrier sleeps for acknowledgements only after it
+            // sent to every listed thread (signal_barrier.c).
+            awaitAckWait(runner, runnerTid);
             a.unblock();
             runner.join(NO_HANG.toMillis());
             Throwable t = outcome.get();
@@ -255,6 +276,46 @@ class SignalBarrierTest {
             b.heavy();
             second.heavy();
         }
+    }
+
+    /**
+     * Waits until {@code runner} sleeps in a barrier's wait for acknowledgements: inside the native
+     * {@code RtSignal.barrier} (its stack) and, before and after that look, in the same timed
+     * {@code futex(FUTEX_WAIT_PRIVATE)} (/proc/self/task/TID/syscall). Nothing else in that native method sleeps
+     * that way: a JVM or C library lock waits without a timeout or with another futex operation.
+     */
+    private static void awaitAckWait(Thread runner, AtomicInteger tid) throws Exception {
+        long deadline = System.nanoTime() + NO_HANG.toNanos();
+        while (true) {
+            assertTrue(runner.isAlive(), "the barrier ended before it waited for acknowledgements");
+            assertTrue(System.nanoTime() < deadline, "the barrier never waited for acknowledgements: "
+                    + java.util.Arrays.toString(runner.getStackTrace()));
+            if (tid.get() != 0) {
+                String before = ackWaitSyscall(tid.get());
+                StackTraceElement[] stack = runner.getStackTrace();
+                boolean inBarrier = stack.length > 0 && stack[0].isNativeMethod()
+                        && stack[0].getClassName().equals(RtSignal.class.getName())
+                        && stack[0].getMethodName().equals("barrier");
+                if (before != null && inBarrier && before.equals(ackWaitSyscall(tid.get()))) {
+                    return;
+                }
+            }
+            Thread.sleep(1); // polling a state
+        }
+    }
+
+    /** The futex address if thread {@code tid} is in a timed FUTEX_WAIT_PRIVATE now, else null. */
+    private static String ackWaitSyscall(int tid) {
+        String line;
+        try {
+            line = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task/" + tid + "/syscall"));
+        } catch (java.io.IOException e) {
+            return null;
+        }
+        String[] f = line.trim().split(" ");
+        // x86_64 futex = 202, aarch64 = 98; FUTEX_WAIT | FUTEX_PRIVATE_FLAG = 0x80; the fourth argument: timeout
+        boolean futex = f.length >= 5 && (f[0].equals("202") || f[0].equals("98"));
+        return futex && f[2].equals("0x80") && !f[4].equals("0x0") ? f[1] : null;
     }
 
     /**
@@ -310,14 +371,18 @@ class SignalBarrierTest {
         try {
             int listings = 0;
             int checked = 0;
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (System.nanoTime() < until || listings < 1000) {
+            // at least 3 s, and until the premises hold (1000 listings, 1000 live threads checked, barriers ran
+            // meanwhile), within a bound that only a broken premise reaches
+            long start = System.nanoTime();
+            long bound = start + NO_HANG.toNanos();
+            while (System.nanoTime() < bound && (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(3)
+                    || listings < 1000 || checked < 1000 || signalled.get() == 0)) {
                 int[] before = new int[slots];
                 for (int i = 0; i < slots; i++) {
                     before[i] = alive.get(i);
                 }
-                int[] listed = RtSignal.listThreads(TimeUnit.SECONDS.toNanos(5));
-                assertTrue(listed != null, "no trustworthy listing within 5 s");
+                int[] listed = RtSignal.listThreads(TimeUnit.SECONDS.toNanos(30));
+                assertTrue(listed != null, "no trustworthy listing within 30 s");
                 java.util.Set<Integer> set = new java.util.HashSet<>();
                 for (int tid : listed) {
                     set.add(tid);
@@ -331,8 +396,9 @@ class SignalBarrierTest {
                 }
                 listings++;
             }
-            assertTrue(checked >= 1000, "live threads checked: " + checked + " in " + listings + " listings");
-            assertTrue(signalled.get() > 0, "barriers ran during the listings");
+            assertTrue(listings >= 1000 && checked >= 1000, "live threads checked: " + checked + " in " + listings
+                    + " listings within " + NO_HANG);
+            assertTrue(signalled.get() > 0, "no barrier completed during the listings within " + NO_HANG);
         } finally {
             stop.set(true);
             failures.join(spawners);

@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * kept apart unless {@link Stderr#MERGED} is asked for. A child that outlives its time is killed with its descendants
  * and the test fails with what it printed so far.
  *
- * <p>Shared by the tests of every module through the api module's test-jar
- * ({@code processbarrier-api}, {@code <type>test-jar</type>}, which holds only this package).
+ * <p>Shared by the tests of every module through the module {@code processbarrier-test-support} (test scope; never
+ * published), which holds only this package.
  */
 public final class ChildProcess {
     /** How long {@link #run(List)} lets a child run. */
@@ -83,7 +83,7 @@ public final class ChildProcess {
     }
 
     /**
-     * Whether a class path entry is where this class comes from (the api test-jar, or the api module's test-classes
+     * Whether a class path entry is where this class comes from (the test-support jar, or that module's classes
      * directory): for tests that build a class path or module path of their own and want it without the test support.
      */
     public static boolean isTestSupport(String classPathEntry) {

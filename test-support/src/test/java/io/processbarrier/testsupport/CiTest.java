@@ -1,6 +1,5 @@
-package io.processbarrier.internal;
+package io.processbarrier.testsupport;
 
-import io.processbarrier.testsupport.Ci;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
 import org.opentest4j.TestAbortedException;
