@@ -119,6 +119,17 @@ final class StallWarnings {
         return new Watch(this, waiter, t, t + thresholdNanos);
     }
 
+    /**
+     * Starts watching a wait that began at {@code startNanos} on this clock (a waiter that creates its watch only once
+     * its wait turns slow, so that a fast wait builds no message). Added after the first version: additive.
+     */
+    Watch begin(String waiter, long startNanos) {
+        if (thresholdNanos == 0) {
+            return OFF;
+        }
+        return new Watch(this, waiter, startNanos, startNanos + thresholdNanos);
+    }
+
     /** Lists the threads that block a wait, when a warning is due. */
     @FunctionalInterface
     interface Blockers {
