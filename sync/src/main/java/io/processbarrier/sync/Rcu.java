@@ -204,7 +204,7 @@ public final class Rcu implements AutoCloseable {
     }
 
     /** For tests: an {@code Rcu} with its own stall warnings (threshold, clock, logger). */
-    static Rcu create(ProcessBarrier barrier, StallWarnings stalls) {
+    static Rcu withStallWarnings(ProcessBarrier barrier, StallWarnings stalls) {
         return new Rcu(barrier, null, false, Objects.requireNonNull(stalls, "stalls"));
     }
 
