@@ -86,6 +86,12 @@ import java.util.function.Supplier;
  *       {@code epoch = e; light(); load pointer}, writer {@code store pointer; heavy(); load epoch}. Missing the
  *       reader's store forces the reader's later load to see the writer's pointer: again it could not load
  *       {@code p}.</li>
+ *   <li>If the scan read a <em>later</em> section's epoch {@code e'} of the same thread (the section that held
+ *       {@code p} had ended and the thread had entered again): the entry store of {@code e'} is a release store, so
+ *       the scan's acquire load that read it happens-after everything program-ordered before it, the earlier
+ *       section's use of {@code p} included. (With an opaque entry store, as before, this case held on HotSpot, by
+ *       x86 TSO and the acquire load of {@code gp} on AArch64, but not by the Java memory model; the release store is
+ *       the same plain {@code mov} on x86. jcstress: {@code RCU_LaterSection}.)</li>
  * </ol>
  * So the only readers not waited for are those that cannot hold {@code p}. Without {@code heavy()} case 2 breaks:
  * the reader's store can sit in its store buffer while its load runs ahead (observed with a jcstress run of an
@@ -108,11 +114,20 @@ import java.util.function.Supplier;
  * {@code retire} pushes onto a lock-free stack (one CAS). One daemon thread per {@code Rcu}, named
  * {@code processbarrier-rcu-<n>-retire} and started on first use, takes the whole stack at once, runs one grace period
  * for it and then the callbacks in {@code retire} order, so one grace period serves every object retired meanwhile.
- * Memory is bounded: when more than {@value #MAX_PENDING} objects wait, {@code retire} blocks until the retire thread
- * has taken them (that is, until the previous batch's grace period and callbacks are done), so at most about twice
- * that many objects are held. Except where waiting would deadlock: inside a read section of this {@code Rcu} and on
- * the retire thread itself (a callback that retires), {@code retire} never blocks. A callback that throws is logged
- * through {@link System.Logger} (logger {@code io.processbarrier.sync.Rcu}, level {@code ERROR}) and the others run.
+ * {@code retire} never waits for the retire thread (so it cannot deadlock with a callback that takes a lock the
+ * caller holds); memory is bounded all the same: a caller that finds more than {@value #MAX_PENDING} objects waiting
+ * helps, running that batch's grace period and callbacks on its own thread (not inside a read section of this
+ * {@code Rcu}, nor on the retire thread). A callback that throws is logged through {@link System.Logger} (logger
+ * {@code io.processbarrier.sync.Rcu}, level {@code ERROR}) and the others run; a logger that throws, or a
+ * {@code heavy()} that throws, never ends reclamation: a failed grace period keeps its batch and is retried.
+ *
+ * <h2>Stall warnings and counters</h2>
+ * A grace period that has waited longer than {@code processbarrier.sync.stallWarningMillis} (default 10000, 0 = off)
+ * logs one {@code WARNING} (logger {@code io.processbarrier.sync.Rcu}) naming every thread still inside a section
+ * that blocks it, how long it has been inside at least (derived from the grace periods' start times: the read side
+ * records no time) and its stack; again each time the wait has doubled; one {@code INFO} when it completes. Counters:
+ * {@link #gracePeriodsCompleted()}, {@link #callbacksPending()}, {@link #longestGracePeriodNanos()},
+ * {@link #oldestSectionNanos()}, {@link #stallWarnings()}; {@link #toString()} shows them.
  * Objects still waiting when the JVM exits are not reclaimed (the thread is a daemon); {@link #close()} reclaims them
  * all.
  *
@@ -249,12 +264,20 @@ public final class Rcu implements AutoCloseable {
      * @throws io.processbarrier.ProcessBarrierException as {@link ProcessBarrier#get()} (and again on later calls)
      */
     public static Rcu shared() {
-        return Shared.INSTANCE;
+        Rcu r = sharedInstance; // volatile load
+        if (r == null) {
+            synchronized (Rcu.class) { // not a holder class: a ProcessBarrierException is thrown again next time
+                r = sharedInstance;
+                if (r == null) {
+                    r = new Rcu(ProcessBarrier.get(), null, true, null);
+                    sharedInstance = r;
+                }
+            }
+        }
+        return r;
     }
 
-    private static final class Shared {
-        static final Rcu INSTANCE = new Rcu(ProcessBarrier.get(), null, true, null);
-    }
+    private static volatile Rcu sharedInstance;
 
     // ------------------------------------------------------------------------------------------------- read side
 
@@ -579,7 +602,7 @@ public final class Rcu implements AutoCloseable {
         long oldest = now; // evicted: the section is older than every grace period still recorded
         for (int k = 0; k <= RING_MASK; k++) {
             long n = (long) GP_NUM.getOpaque(gpNum, k);
-            if (n != 0 && n <= next + RING_MASK + 1) {
+            if (n > next) { // began after `next`: the section is older than each of them
                 long t = (long) GP_TIME.getOpaque(gpTime, k);
                 if (t - oldest < 0) {
                     oldest = t;

@@ -74,12 +74,15 @@ final class StallWarnings {
      * @throws io.processbarrier.ProcessBarrierException if the setting is not a whole number from 0 to 86,400,000
      */
     static long configuredMillis() {
-        return Configured.MILLIS;
+        long m = configured; // volatile; -1 until read (a bad setting throws again on every call, not once)
+        if (m < 0) {
+            m = Settings.system().number(SETTING, DEFAULT_MILLIS, 0, 86_400_000);
+            configured = m;
+        }
+        return m;
     }
 
-    private static final class Configured {
-        static final long MILLIS = Settings.system().number(SETTING, DEFAULT_MILLIS, 0, 86_400_000);
-    }
+    private static volatile long configured = -1;
 
     /** The threshold in milliseconds; 0 if warnings are off. */
     long thresholdMillis() {

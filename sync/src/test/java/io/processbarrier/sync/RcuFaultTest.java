@@ -265,7 +265,8 @@ class RcuFaultTest {
         assertTrue(s.isAlive() && inFrame(s, "awaitReader"), "synchronize() still waits for the reader");
         leave.countDown();
         join(s, "synchronize() after the reader left");
-        assertTrue(cpu < wall / 4, "the waiting synchronize() used " + cpu / 1_000_000 + " ms of CPU in "
+        // the issue asks for under 25%; parked it uses well under 1%, spinning it used 30-100% here: 10% separates both
+        assertTrue(cpu < wall / 10, "the waiting synchronize() used " + cpu / 1_000_000 + " ms of CPU in "
                 + wall / 1_000_000 + " ms");
         assertEquals(Boolean.TRUE, statusAfter.get(), "the interrupt status was lost");
         assertNull(failure.get());
