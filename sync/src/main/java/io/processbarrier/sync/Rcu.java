@@ -713,7 +713,9 @@ public final class Rcu implements AutoCloseable {
     /**
      * Returns once every {@link #retire} that happened-before this call has had its callback run (a grace period
      * that really completed, plus the callbacks of every batch ahead, whichever thread runs them). Returns at once if
-     * nothing was ever retired, or after close(). Not interruptible: the interrupt status is kept.
+     * nothing was ever retired, or after close(). Not interruptible: the interrupt status is kept. Hazard (as
+     * folly's {@code rcu_barrier}): do not call it while holding a lock that a callback takes; it waits for that
+     * callback.
      *
      * @throws IllegalStateException inside a read section of this {@code Rcu}, or in a retire callback (either would
      *                               wait for itself)
