@@ -2,6 +2,7 @@ package io.processbarrier.bench;
 
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.sync.Rcu;
+import io.processbarrier.sync.RcuReference;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,7 +36,11 @@ import java.util.function.Consumer;
  *   <li>{@code rcuRead}: {@code try (Rcu.Reader r = rcu.read()) { return value; }} (ns per section, per thread);
  *       {@code rwlRead}: {@code ReentrantReadWriteLock.readLock()} lock+unlock around the same read;
  *       {@code opOrderRead}: Cassandra's {@code OpOrder} pattern, an atomic increment and decrement of one shared
- *       counter per section; {@code baseline}: the read alone.</li>
+ *       counter per section; {@code baseline}: the read alone; {@code volatileRead}: a volatile reference and a
+ *       field through it (the copy-on-write field that needs no Rcu); {@code rcuReadSupplier}: the same section as
+ *       {@code rcu.read(() -> value)}; {@code rcuReferenceRead}: {@code RcuReference.read(a -> a[0])}. Run with
+ *       {@code ReadMostlyLockBench} for the per-read table of docs/rcu.md ("when to use which"). The stall warnings
+ *       add nothing here: {@code rcuRead} measures the same read side as before them.</li>
  *   <li>{@code synchronizeIdle} / {@code heavyIdle}: one synchronize() with no reader, one heavy() of the same
  *       provider.</li>
  *   <li>{@code synchronizeBusy} / {@code heavyBusy} (sample time): the same with two threads in tight read loops
@@ -65,11 +70,15 @@ public class RcuBench {
         final Lock readLock = new ReentrantReadWriteLock().readLock();
         final AtomicLong running = new AtomicLong();
         long value = 42;
+        /** The plain-Java alternative for heap-only state: a volatile field and the garbage collector. */
+        volatile long[] volatileRef = {42};
+        RcuReference<long[]> ref;
 
         @Setup(Level.Trial)
         public void setup() {
             barrier = ProcessBarrier.of(provider);
             rcu = Rcu.create(barrier);
+            ref = new RcuReference<>(rcu, new long[] {42}, a -> { });
         }
 
         @TearDown(Level.Trial)
@@ -180,6 +189,24 @@ public class RcuBench {
         try (Rcu.Reader r = s.rcu.read()) {
             return s.value;
         }
+    }
+
+    /** A volatile load of a reference and a field read through it: what a plain copy-on-write field costs. */
+    @Benchmark
+    public long volatileRead(Shared s) {
+        return s.volatileRef[0];
+    }
+
+    /** {@code rcuRead} through {@link Rcu#read(java.util.function.Supplier)} (the lambda inlined). */
+    @Benchmark
+    public long rcuReadSupplier(Shared s) {
+        return s.rcu.read(() -> s.value);
+    }
+
+    /** {@link RcuReference#read}: a section, the acquire load of the value and a field read through it. */
+    @Benchmark
+    public long rcuReferenceRead(Shared s) {
+        return s.ref.read(a -> a[0]);
     }
 
     @Benchmark

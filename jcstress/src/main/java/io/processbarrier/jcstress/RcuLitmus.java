@@ -19,6 +19,8 @@ final class RcuLitmus {
         final boolean old;
         /** Volatile: the reader's repeated loads are not hoisted out of its loop. */
         volatile int reclaimed;
+        /** Plain: written by the reclaimer after the grace period; a section's plain load must never see it. */
+        int freed;
 
         Obj(boolean old) {
             this.old = old;
@@ -45,6 +47,41 @@ final class RcuLitmus {
             }
             return o.reclaimed != 0 ? 2 : 1;
         }
+    }
+
+    /**
+     * Issue 19 item 10: a section, then a later section of the same thread. The grace period's scan may read the
+     * later section's epoch ({@code >= g}) and not wait; the earlier section's plain load of the old object must still
+     * not see the reclaimer's plain store (it takes the entry store's release to order it). Outcome as
+     * {@link #reader}, where 2 also means the plain load saw the reclaimed state.
+     */
+    static int readerThenLaterSection(Rcu rcu, Cell cell) {
+        int result;
+        try (Rcu.Reader r = rcu.read()) {
+            Obj o = cell.ptr;
+            if (!o.old) {
+                result = 0;
+            } else {
+                int spins = 0;
+                for (int i = 0; i < CHECKS; i++) {
+                    spins += o.reclaimed;
+                    Thread.onSpinWait();
+                }
+                result = o.freed != 0 || spins != 0 ? 2 : 1; // the plain load last, just before the section ends
+            }
+        }
+        try (Rcu.Reader later = rcu.read()) { // the epoch the scan may read instead of the first section's
+            Thread.onSpinWait();
+        }
+        return result;
+    }
+
+    static void writerFreeing(Rcu rcu, Cell cell) {
+        Obj old = cell.ptr;
+        cell.ptr = new Obj(false);
+        rcu.synchronize();
+        old.freed = 1;
+        old.reclaimed = 1;
     }
 
     static void writer(Rcu rcu, Cell cell) {

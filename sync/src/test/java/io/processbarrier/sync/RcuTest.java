@@ -35,8 +35,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class RcuTest {
     static final long WAIT = 30;
-    /** How long a call that must keep waiting is given to (wrongly) return. */
-    static final long PAUSE_MS = 150;
 
     private final List<Rcu> toClose = new ArrayList<>();
 
@@ -77,14 +75,59 @@ class RcuTest {
     }
 
     /**
-     * Checks that {@code f} (a call that must wait) has not completed after a pause, then releases what it waits for
-     * and checks that it completes.
+     * Runs {@code call} (a call that must wait) on a daemon thread; proves that it reached its wait (the thread is
+     * parked or spinning with {@code frame} on its stack) or returned, fails if it returned, then releases what it
+     * waits for and checks that it completes. No pause decides anything: a call that never started cannot pass, and
+     * one that wrongly returns is caught whenever the scheduler runs it ({@code assertWaitsUntilCatchesACallThatDoes
+     * NotWait} is the broken variant).
      */
-    static void assertWaitsUntil(CompletableFuture<?> f, String what, Runnable release) throws Exception {
-        Thread.sleep(PAUSE_MS);
-        assertFalse(f.isDone(), what + " returned while it had to wait");
+    static void assertWaitsUntil(Runnable call, String frame, String what, Runnable release) throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = daemon("waits-" + frame, () -> {
+            try {
+                call.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        awaitTrue(() -> !t.isAlive() || onStack(t, frame), what + " reaching its wait (" + frame + ")");
+        assertTrue(t.isAlive(), what + " returned while it had to wait" + (failure.get() == null ? ""
+                : " (threw " + failure.get() + ")"));
         release.run();
-        get(f, what + " after the release");
+        t.join(TimeUnit.SECONDS.toMillis(WAIT));
+        assertFalse(t.isAlive(), what + " did not complete within " + WAIT + " s after the release");
+        assertEquals(null, failure.get());
+    }
+
+    /** A started daemon thread. */
+    static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Whether {@code method} is on {@code t}'s stack now. */
+    static boolean onStack(Thread t, String method) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getMethodName().equals(method)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs {@code r} on a daemon thread (never the common pool: a stuck task must not block later tests). */
+    static <T> T onThread(String name, java.util.concurrent.Callable<T> r) throws Exception {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        daemon(name, () -> {
+            try {
+                f.complete(r.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return get(f, name);
     }
 
     /** Polls {@code condition} until it holds, for at most {@link #WAIT} seconds. */
@@ -112,8 +155,8 @@ class RcuTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread holder = holdSection(rcu, inside, leave, failure);
         await(inside, "entering the section");
-        assertWaitsUntil(CompletableFuture.runAsync(rcu::synchronize),
-                "synchronize() with a section begun before it open", leave::countDown);
+        assertWaitsUntil(rcu::synchronize, "awaitReader", "synchronize() with a section begun before it open",
+                leave::countDown);
         holder.join(TimeUnit.SECONDS.toMillis(WAIT));
         assertEquals(null, failure.get());
     }
@@ -135,35 +178,36 @@ class RcuTest {
         Rcu rcu = rcu();
         AtomicInteger stop = new AtomicInteger();
         List<Thread> readers = new ArrayList<>();
-        long[] sections = new long[2];
+        java.util.concurrent.atomic.AtomicLongArray sections = new java.util.concurrent.atomic.AtomicLongArray(2);
         for (int i = 0; i < 2; i++) {
             int k = i;
-            Thread t = new Thread(() -> {
+            readers.add(daemon("tight-reader-" + i, () -> {
                 while (stop.get() == 0) {
                     try (Rcu.Reader r = rcu.read()) {
-                        sections[k]++;
+                        sections.lazySet(k, sections.get(k) + 1);
                     }
                 }
-            }, "tight-reader-" + i);
-            t.setDaemon(true);
-            t.start();
-            readers.add(t);
+            }));
         }
-        CompletableFuture<Integer> syncs = CompletableFuture.supplyAsync(() -> {
-            for (int i = 0; i < 200; i++) {
-                rcu.synchronize();
-            }
-            return 200;
-        });
+        // the premise: both readers are in their tight loops before the first synchronize()
+        awaitTrue(() -> sections.get(0) > 1000 && sections.get(1) > 1000, "both tight readers running");
         try {
-            assertEquals(200, get(syncs, "200 synchronize() calls against 2 tight readers"));
+            int done = onThread("synchronizer", () -> {
+                for (int i = 0; i < 200; i++) {
+                    rcu.synchronize();
+                }
+                return 200;
+            });
+            assertEquals(200, done, "200 synchronize() calls against 2 tight readers");
+            for (Thread t : readers) {
+                assertTrue(t.isAlive(), "a reader stopped before the synchronize() calls ended");
+            }
         } finally {
             stop.set(1);
             for (Thread t : readers) {
                 t.join(TimeUnit.SECONDS.toMillis(WAIT));
             }
         }
-        assertTrue(sections[0] > 0 && sections[1] > 0, "the readers did run");
     }
 
     @Test
@@ -206,11 +250,21 @@ class RcuTest {
     @Test
     void aThreadThatEndsInsideASectionDoesNotBlockGracePeriods() throws Exception {
         Rcu rcu = rcu();
-        Thread t = new Thread(() -> rcu.read(), "dies-inside"); // never closed
-        t.start();
+        Thread t = daemon("dies-inside", () -> rcu.read()); // never closed
         t.join(TimeUnit.SECONDS.toMillis(WAIT));
         assertFalse(t.isAlive());
-        get(CompletableFuture.runAsync(rcu::synchronize), "synchronize() after a reader died inside its section");
+        onThread("synchronize() after a reader died inside its section", () -> {
+            rcu.synchronize();
+            return null;
+        });
+    }
+
+    @Test
+    void assertWaitsUntilCatchesACallThatDoesNotWait() {
+        Rcu rcu = rcu(); // no section held: synchronize() returns at once, which the helper must call a failure
+        AssertionError e = assertThrows(AssertionError.class,
+                () -> assertWaitsUntil(rcu::synchronize, "awaitReader", "synchronize() with nothing to wait for", () -> { }));
+        assertTrue(e.getMessage().contains("returned while it had to wait"), e.getMessage());
     }
 
     // --------------------------------------------------------------------------------------------------- misuse
@@ -223,15 +277,14 @@ class RcuTest {
         assertTrue(e.getMessage().contains("inside a read section"), e.getMessage());
         assertThrows(IllegalStateException.class, rcu::barrier);
         assertThrows(IllegalStateException.class, rcu::close);
-        CompletableFuture<Throwable> other = CompletableFuture.supplyAsync(() -> {
+        Throwable x = onThread("close on another thread", () -> {
             try {
                 r.close();
                 return null;
-            } catch (Throwable x) {
-                return x;
+            } catch (Throwable y) {
+                return y;
             }
         });
-        Throwable x = get(other, "close on another thread");
         assertTrue(x instanceof IllegalStateException && x.getMessage().contains("entered on"), String.valueOf(x));
         r.close();
         IllegalStateException twice = assertThrows(IllegalStateException.class, r::close);
@@ -251,8 +304,7 @@ class RcuTest {
         assertThrows(IllegalStateException.class, inner::close);
         // still inside the outer section: another thread's synchronize() must wait for it
         assertThrows(IllegalStateException.class, rcu::synchronize);
-        assertWaitsUntil(CompletableFuture.runAsync(rcu::synchronize), "synchronize() with the outer section open",
-                outer::close);
+        assertWaitsUntil(rcu::synchronize, "awaitReader", "synchronize() with the outer section open", outer::close);
         // handles are the thread's own and reused
         try (Rcu.Reader again = rcu.read(); Rcu.Reader again2 = rcu.read()) {
             assertSame(outer, again);
@@ -308,10 +360,15 @@ class RcuTest {
                 threads.add(Thread.currentThread().getName());
             });
         }
-        Thread.sleep(PAUSE_MS);
+        // the premise: the retire thread runs the batch's grace period and waits for the holder
+        awaitTrue(() -> rcu.retireThread() != null && onStack(rcu.retireThread(), "awaitReader"),
+                "the retire thread waiting for the holder");
         assertTrue(order.isEmpty(), "reclaimed while a section begun before retire() was open: " + order.size());
         leave.countDown();
-        get(CompletableFuture.runAsync(rcu::barrier), "barrier()");
+        onThread("barrier()", () -> {
+            rcu.barrier();
+            return null;
+        });
         assertEquals(1000, order.size());
         for (int i = 0; i < 1000; i++) {
             assertEquals(i, order.get(i), "callbacks run in retire order");
@@ -332,7 +389,9 @@ class RcuTest {
         holdSection(rcu, inside, leave, failure);
         await(inside, "entering the section");
         long cookie = rcu.startPoll();
-        Thread.sleep(PAUSE_MS);
+        // the premise: the retire thread runs the polled grace period and waits for the holder
+        awaitTrue(() -> rcu.retireThread() != null && onStack(rcu.retireThread(), "awaitReader"),
+                "the retire thread waiting for the holder");
         assertFalse(rcu.poll(cookie), "poll() true while a section begun before startPoll() was open");
         leave.countDown();
         awaitTrue(() -> rcu.poll(cookie), "the completion of the polled grace period");
@@ -439,8 +498,7 @@ class RcuTest {
         for (int round = 0; round < 100; round++) {
             List<Thread> ts = new ArrayList<>();
             for (int i = 0; i < batch; i++) {
-                Thread t = new Thread(() -> rcu.read().close());
-                t.start();
+                Thread t = daemon("short-lived", () -> rcu.read().close());
                 ts.add(t);
             }
             for (Thread t : ts) {
@@ -491,7 +549,9 @@ class RcuTest {
                 rcu.synchronize();
                 return null;
             });
-            new Thread(other, "synchronizer").start();
+            Thread sync = new Thread(other, "synchronizer");
+            sync.setDaemon(true);
+            sync.start();
             other.get(20, TimeUnit.SECONDS); // a grace period does not wait for the failed section
             try (Rcu.Reader r = rcu.read()) {
                 assertNotNull(r);

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,8 +64,8 @@ class RcuVirtualThreadTest {
         for (Thread t : others) {
             t.join(TimeUnit.SECONDS.toMillis(WAIT));
         }
-        assertWaitsUntil(CompletableFuture.runAsync(rcu::synchronize),
-                "synchronize() with a parked virtual thread inside its section", leave::countDown);
+        assertWaitsUntil(rcu::synchronize, "awaitReader", "synchronize() with a parked virtual thread inside its section",
+                leave::countDown);
         v.join(TimeUnit.SECONDS.toMillis(WAIT));
         assertEquals(null, failure.get());
     }
