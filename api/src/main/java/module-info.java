@@ -6,7 +6,7 @@ module io.processbarrier {
     exports io.processbarrier.spi;
     // what the project's own providers use of the api: native loading and configuration, not public API
     exports io.processbarrier.internal.support to io.processbarrier.membarrier, io.processbarrier.mprotect,
-            io.processbarrier.signal;
+            io.processbarrier.signal, io.processbarrier.sync;
     // the natives jars are modules that provide their library as a service: resolved by this module's `uses`
     exports io.processbarrier.internal.bundle to io.processbarrier.natives.linux.x86_64,
             io.processbarrier.natives.linux.aarch64;

@@ -26,11 +26,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * mprotect must not care), and many concurrent heavy() callers interleaved with light() readers. Every call must
  * return, nothing may throw, and no call may take longer than {@link #MAX_CALL_NANOS}.
  *
- * <p>The soak lasts {@code processbarrier.soak.seconds} per provider (default 2); the long variant is
- * {@code mvn -pl cli -o test -Dtest=StressTest -Dprocessbarrier.soak.seconds=300}.
+ * <p>The soak lasts {@code pb.soak.seconds} per provider (default 2); the long variant is
+ * {@code mvn -pl cli -o test -Dtest=StressTest -Dpb.soak.seconds=300}.
  */
 class StressTest {
-    static final double SOAK_SECONDS = Double.parseDouble(System.getProperty("processbarrier.soak.seconds", "2"));
+    static final double SOAK_SECONDS = Double.parseDouble(System.getProperty("pb.soak.seconds", "2"));
     /** Generous: a heavy() of any provider takes microseconds to milliseconds; a second means something is stuck. */
     static final long MAX_CALL_NANOS = TimeUnit.SECONDS.toNanos(2);
 
