@@ -120,8 +120,13 @@ class BadInputTest {
         assertAlive(r);
         assertEquals("processbarrier.membarrier.command=BOGUS is not valid: use PRIVATE_EXPEDITED, GLOBAL_EXPEDITED "
                 + "or GLOBAL", r.value("get-error"), r.toString());
+        // every setting is judged before anything is probed: the first bad one, in the table's order, for both
+        assertEquals(r.value("get-error"), r.value("of-error"), r.toString());
+        // mprotect's switch alone: get() selects membarrier without probing mprotect, and still refuses it
+        r = child(jvm("-Dprocessbarrier.provider=membarrier", "-Dprocessbarrier.mprotect.allowInvlpgb=maybe"));
+        assertAlive(r);
         assertEquals("processbarrier.mprotect.allowInvlpgb=maybe is not valid: use true or false",
-                r.value("of-error"), r.toString());
+                r.value("get-error"), r.toString());
     }
 
     @Test
