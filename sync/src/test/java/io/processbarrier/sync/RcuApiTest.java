@@ -14,13 +14,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static io.processbarrier.sync.RcuFaultTest.daemon;
-import static io.processbarrier.sync.RcuFaultTest.inFrame;
 import static io.processbarrier.sync.RcuFaultTest.join;
 import static io.processbarrier.sync.RcuTest.WAIT;
 import static io.processbarrier.sync.RcuTest.await;
 import static io.processbarrier.sync.RcuTest.awaitTrue;
+import static io.processbarrier.sync.RcuTest.daemon;
 import static io.processbarrier.sync.RcuTest.holdSection;
+import static io.processbarrier.sync.RcuTest.onStack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -102,7 +102,7 @@ class RcuApiTest {
                 thrown.set(t);
             }
         });
-        awaitTrue(() -> inFrame(s, "awaitReader"), "the timed synchronize() waiting for the reader");
+        awaitTrue(() -> onStack(s, "awaitReader"), "the timed synchronize() waiting for the reader");
         s.interrupt();
         join(s, "the interrupted synchronize()");
         assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
@@ -171,7 +171,7 @@ class RcuApiTest {
         await(inside, "entering the section");
         Thread s = daemon("stalled-synchronize", rcu::synchronize);
         // the premise: the grace period waits for the holder (the clock stands still: no warning can be due yet)
-        awaitTrue(() -> inFrame(s, "awaitReader"), "synchronize() waiting for the reader");
+        awaitTrue(() -> onStack(s, "awaitReader"), "synchronize() waiting for the reader");
         clock.addAndGet((threshold - 1) * ms);
         assertTrue(s.isAlive());
         assertEquals(List.of(), log.messages, "a warning before the threshold");

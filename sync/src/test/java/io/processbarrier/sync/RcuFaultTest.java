@@ -23,7 +23,9 @@ import java.util.logging.Logger;
 import static io.processbarrier.sync.RcuTest.WAIT;
 import static io.processbarrier.sync.RcuTest.await;
 import static io.processbarrier.sync.RcuTest.awaitTrue;
+import static io.processbarrier.sync.RcuTest.daemon;
 import static io.processbarrier.sync.RcuTest.holdSection;
+import static io.processbarrier.sync.RcuTest.onStack;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -79,25 +81,9 @@ class RcuFaultTest {
         toClose.forEach(Rcu::close);
     }
 
-    static Thread daemon(String name, Runnable r) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
     static void join(Thread t, String what) throws InterruptedException {
         t.join(TimeUnit.SECONDS.toMillis(WAIT));
         assertFalse(t.isAlive(), what + " did not finish within " + WAIT + " s");
-    }
-
-    static boolean inFrame(Thread t, String method) {
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getMethodName().equals(method)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Item 1. Old code: the batch was dropped, the barrier returned with the callback never run. */
@@ -255,14 +241,14 @@ class RcuFaultTest {
             rcu.synchronize();
             statusAfter.set(Thread.currentThread().isInterrupted());
         });
-        awaitTrue(() -> inFrame(s, "awaitReader"), "synchronize() waiting for the reader"); // the premise
+        awaitTrue(() -> onStack(s, "awaitReader"), "synchronize() waiting for the reader"); // the premise
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long cpu0 = mx.getThreadCpuTime(s.getId());
         long wall0 = System.nanoTime();
         Thread.sleep(1_000); // the measurement window (not synchronisation): CPU used while it waits
         long cpu = mx.getThreadCpuTime(s.getId()) - cpu0;
         long wall = System.nanoTime() - wall0;
-        assertTrue(s.isAlive() && inFrame(s, "awaitReader"), "synchronize() still waits for the reader");
+        assertTrue(s.isAlive() && onStack(s, "awaitReader"), "synchronize() still waits for the reader");
         leave.countDown();
         join(s, "synchronize() after the reader left");
         // the issue asks for under 25%; parked it uses well under 1%, spinning it used 30-100% here: 10% separates both
@@ -290,7 +276,7 @@ class RcuFaultTest {
         });
         await(inCallback, "the slow callback");
         Thread first = daemon("first-close", rcu::close);
-        awaitTrue(() -> first.getState() == Thread.State.WAITING && inFrame(first, "barrier"),
+        awaitTrue(() -> first.getState() == Thread.State.WAITING && onStack(first, "barrier"),
                 "the first close() waiting in barrier()");
         AtomicInteger ranWhenSecondReturned = new AtomicInteger(-1);
         Thread second = daemon("second-close", () -> {
@@ -298,7 +284,7 @@ class RcuFaultTest {
             ranWhenSecondReturned.set(ran.get());
         });
         // the premise: the second close() either returned (the bug) or waits inside close()
-        awaitTrue(() -> !second.isAlive() || (second.getState() == Thread.State.WAITING && inFrame(second, "close")),
+        awaitTrue(() -> !second.isAlive() || (second.getState() == Thread.State.WAITING && onStack(second, "close")),
                 "the second close() returning or waiting");
         assertTrue(second.isAlive(), "the second close() returned before the first had reclaimed");
         release.countDown();
