@@ -42,6 +42,9 @@ import org.w3c.dom.Node;
  */
 public final class CheckRelease {
     private static final String BOM_SUFFIX = "-bom";
+    /** The starter: it must depend on every published jar but the doctor's, natives with their classifiers. */
+    private static final String STARTER_SUFFIX = "-all";
+    private static final String DOCTOR_SUFFIX = "-cli";
 
     public static void main(String[] args) throws Exception {
         if (args.length != 3 || !(args[0].equals("check") || args[0].equals("self-test"))) {
@@ -170,6 +173,12 @@ public final class CheckRelease {
         } else {
             checkBom(bom, published, byId, errors);
         }
+        Artifact starter = all.stream().filter(a -> a.artifactId().endsWith(STARTER_SUFFIX)).findFirst().orElse(null);
+        if (starter == null) {
+            errors.add("no starter (an artifact named *" + STARTER_SUFFIX + ") was deployed");
+        } else {
+            checkStarter(starter, published, errors);
+        }
         return errors;
     }
 
@@ -254,6 +263,30 @@ public final class CheckRelease {
         }
     }
 
+    /** The starter depends (compile scope) on every published jar but itself and the doctor. */
+    static void checkStarter(Artifact starter, TreeSet<String> published, List<String> errors) throws Exception {
+        Element deps = child(parse(starter.pom()), "dependencies");
+        TreeSet<String> has = new TreeSet<>();
+        if (deps != null) {
+            for (Element d : children(deps, "dependency")) {
+                String scope = Optional.ofNullable(text(d, "scope")).orElse("compile");
+                String aid = text(d, "artifactId");
+                if (!scope.equals("compile") && !scope.equals("runtime")) {
+                    continue;
+                }
+                if (aid.contains("natives") && blank(text(d, "classifier"))) {
+                    errors.add(starter.artifactId() + ": depends on " + aid + " without its classifier");
+                }
+                has.add(aid);
+            }
+        }
+        for (String p : published) {
+            if (!p.equals(starter.artifactId()) && !p.endsWith(DOCTOR_SUFFIX) && !has.contains(p)) {
+                errors.add(starter.artifactId() + ": does not depend on the published artifact " + p);
+            }
+        }
+    }
+
     // ---- the checker's power: each broken copy must fail with its message, the intact copy must pass ----
 
     static boolean selfTest(Path staging, byte[] license) throws Exception {
@@ -284,6 +317,9 @@ public final class CheckRelease {
                 new Case("BOM missing a module", "does not list the published artifact " + firstListed,
                         s -> editPom(relocate(bom.pom(), staging, s), "dependencyManagement/dependencies/dependency",
                                 null)),
+                new Case("starter missing a module", "processbarrier-all: does not depend on the published artifact "
+                        + "processbarrier-api", s -> all.stream().filter(a -> a.artifactId().endsWith(STARTER_SUFFIX))
+                        .forEach(a -> editPom(relocate(a.pom(), staging, s), "dependencies/dependency", null))),
                 new Case("BOM listing an unpublished module", "lists processbarrier-benchmarks, which is not published",
                         s -> editPom(relocate(bom.pom(), staging, s), "dependencyManagement/dependencies",
                                 "processbarrier-benchmarks")),

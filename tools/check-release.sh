@@ -5,7 +5,8 @@
 #   META-INF/LICENSE (the root LICENSE) in each of its jars: main, sources, javadoc, natives, .nar
 #   a sources jar (Java, or the C sources for the natives) and a javadoc jar (a README placeholder for the natives)
 #   a POM with name and description of its own, and url, licenses, scm, developers (own or from a published parent)
-# and the BOM lists exactly the deployed non-pom artifacts. Then the self-test: broken copies of the staging
+# and the BOM lists exactly the deployed non-pom artifacts, and the starter (processbarrier-all) depends on every one
+# of them but the doctor (natives with their classifiers). Then the self-test: broken copies of the staging
 # repository (a parent POM without licenses, a BOM missing a module, a jar without LICENSE, ...) must each fail with
 # their message, and the intact copy must pass. tools/test runs this; it cleans every module's target/.
 #   tools/check-release.sh              build, check, self-test

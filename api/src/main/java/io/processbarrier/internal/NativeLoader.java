@@ -49,7 +49,7 @@ public final class NativeLoader {
     public static final String DIR_PROPERTY = "processbarrier.native.dir";
     static final String LIBRARY = "libprocessbarrier.so";
     static final String FILE_PREFIX = "libprocessbarrier-";
-    static final String GROUP_ID = "io.processbarrier";
+    static final String GROUP_ID = Settings.GROUP_ID;
 
     private static volatile NativeLoader system;
 
@@ -161,7 +161,7 @@ public final class NativeLoader {
         String name = m.isNamed() ? m.getName() : "ALL-UNNAMED";
         return new NativeLoadException("Native access is denied to " + (m.isNamed() ? "module " + name
                 : "the class path") + " (" + e.getMessage() + "): run java with --enable-native-access=" + name
-                + " (the README lists every module of ProcessBarrier that needs it)", e);
+                + " (that one module is enough: it alone loads the library)", e);
     }
 
     private Path loadOwnCopy() {

@@ -37,7 +37,17 @@ public final class Selector {
     public static final String EXCLUDE_PROPERTY = "processbarrier.exclude";
     /** {@code false} gives every {@code heavy()} call a system barrier of its own. */
     public static final String COALESCE_PROPERTY = "processbarrier.coalesce";
-    static final String LOGGER = "io.processbarrier";
+    /** {@code true}: {@code get()} throws rather than return {@code fence}. */
+    public static final String REQUIRE_ASYMMETRIC_PROPERTY = "processbarrier.requireAsymmetric";
+    /** Not a constant: relocation must not rewrite the logger's name (see {@link Settings#GROUP_ID}). */
+    static final String LOGGER = Settings.GROUP_ID;
+
+    /** The project's providers and the artifact of each, for messages that say what to add. */
+    private static final String[][] PROJECT_PROVIDERS = {
+        {"membarrier", "processbarrier-spi-membarrier"},
+        {"mprotect", "processbarrier-spi-mprotect"},
+        {"signal", "processbarrier-spi-signal"},
+    };
 
     private static volatile Selector instance;
 
@@ -54,6 +64,9 @@ public final class Selector {
     private final List<Entry> entries;
     private final Settings settings;
     private final boolean coalesce;
+    private final boolean requireAsymmetric;
+    /** The first setting that breaks the rule of {@link Settings#judge()}, or null. */
+    private final ProcessBarrierException badSettings;
     private final String forced;
     private final Set<String> excluded;
     private final Map<String, ProcessBarrier> created = new HashMap<>();
@@ -88,7 +101,19 @@ public final class Selector {
         this.settings = settings;
         this.forced = normalize(settings.string(PROVIDER_PROPERTY));
         this.excluded = parseList(settings.string(EXCLUDE_PROPERTY));
-        this.coalesce = settings.bool(COALESCE_PROPERTY, true);
+        ProcessBarrierException bad = null;
+        boolean c = true;
+        boolean r = false;
+        try {
+            settings.judge(); // every processbarrier.* setting, whether or not the part that reads it runs here
+            c = settings.bool(COALESCE_PROPERTY);
+            r = settings.bool(REQUIRE_ASYMMETRIC_PROPERTY);
+        } catch (ProcessBarrierException e) {
+            bad = e; // thrown by get(), of() and choice(); providers() still reports what it finds
+        }
+        this.badSettings = bad;
+        this.coalesce = c;
+        this.requireAsymmetric = r;
         List<Entry> list = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (ProcessBarrierProvider p : providers) {
@@ -105,6 +130,10 @@ public final class Selector {
             list.add(new Entry("<unloadable-" + (++i) + ">", null, Integer.MIN_VALUE, Availability.unavailable(t)));
         }
         this.entries = list;
+        Entry fence = find(FenceBarrier.NAME);
+        if (fence != null) {
+            probe(fence); // free, and never a question: reports and logs say "available", as providers() does
+        }
         sort();
         for (String x : excluded) {
             if (find(x) == null) {
@@ -220,6 +249,9 @@ public final class Selector {
 
     /** The default barrier: chosen, created and logged once; a forced provider that fails throws each time. */
     public synchronized ProcessBarrier defaultBarrier() {
+        if (badSettings != null) {
+            throw copy(badSettings);
+        }
         if (defaultChoice == null) {
             defaultChoice = choose();
         }
@@ -235,9 +267,15 @@ public final class Selector {
             Entry e = find(forced);
             if (e == null) {
                 probeAll();
-                return new ProcessBarrierException(PROVIDER_PROPERTY + "=" + forced + ": no provider has that name. "
-                        + "Providers found: " + describeAll() + ". Add the jar of the provider you want, or "
-                        + "choose one of the names above.");
+                String absent = absent(forced);
+                return new ProcessBarrierException(absent != null
+                        ? PROVIDER_PROPERTY + "=" + forced + ": " + absent + " Providers found: " + describeAll() + "."
+                        : PROVIDER_PROPERTY + "=" + forced + ": no provider has that name. Providers found: "
+                        + describeAll() + ". Add the jar of the provider you want, or choose one of the names above.");
+            }
+            if (requireAsymmetric && e.name.equals(FenceBarrier.NAME)) {
+                return new ProcessBarrierException(PROVIDER_PROPERTY + "=" + FenceBarrier.NAME + " contradicts "
+                        + REQUIRE_ASYMMETRIC_PROPERTY + "=true: remove one of them.");
             }
             if (excluded.contains(e.name)) {
                 return new ProcessBarrierException(PROVIDER_PROPERTY + "=" + forced + " is also listed in "
@@ -270,6 +308,10 @@ public final class Selector {
                 }
                 continue;
             }
+            if (requireAsymmetric && best.name.equals(FenceBarrier.NAME)) {
+                probeAll();
+                return new ProcessBarrierException(noAsymmetric());
+            }
             ProcessBarrier b = createOrRecord(best);
             if (b != null) {
                 sort();
@@ -278,12 +320,74 @@ public final class Selector {
                 return b;
             }
         }
+        if (requireAsymmetric) {
+            probeAll();
+            return new ProcessBarrierException(noAsymmetric());
+        }
         // fence is always available and never excluded from the last resort: being correct beats obeying a list
         Entry fence = find(FenceBarrier.NAME);
         probe(fence);
         sort();
         logChoice(fence, "every other provider is unavailable or excluded");
         return createOrRecord(fence);
+    }
+
+    /**
+     * Why a provider named {@code name} is not here and what to add: the artifact of one of the project's providers,
+     * or the nearest name of a provider found or known; null when no name is near. One sentence.
+     */
+    private String absent(String name) {
+        for (String[] p : PROJECT_PROVIDERS) {
+            if (p[0].equals(name)) {
+                return "the provider " + name + " is not on the class path or module path: add "
+                        + Settings.GROUP_ID + ":" + p[1] + " (or " + Settings.GROUP_ID + ":processbarrier-all).";
+            }
+        }
+        String nearest = null;
+        int best = Integer.MAX_VALUE;
+        List<String> candidates = new ArrayList<>();
+        for (Entry e : entries) {
+            if (e.provider != null) {
+                candidates.add(e.name);
+            }
+        }
+        for (String[] p : PROJECT_PROVIDERS) {
+            candidates.add(p[0]);
+        }
+        for (String c : candidates) {
+            int d = Settings.distance(name, c);
+            if (d < best) {
+                best = d;
+                nearest = c;
+            }
+        }
+        return nearest != null && best <= Math.max(2, name.length() / 3)
+                ? "no provider has that name: did you mean " + nearest + "?"
+                : null;
+    }
+
+    /** Whether any provider other than {@code fence} was found (loaded or not). */
+    private boolean anyProviderModule() {
+        for (Entry e : entries) {
+            if (e.provider != FenceBarrier.PROVIDER) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What to add for the real barrier: the starter, or a provider and the natives jar. */
+    static String artifactsToAdd() {
+        String g = Settings.GROUP_ID;
+        return "add " + g + ":processbarrier-all, or a provider (" + g + ":processbarrier-spi-membarrier) and the "
+                + "natives jar of this machine (" + g + ":processbarrier-natives-linux-x86_64 or -aarch64)";
+    }
+
+    /** The message of get() under {@value #REQUIRE_ASYMMETRIC_PROPERTY}=true when only fence is left. */
+    private String noAsymmetric() {
+        return REQUIRE_ASYMMETRIC_PROPERTY + "=true, but no asymmetric provider is available here. Providers found: "
+                + describeAll() + (anyProviderModule() ? "." : ". No provider module is on the class path or module "
+                + "path: " + artifactsToAdd() + ".");
     }
 
     /** The entry selection looks at next: not excluded, not known to be unavailable, highest priority. */
@@ -300,8 +404,11 @@ public final class Selector {
         return best;
     }
 
-    /** The first setting found to break the rule while probing, or null. */
-    private ConfigurationException configError() {
+    /** The first setting found to break the rule, by judging or while probing, or null. */
+    private ProcessBarrierException configError() {
+        if (badSettings != null) {
+            return badSettings;
+        }
         for (Entry e : entries) {
             if (e.badSetting != null) {
                 return e.badSetting;
@@ -353,6 +460,9 @@ public final class Selector {
 
     /** The barrier of the named provider (any case), created once. */
     public synchronized ProcessBarrier barrier(String name) {
+        if (badSettings != null) {
+            throw copy(badSettings);
+        }
         Entry e = find(normalize(name));
         if (e == null) {
             probeAll();
@@ -376,7 +486,7 @@ public final class Selector {
      * native library). Unknown names get an unavailable answer that lists the providers found.
      */
     public synchronized Availability availability(String name) {
-        ConfigurationException bad = configError();
+        ProcessBarrierException bad = configError();
         Entry e = find(normalize(name));
         if (e == null) {
             probeAll();
@@ -404,7 +514,7 @@ public final class Selector {
         if (defaultChoice instanceof ProcessBarrierException) {
             throw copy((ProcessBarrierException) defaultChoice);
         }
-        ConfigurationException bad = configError();
+        ProcessBarrierException bad = configError();
         if (bad != null) {
             throw copy(bad);
         }
@@ -420,7 +530,12 @@ public final class Selector {
         while ((best = bestCandidate()) != null && !best.probed()) {
             probe(best);
         }
-        return best == null ? FenceBarrier.NAME : best.name;
+        String name = best == null ? FenceBarrier.NAME : best.name;
+        if (requireAsymmetric && name.equals(FenceBarrier.NAME)) {
+            probeAll();
+            throw new ProcessBarrierException(noAsymmetric());
+        }
+        return name;
     }
 
     /**
@@ -446,9 +561,29 @@ public final class Selector {
     }
 
     private void logChoice(Entry chosen, String why) {
+        boolean[] misconfigured = new boolean[1];
+        String message = describeChoice(chosen, why, misconfigured);
+        System.Logger.Level level = misconfigured[0] ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+        lastChoiceLog = level + " " + message;
+        log(level, message);
+    }
+
+    /** The level and text of the record the choice logged (tests: logging itself is asynchronous at DEBUG). */
+    String lastChoiceLog;
+
+    /**
+     * The log record of a choice; {@code misconfigured[0]} is set when it is a WARNING: a provider passed over for a
+     * misconfiguration (natives missing, native access denied), or no provider module at all (every heavy() then
+     * pays a full fence on every thread, which one DEBUG line would hide).
+     */
+    String describeChoice(Entry chosen, String why, boolean[] misconfigured) {
         StringBuilder sb = new StringBuilder("ProcessBarrier: using ").append(chosen.name).append(" (")
                 .append(chosen.availability.detail()).append("; ").append(why).append(")");
-        boolean misconfigured = false;
+        if (chosen.name.equals(FenceBarrier.NAME) && !anyProviderModule()) {
+            sb.append("; no provider module is on the class path or module path, so every heavy() and every read "
+                    + "of sync's constructs pays a full fence: ").append(artifactsToAdd());
+            misconfigured[0] = true;
+        }
         for (Entry e : entries) {
             if (e == chosen) {
                 continue;
@@ -460,7 +595,8 @@ public final class Selector {
                 sb.append("not probed (priority ").append(e.priority).append(")");
             } else if (!e.available()) {
                 sb.append("unavailable: ").append(ProcessBarrierException.describe(e.availability.cause()));
-                misconfigured |= e.priority > chosen.priority && causeOf(e.availability.cause(), NativeLoadException.class) != null;
+                misconfigured[0] |= e.priority > chosen.priority
+                        && causeOf(e.availability.cause(), NativeLoadException.class) != null;
             } else {
                 sb.append("available, not chosen (priority ").append(e.priority).append(")");
             }
@@ -469,7 +605,7 @@ public final class Selector {
         if (natives != null) {
             sb.append("; ").append(natives);
         }
-        log(misconfigured ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, sb.toString());
+        return sb.toString();
     }
 
     /**

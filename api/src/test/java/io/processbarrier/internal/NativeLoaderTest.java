@@ -239,4 +239,19 @@ class NativeLoaderTest {
         assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), String.join(" ", cmd) + " hung");
         return p.exitValue();
     }
+
+    /** Issue 18 item 6: the cause said "the README lists every module that needs it"; the README says one is enough. */
+    @Test
+    void theNativeAccessCauseSaysOneModuleIsEnoughAsTheReadmeDoes() {
+        String named = NativeLoader.nativeAccessDenied(String.class, new IllegalCallerException("denied"))
+                .getMessage();
+        org.junit.jupiter.api.Assertions.assertEquals("Native access is denied to module java.base (denied): run java "
+                + "with --enable-native-access=java.base (that one module is enough: it alone loads the library)",
+                named);
+        String unnamed = NativeLoader.nativeAccessDenied(NativeLoaderTest.class, new IllegalCallerException("denied"))
+                .getMessage();
+        org.junit.jupiter.api.Assertions.assertTrue(unnamed.contains("--enable-native-access=ALL-UNNAMED (that one "
+                + "module is enough"), unnamed);
+        org.junit.jupiter.api.Assertions.assertFalse(unnamed.contains("lists every module"), unnamed);
+    }
 }

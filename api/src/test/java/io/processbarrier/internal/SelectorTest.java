@@ -98,8 +98,8 @@ class SelectorTest {
     void aMalformedBooleanIsAnErrorAtGetNeverQuietlyOnOrOff() {
         for (String bad : List.of("no", "1", "yes", "off")) {
             props.put(Selector.COALESCE_PROPERTY, bad);
-            ProcessBarrierException e = assertThrows(ProcessBarrierException.class,
-                    () -> selector(Scripted.available("p", 100)));
+            Selector s = selector(Scripted.available("p", 100));
+            ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
             assertEquals("processbarrier.coalesce=" + bad + " is not valid: use true or false", e.getMessage());
         }
         props.put(Selector.COALESCE_PROPERTY, " FALSE ");
@@ -273,5 +273,99 @@ class SelectorTest {
         assertEquals(1, ProcessBarrier.providers().stream().filter(ProviderStatus::selected).count());
         b.light();
         b.heavy();
+    }
+
+    private Selector selectorFrom(Map<String, String> settings, ProcessBarrierProvider... providers) {
+        List<ProcessBarrierProvider> list = new ArrayList<>(List.of(providers));
+        list.add(FenceBarrier.PROVIDER);
+        return new Selector(list, List.of(), Settings.of(settings));
+    }
+
+    /** Issue 18: a bad value of a provider get() never probes used to start fine, and fail where it is probed. */
+    @Test
+    void aBadValueForAProviderThatIsNeverProbedFailsGetAndOf() {
+        Scripted membarrier = Scripted.available("membarrier", 400);
+        Scripted signal = Scripted.available("signal", 200);
+        Selector s = selectorFrom(Map.of("processbarrier.signal.timeoutMillis", "-1"), membarrier, signal);
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
+        assertEquals("processbarrier.signal.timeoutMillis=-1 is not valid: use a whole number of milliseconds from 1 "
+                + "to 86400000 (the default is 5000)", e.getMessage());
+        assertThrows(ProcessBarrierException.class, () -> s.barrier("membarrier"));
+        assertThrows(ProcessBarrierException.class, s::choice);
+        assertFalse(s.availability("membarrier").isAvailable());
+        assertEquals(0, signal.probes.get(), "judged, not probed");
+        assertEquals(3, s.statuses().size(), "providers() still reports what it finds");
+    }
+
+    @Test
+    void aMisspelledSettingFailsGetWithTheClosestName() {
+        Selector s = selectorFrom(Map.of("processbarrier.provder", "fence"), Scripted.available("membarrier", 400));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
+        assertEquals("processbarrier.provder is not a setting: did you mean processbarrier.provider?", e.getMessage());
+    }
+
+    @Test
+    void aForcedProjectProviderWhoseModuleIsAbsentNamesTheArtifact() {
+        Selector s = selectorFrom(Map.of("processbarrier.provider", "mprotect"), Scripted.available("membarrier", 400));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
+        assertTrue(e.getMessage().startsWith("processbarrier.provider=mprotect: the provider mprotect is not on the "
+                + "class path or module path: add io.processbarrier:processbarrier-spi-mprotect (or "
+                + "io.processbarrier:processbarrier-all)."), e.getMessage());
+        Selector typo = selectorFrom(Map.of("processbarrier.provider", "membarier"),
+                Scripted.available("membarrier", 400));
+        e = assertThrows(ProcessBarrierException.class, typo::defaultBarrier);
+        assertTrue(e.getMessage().startsWith("processbarrier.provider=membarier: no provider has that name: did you "
+                + "mean membarrier?"), e.getMessage());
+    }
+
+    @Test
+    void requireAsymmetricThrowsInsteadOfFenceListingEveryProviderAndItsCause() {
+        Map<String, String> require = Map.of("processbarrier.requireAsymmetric", "true");
+        Selector s = selectorFrom(require, Scripted.unavailable("membarrier", 400, "the kernel refuses it (EPERM)"),
+                Scripted.unavailable("signal", 200, "no /proc"));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
+        assertTrue(e.getMessage().startsWith("processbarrier.requireAsymmetric=true, but no asymmetric provider is "
+                + "available here. Providers found: "), e.getMessage());
+        assertTrue(e.getMessage().contains("membarrier (unavailable: the kernel refuses it (EPERM))"), e.getMessage());
+        assertTrue(e.getMessage().contains("signal (unavailable: no /proc)"), e.getMessage());
+        assertFalse(e.getMessage().contains("processbarrier-all"), "provider modules are here: " + e.getMessage());
+        assertThrows(ProcessBarrierException.class, s::choice, "choice() says what get() would do");
+
+        Selector none = selectorFrom(require);
+        e = assertThrows(ProcessBarrierException.class, none::defaultBarrier);
+        assertTrue(e.getMessage().contains("No provider module is on the class path or module path: add "
+                + "io.processbarrier:processbarrier-all, or a provider"), e.getMessage());
+
+        Selector fine = selectorFrom(require, Scripted.available("membarrier", 400));
+        assertEquals("membarrier", fine.defaultBarrier().name());
+        Selector forcedFence = selectorFrom(Map.of("processbarrier.requireAsymmetric", "true",
+                "processbarrier.provider", "fence"), Scripted.available("membarrier", 400));
+        assertThrows(ProcessBarrierException.class, forcedFence::defaultBarrier);
+        // without it, fence as before
+        assertEquals("fence", selectorFrom(Map.of()).defaultBarrier().name());
+    }
+
+    @Test
+    void noProviderModuleAtAllIsAWarningThatNamesTheArtifacts() {
+        Selector none = selectorFrom(Map.of());
+        assertEquals("fence", none.defaultBarrier().name());
+        assertTrue(none.lastChoiceLog.startsWith("WARNING ProcessBarrier: using fence"), none.lastChoiceLog);
+        assertTrue(none.lastChoiceLog.contains("no provider module is on the class path or module path"),
+                none.lastChoiceLog);
+        assertTrue(none.lastChoiceLog.contains("add io.processbarrier:processbarrier-all"), none.lastChoiceLog);
+        // providers present but unavailable here (macOS, say): the documented fallback, quiet
+        Selector macos = selectorFrom(Map.of(), Scripted.unavailable("membarrier", 400, "os.name=Mac OS X"));
+        assertEquals("fence", macos.defaultBarrier().name());
+        assertTrue(macos.lastChoiceLog.startsWith("DEBUG "), macos.lastChoiceLog);
+    }
+
+    /** Issue 18 item 6: the log (and the doctor's output of it) said "fence: not probed" while providers() said available. */
+    @Test
+    void theChoiceLogCallsFenceAvailableAsProvidersDoes() {
+        Selector s = selectorFrom(Map.of(), Scripted.available("membarrier", 400));
+        assertEquals("membarrier", s.defaultBarrier().name());
+        assertFalse(s.lastChoiceLog.contains("fence: not probed"), s.lastChoiceLog);
+        assertTrue(s.lastChoiceLog.contains("fence: available, not chosen (priority 0)"), s.lastChoiceLog);
+        assertTrue(status(s, "fence").available());
     }
 }

@@ -35,6 +35,10 @@ final class Environment {
             env.put("membarrierQueryMask", null);
             env.put("membarrierCommands", java.util.List.of());
             env.put("membarrierError", ProcessBarrierException.describe(e));
+        } catch (NoClassDefFoundError e) { // the thin jar on a class path without processbarrier-spi-membarrier
+            env.put("membarrierQueryMask", null);
+            env.put("membarrierCommands", java.util.List.of());
+            env.put("membarrierError", "not asked: processbarrier-spi-membarrier is not on the class path");
         }
         return env;
     }

@@ -1,5 +1,8 @@
 package io.processbarrier.cli;
 
+import io.processbarrier.ProcessBarrierException;
+import io.processbarrier.internal.support.Settings;
+
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,6 +42,11 @@ public final class Main {
                     + ". Run with --help for usage.");
             return 2;
         }
+        String bad = badSetting();
+        if (bad != null) {
+            err.println("processbarrier " + name + ": " + bad);
+            return 2;
+        }
         Command command = c.get();
         Args args;
         try {
@@ -52,6 +60,20 @@ public final class Main {
         } catch (IllegalArgumentException e) {
             err.println("processbarrier " + name + ": " + e.getMessage());
             return 2;
+        }
+    }
+
+    /**
+     * A {@code processbarrier.*} setting that breaks the rule, in one line, or null. Every {@code get()} and
+     * {@code of()} would throw it; judged here once, so that the doctor says it and exits 2 instead of dying with a
+     * stack trace in the first command that asks.
+     */
+    static String badSetting() {
+        try {
+            Settings.system().judge();
+            return null;
+        } catch (ProcessBarrierException e) {
+            return e.getMessage();
         }
     }
 

@@ -6,7 +6,8 @@ import io.processbarrier.ProviderStatus;
 
 /**
  * Launched by the bad-input tests with a bad configuration: reports, as {@code key=value} lines, what the public API
- * says, then shows that the JVM keeps running ({@code alive=yes} after a heavy() of the fence provider).
+ * says, then shows that the JVM keeps running ({@code alive=yes} after a heavy() of the fence provider, or after
+ * {@code of("fence")} threw too: a setting that breaks the rule fails every {@code get()} and {@code of()}).
  * Argument {@code of=NAME} also tries {@link ProcessBarrier#of(String)}.
  */
 public final class BadInputChild {
@@ -33,7 +34,11 @@ public final class BadInputChild {
             System.out.println("provider." + s.name() + "=" + (s.available() ? "available" : "unavailable: "
                     + s.causeMessage()));
         }
-        ProcessBarrier.of("fence").heavy();
+        try {
+            ProcessBarrier.of("fence").heavy();
+        } catch (ProcessBarrierException e) { // a setting that breaks the rule fails every of(), fence's too
+            System.out.println("fence-error=" + ProcessBarrierException.describe(e));
+        }
         System.out.println("alive=yes");
     }
 }

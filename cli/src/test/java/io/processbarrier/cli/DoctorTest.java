@@ -69,6 +69,23 @@ class DoctorTest {
         assertTrue(r.out().startsWith("usage: java -jar processbarrier-doctor.jar [command] [options]"), r.out());
     }
 
+    /** Issue 18: a bad setting made the doctor die with a stack trace; it is one line and exit status 2. */
+    @Test
+    void aBadSettingIsOneLineAndExitStatus2() throws Exception {
+        for (String[] c : new String[][] {
+            {"-Dprocessbarrier.coalesce=no", "processbarrier doctor: processbarrier.coalesce=no is not valid: use true "
+                    + "or false"},
+            {"-Dprocessbarrier.provder=fence", "processbarrier doctor: processbarrier.provder is not a setting: did "
+                    + "you mean processbarrier.provider?"},
+        }) {
+            ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(), List.of(c[0]),
+                    ChildProcess.classPath(), Main.class, "--no-latency"));
+            assertEquals(2, r.exit(), r.toString());
+            assertEquals(c[1], r.err().strip(), r.toString());
+            assertEquals("", r.out(), r.toString());
+        }
+    }
+
     @Test
     void forcingAnUnknownProviderFailsNamingTheAvailableOnes() throws Exception {
         ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(),

@@ -28,12 +28,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * (an exception, recorded); a call stuck for good, as a thread that does not finish by its deadline. No bound here is
  * on how fast the machine schedules: the longest call is printed, not asserted below {@link #STUCK_NANOS}.
  *
- * <p>The soak lasts {@code processbarrier.soak.seconds} per provider (default 2), and longer if need be until its
+ * <p>The soak lasts {@code pb.soak.seconds} per provider (default 2), and longer if need be until its
  * premises hold (threads churned, calls made meanwhile), up to {@link #PREMISE_BOUND_NANOS}; the long variant is
- * {@code mvn -pl cli -o test -Dtest=StressTest -Dprocessbarrier.soak.seconds=300}.
+ * {@code mvn -pl cli -o test -Dtest=StressTest -Dpb.soak.seconds=300}.
  */
 class StressTest {
-    static final double SOAK_SECONDS = Double.parseDouble(System.getProperty("processbarrier.soak.seconds", "2"));
+    static final double SOAK_SECONDS = Double.parseDouble(System.getProperty("pb.soak.seconds", "2"));
     /** Liveness only: a heavy() of any provider takes microseconds to milliseconds; 30 s means it is stuck. */
     static final long STUCK_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** How long a soak may run on a loaded machine before its premises (churn, calls) must have held. */

@@ -79,7 +79,12 @@ class EmbeddingIT {
 
     @Test
     void aShadedCopyWithoutNativesFallsBackNamingItsOwnPackage() throws Exception {
-        ChildProcess.Result r = probe(List.of(shaded("nonatives")), List.of(), "copies", NONATIVES);
+        // the JUL line shows the logger's name (%3$s): relocation must not rewrite it, nor the artifact to add
+        ChildProcess.Result r = probe(List.of(shaded("nonatives")),
+                List.of("-Djava.util.logging.SimpleFormatter.format=logger %3$s %4$s: %5$s%n"), "copies", NONATIVES);
+        assertTrue(r.err().contains("logger io.processbarrier WARNING: ProcessBarrier: using fence"), r.toString());
+        assertTrue(r.out().contains("add the dependency io.processbarrier:processbarrier-natives-linux-x86_64"),
+                r.toString());
         assertTrue(r.out().contains("copy " + NONATIVES + ": provider fence"), r.toString());
         assertTrue(r.out().contains("membarrier available=false cause=The native library for linux-x86_64 is not on "
                 + "the class path or module path of " + NONATIVES + ".internal.NativeLoader"), r.toString());

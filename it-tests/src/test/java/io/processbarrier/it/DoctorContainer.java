@@ -183,9 +183,9 @@ final class DoctorContainer {
     }
 
     static Path doctorJar() {
-        String p = System.getProperty("processbarrier.it.doctorJar");
+        String p = System.getProperty("pb.it.doctorJar");
         if (p == null || p.isBlank()) {
-            throw new AssertionError("system property processbarrier.it.doctorJar is not set: run these tests "
+            throw new AssertionError("system property pb.it.doctorJar is not set: run these tests "
                     + "through Maven (mvn verify), whose failsafe configuration points it at cli/target");
         }
         Path jar = Path.of(p).toAbsolutePath().normalize();

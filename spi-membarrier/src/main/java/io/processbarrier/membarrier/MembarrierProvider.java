@@ -43,10 +43,7 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
 
     @Override
     public Availability probe() {
-        String wanted = settings.string(COMMAND_PROPERTY);
-        if (wanted != null && !isCommandName(wanted)) {
-            throw Settings.invalid(COMMAND_PROPERTY, wanted, "use PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL");
-        }
+        String wanted = settings.choice(COMMAND_PROPERTY); // null: the best the kernel offers
         try {
             NativeLibrary.load(Membarrier.class, "membarrier");
         } catch (ProcessBarrierException e) {

@@ -62,7 +62,7 @@ public final class MprotectProvider implements ProcessBarrierProvider {
 
     @Override
     public Availability probe() {
-        boolean allow = settings.bool(ALLOW_INVLPGB_PROPERTY, false);
+        boolean allow = settings.bool(ALLOW_INVLPGB_PROPERTY);
         boolean[] invlpgb = new boolean[1];
         String refusal;
         try {

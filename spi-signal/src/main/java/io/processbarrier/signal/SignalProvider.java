@@ -131,10 +131,10 @@ public final class SignalProvider implements ProcessBarrierProvider {
         long timeout;
         boolean skipBlocking;
         boolean emulated = userModeEmulation(settings.string("os.arch"), readCpuinfo());
+        timeout = settings.number(TIMEOUT_PROPERTY); // range and default: Settings.KNOWN
+        skipBlocking = parseSkipBlocking(settings.choice(SKIP_BLOCKING_PROPERTY), emulated);
         try {
-            signal = parseSignal(settings.string(SIGNAL_PROPERTY), rtmin, rtmax);
-            timeout = parseTimeout(settings.string(TIMEOUT_PROPERTY));
-            skipBlocking = parseSkipBlocking(settings.string(SKIP_BLOCKING_PROPERTY), emulated);
+            signal = parseSignal(settings.signal(SIGNAL_PROPERTY), rtmin, rtmax);
         } catch (IllegalArgumentException e) {
             throw Settings.error(e.getMessage()); // a setting that breaks the rule fails get(), never a quiet fallback
         }
@@ -284,29 +284,6 @@ public final class SignalProvider implements ProcessBarrierProvider {
                     + "default, " + DEFAULT_SIGNAL + ", is " + parseSignal(DEFAULT_SIGNAL, rtmin, rtmax) + ")");
         }
         return sig;
-    }
-
-    /**
-     * Parses {@value #TIMEOUT_PROPERTY}: whole milliseconds, at least 1.
-     *
-     * @throws IllegalArgumentException naming the property, the value and what is accepted
-     */
-    static long parseTimeout(String value) {
-        if (value == null || value.isBlank()) {
-            return DEFAULT_TIMEOUT_MILLIS;
-        }
-        long millis;
-        try {
-            millis = Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            millis = -1;
-        }
-        if (millis < 1 || millis > MAX_TIMEOUT_MILLIS) {
-            throw new IllegalArgumentException(TIMEOUT_PROPERTY + "=" + value + " is not a valid timeout: use a "
-                    + "whole number of milliseconds from 1 to " + MAX_TIMEOUT_MILLIS + " (the default is "
-                    + DEFAULT_TIMEOUT_MILLIS + ")");
-        }
-        return millis;
     }
 
     /** {@code signal 61 (SIGRTMAX-3)}: the number, and its name relative to the nearer end of the range. */

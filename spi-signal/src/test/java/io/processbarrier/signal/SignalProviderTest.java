@@ -107,7 +107,7 @@ class SignalProviderTest {
     @Test
     void malformedTimeoutIsAnErrorNamingPropertyValueAndRange() {
         for (String bad : List.of("-1", "0", "abc", "1.5", "86400001", "99999999999999999999")) {
-            assertEquals(SignalProvider.TIMEOUT_PROPERTY + "=" + bad + " is not a valid timeout: use a whole number "
+            assertEquals(SignalProvider.TIMEOUT_PROPERTY + "=" + bad + " is not valid: use a whole number "
                     + "of milliseconds from 1 to 86400000 (the default is 5000)",
                     configError(Map.of(SignalProvider.TIMEOUT_PROPERTY, bad)));
         }

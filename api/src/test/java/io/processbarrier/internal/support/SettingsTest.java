@@ -3,6 +3,7 @@ package io.processbarrier.internal.support;
 import io.processbarrier.ProcessBarrierException;
 import org.junit.jupiter.api.Test;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -56,5 +57,104 @@ class SettingsTest {
         assertEquals("x", Settings.of(Map.of("s", " x ")).string("s"));
         assertNull(Settings.of(Map.of("s", " ")).string("s"));
         assertNull(Settings.of(Map.of()).string("s"));
+    }
+
+    @Test
+    void aMisspelledNameFailsWithTheClosestKnownName() {
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class,
+                () -> Settings.of(Map.of("processbarrier.provder", "fence")).judge());
+        assertEquals("processbarrier.provder is not a setting: did you mean processbarrier.provider?", e.getMessage());
+        e = assertThrows(ProcessBarrierException.class,
+                () -> Settings.of(Map.of("processbarrier.signal.timeout", "100")).judge());
+        assertEquals("processbarrier.signal.timeout is not a setting: did you mean processbarrier.signal.timeoutMillis?",
+                e.getMessage());
+        e = assertThrows(ProcessBarrierException.class,
+                () -> Settings.of(Map.of("processbarrier.requireasymmetric", "true")).judge());
+        assertEquals("processbarrier.requireasymmetric is not a setting: did you mean "
+                + "processbarrier.requireAsymmetric?", e.getMessage());
+        // names outside processbarrier.* are not ours to judge
+        Settings.of(Map.of("os.name", "Linux", "processbarrierx", "1", "java.io.tmpdir", "/tmp")).judge();
+    }
+
+    @Test
+    void everySettingIsJudgedWhetherOrNotItsPartRuns() {
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("processbarrier.signal.timeoutMillis", "-1");
+        bad.put("processbarrier.signal.skipBlockingThreads", "sometimes");
+        bad.put("processbarrier.signal.number", "SIGFOO");
+        bad.put("processbarrier.membarrier.command", "SLOW");
+        bad.put("processbarrier.mprotect.allowInvlpgb", "maybe");
+        bad.put("processbarrier.coalesce", "no");
+        bad.put("processbarrier.requireAsymmetric", "yes");
+        bad.put("processbarrier.sync.stallWarningMillis", "-1");
+        for (Map.Entry<String, String> b : bad.entrySet()) {
+            ProcessBarrierException e = assertThrows(ProcessBarrierException.class,
+                    () -> Settings.of(Map.of(b.getKey(), b.getValue())).judge(), b.toString());
+            assertTrue(e.getMessage().startsWith(b.getKey() + "=" + b.getValue() + " is not"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        }
+        assertEquals("processbarrier.signal.timeoutMillis=-1 is not valid: use a whole number of milliseconds from 1 "
+                + "to 86400000 (the default is 5000)", assertThrows(ProcessBarrierException.class,
+                () -> Settings.of(Map.of("processbarrier.signal.timeoutMillis", "-1")).judge()).getMessage());
+        // judged through a function too (only the known names can be asked)
+        assertThrows(ProcessBarrierException.class,
+                () -> Settings.of(Map.of("processbarrier.coalesce", "no")::get).judge());
+        for (String standard : List.of("10", "SIGRTMIN+40", "65")) {
+            assertThrows(ProcessBarrierException.class,
+                    () -> Settings.of(Map.of("processbarrier.signal.number", standard)).judge(), standard);
+        }
+    }
+
+    @Test
+    void validValuesAndTheTableDefaultsPass() {
+        Map<String, String> good = new LinkedHashMap<>();
+        good.put("processbarrier.provider", "membarrier");
+        good.put("processbarrier.exclude", "mprotect,signal");
+        good.put("processbarrier.requireAsymmetric", " TRUE ");
+        good.put("processbarrier.native.dir", "/opt/pb");
+        good.put("processbarrier.membarrier.command", "global_expedited");
+        good.put("processbarrier.mprotect.allowInvlpgb", "false");
+        good.put("processbarrier.signal.number", "SIGRTMAX-3");
+        good.put("processbarrier.signal.timeoutMillis", "86400000");
+        good.put("processbarrier.signal.skipBlockingThreads", "AUTO");
+        good.put("processbarrier.coalesce", "false");
+        good.put("processbarrier.sync.stallWarningMillis", "0");
+        Settings s = Settings.of(good);
+        s.judge();
+        assertEquals("GLOBAL_EXPEDITED", s.choice("processbarrier.membarrier.command"), "as the table writes it");
+        assertEquals(86_400_000L, s.number("processbarrier.signal.timeoutMillis"));
+        assertEquals(0L, s.number("processbarrier.sync.stallWarningMillis"));
+        assertTrue(s.bool("processbarrier.requireAsymmetric"));
+        Settings none = Settings.of(Map.of());
+        none.judge();
+        assertEquals(5000L, none.number("processbarrier.signal.timeoutMillis"));
+        assertEquals(10_000L, none.number("processbarrier.sync.stallWarningMillis"));
+        assertEquals("auto", none.choice("processbarrier.signal.skipBlockingThreads"));
+        assertNull(none.choice("processbarrier.membarrier.command"));
+        assertEquals("SIGRTMAX-3", none.signal("processbarrier.signal.number"));
+        assertTrue(none.bool("processbarrier.coalesce"));
+        assertFalse(none.bool("processbarrier.requireAsymmetric"));
+    }
+
+    /** The sync module reads its setting with the explicit form: the same range as the table's entry. */
+    @Test
+    void theTableHoldsSyncsStallWarningAndTheExplicitFormAgrees() {
+        Settings.Setting stall = Settings.KNOWN.get("processbarrier.sync.stallWarningMillis");
+        assertEquals(Settings.Kind.NUMBER, stall.kind());
+        assertEquals("10000", stall.defaultValue());
+        Settings s = Settings.of(Map.of("processbarrier.sync.stallWarningMillis", "86400001"));
+        assertThrows(ProcessBarrierException.class, s::judge);
+        assertThrows(ProcessBarrierException.class,
+                () -> s.number("processbarrier.sync.stallWarningMillis", 10000, 0, 86_400_000));
+        assertEquals(10000, Settings.of(Map.of()).number("processbarrier.sync.stallWarningMillis", 10000, 0,
+                86_400_000));
+    }
+
+    @Test
+    void everyKnownNameIsUnderTheOnePrefix() {
+        for (String n : Settings.KNOWN.keySet()) {
+            assertTrue(n.startsWith(Settings.PREFIX), n);
+            assertEquals(n, Settings.closest(n), "a known name is its own closest");
+        }
     }
 }
