@@ -5,7 +5,8 @@
 #
 #   benchmarks/run.sh [--quick] [--out DIR] [--java JAVA] [SECTION...]
 #
-# SECTION: ratio light readlock coalesce single first scaling litmus rml rcu (default: all, in that order).
+# SECTION: ratio light readlock coalesce single first scaling litmus rml rcu progress (default: all, in that order;
+# progress needs virtual threads: on a JDK before 21 it prints why it is skipped).
 # --quick: short iterations (about 4 minutes for everything instead of about 20); numbers are rougher.
 # Results: DIR (default benchmarks/target/results-<time>) holds JMH's CSV, the C lines and report.md.
 # Needs: a JDK 17+, gcc, and the jar (built here if missing: mvn -pl benchmarks -am package -DskipTests).
@@ -24,13 +25,13 @@ while [ $# -gt 0 ]; do
     --out=*) out="${1#--out=}" ;;
     --java) java="$2"; shift ;;
     --java=*) java="${1#--java=}" ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) sections+=("$1") ;;
   esac
   shift
 done
-[ ${#sections[@]} -gt 0 ] || sections=(ratio light readlock coalesce single first scaling litmus rml rcu)
+[ ${#sections[@]} -gt 0 ] || sections=(ratio light readlock coalesce single first scaling litmus rml rcu progress)
 out="${out:-$here/target/results-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 
@@ -170,7 +171,19 @@ for s in "${sections[@]}"; do
           -jvmArgsAppend "-Dpb.bench.rcuFile=$out/rcu-sections.txt"
       jmh rcu 'RcuBench\.retireMillion$' -t 1 -f 1
       ;;
-    *) echo "run.sh: unknown section $s (ratio light readlock coalesce single first scaling litmus rml rcu)" >&2; exit 2 ;;
+    progress)
+      # writers against readers in tight loops (32 virtual + 2 platform, and 2 platform only): ReadMostlyLock and
+      # ReentrantReadWriteLock, writes and the longest write-lock wait per 3 s run; virtual threads need JDK 21+
+      spec="$("$java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2}')"
+      if [ "${spec%%.*}" -ge 21 ] 2>/dev/null; then
+        "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.WriterProgress \
+            --seconds 3 --runs "$([ "$quick" = 1 ] && echo 2 || echo 5)" 2>&1 | tee "$out/progress.txt" >&2
+      else
+        echo "== progress skipped: $java is Java ${spec:-?}, without virtual threads (run.sh --java" \
+            "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java progress)" | tee "$out/progress.txt" >&2
+      fi
+      ;;
+    *) echo "run.sh: unknown section $s (ratio light readlock coalesce single first scaling litmus rml rcu progress)" >&2; exit 2 ;;
   esac
 done
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end" >> "$out/environment.txt"

@@ -54,9 +54,11 @@ public final class WriterProgress {
 
     /**
      * What one run measured. {@code stuck} names each thread that did not finish within {@link #JOIN_NANOS} of the
-     * stop, with its stack (empty when all finished).
+     * stop, with its stack (empty when all finished). {@code startNanos}: from the latch's release until every
+     * thread was past it (the window of {@code nanos} starts then; writers that started earlier may already wait).
      */
-    record Result(long writes, long maxWaitNanos, long p99WaitNanos, long reads, List<String> stuck) {
+    record Result(long writes, long maxWaitNanos, long p99WaitNanos, long reads, long startNanos,
+                  List<String> stuck) {
         boolean meets() {
             return stuck.isEmpty() && writes >= MIN_WRITES && maxWaitNanos <= MAX_WAIT_NANOS;
         }
@@ -144,6 +146,7 @@ public final class WriterProgress {
         int all = readers + writers;
         CountDownLatch ready = new CountDownLatch(all);
         CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(all);
         Stop flag = new Stop();
         long[] reads = new long[readers];
         long[] sink = new long[readers];
@@ -154,6 +157,7 @@ public final class WriterProgress {
             Runnable reader = () -> {
                 ready.countDown();
                 awaitUninterruptibly(go);
+                running.countDown();
                 long n = 0;
                 long sum = 0;
                 do {
@@ -179,6 +183,7 @@ public final class WriterProgress {
             threads.add(daemon(new Thread(() -> {
                 ready.countDown();
                 awaitUninterruptibly(go);
+                running.countDown();
                 do {
                     long t0 = System.nanoTime();
                     w.waitingSince = t0 | 1L; // never 0 while waiting
@@ -204,8 +209,15 @@ public final class WriterProgress {
                     + TimeUnit.NANOSECONDS.toSeconds(JOIN_NANOS) + " s (" + ready.getCount() + " missing)");
         }
         go.countDown();
-        TimeUnit.NANOSECONDS.sleep(nanos); // the measurement window itself, not a premise of anything
-        flag.stop = true;
+        // the window starts once every thread is past the latch: its release wakes one waiter after the other, and
+        // a virtual reader in that chain waits for a carrier that the readers already running keep busy
+        long released = System.nanoTime();
+        boolean allRunning = running.await(JOIN_NANOS, TimeUnit.NANOSECONDS);
+        long startNanos = System.nanoTime() - released;
+        if (allRunning) {
+            TimeUnit.NANOSECONDS.sleep(nanos); // the measurement window itself, not a premise of anything
+        }
+        flag.stop = true; // if some never got past the latch, they are reported as not finished
         long stopped = System.nanoTime();
         long bound = stopped + JOIN_NANOS;
         List<String> stuck = new ArrayList<>();
@@ -233,7 +245,7 @@ public final class WriterProgress {
         for (long r : reads) {
             readTotal += r;
         }
-        return new Result(total.count, maxWait, total.quantile(0.99), readTotal, List.copyOf(stuck));
+        return new Result(total.count, maxWait, total.quantile(0.99), readTotal, startNanos, List.copyOf(stuck));
     }
 
     /** The stop flag, volatile: every loop iteration reads it. */
@@ -475,9 +487,9 @@ public final class WriterProgress {
                     Result res = run(newLock(lock), v, o.platform(), o.writers(), o.yieldEvery(), nanos);
                     results[k][r] = res;
                     System.out.printf(Locale.ROOT, "lock=%s setting=%s readers=%s writers=%d run=%d writes=%d"
-                                    + " maxWaitMs=%.3f p99WaitMs=%.3f reads=%d %s%n", lock, setting, readers,
+                                    + " maxWaitMs=%.3f p99WaitMs=%.3f reads=%d startMs=%.1f %s%n", lock, setting, readers,
                             o.writers(), r + 1, res.writes(), ms(res.maxWaitNanos()), ms(res.p99WaitNanos()),
-                            res.reads(), res.meets() ? "ok" : "MISS");
+                            res.reads(), ms(res.startNanos()), res.meets() ? "ok" : "MISS");
                     for (String s : res.stuck()) {
                         System.out.println("  did not finish within " + TimeUnit.NANOSECONDS.toSeconds(JOIN_NANOS)
                                 + " s of the stop: " + s);
