@@ -7,16 +7,24 @@ import org.junit.jupiter.api.Test;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.spi.ToolProvider;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -190,5 +198,121 @@ class ConsumerIT {
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("ProcessBarrier.get() -> fence"), r.toString());
         assertTrue(r.err().contains("add io.processbarrier:processbarrier-all"), r.toString());
+    }
+
+    /**
+     * The issue "a module that requires io.processbarrier.sync cannot name ProcessBarrier": src/test/app/sync.consumer
+     * says only {@code requires io.processbarrier.sync;} and calls {@code Rcu.create(ProcessBarrier)} and {@code new
+     * ReadMostlyLock(ProcessBarrier)}. Compiled and run on the module path Maven resolves for sync, a provider and
+     * the natives, it must compile (sync's {@code requires transitive io.processbarrier}) and work.
+     */
+    @Test
+    void aModuleRequiringOnlySyncNamesProcessBarrierCompilesAndRunsOnTheModulePath() throws Exception {
+        Path dir = consumer("sync-modular", dependency("processbarrier-sync")
+                + dependency("processbarrier-spi-membarrier") + dependency("processbarrier-natives-linux-x86_64"));
+        List<String> mp = classPath(dir);
+        Path sync = Path.of(mp.stream().filter(e -> Path.of(e).getFileName().toString()
+                .equals("processbarrier-sync-" + VERSION + ".jar")).findFirst().orElseThrow(() ->
+                new AssertionError("processbarrier-sync on " + mp)));
+        StringWriter log = new StringWriter();
+        Path classes = dir.resolve("classes");
+        assertEquals(0, javac(log, mp, classes), "requires io.processbarrier.sync alone must be enough to name "
+                + "ProcessBarrier (sync/src/main/java/module-info.java: requires transitive io.processbarrier); "
+                + "the jar's descriptor: " + requires(sync, "io.processbarrier") + "; javac: " + log);
+        Path app = dir.resolve("sync-consumer.jar");
+        Files.deleteIfExists(app);
+        assertEquals(0, tool("jar", log, "--create", "--file", app.toString(), "-C", classes.toString(), "."),
+                "jar: " + log);
+
+        List<String> run = new ArrayList<>(mp);
+        run.add(app.toString());
+        ChildProcess.Result r = ChildProcess.run(List.of(ChildProcess.java(), "--module-path",
+                String.join(File.pathSeparator, run), "-m", "sync.consumer/sync.consumer.Main"));
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("membarrier", r.value("selected"), r.toString());
+        assertEquals("io.processbarrier", r.value("barrierModule"), "named modules, not the class path: " + r);
+        assertEquals("true", r.value("reads"), "sync.consumer reads the api through sync: " + r);
+        assertEquals("in section", r.value("read"), r.toString());
+        assertEquals("1", r.value("gracePeriods"), "one synchronize(), one grace period: " + r);
+        assertEquals("true", r.value("writeLocked"), "no reader holds it: " + r);
+        assertEquals("[io.processbarrier, io.processbarrier.membarrier, io.processbarrier.natives.linux.x86_64, "
+                + "io.processbarrier.sync]", r.value("modules"), r.toString());
+        assertFalse(r.err().contains("WARNING"), r.toString());
+    }
+
+    /**
+     * The negative control for the test above, so that it is known to catch the bug: the same sources, compiled the
+     * same way, against a copy of the sync jar whose descriptor is sync's as it was before the fix ({@code requires
+     * io.processbarrier;}, no {@code transitive}) and otherwise the same (checked). javac must refuse, saying the
+     * consumer does not read io.processbarrier. Why this control and not a consumer that names some other class:
+     * every package of the api that a consumer may name is exported to everyone, so naming io.processbarrier.spi
+     * would compile too, and a qualified export (io.processbarrier.internal.*) fails for a reason the fix does not
+     * touch. Only a sync without {@code transitive} shows that the keyword is what makes the first test pass.
+     */
+    @Test
+    void withoutRequiresTransitiveTheSameConsumerDoesNotCompile() throws Exception {
+        Path dir = consumer("sync-modular-control", dependency("processbarrier-sync"));
+        List<String> mp = classPath(dir);
+        Path sync = Path.of(mp.stream().filter(e -> Path.of(e).getFileName().toString()
+                .equals("processbarrier-sync-" + VERSION + ".jar")).findFirst().orElseThrow(() ->
+                new AssertionError("processbarrier-sync on " + mp)));
+
+        // sync's descriptor without `transitive`, compiled against the real jar's packages (javac checks the export)
+        Path descriptor = dir.resolve("descriptor");
+        Files.createDirectories(descriptor);
+        Path info = descriptor.resolve("module-info.java");
+        Files.writeString(info, "module io.processbarrier.sync {\n    requires io.processbarrier;\n\n"
+                + "    exports io.processbarrier.sync;\n}\n");
+        StringWriter log = new StringWriter();
+        String api = mp.stream().filter(e -> !e.equals(sync.toString())).collect(Collectors.joining(File.pathSeparator));
+        assertEquals(0, tool("javac", log, "-d", descriptor.toString(), "--module-path", api,
+                "--patch-module", "io.processbarrier.sync=" + sync, info.toString()), "javac (descriptor): " + log);
+        Path control = dir.resolve("processbarrier-sync-without-transitive.jar");
+        Files.copy(sync, control, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(0, tool("jar", log, "--update", "--file", control.toString(), "-C", descriptor.toString(),
+                "module-info.class"), "jar --update: " + log);
+
+        ModuleDescriptor real = ModuleFinder.of(sync).findAll().iterator().next().descriptor();
+        ModuleDescriptor broken = ModuleFinder.of(control).findAll().iterator().next().descriptor();
+        assertEquals(Set.of(), requires(control, "io.processbarrier").modifiers(), broken.toString());
+        assertEquals(names(real), names(broken), "only the modifier differs: " + real + " vs " + broken);
+        assertEquals(real.exports(), broken.exports(), real + " vs " + broken);
+        assertEquals(real.packages(), broken.packages(), real + " vs " + broken);
+        assertNotEquals(real.requires(), broken.requires(), "the control must lack `transitive`");
+
+        List<String> brokenPath = new ArrayList<>(mp);
+        brokenPath.set(brokenPath.indexOf(sync.toString()), control.toString());
+        log = new StringWriter();
+        assertNotEquals(0, javac(log, brokenPath, dir.resolve("classes")), "compiles without `transitive`: the "
+                + "first test would not catch the bug: " + log);
+        assertTrue(log.toString().contains("package io.processbarrier is declared in module io.processbarrier, but "
+                + "module sync.consumer does not read it"), "refused for the issue's reason: " + log);
+    }
+
+    /** Compiles src/test/app/sync.consumer on {@code modulePath} into {@code classes}; javac's exit status. */
+    static int javac(StringWriter log, List<String> modulePath, Path classes) throws IOException {
+        Path src = Path.of(System.getProperty("embed.app", "src/test/app")).resolve("sync.consumer");
+        EmbeddingIT.deleteTree(classes);
+        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "--module-path",
+                String.join(File.pathSeparator, modulePath)));
+        try (Stream<Path> s = Files.walk(src)) {
+            s.filter(p -> p.toString().endsWith(".java")).sorted().forEach(p -> args.add(p.toString()));
+        }
+        return tool("javac", log, args.toArray(new String[0]));
+    }
+
+    static int tool(String name, StringWriter log, String... args) {
+        PrintWriter out = new PrintWriter(log, true);
+        return ToolProvider.findFirst(name).orElseThrow().run(out, out, args);
+    }
+
+    static ModuleDescriptor.Requires requires(Path jar, String module) {
+        return ModuleFinder.of(jar).findAll().iterator().next().descriptor().requires().stream()
+                .filter(q -> q.name().equals(module)).findFirst()
+                .orElseThrow(() -> new AssertionError(jar + " does not require " + module));
+    }
+
+    static Set<String> names(ModuleDescriptor d) {
+        return d.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet());
     }
 }
