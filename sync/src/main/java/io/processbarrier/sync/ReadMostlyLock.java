@@ -4,15 +4,19 @@ import io.processbarrier.ProcessBarrier;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayDeque;
-import java.util.Date;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+import static io.processbarrier.sync.ReadMostlyLockQueue.INTERRUPTIBLE;
+import static io.processbarrier.sync.ReadMostlyLockQueue.TIMED;
+import static io.processbarrier.sync.ReadMostlyLockQueue.TRY;
+import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
 
 /**
  * A drop-in {@link ReadWriteLock} for read-mostly state whose readers pay no hardware fence, no atomic
@@ -43,8 +47,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * all busy, loses its turn and enters after the next writer, so that it cannot hold back every writer). Writers
  * are served first come, first served. A reader that already holds the read lock
  * re-enters without waiting (as in {@code ReentrantReadWriteLock}: anything else would deadlock).
- * {@code tryLock()} of either lock takes the lock if it can be had right now, like {@code ReentrantReadWriteLock}'s
- * barging {@code tryLock()}; the write lock's {@code tryLock()} may therefore pay a {@code heavy()}.
+ *
+ * <p><b>{@code tryLock()}</b> does not barge. The read lock's {@code tryLock()} succeeds unless a writer has
+ * claimed the lock (it is draining the readers or holds it); writers that only queue behind the readers of an
+ * admission do not stop it, a writer waiting for the readers inside does ({@code ReentrantReadWriteLock}'s read
+ * {@code tryLock()} barges past such a writer; this one keeps the phase). The write lock's {@code tryLock()}
+ * succeeds only if no writer claims, queues or waits for admitted readers and no reader is inside; it may pay a
+ * {@code heavy()} to find out.
+ *
+ * <p><b>Introspection</b> as {@code ReentrantReadWriteLock}'s: {@link #isWriteLocked()} (true only while a writer
+ * holds the lock, not while it waits for readers to leave), {@link #isWriteLockedByCurrentThread()},
+ * {@link #getWriteHoldCount()}, {@link #getReadHoldCount()} and {@link #getReadLockCount()}; meant for monitoring
+ * and assertions, not for synchronization control.
  *
  * <p>Platform and virtual threads are both supported: waiting is by {@link LockSupport#park} and a
  * {@link ReentrantLock} (no {@code synchronized}, so a waiting virtual thread does not pin its carrier).
@@ -57,8 +71,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <pre>
  * reader fast path                            writer
  *   active = 1            (opaque store)        under the mutex: writer = me (volatile);
- *   light()                                       if flag == 0: flag = 1 (volatile), raised = true
- *   if flag == 0 (acquire load): inside         if raised: heavy() else fullFence()
+ *   light()                                       if flag == 0: flag = 1 (volatile); need = !sealed
+ *   if flag == 0 (acquire load): inside         if need: heavy(), sealed; else fullFence()
  *   else fenced path:                           for each record: while active != 0 (volatile load):
  *     fullFence()                                 spin (at most 20 µs), then scanner = me (volatile),
  *     if writer is null or me (volatile): inside  re-check, park (1 ms, re-check)
@@ -66,7 +80,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *          scanner, spin (at most 20 µs) for
  *          writer == null, then wait under the
  *          mutex                                release: under the mutex: writer = null (volatile),
- * reader exit                                     admit the waiting readers; the flag stays raised
+ * reader exit                                     admit the waiting readers; the flag stays raised,
+ *                                                 the burst timer is armed
  *   active = 0            (release store)
  *   light()
  *   if flag != 0 (acquire load): unpark scanner (volatile load)
@@ -110,10 +125,37 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Bursts</b> (as percpu-rwsem's {@code rcu_sync}). The flag is not lowered when a writer leaves: readers keep
  * the fenced path (a full fence on entry, still no shared write) and a writer arriving meanwhile pays
- * no {@code heavy()}. A reader on the fenced path lowers the flag (under the mutex, only if no writer holds, drains or
- * waits) once a burst window (1 ms) has passed since the last writer left, checking the clock every 256th fenced
- * entry (a clock read costs 35 ns on the machine of the numbers below); from then on readers are back on the fast
- * path and the next writer pays one {@code heavy()}.
+ * no {@code heavy()}. The burst ends, and readers are back on the fast path, once a burst window (1 ms) has passed
+ * since the last writer left and no writer holds, drains or waits: a reader on the fenced path checks the clock every
+ * 256th fenced entry of its thread (a clock read is a few tens of ns), and, whatever the readers' threads (a thread
+ * per request never gets to its 256th entry), the lock's burst timer checks {@link #BURST_END_DELAY_NANOS} after
+ * the last writer left (see {@code BurstEnder}: one process-wide daemon thread while a burst is open, none
+ * otherwise). The next writer then pays one {@code heavy()}.
+ *
+ * <p><b>Sealed.</b> A raised flag is trusted (a writer skips {@code heavy()}) only if a {@code heavy()} that began
+ * after it was raised completed. A writer whose {@code heavy()} throws leaves the flag raised (readers take the
+ * fenced path, which is correct on its own) but unsealed, and the next writer runs its own {@code heavy()}: a
+ * reader whose store of {@code active} was still in its store buffer when it read the flag as 0 may be inside, and
+ * only a completed {@code heavy()} makes that store visible.
+ *
+ * <h2>Fault model</h2>
+ * <ul>
+ *   <li>{@code heavy()} throws (the signal provider's timeout, a sandbox that starts refusing the syscall): the
+ *       {@code lock()} that called it throws the same exception, holds nothing and leaves the flag unsealed (above);
+ *       the next writer tries again.</li>
+ *   <li>An interrupt: {@code lockInterruptibly} and {@code tryLock(time, unit)} throw {@link InterruptedException}
+ *       and leave no hold (a writer that was draining lowers its claim and admits the readers that waited for it);
+ *       {@code lock()} ignores it and returns with the interrupt status set.</li>
+ *   <li>A thread that dies holding the read lock keeps it held, as in {@code ReentrantReadWriteLock}: writers wait
+ *       for it for ever. After {@code processbarrier.sync.stallWarningMillis} (default 10 s; 0 = off) a waiting
+ *       writer logs one WARNING through {@code System.Logger} ({@code io.processbarrier.sync.ReadMostlyLock})
+ *       naming every reader still inside, how long it has been, and its stack (a dead one is said to be dead), then
+ *       again each time the wait has doubled, and an INFO when the wait ends. A logger that throws is survived.</li>
+ *   <li>A {@code StackOverflowError} or {@code OutOfMemoryError} at a call inside an acquisition leaves no reader
+ *       marked inside and no claim behind.</li>
+ *   <li>The burst timer cannot take a lock down: if its thread cannot be started, readers still end the burst on
+ *       their 256th fenced entry, and the next writer's release schedules the timer again.</li>
+ * </ul>
  *
  * <h2>Costs</h2>
  * Measured by {@code ReadMostlyLockBench} (JMH, {@code benchmarks/run.sh rml}) on 2 vCPU AMD EPYC under Firecracker,
@@ -135,22 +177,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code ReentrantReadWriteLock}.
  */
 public final class ReadMostlyLock implements ReadWriteLock {
-    /** Time after the last writer left before a reader may lower the flag and go back to the fast path. */
+    /** Time after the last writer left before the burst may end and readers go back to the fast path. */
     static final long DEFAULT_BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-    /** A reader on the fenced path reads the clock once per this many entries (a power of two). */
+    /** A reader on the fenced path reads the clock once per this many entries of its thread (a power of two). */
     static final int BURST_CHECK_PERIOD = 256;
+    /**
+     * When the burst timer looks, after the last writer left (or after the window, if longer): late enough that a
+     * lock written continuously wakes the timer at most 100 times a second, early enough that a burst is over well
+     * within 50 ms of the last write.
+     */
+    static final long BURST_END_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /**
      * How long a writer waiting for a reader, or a reader waiting for a writer, spins before it parks: sections are
      * usually far shorter than a park and unpark (whose wake-up takes a scheduler's latency), and 20 µs is about the
      * cost of one heavy().
      */
     private static final long SPIN_NANOS = 20_000L;
-    /**
-     * How long writers wait for the readers admitted by a writer's release to enter: a reader that is not scheduled
-     * in that time (e.g. a virtual thread whose carriers are busy) loses its turn, so that it cannot hold back every
-     * writer; it enters after the next writer.
-     */
-    private static final long ADMISSION_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /**
      * Every this many writes, the registry drops the records of dead threads that hold no read lock (an O(records)
      * scan, amortized to a few ns per write), besides the pruning on registration: a record holds its thread, and a
@@ -161,8 +203,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private static final long PARK_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     static final VarHandle ACTIVE;
+    private static final VarHandle HOLDS;
     private static final VarHandle FLAG;
     private static final VarHandle WRITER;
+    private static final VarHandle OWNER;
     private static final VarHandle SCANNER;
     private static final VarHandle LAST_EXIT;
 
@@ -170,8 +214,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             ACTIVE = l.findVarHandle(ReadMostlyLockReaderFields.class, "active", int.class);
+            HOLDS = l.findVarHandle(ReadMostlyLockReaderFields.class, "holds", int.class);
             FLAG = l.findVarHandle(ReadMostlyLock.class, "flag", int.class);
             WRITER = l.findVarHandle(ReadMostlyLock.class, "writer", Thread.class);
+            OWNER = l.findVarHandle(ReadMostlyLock.class, "owner", Thread.class);
             SCANNER = l.findVarHandle(ReadMostlyLock.class, "scanner", Thread.class);
             LAST_EXIT = l.findVarHandle(ReadMostlyLock.class, "lastExit", long.class);
         } catch (ReflectiveOperationException e) {
@@ -181,42 +227,43 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     private final ProcessBarrier barrier;
     private final long burstNanos;
-    private final ReadLock readLock = new ReadLock();
-    private final WriteLock writeLock = new WriteLock();
+    /** The clock of bursts and of the admission grace: {@link System#nanoTime()}, or a test's own. */
+    private final LongSupplier clock;
+    private final StallWarnings stalls;
+    private final Lock readLock = new ReadMostlyLockViews.Read(this);
+    private final Lock writeLock = new ReadMostlyLockViews.Write(this);
 
     /** The readers' gate: 0 lets them in on the fast path. Written under the mutex only (volatile or release). */
     private int flag;
+    /**
+     * Whether a {@code heavy()} that began after the flag was raised has completed (see "Sealed" in the class doc).
+     * Written by the claiming writer, or under the mutex while no writer claims; the mutex carries it to the next.
+     */
+    private boolean sealed;
     /** The thread that claimed the write lock (draining the readers, or holding it); written under the mutex. */
     private Thread writer;
+    /** The thread that holds the write lock (drained, not yet released); written by it only. */
+    private Thread owner;
     /** The writer parked while the readers drain, for readers to unpark; written by that writer only. */
     private Thread scanner;
-    /** {@link System#nanoTime()} when the last writer left; opaque, written under the mutex. */
+    /** The clock's time when the last writer left; opaque, written under the mutex. */
     private long lastExit;
     /** Write holds of the writer; accessed by the holder only (the mutex carries it from one holder to the next). */
-    private int writeHolds;
-
-    // ---- under the mutex
-    private final ReentrantLock mutex = new ReentrantLock();
-    private final Condition changed = mutex.newCondition();
-    private final ArrayDeque<Thread> waitingWriters = new ArrayDeque<>();
+    int writeHolds;
     /** Writes since the registry last dropped dead threads' records; under the mutex. */
     private int writesSincePrune;
-    /** Readers waiting for the current writer to leave. */
-    private int blockedReaders;
-    /** Readers let in by the last writer's release that have not entered yet; no writer may claim before. */
-    private int admitted;
-    /** Incremented when a writer's release admits the waiting readers. */
-    private long readerGeneration;
-    /** When the last admission happened; writers wait for the admitted readers at most the grace after it. */
-    private long admittedAt;
+    /** Whether the burst timer is armed for this lock; under the mutex. */
+    boolean burstTimerArmed;
+
+    /** The writers' queue and the readers waiting for a writer, with the mutex of every slow path. */
+    final ReadMostlyLockQueue queue;
     /**
      * Every reader record, registered under the mutex (so a registering reader sees a raised flag); writers scan its
      * {@code slots()} with a volatile load.
      */
-    private final ReaderRegistry<ReadMostlyLockReader> registry =
-            new ReaderRegistry<>(ReadMostlyLockReader::new, ReadMostlyLockReader[]::new, mutex);
+    private final ReaderRegistry<ReadMostlyLockReader> registry;
     /** The registry's front cache, in a final field of our own: see {@link ReaderRegistry#front()}. */
-    private final ReadMostlyLockReader[] front = registry.front();
+    private final ReadMostlyLockReader[] front;
 
     /** A lock on the process-wide default barrier, {@link ProcessBarrier#get()}. */
     public ReadMostlyLock() {
@@ -235,11 +282,21 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     /** For tests: a burst window other than the default. */
     ReadMostlyLock(ProcessBarrier barrier, long burstNanos) {
+        this(barrier, burstNanos, System::nanoTime, null);
+    }
+
+    /** For tests: a burst window, a clock of bursts and admissions, and stall warnings of their own (or null). */
+    ReadMostlyLock(ProcessBarrier barrier, long burstNanos, LongSupplier clock, StallWarnings stalls) {
         this.barrier = Objects.requireNonNull(barrier, "barrier: pass a ProcessBarrier, e.g. ProcessBarrier.get()");
         if (burstNanos < 0) {
             throw new IllegalArgumentException("burstNanos must be >= 0, got " + burstNanos);
         }
         this.burstNanos = burstNanos;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.stalls = stalls != null ? stalls : StallWarnings.system(Log::logger);
+        this.queue = new ReadMostlyLockQueue(this, clock);
+        this.registry = new ReaderRegistry<>(ReadMostlyLockReader::new, ReadMostlyLockReader[]::new, queue.mutex);
+        this.front = registry.front();
     }
 
     /**
@@ -262,11 +319,53 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return writeLock;
     }
 
+    // ------------------------------------------------------------------------------------------------ introspection
+
+    /**
+     * Whether some thread holds the write lock, as {@code ReentrantReadWriteLock.isWriteLocked()}: true only once a
+     * writer has acquired it (its readers drained), not while a writer still waits for readers to leave. For
+     * monitoring, not for synchronization control. A volatile load.
+     */
+    public boolean isWriteLocked() {
+        return OWNER.getVolatile(this) != null;
+    }
+
+    /** Whether the calling thread holds the write lock. */
+    public boolean isWriteLockedByCurrentThread() {
+        return OWNER.getOpaque(this) == Thread.currentThread(); // only this thread stores itself there
+    }
+
+    /** The calling thread's reentrant holds of the write lock: 0 if it does not hold it. */
+    public int getWriteHoldCount() {
+        return isWriteLockedByCurrentThread() ? writeHolds : 0;
+    }
+
+    /** The calling thread's reentrant holds of the read lock: 0 if it holds none. */
+    public int getReadHoldCount() {
+        ReadMostlyLockReader r = ownReader();
+        return r == null ? 0 : r.holds;
+    }
+
+    /**
+     * The number of read holds of all threads (reentrant holds counted), as
+     * {@code ReentrantReadWriteLock.getReadLockCount()}. For monitoring: it scans every thread's record (O(threads
+     * that have read this lock), one opaque load each), and each count may be stale by the time it returns.
+     */
+    public int getReadLockCount() {
+        long n = 0;
+        for (ReaderRegistry.Slot s : registry.slots()) {
+            n += (int) HOLDS.getOpaque(s);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, n);
+    }
+
     @Override
     public String toString() {
+        Thread o = (Thread) OWNER.getOpaque(this);
         Thread w = (Thread) WRITER.getOpaque(this);
-        return super.toString() + "[barrier=" + barrier.name() + (w == null ? ", unlocked by writers]"
-                : ", write-claimed by " + w.getName() + "]");
+        return super.toString() + "[barrier=" + barrier.name() + (o != null ? ", write-locked by " + o.getName()
+                : w != null ? ", write-claimed by " + w.getName() + " (waiting for readers)" : ", not write-locked")
+                + ", read holds=" + getReadLockCount() + "]";
     }
 
     // ------------------------------------------------------------------------------------------------ readers
@@ -284,8 +383,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return r != null ? r : registry.find();
     }
 
-    /** Read lock, fast path; {@code how}: see {@link #readSlow}. */
-    private boolean acquireRead(int how, long nanos) throws InterruptedException {
+    /** Read lock, fast path; {@code how}: one of {@link ReadMostlyLockQueue}'s modes. */
+    boolean acquireRead(int how, long nanos) throws InterruptedException {
         ReadMostlyLockReader r = reader();
         int h = r.holds; // plain: owner only
         if (h > 0) {
@@ -311,11 +410,6 @@ public final class ReadMostlyLock implements ReadWriteLock {
             throw x;
         }
     }
-
-    private static final int TRY = 0;
-    private static final int TIMED = 1;
-    private static final int INTERRUPTIBLE = 2;
-    private static final int UNINTERRUPTIBLE = 3;
 
     /** The fenced path: {@code active} is 1 and the flag was raised. */
     private boolean readSlow(ReadMostlyLockReader r, int how, long nanos) throws InterruptedException {
@@ -349,85 +443,77 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 wakeScanner();
             }
         }
-        return block(r, how, deadline);
-    }
-
-    /** Waits under the mutex for the writer to leave, then enters. */
-    private boolean block(ReadMostlyLockReader r, int how, long deadline) throws InterruptedException {
-        mutex.lock();
+        queue.mutex.lock();
         try {
-            // a writer that claimed after our admission's grace ran out sends us back to waiting
-            while (WRITER.getVolatile(this) != null) {
-                blockedReaders++;
-                long generation = readerGeneration;
-                try {
-                    while (readerGeneration == generation) {
-                        if (how == TIMED) {
-                            long rem = deadline - System.nanoTime();
-                            if (rem <= 0L) {
-                                blockedReaders--;
-                                return false;
-                            }
-                            changed.awaitNanos(rem);
-                        } else if (how == INTERRUPTIBLE) {
-                            changed.await();
-                        } else {
-                            changed.awaitUninterruptibly();
-                        }
-                    }
-                } catch (InterruptedException e) {
-                    if (readerGeneration == generation) {
-                        blockedReaders--;
-                    } else {
-                        admittedEntered(generation); // admitted, but leaving: the writers must not wait for us
-                    }
-                    throw e;
-                }
-                admittedEntered(generation);
-            }
-            // under the mutex: a writer claims only under it, and then sees this store with its volatile load
-            ACTIVE.setVolatile(r, 1);
-            r.holds = 1;
-            return true;
+            return queue.awaitWriterGone(r, how, deadline);
         } finally {
-            mutex.unlock();
-        }
-    }
-
-    /**
-     * Under the mutex: a reader admitted by the release that ended {@code generation} entered (or gave up); the last
-     * one lets the writers claim. Not counted if a later admission replaced ours, or the grace ran out.
-     */
-    private void admittedEntered(long generation) {
-        if (readerGeneration == generation + 1 && admitted > 0 && --admitted == 0) {
-            changed.signalAll();
+            queue.mutex.unlock();
         }
     }
 
     /** Lowers the flag if the burst window has passed and no writer holds, drains or waits. */
     private void maybeEndBurst() {
-        if (System.nanoTime() - (long) LAST_EXIT.getOpaque(this) < burstNanos || !mutex.tryLock()) {
+        if (clock.getAsLong() - (long) LAST_EXIT.getOpaque(this) < burstNanos || !queue.mutex.tryLock()) {
             return;
         }
         try {
             lowerFlagLocked();
         } finally {
-            mutex.unlock();
+            queue.mutex.unlock();
         }
     }
 
     /** Under the mutex: ends the burst if no writer holds, drains or waits. */
     private boolean lowerFlagLocked() {
-        if (WRITER.getVolatile(this) == null && waitingWriters.isEmpty() && (int) FLAG.getOpaque(this) != 0) {
+        if (queue.noWriter() && (int) FLAG.getOpaque(this) != 0) {
             // release: a reader that loads 0 with acquire sees what the last writer wrote (it released the mutex
             // we hold now)
             FLAG.setRelease(this, 0);
+            sealed = false;
             return true;
         }
         return false;
     }
 
-    private void releaseRead() {
+    /**
+     * Run by the burst timer: under the mutex, ends the burst if its window has passed and no writer holds, drains
+     * or waits, and says how long until it should look again ({@code 0}: not again, the burst is over or a
+     * writer's release will arm the timer).
+     */
+    long burstTimerFired() {
+        queue.mutex.lock();
+        try {
+            if ((int) FLAG.getOpaque(this) == 0) {
+                burstTimerArmed = false;
+                return 0L;
+            }
+            if (!queue.noWriter()) {
+                burstTimerArmed = false; // the writer's release arms it again
+                return 0L;
+            }
+            long left = (long) LAST_EXIT.getOpaque(this) + burstNanos - clock.getAsLong();
+            if (left > 0L) {
+                return Math.max(left, BURST_END_DELAY_NANOS);
+            }
+            lowerFlagLocked();
+            burstTimerArmed = false;
+            return 0L;
+        } finally {
+            queue.mutex.unlock();
+        }
+    }
+
+    /** The burst timer could not re-arm itself: the next writer's release arms it again. */
+    void burstTimerLost() {
+        queue.mutex.lock();
+        try {
+            burstTimerArmed = false;
+        } finally {
+            queue.mutex.unlock();
+        }
+    }
+
+    void releaseRead() {
         ReadMostlyLockReader r = ownReader();
         int h = r == null ? 0 : r.holds;
         if (h <= 0) {
@@ -454,12 +540,17 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     // ------------------------------------------------------------------------------------------------ writers
 
-    private boolean acquireWrite(int how, long nanos) throws InterruptedException {
+    /** The thread that claimed the write lock, draining or holding; null if none. A volatile load. */
+    Thread claimant() {
+        return (Thread) WRITER.getVolatile(this);
+    }
+
+    boolean acquireWrite(int how, long nanos) throws InterruptedException {
         return acquireWrite(how, nanos, false);
     }
 
     /** {@code reacquire}: after a condition's await, where read holds kept through the wait do not refuse it. */
-    private boolean acquireWrite(int how, long nanos, boolean reacquire) throws InterruptedException {
+    boolean acquireWrite(int how, long nanos, boolean reacquire) throws InterruptedException {
         Thread me = Thread.currentThread();
         if (WRITER.getOpaque(this) == me) { // opaque: only this thread ever stores itself there
             if (writeHolds == Integer.MAX_VALUE) {
@@ -479,37 +570,38 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
         boolean tryOnly = how == TRY || (how == TIMED && nanos <= 0);
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
-        boolean raised;
-        mutex.lock();
+        boolean needHeavy;
+        queue.mutex.lock();
         try {
             // nobody ahead: our turn at once, without the queue; else a try fails, and the others wait their turn
-            if ((WRITER.getVolatile(this) != null || !waitingWriters.isEmpty() || admitted > 0)
-                    && (tryOnly || !awaitTurn(me, how, deadline))) {
+            if (!queue.free() && (tryOnly || !queue.awaitTurn(me, how, deadline))) {
                 return false;
             }
             WRITER.setVolatile(this, me); // volatile store: readers on the fenced path see it after their fence
-            raised = (int) FLAG.getOpaque(this) == 0; // opaque: only written under the mutex we hold
-            if (raised) {
+            if ((int) FLAG.getOpaque(this) == 0) { // opaque: only written under the mutex we hold
                 FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
+                sealed = false;
             }
+            needHeavy = !sealed; // a flag raised by a writer whose heavy() threw seals nothing
         } finally {
-            mutex.unlock();
+            queue.mutex.unlock();
         }
         boolean done = false;
         try {
-            if (raised) {
-                barrier.heavy();
+            if (needHeavy) {
+                barrier.heavy(); // throws: sealed stays false, and the next writer runs its own
+                sealed = true;
             } else {
                 VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')
             }
             done = drain(me, self, how, deadline, tryOnly);
         } finally {
             if (!done) {
-                mutex.lock();
+                queue.mutex.lock();
                 try {
                     releaseWriteLocked(); // leave no trace, and admit the readers that waited for us
                 } finally {
-                    mutex.unlock();
+                    queue.mutex.unlock();
                 }
             }
         }
@@ -517,66 +609,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
             return false; // a try or a timeout: the readers inside did not leave in time
         }
         writeHolds = 1;
+        OWNER.setVolatile(this, me);
         return true;
-    }
-
-    /** Under the mutex: waits until this writer is first in line, nobody claims and no admitted reader is pending. */
-    private boolean awaitTurn(Thread me, int how, long deadline) throws InterruptedException {
-        waitingWriters.addLast(me);
-        boolean ok = false;
-        boolean interrupted = false;
-        try {
-            while (true) {
-                long grace = Long.MAX_VALUE;
-                if (WRITER.getVolatile(this) == null && waitingWriters.peekFirst() == me) {
-                    if (admitted == 0) {
-                        break;
-                    }
-                    grace = admittedAt + ADMISSION_GRACE_NANOS - System.nanoTime();
-                    if (grace <= 0L) {
-                        admitted = 0; // the admitted readers that did not show up in time wait for us now
-                        break;
-                    }
-                }
-                if (how == TIMED) {
-                    long rem = deadline - System.nanoTime();
-                    if (rem <= 0L) {
-                        return false;
-                    }
-                    changed.awaitNanos(Math.min(rem, grace));
-                } else if (grace != Long.MAX_VALUE) {
-                    if (how == INTERRUPTIBLE) {
-                        changed.awaitNanos(grace);
-                    } else {
-                        interrupted |= awaitNanosUninterruptibly(grace);
-                    }
-                } else if (how == INTERRUPTIBLE) {
-                    changed.await();
-                } else {
-                    changed.awaitUninterruptibly();
-                }
-            }
-            ok = true;
-            return true;
-        } finally {
-            waitingWriters.removeFirstOccurrence(me);
-            if (!ok) {
-                changed.signalAll(); // the writer behind us may be first now
-            }
-            if (interrupted) {
-                me.interrupt(); // lock() is not interruptible, but the interrupt is not lost
-            }
-        }
-    }
-
-    /** Under the mutex: {@code changed.awaitNanos}, an interrupt reported instead of thrown. */
-    private boolean awaitNanosUninterruptibly(long nanos) {
-        try {
-            changed.awaitNanos(nanos);
-            return false;
-        } catch (InterruptedException e) {
-            return true;
-        }
     }
 
     /** Waits, parked, until no reader other than {@code self} is inside. */
@@ -584,6 +618,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
             throws InterruptedException {
         boolean interrupted = false;
         boolean published = false; // whether readers are asked to unpark us (only once we are about to park)
+        StallWarnings.Watch watch = null;
+        long start = 0L;
         try {
             for (ReaderRegistry.Slot s : registry.slots()) { // volatile load of the registry
                 ReadMostlyLockReader x = (ReadMostlyLockReader) s;
@@ -605,17 +641,24 @@ public final class ReadMostlyLock implements ReadWriteLock {
                     if (!published) { // spinning, we need no unpark: readers that leave meanwhile pay none
                         SCANNER.setVolatile(this, me); // volatile store, then the loop's load of active again
                         published = true;
+                        start = stalls.now();
                         continue;
                     }
-                    long wait = PARK_RECHECK_NANOS; // a missed unpark (see the class doc) costs one period
-                    if (how == TIMED) {
+                    if (watch == null) {
+                        watch = stalls.begin("ReadMostlyLock@" + Integer.toHexString(hashCode())
+                                + ": the writer '" + me.getName() + "'", start);
+                    }
+                    long from = start;
+                    watch.check(now -> blockers(self, now - from));
+                    long wait = Math.min(PARK_RECHECK_NANOS, watch.nanosToNextWarning()); // a missed unpark costs
+                    if (how == TIMED) {                                                    // one period (class doc)
                         long rem = deadline - System.nanoTime();
                         if (rem <= 0L) {
                             return false;
                         }
                         wait = Math.min(wait, rem);
                     }
-                    LockSupport.parkNanos(this, wait);
+                    LockSupport.parkNanos(this, Math.max(1L, wait));
                     if (Thread.interrupted()) {
                         if (how != UNINTERRUPTIBLE) {
                             throw new InterruptedException();
@@ -629,47 +672,62 @@ public final class ReadMostlyLock implements ReadWriteLock {
             if (published) {
                 SCANNER.setVolatile(this, null);
             }
+            if (watch != null) {
+                watch.done();
+            }
             if (interrupted) {
                 me.interrupt(); // lock() is not interruptible, but the interrupt is not lost
             }
         }
     }
 
+    /** The readers inside that block a writer (for a stall warning); each has been inside for at least the wait. */
+    private List<StallWarnings.Blocker> blockers(ReadMostlyLockReader self, long waited) {
+        List<StallWarnings.Blocker> out = new ArrayList<>();
+        for (ReaderRegistry.Slot s : registry.slots()) {
+            if (s != self && (int) ACTIVE.getVolatile(s) != 0) {
+                out.add(new StallWarnings.Blocker(s.owner, waited, s.owner.isAlive()
+                        ? "holds the read lock (" + (int) HOLDS.getOpaque(s) + " holds)"
+                        : "died holding the read lock: it stays held, as in ReentrantReadWriteLock, and no writer"
+                        + " can ever have it; release it in a finally block"));
+            }
+        }
+        return out;
+    }
+
     /** Under the mutex: the claiming or holding writer leaves; the flag stays raised for the rest of the burst. */
-    private void releaseWriteLocked() {
+    void releaseWriteLocked() {
         if (++writesSincePrune >= PRUNE_EVERY_WRITES) { // a lock nobody new reads must still drop dead threads
             writesSincePrune = 0;
             registry.prune();
         }
-        LAST_EXIT.setOpaque(this, System.nanoTime());
+        LAST_EXIT.setOpaque(this, clock.getAsLong());
+        OWNER.setVolatile(this, null);
         WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
-        if (blockedReaders > 0) {
-            admitted = blockedReaders; // an earlier admission's latecomers are not waited for again
-            blockedReaders = 0;
-            readerGeneration++;
-            admittedAt = System.nanoTime();
+        queue.writerLeft();
+        if (!burstTimerArmed && (int) FLAG.getOpaque(this) != 0) {
+            burstTimerArmed = BurstEnder.arm(this, Math.max(burstNanos, BURST_END_DELAY_NANOS));
         }
-        changed.signalAll();
     }
 
-    private void releaseWrite() {
-        if (WRITER.getOpaque(this) != Thread.currentThread()) {
+    void releaseWrite() {
+        if (WRITER.getOpaque(this) != Thread.currentThread() || writeHolds <= 0) {
             throw new IllegalMonitorStateException("unlock() of the write lock of " + this
                     + " by a thread that does not hold it (" + Thread.currentThread().getName() + ")");
         }
         if (--writeHolds > 0) {
             return;
         }
-        mutex.lock();
+        queue.mutex.lock();
         try {
             releaseWriteLocked();
         } finally {
-            mutex.unlock();
+            queue.mutex.unlock();
         }
     }
 
-    private void checkWriteHeld() {
-        if (WRITER.getOpaque(this) != Thread.currentThread()) {
+    void checkWriteHeld() {
+        if (OWNER.getOpaque(this) != Thread.currentThread()) {
             throw new IllegalMonitorStateException("a condition of " + this + " was used by "
                     + Thread.currentThread().getName() + ", which does not hold the write lock");
         }
@@ -688,11 +746,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * {@code heavy()}, not the fenced path.
      */
     boolean endBurst() {
-        mutex.lock();
+        queue.mutex.lock();
         try {
             return lowerFlagLocked();
         } finally {
-            mutex.unlock();
+            queue.mutex.unlock();
         }
     }
 
@@ -709,225 +767,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return (int) FLAG.getVolatile(this) != 0;
     }
 
-    // ------------------------------------------------------------------------------------------------ the locks
+    /** The logger, created on first use (the first System.Logger costs tens of milliseconds). */
+    private static final class Log {
+        static final System.Logger LOGGER = System.getLogger(ReadMostlyLock.class.getName());
 
-    private final class ReadLock implements Lock {
-        @Override
-        public void lock() {
-            try {
-                acquireRead(UNINTERRUPTIBLE, 0L);
-            } catch (InterruptedException e) {
-                throw new AssertionError("uninterruptible", e);
-            }
-        }
-
-        @Override
-        public void lockInterruptibly() throws InterruptedException {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            acquireRead(INTERRUPTIBLE, 0L);
-        }
-
-        @Override
-        public boolean tryLock() {
-            try {
-                return acquireRead(TRY, 0L);
-            } catch (InterruptedException e) {
-                throw new AssertionError("a try never waits", e);
-            }
-        }
-
-        @Override
-        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-            long nanos = unit.toNanos(time);
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            return acquireRead(TIMED, nanos);
-        }
-
-        @Override
-        public void unlock() {
-            releaseRead();
-        }
-
-        /** @throws UnsupportedOperationException always: read locks have no conditions (as in RRWL) */
-        @Override
-        public Condition newCondition() {
-            throw new UnsupportedOperationException("the read lock of a ReadMostlyLock has no conditions (as in"
-                    + " ReentrantReadWriteLock): use writeLock().newCondition()");
-        }
-
-        @Override
-        public String toString() {
-            return ReadMostlyLock.this + ".readLock";
-        }
-    }
-
-    private final class WriteLock implements Lock {
-        @Override
-        public void lock() {
-            try {
-                acquireWrite(UNINTERRUPTIBLE, 0L);
-            } catch (InterruptedException e) {
-                throw new AssertionError("uninterruptible", e);
-            }
-        }
-
-        @Override
-        public void lockInterruptibly() throws InterruptedException {
-            acquireWrite(INTERRUPTIBLE, 0L);
-        }
-
-        @Override
-        public boolean tryLock() {
-            try {
-                return acquireWrite(TRY, 0L);
-            } catch (InterruptedException e) {
-                throw new AssertionError("a try never waits", e);
-            }
-        }
-
-        @Override
-        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-            return acquireWrite(TIMED, unit.toNanos(time));
-        }
-
-        @Override
-        public void unlock() {
-            releaseWrite();
-        }
-
-        @Override
-        public Condition newCondition() {
-            return new WriteCondition(mutex.newCondition());
-        }
-
-        @Override
-        public String toString() {
-            return ReadMostlyLock.this + ".writeLock";
-        }
-    }
-
-    /** One wait on the internal condition, with the mutex held. */
-    private interface Wait {
-        long await() throws InterruptedException;
-    }
-
-    /**
-     * A condition of the write lock: {@code await} releases the write lock fully (all holds), waits on a condition
-     * of the internal mutex (so a signal by the next holder cannot be missed), then reacquires the write lock with
-     * the same hold count, uninterruptibly, before it returns or throws.
-     */
-    private final class WriteCondition implements Condition {
-        private final Condition inner;
-
-        WriteCondition(Condition inner) {
-            this.inner = inner;
-        }
-
-        private long await(Wait wait) throws InterruptedException {
-            checkWriteHeld();
-            int saved = writeHolds;
-            InterruptedException interrupted = null;
-            long result;
-            mutex.lock();
-            try {
-                writeHolds = 0;
-                releaseWriteLocked();
-                try {
-                    result = wait.await();
-                } catch (InterruptedException e) {
-                    interrupted = e;
-                    result = 0L;
-                }
-            } finally {
-                mutex.unlock();
-            }
-            try {
-                acquireWrite(UNINTERRUPTIBLE, 0L, true);
-            } catch (InterruptedException e) {
-                throw new AssertionError("uninterruptible", e);
-            }
-            writeHolds = saved;
-            if (interrupted != null) {
-                throw interrupted;
-            }
-            return result;
-        }
-
-        @Override
-        public void await() throws InterruptedException {
-            checkWriteHeld();
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            await(() -> {
-                inner.await();
-                return 0L;
-            });
-        }
-
-        @Override
-        public void awaitUninterruptibly() {
-            try {
-                await(() -> {
-                    inner.awaitUninterruptibly();
-                    return 0L;
-                });
-            } catch (InterruptedException e) {
-                throw new AssertionError("uninterruptible", e);
-            }
-        }
-
-        @Override
-        public long awaitNanos(long nanosTimeout) throws InterruptedException {
-            checkWriteHeld();
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            return await(() -> inner.awaitNanos(nanosTimeout));
-        }
-
-        @Override
-        public boolean await(long time, TimeUnit unit) throws InterruptedException {
-            checkWriteHeld();
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            return await(() -> inner.await(time, unit) ? 1L : 0L) != 0L;
-        }
-
-        @Override
-        public boolean awaitUntil(Date deadline) throws InterruptedException {
-            checkWriteHeld();
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            return await(() -> inner.awaitUntil(deadline) ? 1L : 0L) != 0L;
-        }
-
-        @Override
-        public void signal() {
-            checkWriteHeld();
-            mutex.lock();
-            try {
-                inner.signal();
-            } finally {
-                mutex.unlock();
-            }
-        }
-
-        @Override
-        public void signalAll() {
-            checkWriteHeld();
-            mutex.lock();
-            try {
-                inner.signalAll();
-            } finally {
-                mutex.unlock();
-            }
+        static System.Logger logger() {
+            return LOGGER;
         }
     }
 }
