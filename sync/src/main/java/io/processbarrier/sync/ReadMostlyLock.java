@@ -443,12 +443,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 wakeScanner();
             }
         }
-        queue.mutex.lock();
-        try {
-            return queue.awaitWriterGone(r, how, deadline);
-        } finally {
-            queue.mutex.unlock();
-        }
+        return queue.awaitWriterGone(r, how, deadline);
     }
 
     /** Lowers the flag if the burst window has passed and no writer holds, drains or waits. */
@@ -481,7 +476,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * writer's release will arm the timer).
      */
     long burstTimerFired() {
-        queue.mutex.lock();
+        if (!queue.mutex.tryLock()) {
+            return BURST_END_DELAY_NANOS; // busy: look again later rather than queue behind a reader
+        }
         try {
             if ((int) FLAG.getOpaque(this) == 0) {
                 burstTimerArmed = false;
@@ -505,7 +502,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     /** The burst timer could not re-arm itself: the next writer's release arms it again. */
     void burstTimerLost() {
-        queue.mutex.lock();
+        queue.lockForWriter();
         try {
             burstTimerArmed = false;
         } finally {
@@ -529,6 +526,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
         if ((int) FLAG.getAcquire(this) != 0) { // a writer may be draining: wake it
             wakeScanner(); // no fence: a missed wake-up costs the writer one re-check period, not a read a fence
         }
+    }
+
+    /** For the queue: a reader backing out of an admission wakes a draining writer. */
+    void wakeScannerForQueue() {
+        wakeScanner();
     }
 
     private void wakeScanner() {
@@ -571,7 +573,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         boolean tryOnly = how == TRY || (how == TIMED && nanos <= 0);
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
         boolean needHeavy;
-        queue.mutex.lock();
+        queue.lockForWriter();
         try {
             // nobody ahead: our turn at once, without the queue; else a try fails, and the others wait their turn
             if (!queue.free() && (tryOnly || !queue.awaitTurn(me, how, deadline))) {
@@ -597,7 +599,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             done = drain(me, self, how, deadline, tryOnly);
         } finally {
             if (!done) {
-                queue.mutex.lock();
+                queue.lockForWriter();
                 try {
                     releaseWriteLocked(); // leave no trace, and admit the readers that waited for us
                 } finally {
@@ -718,7 +720,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         if (--writeHolds > 0) {
             return;
         }
-        queue.mutex.lock();
+        queue.lockForWriter();
         try {
             releaseWriteLocked();
         } finally {

@@ -37,7 +37,7 @@ final class ReadMostlyLockCondition implements Condition {
         int saved = lock.writeHolds;
         InterruptedException interrupted = null;
         long result;
-        lock.queue.mutex.lock();
+        lock.queue.lockForWriter();
         try {
             lock.writeHolds = 0;
             lock.releaseWriteLocked();
@@ -116,7 +116,7 @@ final class ReadMostlyLockCondition implements Condition {
     @Override
     public void signal() {
         lock.checkWriteHeld();
-        lock.queue.mutex.lock();
+        lock.queue.lockForWriter();
         try {
             inner.signal();
         } finally {
@@ -127,7 +127,7 @@ final class ReadMostlyLockCondition implements Condition {
     @Override
     public void signalAll() {
         lock.checkWriteHeld();
-        lock.queue.mutex.lock();
+        lock.queue.lockForWriter();
         try {
             inner.signalAll();
         } finally {
