@@ -118,6 +118,25 @@ final class ReadMostlyLockThreads {
             return result.isDone();
         }
 
+        /**
+         * Waits until the task's thread is parked or waiting inside a method of {@code lockView}'s class (its
+         * {@code lock()}, say): the premise of "it still waits" is that it reached the wait, not only that it is
+         * parked somewhere (a class load, a log call). Bounded.
+         */
+        Task<T> awaitWaitingIn(Object lockView) {
+            String cls = lockView.getClass().getName();
+            await(() -> {
+                Thread.State s = thread.getState();
+                boolean parked = s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
+                return result.isDone() || parked && Arrays.stream(thread.getStackTrace())
+                        .anyMatch(f -> f.getClassName().equals(cls));
+            }, thread.getName() + " to wait inside " + cls);
+            if (result.isDone()) {
+                fail(thread.getName() + " finished instead of waiting: " + result);
+            }
+            return this;
+        }
+
         /** Waits until the task's thread is parked or waiting (e.g. blocked on a lock), bounded. */
         Task<T> awaitWaiting() {
             await(() -> {

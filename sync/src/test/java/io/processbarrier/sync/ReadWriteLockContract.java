@@ -626,4 +626,124 @@ abstract class ReadWriteLockContract {
         assertEquals(4 * 2000, pair[0]);
         assertEquals(pair[0], pair[1]);
     }
+
+    // ------------------------------------------------------------------------------------------ introspection
+
+    /** What {@code ReentrantReadWriteLock}'s introspection says, from the calling thread, for either lock. */
+    record Seen(boolean writeLocked, boolean byMe, int writeHolds, int readHolds, int readLocks) {
+        static Seen of(ReadWriteLock l) {
+            if (l instanceof ReadMostlyLock m) {
+                return new Seen(m.isWriteLocked(), m.isWriteLockedByCurrentThread(), m.getWriteHoldCount(),
+                        m.getReadHoldCount(), m.getReadLockCount());
+            }
+            java.util.concurrent.locks.ReentrantReadWriteLock x = (java.util.concurrent.locks.ReentrantReadWriteLock) l;
+            return new Seen(x.isWriteLocked(), x.isWriteLockedByCurrentThread(), x.getWriteHoldCount(),
+                    x.getReadHoldCount(), x.getReadLockCount());
+        }
+    }
+
+    /**
+     * One sequence of calls, on the lock under test and on a {@code ReentrantReadWriteLock} side by side: after each
+     * step both must answer the same, and the same as written here (so that the reference itself is checked).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void introspectionAnswersAsReentrantReadWriteLock(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        fresh();
+        ReadWriteLock ref = new java.util.concurrent.locks.ReentrantReadWriteLock();
+        Task<Void> steps = Task.start(virtual, "introspection", () -> {
+            List<String> bad = new ArrayList<>();
+            Runnable none = () -> { };
+            step(bad, "fresh", ref, none, new Seen(false, false, 0, 0, 0));
+            ref.readLock().lock();
+            ref.readLock().lock();
+            r.lock();
+            r.lock();
+            step(bad, "two read holds", ref, none, new Seen(false, false, 0, 2, 2));
+            // another thread's read hold counts in getReadLockCount, not in our hold count
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Task<Void> other = Task.start(virtual, "other reader", () -> {
+                ref.readLock().lock();
+                r.lock();
+                held.countDown();
+                assertTrue(release.await(BOUND_SECONDS, TimeUnit.SECONDS));
+                r.unlock();
+                ref.readLock().unlock();
+                return null;
+            });
+            assertTrue(held.await(BOUND_SECONDS, TimeUnit.SECONDS), "the other reader took the read lock");
+            step(bad, "another thread's read hold", ref, none, new Seen(false, false, 0, 2, 3));
+            ref.readLock().unlock();
+            ref.readLock().unlock();
+            r.unlock();
+            r.unlock();
+            step(bad, "our holds released", ref, none, new Seen(false, false, 0, 0, 1));
+            release.countDown();
+            done(other);
+            step(bad, "all read holds released", ref, none, new Seen(false, false, 0, 0, 0));
+            ref.writeLock().lock();
+            ref.writeLock().lock();
+            w.lock();
+            w.lock();
+            step(bad, "two write holds", ref, none, new Seen(true, true, 2, 0, 0));
+            Task<Seen> elsewhere = Task.start(virtual, "observer", () -> Seen.of(lock));
+            Task<Seen> elsewhereRef = Task.start(virtual, "observer of the reference", () -> Seen.of(ref));
+            check(bad, "seen by another thread while write-locked", done(elsewhere), done(elsewhereRef),
+                    new Seen(true, false, 0, 0, 0));
+            ref.readLock().lock();
+            r.lock();
+            step(bad, "downgrade: a read hold under the write holds", ref, none, new Seen(true, true, 2, 1, 1));
+            ref.writeLock().unlock();
+            ref.writeLock().unlock();
+            w.unlock();
+            w.unlock();
+            step(bad, "write holds released, read hold kept", ref, none, new Seen(false, false, 0, 1, 1));
+            ref.readLock().unlock();
+            r.unlock();
+            step(bad, "all released", ref, none, new Seen(false, false, 0, 0, 0));
+            assertEquals(List.of(), bad);
+            return null;
+        });
+        done(steps);
+    }
+
+    /** isWriteLocked() is false while a writer only waits for a reader to leave, and true once it holds. */
+    @Test
+    void aWriterWaitingForReadersDoesNotHoldTheWriteLock() throws Exception {
+        fresh();
+        r.lock();
+        Task<Boolean> writer = Task.start("writer", () -> {
+            w.lock();
+            try {
+                return Seen.of(lock).writeLocked();
+            } finally {
+                w.unlock();
+            }
+        }).awaitWaitingIn(w);
+        Seen waiting = Seen.of(lock);
+        assertEquals(new Seen(false, false, 0, 1, 1), waiting, "a writer waiting for a reader holds nothing yet");
+        r.unlock();
+        assertTrue(done(writer), "the writer holds the write lock once the reader left");
+        assertEquals(new Seen(false, false, 0, 0, 0), Seen.of(lock));
+    }
+
+    private void step(List<String> bad, String what, ReadWriteLock ref, Runnable action, Seen expected) {
+        action.run();
+        if (expected != null) {
+            check(bad, what, Seen.of(lock), Seen.of(ref), expected);
+        }
+    }
+
+    private static void check(List<String> bad, String what, Seen mine, Seen reference, Seen expected) {
+        if (!reference.equals(expected)) {
+            bad.add(what + ": ReentrantReadWriteLock says " + reference + ", the test expected " + expected);
+        }
+        if (!mine.equals(reference)) {
+            bad.add(what + ": " + mine + " where ReentrantReadWriteLock says " + reference);
+        }
+    }
 }
