@@ -1,0 +1,198 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.sync.ReadMostlyLockThreads.Task;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.processbarrier.sync.ReadMostlyLockThreads.BOUND_SECONDS;
+import static io.processbarrier.sync.ReadMostlyLockThreads.assumeVirtualThreads;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fault model of {@link ReadMostlyLock} (issue 19): a {@code heavy()} that throws, a burst that readers cannot end,
+ * a reader that never leaves. Time is the test's own clock wherever a bound of the lock is under test; the real
+ * scheduler only has to run the threads eventually (every wait is bounded by {@link ReadMostlyLockThreads#BOUND_SECONDS}).
+ */
+class ReadMostlyLockFaultTest {
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long HOUR = TimeUnit.HOURS.toNanos(1);
+
+    private static void write(ReadMostlyLock lock) {
+        lock.writeLock().lock();
+        lock.writeLock().unlock();
+    }
+
+    /**
+     * A writer whose {@code heavy()} threw left the flag raised but unsealed: the next writer must not trust it and
+     * runs its own {@code heavy()}. Fails on a lock that skips {@code heavy()} whenever the flag is raised (the
+     * earlier code): the third count would stay 2.
+     */
+    @Test
+    void aFlagThatNoCompletedHeavySealedIsNotTrusted() {
+        CountingBarrier b = new CountingBarrier(ProcessBarrier.get());
+        ReadMostlyLock lock = new ReadMostlyLock(b, HOUR); // the burst never ends by itself
+        write(lock);
+        assertEquals(1, b.heavies.get(), "the first write of a burst pays one heavy()");
+        write(lock);
+        assertEquals(1, b.heavies.get(), "a sealed flag is trusted within the burst");
+        assertTrue(lock.endBurst(), "the test ends the burst");
+        IllegalStateException boom = new IllegalStateException("heavy() refused (test)");
+        b.failNext.set(boom);
+        assertSame(boom, assertThrows(IllegalStateException.class, () -> lock.writeLock().lock()));
+        assertEquals(2, b.heavies.get());
+        assertTrue(lock.flagRaised(), "the premise: the failed writer's flag is still raised");
+        assertFalse(lock.isWriteLocked(), "the failed writer holds nothing");
+        write(lock);
+        assertEquals(3, b.heavies.get(), "the next writer ran its own heavy(): the raised flag was not sealed");
+        write(lock);
+        assertEquals(3, b.heavies.get(), "and its heavy() sealed the flag for the rest of the burst");
+    }
+
+    /**
+     * A burst ends once its window has passed since the last write, whatever the readers' threads: here every read
+     * is on a thread of its own (thread per request), which never reaches the 256th fenced entry at which readers
+     * help, and the clock is the test's. Judged by what the lock does (the next write runs {@code heavy()} again),
+     * not by timing reads. Fails on a lock whose bursts only readers end (the earlier code): the flag stays raised.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aBurstEndsWithoutTheReadersHelp(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        CountingBarrier b = new CountingBarrier(ProcessBarrier.get());
+        AtomicLong clock = new AtomicLong(1_000 * MS);
+        ReadMostlyLock lock = new ReadMostlyLock(b, MS, clock::get, null);
+        write(lock);
+        assertEquals(1, b.heavies.get());
+        for (int i = 0; i < 300; i++) { // thread per request: each reads once, on the fenced path
+            done(Task.start(virtual, "request-" + i, () -> {
+                lock.readLock().lock();
+                lock.readLock().unlock();
+                return null;
+            }));
+        }
+        assertTrue(lock.flagRaised(), "the premise: within the window (the test's clock stands still) the burst"
+                + " goes on");
+        clock.addAndGet(50 * MS);
+        ReadMostlyLockThreads.await(() -> !lock.flagRaised(), "the burst to end 50 ms (test clock) after the last"
+                + " write, with no reader to end it");
+        write(lock);
+        assertEquals(2, b.heavies.get(), "the burst was over: the next write paid heavy() again");
+    }
+
+    /**
+     * A reader that never leaves (leaked, or its thread died holding the read lock) is named in a stall warning at
+     * the threshold, with how long it has been inside and a frame of its stack; again when the wait doubles; once at
+     * INFO when the writer finally gets the lock. A reader that is merely slow for less than the threshold is not.
+     */
+    @Test
+    void aStuckReaderIsNamedInAStallWarning() throws Exception {
+        StallWarningsTest.CapturingLogger log = new StallWarningsTest.CapturingLogger();
+        AtomicLong clock = new AtomicLong(1_000 * MS);
+        long threshold = 500;
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), MS, clock::get,
+                new StallWarnings(() -> log, threshold, clock::get));
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        Task<Void> holder = Task.start("stuck-reader", () -> {
+            lock.readLock().lock();
+            try {
+                inside.countDown();
+                holdTheReadLock(leave);
+            } finally {
+                lock.readLock().unlock();
+            }
+            return null;
+        });
+        assertTrue(inside.await(BOUND_SECONDS, TimeUnit.SECONDS), "the reader entered");
+        Task<Void> writer = Task.start("the-writer", () -> {
+            write(lock);
+            return null;
+        });
+        // the premise: the writer waits for the reader, parked in drain (the clock stands still: nothing is due)
+        ReadMostlyLockThreads.await(() -> onStack(writer.thread, "drain") && parked(writer.thread),
+                "the writer to wait for the reader in drain");
+        assertEquals(List.of(), log.messages, "no warning while nothing is due");
+        clock.addAndGet(threshold * MS); // the message says "500 ms": it fired at the threshold, not later
+        ReadMostlyLockThreads.await(() -> !log.messages.isEmpty(), "the warning at the threshold");
+        String m = log.messages.get(0);
+        assertEquals(System.Logger.Level.WARNING, log.levels.get(0), m);
+        assertTrue(m.contains("'the-writer'"), "names the waiter: " + m);
+        assertTrue(m.contains("'stuck-reader'"), "names the reader: " + m);
+        assertTrue(m.contains("holdTheReadLock"), "a frame of the reader's stack: " + m);
+        assertTrue(m.contains("holds the read lock"), m);
+        assertTrue(m.contains("500 ms"), "how long: " + m);
+        clock.addAndGet(threshold * MS);
+        ReadMostlyLockThreads.await(() -> log.messages.size() >= 2, "the second warning when the wait doubled");
+        assertEquals(2, log.messages.size(), "one warning per doubling: " + log.messages);
+        leave.countDown();
+        done(holder);
+        done(writer);
+        assertEquals(3, log.messages.size(), log.messages.toString());
+        assertEquals(System.Logger.Level.INFO, log.levels.get(2));
+        assertTrue(log.messages.get(2).contains("1000 ms"), log.messages.get(2));
+    }
+
+    /** A reader whose thread died holding the read lock: the warning says it is dead and that it stays held. */
+    @Test
+    void aReaderThatDiedInsideIsNamedAsDead() throws Exception {
+        StallWarningsTest.CapturingLogger log = new StallWarningsTest.CapturingLogger();
+        AtomicLong clock = new AtomicLong(1_000 * MS);
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), MS, clock::get,
+                new StallWarnings(() -> log, 100, clock::get));
+        Thread dead = ReadMostlyLockThreads.newThread(false, "died-inside", () -> lock.readLock().lock());
+        dead.start();
+        ReadMostlyLockThreads.join(dead);
+        Task<Boolean> writer = Task.start("writer-after-a-death", () -> {
+            boolean got = lock.writeLock().tryLock(BOUND_SECONDS, TimeUnit.SECONDS);
+            if (got) {
+                lock.writeLock().unlock();
+            }
+            return got;
+        });
+        ReadMostlyLockThreads.await(() -> onStack(writer.thread, "drain") && parked(writer.thread),
+                "the writer to wait in drain");
+        clock.addAndGet(100 * MS);
+        ReadMostlyLockThreads.await(() -> !log.messages.isEmpty(), "the warning");
+        String m = log.messages.get(0);
+        assertTrue(m.contains("'died-inside'") && m.contains("died holding the read lock"), m);
+        writer.thread.interrupt(); // the lock stays held for ever (as RRWL): end the test's writer
+        assertTrue(writer.failure() instanceof InterruptedException);
+        assertFalse(lock.isWriteLocked(), "the interrupted writer left nothing behind");
+        assertEquals(null, lock.claimant(), "no claim left behind");
+    }
+
+    private static void holdTheReadLock(CountDownLatch leave) throws InterruptedException {
+        assertTrue(leave.await(BOUND_SECONDS, TimeUnit.SECONDS), "the test lets the reader leave");
+    }
+
+    private static boolean parked(Thread t) {
+        Thread.State s = t.getState();
+        return s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING;
+    }
+
+    private static boolean onStack(Thread t, String method) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getMethodName().equals(method) && e.getClassName().equals(ReadMostlyLock.class.getName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static <T> T done(Task<T> t) throws Exception {
+        return t.get();
+    }
+}
