@@ -26,8 +26,8 @@ import java.util.function.LongSupplier;
  * only; all waiting is by {@link LockSupport#park} on a state of our own, never on a {@link Condition} of the mutex.
  * A {@code Condition}'s {@code signalAll} moves its waiters into the mutex's FIFO queue, where each must be scheduled
  * to pass the mutex on: with virtual readers on busy carriers, an unparked reader at the head of that queue may not
- * run for seconds (measured by {@code WriterProgress}: ReentrantReadWriteLock and the earlier version of this lock,
- * both built that way, let a writer wait 3 s of a 3 s run). So admitted readers enter without the mutex (the fenced
+ * run for seconds (measured by {@code WriterProgress} on 2 vCPUs, Temurin 25: ReentrantReadWriteLock and the
+ * earlier version of this lock, both built that way, let a writer wait 3 s of a 3 s run). So admitted readers enter without the mutex (the fenced
  * path's Dekker pair), count themselves with a CAS, and the last one unparks the first writer; and a writer takes
  * the mutex by barging ({@link #lockForWriter}: {@code tryLock}, never a queued {@code lock()}), so it passes a
  * reader that was unparked but not yet scheduled.
