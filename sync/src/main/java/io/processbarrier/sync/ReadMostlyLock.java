@@ -79,7 +79,7 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *     else active = 0 (volatile), unpark the    scanner = null (volatile) if set; inside
  *          scanner, spin (at most 20 µs) for
  *          writer == null, then park until the
- *          writer leaves                release: under the mutex: writer = null (volatile),
+ *          writer leaves                        release: under the mutex: writer = null (volatile),
  * reader exit                                     admit the waiting readers; the flag stays raised,
  *                                                 the burst timer is armed
  *   active = 0            (release store)
