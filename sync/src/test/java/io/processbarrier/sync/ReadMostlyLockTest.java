@@ -451,8 +451,9 @@ class ReadMostlyLockTest {
             }
             return got;
         });
-        new Thread(write, "writer").start();
-        assertTrue(write.get(20, TimeUnit.SECONDS), "a writer was held back by the read lock that failed");
+        ReadMostlyLockThreads.newThread(false, "writer", write).start(); // a daemon: a hang fails, not the fork
+        assertTrue(write.get(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS),
+                "a writer was held back by the read lock that failed");
         lock.readLock().lock(); // and the thread can read again
         lock.readLock().unlock();
     }
@@ -462,12 +463,12 @@ class ReadMostlyLockTest {
     void writesDropDeadReadersRecords() throws Exception {
         ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.of("fence"));
         for (int i = 0; i < 40; i++) {
-            Thread t = new Thread(() -> {
+            Thread t = ReadMostlyLockThreads.newThread(false, "short-lived-" + i, () -> {
                 lock.readLock().lock();
                 lock.readLock().unlock();
             });
             t.start();
-            t.join();
+            ReadMostlyLockThreads.join(t); // bounded
         }
         assertEquals(40, lock.registeredReaders(), "below the registration pruning threshold: all kept so far");
         for (int i = 0; i < 1024; i++) {
