@@ -7,8 +7,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.ref.WeakReference;
+import java.lang.reflect.Field;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 
@@ -91,6 +97,14 @@ class ReadMostlyLockTest {
         }
     }
 
+    /**
+     * A writer waits for the readers inside parked, not spinning: the premise is proven by its thread's state and
+     * stack (parked inside ReadMostlyLock.drain, the lock its blocker), polled until it holds rather than sampled
+     * once (the writer re-checks every millisecond, so a single getState() may catch it running), and the writer has
+     * published itself as the scanner, the thread a reader's exit unparks. The exit's wake-up itself cannot be told
+     * apart from the 1 ms re-check by this writer without timing it, so it is tested by a property instead, in
+     * {@link #aReaderLeavingDuringABurstUnparksThePublishedScanner}.
+     */
     @Test
     void aWriterWaitsParkedForTheReadersInside() throws Exception {
         ReadMostlyLock lock = new ReadMostlyLock();
@@ -99,14 +113,65 @@ class ReadMostlyLockTest {
             lock.writeLock().lock();
             lock.writeLock().unlock();
             return true;
-        }).awaitWaiting();
-        ReadMostlyLockThreads.await(() -> LockSupport.getBlocker(writer.thread) == lock,
-                "the writer to park in the drain, its blocker the lock");
-        Thread.State state = writer.thread.getState();
-        assertTrue(state == Thread.State.TIMED_WAITING || state == Thread.State.WAITING,
-                "parked (it re-checks every millisecond), not spinning: " + state);
-        lock.readLock().unlock(); // the slow exit must unpark it
+        });
+        ReadMostlyLockThreads.await(() -> writer.isDone() || LockSupport.getBlocker(writer.thread) == lock
+                        && (writer.isAt(Thread.State.TIMED_WAITING, ReadMostlyLock.class, "drain")
+                        || writer.isAt(Thread.State.WAITING, ReadMostlyLock.class, "drain")),
+                "the writer to park in ReadMostlyLock.drain, its blocker the lock");
+        assertFalse(writer.isDone(), "the writer got the write lock while a reader was inside");
+        assertSame(writer.thread, scanner(lock), "the parked writer published itself for the readers to unpark");
+        assertFalse(lock.isWriteLocked(), "a writer waiting for a reader does not hold the lock");
+        lock.readLock().unlock();
         assertTrue(writer.get());
+        assertSame(null, scanner(lock), "the writer withdrew as the scanner once drained");
+    }
+
+    /**
+     * The wake-up of the writer by a leaving reader, as a property: during a burst (the flag raised) a reader's exit
+     * unparks whatever thread is published as the scanner. The published thread here is a probe parked without a
+     * timeout, so only an unpark can wake it (a spurious wake-up before the exit is re-parked; one after it would
+     * pass falsely, but HotSpot's park has none in practice). Broken variant it catches: an exit that does not
+     * unpark the scanner (the probe never wakes and the wait fails after the bound), where the writer's 1 ms
+     * re-check would hide it.
+     */
+    @Test
+    void aReaderLeavingDuringABurstUnparksThePublishedScanner() throws Exception {
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), HOUR);
+        lock.writeLock().lock();
+        lock.writeLock().unlock();
+        assertTrue(lock.flagRaised(), "the burst lasts an hour");
+        AtomicInteger exits = new AtomicInteger();
+        Task<Boolean> probe = Task.start("probe scanner", () -> {
+            while (exits.get() == 0) {
+                LockSupport.park(lock); // no timeout: only an unpark (or an interrupt, on the bound) wakes it
+                if (Thread.interrupted()) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        ReadMostlyLockThreads.await(() -> LockSupport.getBlocker(probe.thread) == lock || probe.isDone(),
+                "the probe to park");
+        lock.readLock().lock(); // the fenced path: no writer claims
+        Field scanner = scannerField();
+        scanner.set(lock, probe.thread);
+        try {
+            exits.incrementAndGet(); // before the exit: the probe's wake-up is then for it
+            lock.readLock().unlock();
+            assertTrue(probe.get(), "the exit during a burst did not unpark the published scanner");
+        } finally {
+            scanner.set(lock, null);
+        }
+    }
+
+    private static Field scannerField() throws NoSuchFieldException {
+        Field f = ReadMostlyLock.class.getDeclaredField("scanner");
+        f.setAccessible(true);
+        return f;
+    }
+
+    private static Object scanner(ReadMostlyLock lock) throws ReflectiveOperationException {
+        return scannerField().get(lock);
     }
 
     @ParameterizedTest
@@ -147,18 +212,35 @@ class ReadMostlyLockTest {
         assertTrue(lock.registeredReaders() >= 1);
     }
 
+    /**
+     * Nothing the reading thread keeps (no thread-local map entry) references the lock: once the test drops it, a
+     * collection clears a weak reference to it. System.gc() is only a request, so the test asks again, with some
+     * garbage in between, until the reference is cleared or a generous bound passes.
+     */
     @Test
     void theThreadLocalRecordDoesNotKeepTheLockAlive() throws Exception {
+        WeakReference<ReadMostlyLock> ref = usedAndDropped();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ReadMostlyLockThreads.BOUND_SECONDS);
+        int gcs = 0;
+        while (ref.get() != null && System.nanoTime() - deadline < 0) {
+            System.gc();
+            gcs++;
+            byte[][] garbage = new byte[64][];
+            for (int i = 0; i < garbage.length; i++) {
+                garbage[i] = new byte[16 * 1024];
+            }
+            Thread.sleep(10); // let a concurrent collector finish its cycle
+        }
+        assertSame(null, ref.get(), "the lock was not collected after " + gcs + " System.gc() calls in "
+                + ReadMostlyLockThreads.BOUND_SECONDS + " s: something this thread holds references it");
+    }
+
+    /** In a method of its own, so that no local variable of the test keeps the lock reachable. */
+    private static WeakReference<ReadMostlyLock> usedAndDropped() {
         ReadMostlyLock lock = new ReadMostlyLock();
         lock.readLock().lock();
         lock.readLock().unlock();
-        WeakReference<ReadMostlyLock> ref = new WeakReference<>(lock);
-        lock = null;
-        for (int i = 0; i < 100 && ref.get() != null; i++) {
-            System.gc();
-            Thread.sleep(10);
-        }
-        assertSame(null, ref.get(), "the lock was not collected: something this thread holds references it");
+        return new WeakReference<>(lock);
     }
 
     @Test
@@ -216,35 +298,143 @@ class ReadMostlyLockTest {
         assertTrue(Task.start("writer", () -> lock.writeLock().tryLock() && unlock(lock.writeLock())).get());
     }
 
-    /** Readers admitted by a writer's release enter before the next writer; the next writer then waits for them. */
+    /**
+     * A lock whose burst window is an hour (the flag stays raised: readers behind a writer take the fenced path and
+     * then the queue) and whose clock, which drives the 20 ms admission grace, only the test moves; the clock counts
+     * its reads by the thread named {@code second writer}.
+     */
+    private static final class Admission {
+        final AtomicLong now = new AtomicLong();
+        final AtomicInteger writerClockReads = new AtomicInteger();
+        final ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), HOUR, () -> {
+            if (Thread.currentThread().getName().equals("second writer")) {
+                writerClockReads.incrementAndGet();
+            }
+            return now.get();
+        }, null);
+        final Queue<String> order = new ConcurrentLinkedQueue<>();
+        /** Counted down by the admitted reader in the hook, before it enters. */
+        final CountDownLatch inHook = new CountDownLatch(1);
+        /** The hook waits for it: the admitted reader is "not scheduled" until the test says. */
+        final CountDownLatch letReaderEnter = new CountDownLatch(1);
+        final CountDownLatch letWriterLeave = new CountDownLatch(1);
+        Task<Boolean> reader;
+        Task<Boolean> writer2;
+
+        /**
+         * The first writer holds; a reader and then a second writer wait for it (premises: the reader is counted in
+         * the queue's waiting readers, the second writer is parked untimed in awaitTurn, behind a claimant); then the
+         * first writer leaves, which admits the reader, and the reader is held in the hook.
+         */
+        void admitAndHoldTheReader() throws Exception {
+            lock.queue.admittedHook = () -> {
+                inHook.countDown();
+                try {
+                    assertTrue(letReaderEnter.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS),
+                            "the test never let the admitted reader enter");
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            };
+            lock.writeLock().lock();
+            reader = Task.start("reader", () -> {
+                lock.readLock().lock();
+                try {
+                    order.add("reader");
+                    return true;
+                } finally {
+                    lock.readLock().unlock();
+                }
+            });
+            ReadMostlyLockThreads.await(() -> lock.queue.waitingReaders() == 1 || reader.isDone(),
+                    "the reader to wait for the first writer");
+            assertFalse(reader.isDone(), "the reader got in past the first writer");
+            writer2 = Task.start("second writer", () -> {
+                lock.writeLock().lock();
+                try {
+                    order.add("writer");
+                    return letWriterLeave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS);
+                } finally {
+                    lock.writeLock().unlock();
+                }
+            }).awaitAt(Thread.State.WAITING, ReadMostlyLockQueue.class, "awaitTurn"); // untimed: behind a claimant
+            lock.writeLock().unlock();
+            assertTrue(inHook.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS),
+                    "the first writer's release did not admit the reader");
+        }
+
+        /**
+         * The second writer woke from the release and parks, timed, in awaitTurn: it is first and nobody claims, so
+         * it waits for the admission (untimed it waited for the first writer; timed it waits for the grace).
+         */
+        void awaitTheWriterWaitingForTheAdmission() {
+            ReadMostlyLockThreads.await(() -> writer2.isDone() || lock.isWriteLocked()
+                            || writer2.isAt(Thread.State.TIMED_WAITING, ReadMostlyLockQueue.class, "awaitTurn"),
+                    "the second writer to wait, timed, for the admitted reader");
+            assertFalse(writer2.isDone() || lock.isWriteLocked(),
+                    "the second writer claimed while the reader it admitted had not entered: " + order);
+        }
+    }
+
+    /**
+     * (A) Readers admitted by a writer's release enter before the next writer claims, however late they are
+     * scheduled within the grace: the clock is frozen, so the grace never runs out, and the admitted reader is held
+     * in the hook (as an unscheduled thread would be) while real time passes well beyond 20 ms. The second writer
+     * is proven to have woken from the release and to wait, timed, for the admission; it re-reads the (frozen) clock
+     * after more than the grace of real time and still waits; only once the reader entered does it claim.
+     *
+     * <p>Broken variants it catches: a queue that does not wait for admitted readers (the second writer claims on
+     * the release's unpark: isWriteLocked() or done, and the order is writer, reader); a grace measured on
+     * {@code System.nanoTime()} instead of the lock's clock (the writer claims once 20 ms of real time passed, which
+     * the test waits for); and, by (B) with the same observations, a grace that never ends.
+     */
     @Test
     void readersWaitingForAWriterGoBeforeTheNextWriter() throws Exception {
-        ReadMostlyLock lock = new ReadMostlyLock();
-        CountDownLatch leave = new CountDownLatch(1);
-        lock.writeLock().lock();
-        Task<Boolean> reader = Task.start("reader", () -> {
-            lock.readLock().lock();
-            try {
-                return leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS);
-            } finally {
-                lock.readLock().unlock();
-            }
-        }).awaitWaiting();
-        Task<Boolean> writer2 = Task.start("second writer", () -> {
-            lock.writeLock().lock();
-            lock.writeLock().unlock();
-            return true;
-        }).awaitWaiting();
-        lock.writeLock().unlock();
-        // the reader is admitted first: the second writer is still waiting while the reader holds
-        ReadMostlyLockThreads.await(() -> LockSupport.getBlocker(writer2.thread) == lock || writer2.isDone(),
-                "the second writer to wait for the admitted reader");
-        if (writer2.isDone()) {
-            fail("the second writer overtook the reader that waited before it");
-        }
-        leave.countDown();
-        assertTrue(reader.get());
-        assertTrue(writer2.get());
+        Admission a = new Admission();
+        a.admitAndHoldTheReader();
+        a.awaitTheWriterWaitingForTheAdmission();
+        // more than the grace of real time, and a re-check of the clock by the second writer after it
+        long realGraceOver = System.nanoTime() + 2 * ReadMostlyLockQueue.ADMISSION_GRACE_NANOS;
+        ReadMostlyLockThreads.await(() -> System.nanoTime() - realGraceOver > 0, "40 ms of real time");
+        int reads = a.writerClockReads.get();
+        ReadMostlyLockThreads.await(() -> a.writerClockReads.get() > reads || a.writer2.isDone(),
+                "the second writer to look at the clock again");
+        a.awaitTheWriterWaitingForTheAdmission();
+        assertEquals(List.of(), List.copyOf(a.order), "nobody entered yet");
+        a.letReaderEnter.countDown();
+        a.letWriterLeave.countDown();
+        assertTrue(a.reader.get());
+        assertTrue(a.writer2.get());
+        assertEquals(List.of("reader", "writer"), List.copyOf(a.order), "the admitted reader went first");
+    }
+
+    /**
+     * (B) The grace is a property of the lock's clock: once it has passed (the test moves the clock by the grace and
+     * asks the first writer to look again), the next writer claims while the admitted reader has not entered (it is
+     * held in the hook); the late reader then waits for that writer (it is counted among the waiting readers again)
+     * and enters after it.
+     *
+     * <p>Broken variants it catches: a grace that never ends, or is measured on another clock than the lock's (the
+     * writer never claims while the hook holds the reader: the wait for isWriteLocked() fails); a late reader that
+     * enters anyway over the claiming writer (the order is reader, writer, and it is never seen waiting).
+     */
+    @Test
+    void anAdmittedReaderLateByMoreThanTheGraceGoesAfterTheNextWriter() throws Exception {
+        Admission a = new Admission();
+        a.admitAndHoldTheReader();
+        a.awaitTheWriterWaitingForTheAdmission();
+        a.now.addAndGet(ReadMostlyLockQueue.ADMISSION_GRACE_NANOS);
+        a.lock.queue.recheck();
+        ReadMostlyLockThreads.await(a.lock::isWriteLocked, "the second writer to claim once the grace has passed");
+        assertEquals(List.of("writer"), List.copyOf(a.order), "the late reader has not entered");
+        a.letReaderEnter.countDown();
+        ReadMostlyLockThreads.await(() -> a.lock.queue.waitingReaders() == 1 || a.reader.isDone(),
+                "the late reader to wait for the second writer");
+        assertEquals(List.of("writer"), List.copyOf(a.order), "the late reader entered over the writer");
+        a.letWriterLeave.countDown();
+        assertTrue(a.writer2.get());
+        assertTrue(a.reader.get());
+        assertEquals(List.of("writer", "reader"), List.copyOf(a.order));
     }
 
     /** An acquisition that fails inside (an Error at light(), say a StackOverflowError) leaves no reader behind. */
@@ -261,8 +451,9 @@ class ReadMostlyLockTest {
             }
             return got;
         });
-        new Thread(write, "writer").start();
-        assertTrue(write.get(20, TimeUnit.SECONDS), "a writer was held back by the read lock that failed");
+        ReadMostlyLockThreads.newThread(false, "writer", write).start(); // a daemon: a hang fails, not the fork
+        assertTrue(write.get(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS),
+                "a writer was held back by the read lock that failed");
         lock.readLock().lock(); // and the thread can read again
         lock.readLock().unlock();
     }
@@ -272,12 +463,12 @@ class ReadMostlyLockTest {
     void writesDropDeadReadersRecords() throws Exception {
         ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.of("fence"));
         for (int i = 0; i < 40; i++) {
-            Thread t = new Thread(() -> {
+            Thread t = ReadMostlyLockThreads.newThread(false, "short-lived-" + i, () -> {
                 lock.readLock().lock();
                 lock.readLock().unlock();
             });
             t.start();
-            t.join();
+            ReadMostlyLockThreads.join(t); // bounded
         }
         assertEquals(40, lock.registeredReaders(), "below the registration pruning threshold: all kept so far");
         for (int i = 0; i < 1024; i++) {

@@ -137,6 +137,34 @@ final class ReadMostlyLockThreads {
             return this;
         }
 
+        /**
+         * Whether the task's thread is in {@code state} and the innermost frame of class {@code cls} on its stack is
+         * {@code method}: it is parked there, not in a helper that method calls (a short park while taking a mutex,
+         * say) and not on its way in.
+         */
+        boolean isAt(Thread.State state, Class<?> cls, String method) {
+            if (thread.getState() != state) {
+                return false;
+            }
+            for (StackTraceElement f : thread.getStackTrace()) {
+                if (f.getClassName().equals(cls.getName())) {
+                    return f.getMethodName().equals(method) && thread.getState() == state; // still there
+                }
+            }
+            return false;
+        }
+
+        /** Waits until {@link #isAt} holds, bounded; fails if the task finished instead. */
+        Task<T> awaitAt(Thread.State state, Class<?> cls, String method) {
+            await(() -> result.isDone() || isAt(state, cls, method),
+                    thread.getName() + " to be " + state + " in " + cls.getSimpleName() + "." + method);
+            if (result.isDone()) {
+                fail(thread.getName() + " finished instead of waiting in " + cls.getSimpleName() + "." + method
+                        + ": " + result);
+            }
+            return this;
+        }
+
         /** Waits until the task's thread is parked or waiting (e.g. blocked on a lock), bounded. */
         Task<T> awaitWaiting() {
             await(() -> {

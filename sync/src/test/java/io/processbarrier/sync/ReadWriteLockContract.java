@@ -122,18 +122,28 @@ abstract class ReadWriteLockContract {
         assertTrue(done(tryWrite("writer after")));
     }
 
+    /**
+     * A writer waiting for two readers waits on when the first leaves. Premises: the writer is parked inside the
+     * write lock's {@code lock()} before and after the first reader's release, and the lock has taken that release
+     * into account (its read-lock count is 1). Then its state says it still waits: nobody holds the write lock. The
+     * writer itself checks, once it holds the lock, that the second reader had left: a lock that lets the writer in
+     * when any reader leaves is caught whenever the writer gets in, not only if it is quick about it.
+     */
     @Test
     void aBlockedWriterGetsTheLockWhenTheLastReaderLeaves() throws Exception {
         fresh();
         r.lock();
         CountDownLatch release2 = new CountDownLatch(1);
         CountDownLatch held2 = new CountDownLatch(1);
+        AtomicBoolean reader2Inside = new AtomicBoolean();
         Task<Integer> reader2 = Task.start("second reader", () -> {
             r.lock();
+            reader2Inside.set(true);
             held2.countDown();
             try {
-                release2.await();
+                assertTrue(release2.await(BOUND_SECONDS, TimeUnit.SECONDS), "never released");
             } finally {
+                reader2Inside.set(false);
                 r.unlock();
             }
             return 0;
@@ -141,13 +151,19 @@ abstract class ReadWriteLockContract {
         assertTrue(held2.await(BOUND_SECONDS, TimeUnit.SECONDS), "the second reader got the read lock");
         Task<Boolean> writer = Task.start("writer", () -> {
             w.lock();
-            w.unlock();
-            return true;
-        }).awaitWaiting();
+            try {
+                return !reader2Inside.get();
+            } finally {
+                w.unlock();
+            }
+        }).awaitWaitingIn(w);
         r.unlock();
+        ReadMostlyLockThreads.await(() -> Seen.of(lock).readLocks() == 1, "the lock to count one read hold");
+        writer.awaitWaitingIn(w);
+        assertFalse(Seen.of(lock).writeLocked(), "the write lock was taken while the second reader held the read lock");
         assertFalse(writer.isDone(), "the writer must still wait for the second reader");
         release2.countDown();
-        assertTrue(done(writer));
+        assertTrue(done(writer), "the writer got the write lock while the second reader was inside");
         done(reader2);
     }
 
@@ -159,7 +175,7 @@ abstract class ReadWriteLockContract {
             r.lock();
             r.unlock();
             return true;
-        }).awaitWaiting();
+        }).awaitWaitingIn(r);
         w.unlock();
         assertTrue(done(reader));
     }
@@ -390,7 +406,7 @@ abstract class ReadWriteLockContract {
             } catch (InterruptedException e) {
                 return "interrupted";
             }
-        }).awaitWaiting();
+        }).awaitWaitingIn(wanted);
         waiter.thread.interrupt();
         assertEquals("interrupted", done(waiter));
         w.unlock();
@@ -410,7 +426,7 @@ abstract class ReadWriteLockContract {
             } catch (InterruptedException e) {
                 return "interrupted";
             }
-        }).awaitWaiting();
+        }).awaitWaitingIn(wanted);
         waiter.thread.interrupt();
         assertEquals("interrupted", done(waiter));
         w.unlock();
@@ -432,6 +448,14 @@ abstract class ReadWriteLockContract {
         assertTrue(done(tryWrite("writer after")), "nothing was acquired");
     }
 
+    /**
+     * {@code lock()} is not interruptible but keeps the interrupt. Premises: the waiter is parked inside
+     * {@code lock()} when interrupted, and afterwards it is parked there again with its interrupt status cleared:
+     * it woke, took the interrupt (to re-assert it later) and went back to the wait, rather than the test looking
+     * before it ever woke. Then it still waits because its state says so (not done, and it got no hold: the lock is
+     * still write-locked by this thread only). Broken variants it catches: a {@code lock()} that returns or throws on
+     * an interrupt (done, or a failure), one that forgets the interrupt (its result is false).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"read", "write"})
     void lockIgnoresInterruptsButKeepsThem(String which) throws Exception {
@@ -445,12 +469,29 @@ abstract class ReadWriteLockContract {
             } finally {
                 wanted.unlock();
             }
-        }).awaitWaiting();
+        }).awaitWaitingIn(wanted);
         waiter.thread.interrupt();
-        Thread.sleep(SHORT_MS);
+        ReadMostlyLockThreads.await(() -> waiter.isDone() || !waiter.thread.isInterrupted()
+                        && isWaitingIn(waiter, wanted), "the waiter to take the interrupt and wait in lock() again");
         assertFalse(waiter.isDone(), "lock() returned while the write lock was held elsewhere");
+        assertEquals(new Seen(true, true, 1, 0, 0), Seen.of(lock), "the interrupted waiter got no hold");
         w.unlock();
         assertTrue(done(waiter), "the interrupt status survives lock()");
+    }
+
+    /** Whether the task's thread is parked with a frame of {@code view}'s class on its stack (one look). */
+    private static boolean isWaitingIn(Task<?> t, Object view) {
+        Thread.State s = t.thread.getState();
+        if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
+            return false;
+        }
+        String cls = view.getClass().getName();
+        for (StackTraceElement f : t.thread.getStackTrace()) {
+            if (f.getClassName().equals(cls)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------------------------------ timeouts
@@ -564,18 +605,18 @@ abstract class ReadWriteLockContract {
             r.lock();
             r.unlock();
             return true;
-        }).awaitWaiting();
+        }).awaitWaitingIn(r);
         Task<Boolean> writer = Task.start(true, "virtual writer", () -> {
             w.lock();
             w.unlock();
             return true;
-        }).awaitWaiting();
+        }).awaitWaitingIn(w);
         w.unlock();
         assertTrue(done(reader));
         assertTrue(done(writer));
         r.lock();
         Task<Boolean> writer2 = Task.start(true, "virtual writer 2", () -> w.tryLock(BOUND_SECONDS, TimeUnit.SECONDS)
-                && unlockW()).awaitWaiting();
+                && unlockW()).awaitWaitingIn(w);
         r.unlock();
         assertTrue(done(writer2), "a virtual writer waiting for a platform reader");
     }

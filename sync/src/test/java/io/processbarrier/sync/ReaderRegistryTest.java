@@ -17,8 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The registry's lookup: one slot per thread, whatever the ids say; dead threads' slots dropped. */
+/**
+ * The registry's lookup: one slot per thread, whatever the ids say; dead threads' slots dropped. Every thread here is
+ * a daemon and every wait is bounded ({@link #BOUND_SECONDS}) and fails with a message: a registration that hangs
+ * fails the test instead of the fork.
+ */
 class ReaderRegistryTest {
+    static final long BOUND_SECONDS = ReadMostlyLockThreads.BOUND_SECONDS;
 
     static final class TestSlot extends ReaderRegistry.Slot {
         TestSlot(Thread owner) {
@@ -32,17 +37,43 @@ class ReaderRegistryTest {
         return new TestSlot(t);
     }, TestSlot[]::new, new ReentrantLock());
 
-    /** Starts the threads, releases them together, and waits for every one to end. */
-    private static void runAll(List<Thread> threads, CountDownLatch release) throws InterruptedException {
+    /** Threads' failures to wait (a latch that was never released): the test fails with them. */
+    private final List<String> stuck = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A daemon thread: a lookup that never ends fails the test instead of keeping the JVM alive. */
+    private static Thread daemon(Thread t) {
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Waits for {@code latch}, bounded; a wait that runs out is recorded (and fails the test), never hangs. */
+    private boolean await(CountDownLatch latch, String what) {
+        try {
+            if (latch.await(BOUND_SECONDS, TimeUnit.SECONDS)) {
+                return true;
+            }
+            stuck.add(Thread.currentThread().getName() + " waited " + BOUND_SECONDS + " s for " + what);
+        } catch (InterruptedException e) {
+            stuck.add(Thread.currentThread().getName() + " was interrupted waiting for " + what);
+        }
+        return false;
+    }
+
+    /** Waits for every thread to end, bounded, and fails if one did not or if a thread's wait ran out. */
+    private void joinAll(List<Thread> threads) throws InterruptedException {
         for (Thread t : threads) {
-            t.setDaemon(true); // a lookup that never ends fails the test instead of keeping the JVM alive
-            t.start();
+            ReadMostlyLockThreads.join(t); // bounded; fails with the thread's state and stack
+        }
+        assertEquals(List.of(), stuck, "threads whose wait ran out");
+    }
+
+    /** Starts the threads (daemons), releases them together, and waits for every one to end. */
+    private void runAll(List<Thread> threads, CountDownLatch release) throws InterruptedException {
+        for (Thread t : threads) {
+            daemon(t).start();
         }
         release.countDown();
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(30));
-            assertTrue(!t.isAlive(), t.getName() + " did not finish");
-        }
+        joinAll(threads);
     }
 
     /** {@code n} threads, alive at once, each take its slot, then end. */
@@ -51,13 +82,10 @@ class ReaderRegistryTest {
         CountDownLatch go = new CountDownLatch(1);
         for (int i = 0; i < n; i++) {
             threads.add(new Thread(() -> {
-                try {
-                    go.await();
-                } catch (InterruptedException e) {
-                    return;
+                if (await(go, "the start")) {
+                    registry.current();
                 }
-                registry.current();
-            }));
+            }, "registrant-" + i));
         }
         runAll(threads, go);
     }
@@ -73,35 +101,35 @@ class ReaderRegistryTest {
         CountDownLatch done = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            threads.add(new Thread(() -> {
-                try {
-                    start.await();
-                    TestSlot mine = registry.current();
-                    seen.put(Thread.currentThread(), mine);
-                    registered.countDown();
-                    registered.await(); // every thread is registered: the front cells are contended now
-                    for (int k = 0; k < 1000; k++) {
-                        if (registry.current() != mine || registry.find() != mine
-                                || mine.owner != Thread.currentThread()) {
-                            wrong.incrementAndGet();
-                        }
-                    }
-                    done.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+            threads.add(daemon(new Thread(() -> {
+                if (!await(start, "the start")) {
+                    return;
                 }
-            }, "reader-" + i));
+                TestSlot mine = registry.current();
+                seen.put(Thread.currentThread(), mine);
+                registered.countDown();
+                // every thread is registered: the front cells are contended now
+                if (!await(registered, "every thread to register")) {
+                    return;
+                }
+                for (int k = 0; k < 1000; k++) {
+                    if (registry.current() != mine || registry.find() != mine
+                            || mine.owner != Thread.currentThread()) {
+                        wrong.incrementAndGet();
+                    }
+                }
+                await(done, "the end");
+            }, "reader-" + i)));
         }
         for (Thread t : threads) {
             t.start();
         }
         start.countDown();
-        assertTrue(registered.await(30, TimeUnit.SECONDS));
+        assertTrue(registered.await(BOUND_SECONDS, TimeUnit.SECONDS), "the " + n + " threads did not all register"
+                + " within " + BOUND_SECONDS + " s (" + registered.getCount() + " left); " + stuck);
         assertEquals(n, registry.size(), "one slot per thread");
         done.countDown();
-        for (Thread t : threads) {
-            t.join(TimeUnit.SECONDS.toMillis(30));
-        }
+        joinAll(threads);
         assertEquals(0, wrong.get(), "a thread was handed another thread's slot, or a second one");
         assertEquals(n, created.get(), "slots created");
         assertEquals(n, new IdentityHashMap<>(seen).size());
@@ -127,9 +155,7 @@ class ReaderRegistryTest {
 
                 @Override
                 public void run() {
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
+                    if (!await(go, "the start")) {
                         return;
                     }
                     TestSlot first = registry.current();
