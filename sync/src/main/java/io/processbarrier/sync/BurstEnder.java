@@ -1,7 +1,7 @@
 package io.processbarrier.sync;
 
+import java.lang.ref.WeakReference;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,31 +14,38 @@ import java.util.concurrent.atomic.AtomicInteger;
  * for a pool of no core threads) after the last one fired: no thread between bursts, none kept by a lock nobody
  * writes, and a class loader that holds this library is not pinned by an idle thread. A lock arms its timer at most
  * once at a time (under its mutex), when a writer leaves with the flag raised; the timer re-arms itself while the
- * window has not passed since the last writer left, and stops when the burst is over or a writer claims (whose
- * release arms it again). A lock written continuously thus wakes the thread once per
- * {@link ReadMostlyLock#BURST_END_DELAY_NANOS}, not once per write. An armed timer holds its lock strongly for that
- * long at most.
+ * window has not passed since the last writer left or while writers claim or queue (a queued writer may give up
+ * without a release), and stops when the burst is over. A lock written continuously thus wakes the thread once per
+ * {@link ReadMostlyLock#BURST_END_DELAY_NANOS}, not once per write. An armed timer holds its lock weakly.
  *
- * <p>Fault model: the thread inherits nothing from the writer that happened to start it (no context class loader,
- * no inheritable thread-locals: like the JDK's InnocuousThread). If the executor cannot take a task (a thread
- * cannot be created), {@link #arm} says so and the lock stays correct: its readers still end the burst on their
- * 256th fenced entry, and its next writer's release tries again. A task never throws (it takes the lock's mutex and
- * compares clocks).
+ * <p>Fault model: the thread inherits nothing from the writer that happened to start it (see
+ * {@link Rcu#defaultThread}: no context class loader, no inheritable thread-locals, no access-control context, the
+ * system thread group: like the JDK's InnocuousThread). If the executor cannot take a task (a thread cannot be
+ * created, the executor cannot be made), {@link #arm} says so, refuses for a second, and the lock stays correct: its
+ * readers still end the burst on their 256th fenced entry, and a later writer's release tries again. A task holds
+ * its lock weakly and never throws (it takes the lock's mutex with {@code tryLock} and compares clocks).
  */
 final class BurstEnder {
+    /** After a task could not be scheduled, arming is refused for this long (readers still end bursts). */
+    private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final AtomicInteger THREADS = new AtomicInteger();
-    private static final ThreadFactory FACTORY =
-            task -> Rcu.defaultThread(task, "processbarrier-rml-burst-end-" + THREADS.incrementAndGet());
-    private static final ScheduledThreadPoolExecutor TIMER = newTimer();
+    /** {@link System#nanoTime()} before which {@link #arm} refuses: 0 when nothing failed. */
+    private static volatile long refuseUntil;
 
     private BurstEnder() {
     }
 
-    private static ScheduledThreadPoolExecutor newTimer() {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(0, FACTORY);
-        t.setRemoveOnCancelPolicy(true);
-        t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        return t;
+    /** The executor, created on first use inside {@link #arm}'s guard: a failure to create it is a failed arm. */
+    private static final class Timer {
+        static final ScheduledThreadPoolExecutor TIMER = newTimer();
+
+        private static ScheduledThreadPoolExecutor newTimer() {
+            ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(0,
+                    task -> Rcu.defaultThread(task, "processbarrier-rml-burst-end-" + THREADS.incrementAndGet()));
+            t.setRemoveOnCancelPolicy(true);
+            t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            return t;
+        }
     }
 
     /**
@@ -47,22 +54,36 @@ final class BurstEnder {
      * @return whether the timer is armed (false: it could not be, see the fault model)
      */
     static boolean arm(ReadMostlyLock lock, long delayNanos) {
+        long refuse = refuseUntil;
+        if (refuse != 0L && System.nanoTime() - refuse < 0L) {
+            return false;
+        }
+        return schedule(new WeakReference<>(lock), delayNanos);
+    }
+
+    /**
+     * Schedules a look at the lock; the task holds it weakly, so that a task left in the queue by a failed schedule
+     * (the executor queues before it starts a thread) pins no lock.
+     */
+    private static boolean schedule(WeakReference<ReadMostlyLock> ref, long delayNanos) {
         try {
-            TIMER.schedule(() -> fire(lock), delayNanos, TimeUnit.NANOSECONDS);
+            Timer.TIMER.schedule(() -> fire(ref), delayNanos, TimeUnit.NANOSECONDS);
+            refuseUntil = 0L;
             return true;
-        } catch (Throwable e) { // RejectedExecutionException, an OutOfMemoryError for a thread: readers still help
+        } catch (Throwable e) { // RejectedExecutionException, an OutOfMemoryError for a thread, a failed init
+            refuseUntil = System.nanoTime() + RETRY_AFTER_FAILURE_NANOS;
             return false;
         }
     }
 
-    private static void fire(ReadMostlyLock lock) {
+    private static void fire(WeakReference<ReadMostlyLock> ref) {
+        ReadMostlyLock lock = ref.get();
+        if (lock == null) {
+            return; // collected: nobody reads it any more
+        }
         long again = lock.burstTimerFired();
-        if (again > 0L) {
-            try {
-                TIMER.schedule(() -> fire(lock), again, TimeUnit.NANOSECONDS);
-            } catch (Throwable e) {
-                lock.burstTimerLost();
-            }
+        if (again > 0L && !schedule(ref, again)) {
+            lock.burstTimerLost();
         }
     }
 }

@@ -152,7 +152,12 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       naming every reader still inside, how long it has been, and its stack (a dead one is said to be dead), then
  *       again each time the wait has doubled, and an INFO when the wait ends. A logger that throws is survived.</li>
  *   <li>A {@code StackOverflowError} or {@code OutOfMemoryError} at a call inside an acquisition leaves no reader
- *       marked inside and no claim behind.</li>
+ *       marked inside, and a writer's claim is released on the way out (not if the error strikes inside that
+ *       release itself). A write-lock request from inside the writer's own acquisition (a log handler of its stall
+ *       warning that takes this lock) throws {@link IllegalMonitorStateException} instead of entering.</li>
+ *   <li>Conditions of the write lock wait on a {@code Condition} of the internal mutex: a signalled waiter queues for
+ *       that mutex behind readers that may be virtual threads not yet scheduled, so its wake-up can be late among
+ *       many virtual readers; the lock and unlock paths never queue behind a reader.</li>
  *   <li>The burst timer cannot take a lock down: if its thread cannot be started, readers still end the burst on
  *       their 256th fenced entry, and the next writer's release schedules the timer again.</li>
  * </ul>
@@ -324,10 +329,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /**
      * Whether some thread holds the write lock, as {@code ReentrantReadWriteLock.isWriteLocked()}: true only once a
      * writer has acquired it (its readers drained), not while a writer still waits for readers to leave. For
-     * monitoring, not for synchronization control. A volatile load.
+     * monitoring, not for synchronization control. An acquire load.
      */
     public boolean isWriteLocked() {
-        return OWNER.getVolatile(this) != null;
+        return OWNER.getAcquire(this) != null;
     }
 
     /** Whether the calling thread holds the write lock. */
@@ -452,6 +457,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
             return;
         }
         try {
+            if (clock.getAsLong() - (long) LAST_EXIT.getOpaque(this) < burstNanos) {
+                return; // a writer left meanwhile: its window starts again
+            }
             lowerFlagLocked();
         } finally {
             queue.mutex.unlock();
@@ -485,8 +493,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 return 0L;
             }
             if (!queue.noWriter()) {
-                burstTimerArmed = false; // the writer's release arms it again
-                return 0L;
+                return BURST_END_DELAY_NANOS; // stay armed: a queued writer may give up without a release
             }
             long left = (long) LAST_EXIT.getOpaque(this) + burstNanos - clock.getAsLong();
             if (left > 0L) {
@@ -554,21 +561,26 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** {@code reacquire}: after a condition's await, where read holds kept through the wait do not refuse it. */
     boolean acquireWrite(int how, long nanos, boolean reacquire) throws InterruptedException {
         Thread me = Thread.currentThread();
-        if (WRITER.getOpaque(this) == me) { // opaque: only this thread ever stores itself there
+        if (how != UNINTERRUPTIBLE && how != TRY && Thread.interrupted()) {
+            throw new InterruptedException(); // before the reentrant shortcut, as ReentrantReadWriteLock
+        }
+        if (OWNER.getOpaque(this) == me) { // opaque: only this thread ever stores itself there
             if (writeHolds == Integer.MAX_VALUE) {
                 throw new Error("Maximum lock count exceeded");
             }
             writeHolds++;
             return true;
         }
+        if (WRITER.getOpaque(this) == me) { // still draining: e.g. a log handler of our own stall warning
+            throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
+                    + me.getName() + " while that thread was still acquiring it (waiting for readers to leave):"
+                    + " called back from inside the acquisition, e.g. by a log handler that takes this lock");
+        }
         ReadMostlyLockReader self = ownReader();
         if (self != null && self.holds > 0 && !reacquire) {
             throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
                     + me.getName() + ", which holds only the read lock: an upgrade would deadlock. Release the read"
                     + " lock first (and re-check what you read), or take the write lock from the start");
-        }
-        if (how != UNINTERRUPTIBLE && how != TRY && Thread.interrupted()) {
-            throw new InterruptedException();
         }
         boolean tryOnly = how == TRY || (how == TIMED && nanos <= 0);
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
@@ -611,7 +623,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             return false; // a try or a timeout: the readers inside did not leave in time
         }
         writeHolds = 1;
-        OWNER.setVolatile(this, me);
+        OWNER.setRelease(this, me); // release: isWriteLocked() readers see a holder that has drained
         return true;
     }
 
@@ -704,7 +716,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             registry.prune();
         }
         LAST_EXIT.setOpaque(this, clock.getAsLong());
-        OWNER.setVolatile(this, null);
+        OWNER.setRelease(this, null);
         WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
         queue.writerLeft();
         if (!burstTimerArmed && (int) FLAG.getOpaque(this) != 0) {
@@ -713,7 +725,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     void releaseWrite() {
-        if (WRITER.getOpaque(this) != Thread.currentThread() || writeHolds <= 0) {
+        if (OWNER.getOpaque(this) != Thread.currentThread() || writeHolds <= 0) {
             throw new IllegalMonitorStateException("unlock() of the write lock of " + this
                     + " by a thread that does not hold it (" + Thread.currentThread().getName() + ")");
         }

@@ -284,20 +284,22 @@ final class ReadMostlyLockQueue {
                         interrupted = true;
                     }
                 }
-                Runnable hook = admittedHook;
-                if (hook != null) {
-                    hook.run();
+                try {
+                    Runnable hook = admittedHook;
+                    if (hook != null) {
+                        hook.run();
+                    }
+                    ReadMostlyLock.ACTIVE.setOpaque(r, 1);
+                    VarHandle.fullFence(); // the fenced path's Dekker pair with a claiming writer
+                    if (lock.claimant() == null) {
+                        r.holds = 1;
+                        return true;
+                    }
+                    ReadMostlyLock.ACTIVE.setVolatile(r, 0); // a writer claimed after our grace ran out: wait for it
+                    lock.wakeScannerForQueue();
+                } finally {
+                    entered(g); // entered, going back to wait, or failing (an Error): writers must not wait for us
                 }
-                ReadMostlyLock.ACTIVE.setOpaque(r, 1);
-                VarHandle.fullFence(); // the fenced path's Dekker pair with a claiming writer
-                if (lock.claimant() == null) {
-                    r.holds = 1;
-                    entered(g);
-                    return true;
-                }
-                ReadMostlyLock.ACTIVE.setVolatile(r, 0); // a writer claimed after our grace ran out: wait for it
-                lock.wakeScannerForQueue();
-                entered(g);
             }
         } finally {
             if (interrupted) {

@@ -174,6 +174,46 @@ class ReadMostlyLockFaultTest {
         assertEquals(null, lock.claimant(), "no claim left behind");
     }
 
+    /**
+     * The burst timer's thread (made by {@link Rcu#defaultThread}, as the default retire thread) inherits nothing from
+     * the writer that happens to start it: no context class loader, no inheritable thread-local, not the writer's
+     * thread group; a daemon. Checked on a thread made from a creator that has all three, and on the timer's live
+     * thread after a write from such a creator.
+     */
+    @Test
+    void theBurstTimerThreadInheritsNothing() throws Exception {
+        ClassLoader plugin = new java.net.URLClassLoader(new java.net.URL[0], null);
+        InheritableThreadLocal<String> tenant = new InheritableThreadLocal<>();
+        ThreadGroup app = new ThreadGroup("an-application");
+        java.util.concurrent.atomic.AtomicReference<Object[]> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), MS);
+        Thread creator = new Thread(app, () -> {
+            tenant.set("tenant-a");
+            Thread t = Rcu.defaultThread(() -> seen.set(new Object[] {Thread.currentThread().getContextClassLoader(),
+                    tenant.get(), Thread.currentThread().getThreadGroup(), Thread.currentThread().isDaemon()}), "probe");
+            t.start();
+            write(lock); // arms the burst timer from this creator
+        }, "creator");
+        creator.setDaemon(true);
+        creator.setContextClassLoader(plugin);
+        creator.start();
+        ReadMostlyLockThreads.join(creator);
+        ReadMostlyLockThreads.await(() -> seen.get() != null, "the probe thread to run");
+        Object[] s = seen.get();
+        assertEquals(null, s[0], "no context class loader");
+        assertEquals(null, s[1], "no inherited thread-local");
+        assertTrue(((ThreadGroup) s[2]).getParent() == null, "the system thread group, not " + s[2]);
+        assertEquals(true, s[3], "a daemon");
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("processbarrier-rml-burst-end-")) {
+                assertEquals(null, t.getContextClassLoader(), t.getName());
+                assertTrue(t.isDaemon(), t.getName());
+                ThreadGroup g = t.getThreadGroup();
+                assertTrue(g == null || g.getParent() == null, t.getName() + " in " + g);
+            }
+        }
+    }
+
     private static void holdTheReadLock(CountDownLatch leave) throws InterruptedException {
         assertTrue(leave.await(BOUND_SECONDS, TimeUnit.SECONDS), "the test lets the reader leave");
     }
