@@ -60,13 +60,14 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * {@link #getWriteHoldCount()}, {@link #getReadHoldCount()} and {@link #getReadLockCount()}; meant for monitoring
  * and assertions, not for synchronization control.
  *
- * <p>Platform and virtual threads are both supported: waiting is by {@link LockSupport#park} and a
- * {@link ReentrantLock} (no {@code synchronized}, so a waiting virtual thread does not pin its carrier).
+ * <p>Platform and virtual threads are both supported: waiting is by {@link LockSupport#park} on the lock's own
+ * state, and the internal mutex is a {@link java.util.concurrent.locks.ReentrantLock} held for short sections only
+ * (no {@code synchronized}, so a waiting virtual thread does not pin its carrier).
  *
  * <h2>Algorithm and access modes</h2>
  * Shared state: {@code flag} (the readers' gate, 0 = fast path allowed), {@code writer} (the thread that claimed the
  * write lock: draining or holding), {@code scanner} (the writer parked while readers drain), and one padded record per
- * reader thread with {@code active} (1 while inside). Everything else lives under an internal {@link ReentrantLock}
+ * reader thread with {@code active} (1 while inside). Everything else lives under an internal {@code ReentrantLock}
  * used only on slow paths.
  * <pre>
  * reader fast path                            writer
