@@ -536,12 +536,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
     }
 
-    /** For the queue: a reader backing out of an admission wakes a draining writer. */
-    void wakeScannerForQueue() {
-        wakeScanner();
-    }
-
-    private void wakeScanner() {
+    /** Unparks a writer parked while readers drain (also for the queue: a reader backing out of an admission). */
+    void wakeScanner() {
         Thread s = (Thread) SCANNER.getVolatile(this);
         if (s != null) {
             LockSupport.unpark(s);

@@ -296,7 +296,7 @@ final class ReadMostlyLockQueue {
                         return true;
                     }
                     ReadMostlyLock.ACTIVE.setVolatile(r, 0); // a writer claimed after our grace ran out: wait for it
-                    lock.wakeScannerForQueue();
+                    lock.wakeScanner();
                 } finally {
                     entered(g); // entered, going back to wait, or failing (an Error): writers must not wait for us
                 }
@@ -357,11 +357,6 @@ final class ReadMostlyLockQueue {
     /** A new condition of the mutex, for the write lock's conditions. */
     Condition newCondition() {
         return mutex.newCondition();
-    }
-
-    /** Under the mutex: the number of threads waiting for the write lock (diagnostics). */
-    int queuedWriters() {
-        return writers.size();
     }
 
     /** The number of readers waiting for a writer (diagnostics; racy). */
