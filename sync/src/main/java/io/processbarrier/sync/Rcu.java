@@ -124,8 +124,8 @@ import java.util.function.Supplier;
  * <h2>Stall warnings and counters</h2>
  * A grace period that has waited longer than {@code processbarrier.sync.stallWarningMillis} (default 10000, 0 = off)
  * logs one {@code WARNING} (logger {@code io.processbarrier.sync.Rcu}) naming every thread still inside a section
- * that blocks it, how long it has been inside at least (derived from the grace periods' start times: the read side
- * records no time) and its stack; again each time the wait has doubled; one {@code INFO} when it completes. Counters:
+ * that blocks it, how long it has been inside at least (derived from when the grace periods began to wait for a
+ * reader: the read side records no time) and its stack; again each time the wait has doubled; one {@code INFO} when it completes. Counters:
  * {@link #gracePeriodsCompleted()}, {@link #callbacksPending()}, {@link #longestGracePeriodNanos()},
  * {@link #oldestSectionNanos()}, {@link #stallWarnings()}; {@link #toString()} shows them.
  * Objects still waiting when the JVM exits are not reclaimed (the thread is a daemon); {@link #close()} reclaims them
@@ -200,10 +200,13 @@ public final class Rcu implements AutoCloseable {
     /** Closed by the close() that closes, awaited by every other close(). */
     private final CountDownLatch closeDone = new CountDownLatch(1);
     private final StallWarnings stalls;
-    /** Diagnostics, written under gpLock only: the number and start (nanoTime) of the last grace periods begun. */
+    /**
+     * Diagnostics, written under gpLock only: the number, and when it first found a reader inside (the stall clock), of
+     * the last grace periods that had to wait. A grace period that waits for nobody records nothing.
+     */
     private final long[] gpNum = new long[RING_MASK + 1];
     private final long[] gpTime = new long[RING_MASK + 1];
-    /** The longest grace period completed, ns: opaque stores under gpLock, opaque loads by anyone. */
+    /** The longest wait for readers of a grace period, ns: opaque stores under gpLock, opaque loads by anyone. */
     private long longestGracePeriod;
     /** Stall warnings logged: written under gpLock, read by anyone. */
     private volatile long stallWarnings;
@@ -460,21 +463,18 @@ public final class Rcu implements AutoCloseable {
 
     /** Returns once grace period {@code target} (or a later one) has completed, running it if nobody else does. */
     void awaitGracePeriod(long target, int who) {
-        boolean interrupted = false;
         try {
             awaitGracePeriod(target, who, 0L, false);
         } catch (InterruptedException e) {
-            interrupted = true; // not thrown when not interruptible; for the compiler
-        } finally {
-            if (interrupted || waitInterrupted.get() == Boolean.TRUE) {
-                waitInterrupted.remove();
-                Thread.currentThread().interrupt(); // the status the caller had, or got while waiting, is kept
-            }
+            throw new AssertionError("an untimed grace period is not interruptible", e);
         }
     }
 
-    /** Set while a non-interruptible wait swallowed an interrupt, to restore it at the end (slow path only). */
-    private static final ThreadLocal<Boolean> waitInterrupted = new ThreadLocal<>();
+    /**
+     * Set by the runner of an untimed grace period whose wait for a reader took the caller's interrupt (a park with
+     * the status set returns at once), to restore it when the grace period ends. Under gpLock only.
+     */
+    private boolean swallowedInterrupt;
 
     /**
      * The grace-period engine. {@code deadline} is a {@link System#nanoTime()} bound, used if {@code timed}.
@@ -497,28 +497,51 @@ public final class Rcu implements AutoCloseable {
                 return true; // served by a grace period that began after our arrival
             }
             long g = (long) GP.getAndAdd(this, 1L) + 1; // >= target: gp only grows under this lock
-            long start = stalls.now(); // the stall warnings' clock (a test's own, or nanoTime)
-            GP_NUM.setOpaque(gpNum, (int) (g & RING_MASK), g); // diagnostics: when g began (opaque: read racily)
-            GP_TIME.setOpaque(gpTime, (int) (g & RING_MASK), start);
             barrier.heavy(); // throws: the grace period did not complete, completed stays, the caller retries
+            // No clock is read unless a reader holds the grace period up: a grace period with no reader inside is
+            // meant to cost little more than its heavy() (benchmarks/README.md), and two clock reads are much of that
+            // margin. So the start recorded is when the scan first found a reader inside, after heavy(): every
+            // "inside at least" derived from it stays a lower bound, since it is no earlier than the real start.
+            boolean clocked = false;
+            long start = 0L;
             StallWarnings.Watch watch = null;
             for (ReaderRegistry.Slot s : registry.snapshot()) { // after heavy(): one registered later cannot hold it
-                watch = awaitReader((Record) s, g, who, start, watch, deadline, timed);
+                Record r = (Record) s;
+                long e = (long) EPOCH.getAcquire(r);
+                if (e == 0 || e >= g) {
+                    continue; // outside, or in a section that began after this grace period did
+                }
+                if (!clocked) {
+                    clocked = true;
+                    start = stalls.now(); // the stall warnings' clock (a test's own, or nanoTime)
+                    // diagnostics, read racily: the time first, the number with release, so that a reader that
+                    // acquires this number reads this time or a later grace period's (a smaller bound, still true)
+                    GP_TIME.setOpaque(gpTime, (int) (g & RING_MASK), start);
+                    GP_NUM.setRelease(gpNum, (int) (g & RING_MASK), g);
+                }
+                watch = awaitReader(r, g, who, start, watch, deadline, timed);
                 if (watch == TIMED_OUT) {
                     return false;
                 }
             }
             COMPLETED.setRelease(this, g);
-            long took = stalls.now() - start;
-            if (took > longestGracePeriod) {
-                LONGEST.setOpaque(this, took); // only under gpLock
+            if (clocked) {
+                long took = stalls.now() - start;
+                if (took > longestGracePeriod) {
+                    LONGEST.setOpaque(this, took); // only under gpLock
+                }
             }
             if (watch != null) {
                 watch.done();
             }
             return true;
         } finally {
+            boolean restore = swallowedInterrupt;
+            swallowedInterrupt = false;
             gpLock.unlock();
+            if (restore) {
+                Thread.currentThread().interrupt(); // the status the caller had, or got while waiting, is kept
+            }
         }
     }
 
@@ -549,7 +572,7 @@ public final class Rcu implements AutoCloseable {
                         throw new InterruptedException("synchronize(timeout, unit): interrupted while waiting for a"
                                 + " reader");
                     }
-                    waitInterrupted.set(Boolean.TRUE);
+                    swallowedInterrupt = true; // restored when the grace period ends (under gpLock)
                 }
                 if (timed && deadline - System.nanoTime() <= 0) {
                     return TIMED_OUT;
@@ -588,7 +611,8 @@ public final class Rcu implements AutoCloseable {
     /**
      * How long a section that stored epoch {@code e} has been open, at least: it began before grace period
      * {@code e + 1} did (the reader loaded {@code gp == e}), so since at least that grace period's start. Derived from
-     * the grace periods' start times, which their runners record: the read side records no time.
+     * the times the grace periods began to wait for a reader (no earlier than they began), which their runners
+     * record: the read side records no time.
      */
     private long insideAtLeast(long e, long now) {
         long next = e + 1;
@@ -596,12 +620,12 @@ public final class Rcu implements AutoCloseable {
             return 0L; // entered during the current grace period: no lower bound yet
         }
         int i = (int) (next & RING_MASK);
-        if ((long) GP_NUM.getOpaque(gpNum, i) == next) {
+        if ((long) GP_NUM.getAcquire(gpNum, i) == next) {
             return Math.max(0L, now - (long) GP_TIME.getOpaque(gpTime, i));
         }
         long oldest = now; // evicted: the section is older than every grace period still recorded
         for (int k = 0; k <= RING_MASK; k++) {
-            long n = (long) GP_NUM.getOpaque(gpNum, k);
+            long n = (long) GP_NUM.getAcquire(gpNum, k);
             if (n > next) { // began after `next`: the section is older than each of them
                 long t = (long) GP_TIME.getOpaque(gpTime, k);
                 if (t - oldest < 0) {
@@ -633,7 +657,11 @@ public final class Rcu implements AutoCloseable {
         return onStack + retirer.inFlight.get();
     }
 
-    /** The longest grace period completed so far, in nanoseconds (its {@code heavy()} and its wait for readers). */
+    /**
+     * The longest wait for readers of a grace period completed so far, in nanoseconds: from the moment its scan found
+     * the first reader inside to its end; 0 while no grace period had to wait. A grace period that finds no reader
+     * inside costs one {@code heavy()} and reads no clock (the doctor and the benchmarks time {@code heavy()}).
+     */
     public long longestGracePeriodNanos() {
         return (long) LONGEST.getOpaque(this);
     }
@@ -641,7 +669,7 @@ public final class Rcu implements AutoCloseable {
     /**
      * How long the oldest read section now open has been open, at least, in nanoseconds (0 if none, or if every open
      * section began during the current grace period). Scans the registered records without a lock: O(reading
-     * threads); derived from the grace periods' start times (the read side records no time).
+     * threads); derived from when the grace periods began to wait for a reader (the read side records no time).
      */
     public long oldestSectionNanos() {
         long min = Long.MAX_VALUE;
@@ -832,7 +860,7 @@ public final class Rcu implements AutoCloseable {
     @Override
     public String toString() {
         return "Rcu#" + id + "[" + barrier.name() + (shared ? ", shared" : "") + ", grace period "
-                + (long) GP.getVolatile(this) + ", completed " + gracePeriodsCompleted() + ", longest "
+                + (long) GP.getVolatile(this) + ", completed " + gracePeriodsCompleted() + ", longest wait "
                 + TimeUnit.NANOSECONDS.toMicros(longestGracePeriodNanos()) + " us, pending " + callbacksPending()
                 + ", oldest section " + TimeUnit.NANOSECONDS.toMillis(oldestSectionNanos()) + " ms, stall warnings "
                 + stallWarnings + ((boolean) CLOSED.getVolatile(this) ? ", closed" : "") + "]";

@@ -202,6 +202,41 @@ class RcuApiTest {
     }
 
     @Test
+    void aGracePeriodThatFindsNoReaderInsideReadsNoClock() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        long ms = TimeUnit.MILLISECONDS.toNanos(1);
+        java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000 * ms);
+        Rcu rcu = track(Rcu.withStallWarnings(ProcessBarrier.get(), new StallWarnings(() -> new StallWarningsTest
+                .CapturingLogger(), 60_000, () -> {
+                    reads.incrementAndGet();
+                    return clock.get();
+                })));
+        for (int i = 0; i < 100; i++) {
+            rcu.read(() -> 1); // a section of this thread that has ended: its record is registered, and outside
+            rcu.synchronize();
+        }
+        assertTrue(rcu.synchronize(1, TimeUnit.SECONDS));
+        assertEquals(0, reads.get(), "clock reads by grace periods with nobody inside");
+        assertEquals(0, rcu.longestGracePeriodNanos(), "no grace period waited");
+
+        // the control: a grace period that waits for a reader reads the clock, and its wait is counted
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread holder = holdSection(rcu, inside, leave, failure);
+        await(inside, "entering the section");
+        Thread s = daemon("waiting-synchronize", rcu::synchronize);
+        awaitTrue(() -> onStack(s, "awaitReader"), "synchronize() waiting for the reader");
+        assertTrue(reads.get() >= 1, "the waiting grace period read the clock");
+        clock.addAndGet(7 * ms);
+        leave.countDown();
+        join(s, "synchronize() after the section ended");
+        join(holder, "the holder");
+        assertEquals(7 * ms, rcu.longestGracePeriodNanos(), "the wait, on the test's clock");
+        assertNull(failure.get());
+    }
+
+    @Test
     void noWarningWhenNothingStalls() throws Exception {
         StallWarningsTest.CapturingLogger log = new StallWarningsTest.CapturingLogger();
         Rcu rcu = track(Rcu.withStallWarnings(ProcessBarrier.get(), new StallWarnings(() -> log, 60_000, System::nanoTime)));
