@@ -156,9 +156,10 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       marked inside, and a writer's claim is released on the way out (not if the error strikes inside that
  *       release itself). A write-lock request from inside the writer's own acquisition (a log handler of its stall
  *       warning that takes this lock) throws {@link IllegalMonitorStateException} instead of entering.</li>
- *   <li>Conditions of the write lock wait on a {@code Condition} of the internal mutex: a signalled waiter queues for
- *       that mutex behind readers that may be virtual threads not yet scheduled, so its wake-up can be late among
- *       many virtual readers; the lock and unlock paths never queue behind a reader.</li>
+ *   <li>Conditions of the write lock keep their own FIFO list of waiters (guarded by the write lock), and a
+ *       signalled waiter takes the write lock back as any writer does: nothing, condition waiters included, waits in
+ *       the internal mutex's queue behind a reader. An interrupt after a signal does not cancel it; a waiter that
+ *       timed out never takes a signal from the next ({@code ReadMostlyLockCondition}).</li>
  *   <li>The burst timer cannot take a lock down: if its thread cannot be started, readers still end the burst on
  *       their 256th fenced entry, and the next writer's release schedules the timer again.</li>
  * </ul>

@@ -354,11 +354,6 @@ final class ReadMostlyLockQueue {
         }
     }
 
-    /** A new condition of the mutex, for the write lock's conditions. */
-    Condition newCondition() {
-        return mutex.newCondition();
-    }
-
     /** The number of readers waiting for a writer (diagnostics; racy). */
     int waitingReaders() {
         mutex.lock();

@@ -128,7 +128,7 @@ final class ReadMostlyLockViews {
 
         @Override
         public Condition newCondition() {
-            return new ReadMostlyLockCondition(lock, lock.queue.newCondition());
+            return new ReadMostlyLockCondition(lock);
         }
 
         @Override

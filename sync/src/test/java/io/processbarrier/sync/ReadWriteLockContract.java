@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -388,6 +389,214 @@ abstract class ReadWriteLockContract {
         } finally {
             r.unlock();
         }
+    }
+
+    /**
+     * Whether {@code t} is parked waiting for a signal of {@code c}: parked inside the condition's class, with no
+     * acquisition on its stack (after a signal or a timeout the wait goes on in an {@code acquire...} frame: taking
+     * the write lock back). Holds for both locks: AbstractQueuedSynchronizer's ConditionObject and ours.
+     */
+    private static boolean waitsForSignal(Task<?> t, Condition c) {
+        return parkedIn(t, c) && !reacquiring(t);
+    }
+
+    /** Whether {@code t} is parked taking the write lock back inside an await of {@code c}. */
+    private static boolean waitsToReacquire(Task<?> t, Condition c) {
+        return parkedIn(t, c) && reacquiring(t);
+    }
+
+    private static boolean parkedIn(Task<?> t, Condition c) {
+        Thread.State s = t.thread.getState();
+        return (s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING)
+                && java.util.Arrays.stream(t.thread.getStackTrace())
+                        .anyMatch(f -> f.getClassName().equals(c.getClass().getName()));
+    }
+
+    private static boolean reacquiring(Task<?> t) {
+        for (StackTraceElement f : t.thread.getStackTrace()) {
+            if (f.getMethodName().startsWith("acquire")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Starts a task that takes the write lock, awaits {@code c} with {@code await}, and says how it returned. */
+    private Task<String> awaiter(String name, Condition c, Callable<Boolean> await) {
+        return awaiter(false, name, c, await);
+    }
+
+    private Task<String> awaiter(boolean virtual, String name, Condition c, Callable<Boolean> await) {
+        return Task.start(virtual, name, () -> {
+            w.lock();
+            String how;
+            try {
+                how = (await.call() ? "signalled" : "timed out") + (Thread.interrupted() ? ", interrupted" : "");
+            } catch (InterruptedException e) {
+                how = "threw";
+            }
+            if (!writeLockedByCurrentThread()) {
+                return how + ", not held";
+            }
+            w.unlock();
+            return how;
+        });
+    }
+
+    private boolean writeLockedByCurrentThread() {
+        return lock instanceof java.util.concurrent.locks.ReentrantReadWriteLock
+                ? ((java.util.concurrent.locks.ReentrantReadWriteLock) lock).isWriteLockedByCurrentThread()
+                : ((ReadMostlyLock) lock).isWriteLockedByCurrentThread();
+    }
+
+    private void underWriteLock(Runnable action) {
+        w.lock();
+        try {
+            action.run();
+        } finally {
+            w.unlock();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void signalWakesTheLongestWaitingFirst(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        fresh();
+        Condition c = w.newCondition();
+        List<Task<String>> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Task<String> t = awaiter(virtual, "waiter-" + i, c, () -> {
+                c.await();
+                return true;
+            });
+            // each waits before the next begins: the arrival order is known
+            ReadMostlyLockThreads.await(() -> t.isDone() || waitsForSignal(t, c), t.thread.getName()
+                    + " to wait for a signal");
+            waiters.add(t);
+        }
+        for (int i = 0; i < 3; i++) {
+            underWriteLock(c::signal);
+            assertEquals("signalled", done(waiters.get(i)), "signal " + i + " wakes waiter " + i);
+            for (int k = i + 1; k < 3; k++) {
+                assertFalse(waiters.get(k).isDone(), "waiter " + k + " woke on signal " + i);
+            }
+        }
+    }
+
+    @Test
+    void signalAllWakesEveryWaiter() throws Exception {
+        fresh();
+        Condition c = w.newCondition();
+        List<Task<String>> waiters = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Task<String> t = awaiter("waiter-" + i, c, () -> c.await(BOUND_SECONDS, TimeUnit.SECONDS));
+            ReadMostlyLockThreads.await(() -> t.isDone() || waitsForSignal(t, c), t.thread.getName() + " to wait");
+            waiters.add(t);
+        }
+        underWriteLock(c::signalAll);
+        for (Task<String> t : waiters) {
+            assertEquals("signalled", done(t));
+        }
+        underWriteLock(c::signal); // nobody waits: a no-op
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aSignalSkipsAWaiterThatTimedOutAndWakesTheNext(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        for (long timeoutMs = 100; ; timeoutMs *= 2) { // a slow start can let the timeout pass too early: retried
+            assertTrue(timeoutMs <= 10_000, "the timed waiter never timed out while the lock was held");
+            fresh();
+            Condition c = w.newCondition();
+            long ms = timeoutMs;
+            Task<String> timed = awaiter(virtual, "timed", c, () -> c.await(ms, TimeUnit.MILLISECONDS));
+            ReadMostlyLockThreads.await(() -> timed.isDone() || waitsForSignal(timed, c), "the timed waiter");
+            Task<String> patient = awaiter(virtual, "patient", c, () -> {
+                c.await();
+                return true;
+            });
+            ReadMostlyLockThreads.await(() -> patient.isDone() || waitsForSignal(patient, c), "the patient waiter");
+            w.lock();
+            try {
+                // the premise: the timed waiter's time ran out while we hold the lock, so it gave up its place but
+                // waits for the lock; the signal must go to the patient one, behind it in the queue
+                ReadMostlyLockThreads.await(() -> timed.isDone() || waitsToReacquire(timed, c),
+                        "the timed waiter to time out");
+                if (timed.isDone()) {
+                    underWriteLock(c::signal); // (a reentrant hold) release the patient one and try again
+                    continue;
+                }
+                c.signal();
+            } finally {
+                w.unlock();
+            }
+            assertEquals("timed out", done(timed));
+            assertEquals("signalled", done(patient), "the signal went to a waiter that had left");
+            return;
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anInterruptAfterTheSignalDoesNotCancelItAndKeepsTheStatus(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        fresh();
+        Condition c = w.newCondition();
+        Task<String> t = awaiter(virtual, "waiter", c, () -> {
+            c.await();
+            return true;
+        });
+        ReadMostlyLockThreads.await(() -> t.isDone() || waitsForSignal(t, c), "the waiter to wait for a signal");
+        w.lock();
+        try {
+            c.signal();
+            t.thread.interrupt(); // after the signal (it cannot return before we release): it must return normally
+        } finally {
+            w.unlock();
+        }
+        assertEquals("signalled, interrupted", done(t));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void awaitUninterruptiblyKeepsTheInterruptForTheEnd(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        fresh();
+        Condition c = w.newCondition();
+        Task<String> t = awaiter(virtual, "waiter", c, () -> {
+            c.awaitUninterruptibly();
+            return true;
+        });
+        ReadMostlyLockThreads.await(() -> t.isDone() || waitsForSignal(t, c), "the waiter to wait for a signal");
+        t.thread.interrupt();
+        // the premise of "the interrupt did not end the wait": the waiter took the interrupt and waits again
+        ReadMostlyLockThreads.await(() -> t.isDone() || !t.thread.isInterrupted() && waitsForSignal(t, c),
+                "the waiter to take the interrupt and wait again");
+        assertFalse(t.isDone(), "awaitUninterruptibly returned on an interrupt: " + (t.isDone() ? done(t) : ""));
+        underWriteLock(c::signal);
+        assertEquals("signalled, interrupted", done(t));
+    }
+
+    @Test
+    void awaitUntilAPastDeadlineTimesOutWithTheLockHeld() throws Exception {
+        fresh();
+        Condition c = w.newCondition();
+        assertEquals("timed out", done(awaiter("waiter", c,
+                () -> c.awaitUntil(new java.util.Date(System.currentTimeMillis() + SHORT_MS)))));
+        assertEquals("timed out", done(awaiter("waiter", c, () -> c.awaitNanos(-1) > 0)));
+        assertEquals("threw", done(awaiter("waiter", c, () -> {
+            Thread.currentThread().interrupt();
+            return c.await(BOUND_SECONDS, TimeUnit.SECONDS);
+        })), "interrupted before the wait: throws, with the lock held");
     }
 
     // ------------------------------------------------------------------------------------------ interrupts
