@@ -1,55 +1,73 @@
 package io.processbarrier.sync;
 
 import java.lang.ref.WeakReference;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Ends the write bursts of {@link ReadMostlyLock}s by time, so that a burst is over whatever the readers' threads:
  * readers end a burst on their thread's 256th fenced entry, which a thread per request never reaches, and without
  * this timer every read would pay a full fence for ever after one write.
  *
- * <p>One process-wide daemon thread runs while some lock's timer is armed and ends 10 ms (the executor's keep-alive
- * for a pool of no core threads) after the last one fired: no thread between bursts, none kept by a lock nobody
- * writes, and a class loader that holds this library is not pinned by an idle thread. A lock arms its timer at most
- * once at a time (under its mutex), when a writer leaves with the flag raised; the timer re-arms itself while the
- * window has not passed since the last writer left or while writers claim or queue (a queued writer may give up
- * without a release), and stops when the burst is over. A lock written continuously thus wakes the thread once per
- * {@link ReadMostlyLock#BURST_END_DELAY_NANOS}, not once per write. An armed timer holds its lock weakly.
+ * <p>One process-wide daemon thread ticks every {@link ReadMostlyLock#BURST_END_DELAY_NANOS} while some lock's timer
+ * is armed, and ends {@link #LINGER_NANOS} after the last one was done: no thread long after the last burst, none
+ * kept by a lock nobody writes, and a class loader that holds this library is not pinned by an idle thread. A lock
+ * arms its timer at most once at a time (under its mutex), when a writer leaves with the flag raised; the look
+ * re-arms itself while the window has not passed since the last writer left or while writers claim or queue (a
+ * queued writer may give up without a release), and stops when the burst is over.
+ *
+ * <p><b>Why a ticking thread and not a {@code ScheduledThreadPoolExecutor}.</b> Arming is on the writer's path (the
+ * release of the first write of a burst). An executor's {@code schedule} wakes its thread (a futex call) whenever the
+ * new task comes first, and with no core threads often starts one: it made the first write of a burst cost several
+ * heavy()s (benchmarks/README.md, "write lock+unlock at a burst's start"). Here arming is a lock-free
+ * {@code offer} while the thread ticks; the thread is started only by the first burst after it lingered out.
  *
  * <p>Fault model: the thread inherits nothing from the writer that happened to start it (see
  * {@link Rcu#defaultThread}: no context class loader, no inheritable thread-locals, no access-control context, the
- * system thread group: like the JDK's InnocuousThread). If the executor cannot take a task (a thread cannot be
- * created, the executor cannot be made), {@link #arm} says so, refuses for a second, and the lock stays correct: its
- * readers still end the burst on their 256th fenced entry, and a later writer's release tries again. A task holds
- * its lock weakly and never throws (it takes the lock's mutex with {@code tryLock} and compares clocks).
+ * system thread group: like the JDK's InnocuousThread). If the thread cannot be started, {@link #arm} says so,
+ * refuses for a second, and the lock stays correct: its readers still end the burst on their 256th fenced entry, and
+ * a later writer's release tries again. An armed look holds its lock weakly and never throws (it takes the lock's
+ * mutex with {@code tryLock} and compares clocks); should the thread end by an error all the same, the locks it had
+ * armed are told their timer was lost (the next release arms it again) and the next arm starts a new thread.
  */
 final class BurstEnder {
     /** After a task could not be scheduled, arming is refused for this long (readers still end bursts). */
     private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final AtomicInteger THREADS = new AtomicInteger();
+    /** Ticker threads started so far (names them; tests count them). */
+    static final AtomicInteger THREADS = new AtomicInteger();
     /** {@link System#nanoTime()} before which {@link #arm} refuses: 0 when nothing failed. */
     private static volatile long refuseUntil;
 
     private BurstEnder() {
     }
 
-    /** The executor, created on first use inside {@link #arm}'s guard: a failure to create it is a failed arm. */
-    private static final class Timer {
-        static final ScheduledThreadPoolExecutor TIMER = newTimer();
+    /** How long the thread ticks on with nothing armed before it ends: a burst soon after reuses it. */
+    static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-        private static ScheduledThreadPoolExecutor newTimer() {
-            ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(0,
-                    task -> Rcu.defaultThread(task, "processbarrier-rml-burst-end-" + THREADS.incrementAndGet()));
-            t.setRemoveOnCancelPolicy(true);
-            t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-            return t;
+    /** One armed look at a lock: due (nanoTime) when its delay has passed; {@code due} is the ticker's only. */
+    private static final class Look {
+        final WeakReference<ReadMostlyLock> lock;
+        long due;
+
+        Look(ReadMostlyLock lock, long due) {
+            this.lock = new WeakReference<>(lock);
+            this.due = due;
         }
     }
 
+    /** Looks armed since the ticker last took them; any thread offers, the ticker polls. */
+    private static final ConcurrentLinkedQueue<Look> ARMED = new ConcurrentLinkedQueue<>();
+    /** Whether a ticker thread runs (or is being started). */
+    private static final AtomicBoolean RUNNING = new AtomicBoolean();
+
     /**
-     * Under the lock's mutex: looks at {@code lock}'s burst in {@code delayNanos}.
+     * Under the lock's mutex: looks at {@code lock}'s burst in {@code delayNanos} (within one tick more).
      *
      * @return whether the timer is armed (false: it could not be, see the fault model)
      */
@@ -58,32 +76,80 @@ final class BurstEnder {
         if (refuse != 0L && System.nanoTime() - refuse < 0L) {
             return false;
         }
-        return schedule(new WeakReference<>(lock), delayNanos);
-    }
-
-    /**
-     * Schedules a look at the lock; the task holds it weakly, so that a task left in the queue by a failed schedule
-     * (the executor queues before it starts a thread) pins no lock.
-     */
-    private static boolean schedule(WeakReference<ReadMostlyLock> ref, long delayNanos) {
+        Look look = null;
         try {
-            Timer.TIMER.schedule(() -> fire(ref), delayNanos, TimeUnit.NANOSECONDS);
-            refuseUntil = 0L;
+            look = new Look(lock, System.nanoTime() + delayNanos);
+            ARMED.offer(look);
+            if (!RUNNING.get() && RUNNING.compareAndSet(false, true)) {
+                start();
+            }
+            if (refuse != 0L) {
+                refuseUntil = 0L;
+            }
             return true;
-        } catch (Throwable e) { // RejectedExecutionException, an OutOfMemoryError for a thread, a failed init
+        } catch (Throwable e) { // an OutOfMemoryError for the thread or the node, a SecurityException
+            if (look != null) {
+                ARMED.remove(look);
+            }
             refuseUntil = System.nanoTime() + RETRY_AFTER_FAILURE_NANOS;
             return false;
         }
     }
 
-    private static void fire(WeakReference<ReadMostlyLock> ref) {
-        ReadMostlyLock lock = ref.get();
-        if (lock == null) {
-            return; // collected: nobody reads it any more
+    private static void start() {
+        try {
+            Rcu.defaultThread(BurstEnder::tick, "processbarrier-rml-burst-end-" + THREADS.incrementAndGet()).start();
+        } catch (Throwable e) {
+            RUNNING.set(false);
+            throw e;
         }
-        long again = lock.burstTimerFired();
-        if (again > 0L && !schedule(ref, again)) {
-            lock.burstTimerLost();
+    }
+
+    /** The ticker thread's loop. */
+    private static void tick() {
+        List<Look> looks = new ArrayList<>();
+        try {
+            long busy = System.nanoTime();
+            while (true) {
+                for (Look l; (l = ARMED.poll()) != null; ) {
+                    looks.add(l);
+                }
+                long now = System.nanoTime();
+                for (Iterator<Look> it = looks.iterator(); it.hasNext(); ) {
+                    Look l = it.next();
+                    if (now - l.due >= 0L) {
+                        long again = fire(l.lock.get());
+                        if (again > 0L) {
+                            l.due = now + again;
+                        } else {
+                            it.remove();
+                        }
+                    }
+                }
+                if (!looks.isEmpty()) {
+                    busy = now;
+                } else if (now - busy >= LINGER_NANOS) {
+                    RUNNING.set(false); // then look once more: an arm may have offered before it saw the store
+                    if (ARMED.isEmpty() || !RUNNING.compareAndSet(false, true)) {
+                        return;
+                    }
+                }
+                LockSupport.parkNanos(ReadMostlyLock.BURST_END_DELAY_NANOS);
+            }
+        } catch (Throwable e) {
+            RUNNING.set(false);
+            for (Look l : looks) { // their locks believe they are armed: let the next release arm them again
+                ReadMostlyLock lock = l.lock.get();
+                if (lock != null) {
+                    lock.burstTimerLost();
+                }
+            }
+            throw e;
         }
+    }
+
+    /** @return the delay of the next look at the lock, or 0: done (collected, or its burst is over) */
+    private static long fire(ReadMostlyLock lock) {
+        return lock == null ? 0L : lock.burstTimerFired(); // null: collected, nobody reads it any more
     }
 }

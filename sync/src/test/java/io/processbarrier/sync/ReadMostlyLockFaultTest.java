@@ -93,6 +93,43 @@ class ReadMostlyLockFaultTest {
     }
 
     /**
+     * Arming the burst timer is on the writer's path, so a burst that begins while the timer's thread still ticks
+     * (within {@link BurstEnder#LINGER_NANOS} of the last burst's end) starts no thread: the first write of a burst
+     * pays no thread start and no wake-up. Bursts are ended by the timer here (the test's clock, no reader). The earlier
+     * timer (a ScheduledThreadPoolExecutor) kept its thread across such a gap too: what it cost the writer was the
+     * wake-up of that thread on every arm, which only a benchmark shows ({@code ReadMostlyLockBench.writeCold}).
+     */
+    @Test
+    void aBurstSoonAfterTheLastReusesTheTimersThread() throws Exception {
+        CountingBarrier b = new CountingBarrier(ProcessBarrier.get());
+        AtomicLong clock = new AtomicLong(1_000 * MS);
+        ReadMostlyLock lock = new ReadMostlyLock(b, MS, clock::get, null);
+        for (int attempt = 0; ; attempt++) {
+            assertTrue(attempt < 20, "the second burst never began within the timer's linger");
+            write(lock);
+            clock.addAndGet(50 * MS);
+            ReadMostlyLockThreads.await(() -> !lock.flagRaised(), "the timer to end the first burst");
+            long ended = System.nanoTime();
+            int threads = BurstEnder.THREADS.get();
+            int heavies = b.heavies.get();
+            // a gap: a burst 100 ms after the last, not one that follows at once
+            ReadMostlyLockThreads.await(() -> System.nanoTime() - ended >= 100 * MS, "100 ms to pass");
+            write(lock); // a new burst: it arms the timer again
+            // the premise: this arm came within half the linger of the first burst's end, so the thread still ticked
+            if (System.nanoTime() - ended < BurstEnder.LINGER_NANOS / 2) {
+                assertEquals(heavies + 1, b.heavies.get(), "a new burst (its write paid heavy())");
+                assertEquals(threads, BurstEnder.THREADS.get(), "a new timer thread for a burst that began "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - ended) + " ms after the last ended");
+                clock.addAndGet(50 * MS);
+                ReadMostlyLockThreads.await(() -> !lock.flagRaised(), "the reused timer to end the second burst");
+                return;
+            }
+            clock.addAndGet(50 * MS); // too slow to prove anything: end this burst and try again
+            ReadMostlyLockThreads.await(() -> !lock.flagRaised(), "the timer to end the burst");
+        }
+    }
+
+    /**
      * A reader that never leaves (leaked, or its thread died holding the read lock) is named in a stall warning at
      * the threshold, with how long it has been inside and a frame of its stack; again when the wait doubles; once at
      * INFO when the writer finally gets the lock. A reader that is merely slow for less than the threshold is not.
