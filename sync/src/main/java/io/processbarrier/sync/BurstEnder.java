@@ -24,9 +24,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Why a ticking thread and not a {@code ScheduledThreadPoolExecutor}.</b> Arming is on the writer's path (the
  * release of the first write of a burst). An executor's {@code schedule} wakes its thread (a futex call) whenever the
- * new task comes first, and with no core threads often starts one: it made the first write of a burst cost several
- * heavy()s (benchmarks/README.md, "write lock+unlock at a burst's start"). Here arming is a lock-free
- * {@code offer} while the thread ticks; the thread is started only by the first burst after it lingered out.
+ * new task comes first, and starts one when it has none. Here arming is a lock-free {@code offer} while the thread
+ * ticks; the thread is started only by the first burst after it lingered out.
  *
  * <p>Fault model: the thread inherits nothing from the writer that happened to start it (see
  * {@link Rcu#defaultThread}: no context class loader, no inheritable thread-locals, no access-control context, the
@@ -37,7 +36,7 @@ import java.util.concurrent.locks.LockSupport;
  * armed are told their timer was lost (the next release arms it again) and the next arm starts a new thread.
  */
 final class BurstEnder {
-    /** After a task could not be scheduled, arming is refused for this long (readers still end bursts). */
+    /** After the thread could not be started, arming is refused for this long (readers still end bursts). */
     private static final long RETRY_AFTER_FAILURE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Ticker threads started so far (names them; tests count them). */
     static final AtomicInteger THREADS = new AtomicInteger();

@@ -125,7 +125,8 @@ import java.util.function.Supplier;
  * A grace period that has waited longer than {@code processbarrier.sync.stallWarningMillis} (default 10000, 0 = off)
  * logs one {@code WARNING} (logger {@code io.processbarrier.sync.Rcu}) naming every thread still inside a section
  * that blocks it, how long it has been inside at least (derived from when the grace periods began to wait for a
- * reader: the read side records no time) and its stack; again each time the wait has doubled; one {@code INFO} when it completes. Counters:
+ * reader: the read side records no time) and its stack; again each time the wait has doubled; one {@code INFO} when
+ * it completes. Counters:
  * {@link #gracePeriodsCompleted()}, {@link #callbacksPending()}, {@link #longestGracePeriodNanos()},
  * {@link #oldestSectionNanos()}, {@link #stallWarnings()}; {@link #toString()} shows them.
  * Objects still waiting when the JVM exits are not reclaimed (the thread is a daemon); {@link #close()} reclaims them

@@ -1,11 +1,10 @@
 package io.processbarrier.sync;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.Date;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 
@@ -41,20 +40,10 @@ final class ReadMostlyLockCondition implements Condition {
     private static final int WAITING = 0;
     private static final int SIGNALLED = 1;
     private static final int GAVE_UP = 2;
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(Waiter.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** One thread's wait: {@code state} goes from WAITING to SIGNALLED (by a signaller) or GAVE_UP (by the waiter). */
-    private static final class Waiter {
+    /** One thread's wait: its value goes from WAITING to SIGNALLED (by a signaller) or GAVE_UP (by the waiter). */
+    @SuppressWarnings("serial") // never serialized
+    private static final class Waiter extends AtomicInteger {
         final Thread thread = Thread.currentThread();
-        volatile int state;
     }
 
     private final ReadMostlyLock lock;
@@ -102,9 +91,9 @@ final class ReadMostlyLockCondition implements Condition {
         boolean interruptedBeforeSignal = false;
         boolean interruptedAfterSignal = false;
         boolean timedOut = false;
-        while (w.state == WAITING) {
+        while (w.get() == WAITING) {
             if (Thread.interrupted()) { // also clears it, or the park below would return at once
-                if (interruptible && STATE.compareAndSet(w, WAITING, GAVE_UP)) {
+                if (interruptible && w.compareAndSet(WAITING, GAVE_UP)) {
                     interruptedBeforeSignal = true;
                     break;
                 }
@@ -114,13 +103,13 @@ final class ReadMostlyLockCondition implements Condition {
             if (timing == NANOS) {
                 long left = time - System.nanoTime();
                 if (left <= 0L) {
-                    timedOut = STATE.compareAndSet(w, WAITING, GAVE_UP); // false: signalled just now, which counts
+                    timedOut = w.compareAndSet(WAITING, GAVE_UP); // false: signalled just now, which counts
                     break;
                 }
                 LockSupport.parkNanos(this, left);
             } else if (timing == UNTIL) {
                 if (System.currentTimeMillis() >= time) {
-                    timedOut = STATE.compareAndSet(w, WAITING, GAVE_UP);
+                    timedOut = w.compareAndSet(WAITING, GAVE_UP);
                     break;
                 }
                 LockSupport.parkUntil(this, time);
@@ -134,7 +123,7 @@ final class ReadMostlyLockCondition implements Condition {
             throw new AssertionError("uninterruptible", e);
         }
         lock.writeHolds = saved;
-        if (w.state == GAVE_UP) {
+        if (w.get() == GAVE_UP) {
             waiters.removeFirstOccurrence(w); // holding the write lock again (a signal may have dropped it already)
         }
         if (interruptedBeforeSignal) {
@@ -194,7 +183,7 @@ final class ReadMostlyLockCondition implements Condition {
     public void signal() {
         lock.checkWriteHeld();
         for (Waiter w; (w = waiters.pollFirst()) != null; ) {
-            if (STATE.compareAndSet(w, WAITING, SIGNALLED)) {
+            if (w.compareAndSet(WAITING, SIGNALLED)) {
                 LockSupport.unpark(w.thread);
                 return;
             }
@@ -206,7 +195,7 @@ final class ReadMostlyLockCondition implements Condition {
     public void signalAll() {
         lock.checkWriteHeld();
         for (Waiter w; (w = waiters.pollFirst()) != null; ) {
-            if (STATE.compareAndSet(w, WAITING, SIGNALLED)) {
+            if (w.compareAndSet(WAITING, SIGNALLED)) {
                 LockSupport.unpark(w.thread);
             }
         }
