@@ -157,7 +157,10 @@ for s in "${sections[@]}"; do
       for t in 1 2 8; do
         jmh rml ReadMostlyLockBench.read "${jmh_time[@]}" -t "$t"
       done
-      jmh rml-write 'ReadMostlyLockBench.(writeCold|heavyCold|writeColdInBurst|writeInBurst|heavy)$' -p lock=rml "${jmh_time[@]}" -t 1
+      # the cold ones are single events after a sleep: sampled, and the report takes their medians
+      jmh rml-write 'ReadMostlyLockBench.(writeCold|heavyCold|writeColdInBurst)$' -p lock=rml -bm sample -tu ns \
+          "${jmh_time[@]}" -t 1
+      jmh rml-write 'ReadMostlyLockBench.(writeInBurst|heavy)$' -p lock=rml "${jmh_time[@]}" -t 1
       "$java" -cp "$jar" io.processbarrier.bench.Report --rml-svg "$out" > "$out/read-mostly-lock.svg"
       ;;
     rcu)

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.reflect.Method;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,8 @@ import java.util.concurrent.locks.StampedLock;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class ReadMostlyLockBench {
     static final int KEYS = 1024;
+    /** Write-path warm-up rounds of the write benchmarks (above C2's invocation thresholds). */
+    static final int WRITE_WARMUP = 20_000;
 
     @Param({"rml", "rrwl", "stamped", "optimistic", "synchronized"})
     public String lock;
@@ -202,9 +205,23 @@ public class ReadMostlyLockBench {
         ProcessBarrier barrier;
 
         @Setup(Level.Trial)
-        public void setup() {
+        public void setup() throws ReflectiveOperationException {
             barrier = ProcessBarrier.get();
             lock = new ReadMostlyLock(barrier);
+            // A cold write runs a few hundred times a second (a sleep each), so JMH's warm-up alone leaves the write
+            // path in C1's profiled code for most of the run (-XX:+PrintCompilation: acquireWrite reached C2 only in
+            // the 4th measured iteration), and a longer write path then looks slower than it is once compiled.
+            // Warm both branches the measured writes take: the burst's first write (raises the flag, pays heavy())
+            // and a write inside a burst; endBurst() lowers the flag as the 256th fenced read would.
+            Method endBurst = ReadMostlyLock.class.getDeclaredMethod("endBurst");
+            endBurst.setAccessible(true);
+            for (int i = 0; i < WRITE_WARMUP; i++) {
+                write();
+                write();
+                lock.readLock().lock();
+                lock.readLock().unlock();
+                endBurst.invoke(lock);
+            }
         }
 
         /** One write lock+unlock: what the write benchmarks measure. */
