@@ -53,10 +53,12 @@ if [ "$quick" = 1 ]; then
   jmh_time=(-wi 2 -w 500ms -i 3 -r 500ms -f 1)
   c_seconds=1.5
   first_runs=3
+  cold_seconds=5
 else
   jmh_time=(-wi 3 -w 1s -i 5 -r 1s -f 1)
   c_seconds=4
   first_runs=7
+  cold_seconds=30
 fi
 jmh() { # jmh CSV_NAME ARGS...: one JMH invocation, CSV into $out, console to $out/jmh.log and stderr
   local name="$1"; shift
@@ -161,6 +163,9 @@ for s in "${sections[@]}"; do
       jmh rml-write 'ReadMostlyLockBench.(writeCold|heavyCold|writeColdInBurst)$' -p lock=rml -bm sample -tu ns \
           "${jmh_time[@]}" -t 1
       jmh rml-write 'ReadMostlyLockBench.(writeInBurst|heavy)$' -p lock=rml "${jmh_time[@]}" -t 1
+      # the 2x target of the cold write: cold write and cold heavy() taking turns, a ratio per second (ColdWrite)
+      "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.ColdWrite seconds="$cold_seconds" \
+          | tee "$out/cold-write.txt" >&2
       "$java" -cp "$jar" io.processbarrier.bench.Report --rml-svg "$out" > "$out/read-mostly-lock.svg"
       ;;
     rcu)

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -373,12 +374,19 @@ public final class Report {
         Row heavy = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.heavy"));
         Row heavyCold = medianOrMean(writes, "ReadMostlyLockBench.heavyCold");
         Row coldInBurst = medianOrMean(writes, "ReadMostlyLockBench.writeColdInBurst");
+        boolean turns = coldWrite(dir, sb);
         if (cold != null && heavyCold != null) {
             double ratio = cold.score() / heavyCold.score();
             boolean medians = cold.shortName().endsWith(":p0.50") && heavyCold.shortName().endsWith(":p0.50");
-            sb.append(String.format(Locale.ROOT, "| write lock+unlock at a burst's start ≤ 2x heavy() (both after "
-                    + "the same sleep; %s) | %s / %s = **%.2fx** | %s |%n", medians ? "medians" : "means",
-                    ns(cold.score()), ns(heavyCold.score()), ratio, ratio <= 2.0 ? "met" : "MISSED"));
+            if (turns) { // judged above: JMH's runs seconds apart can fall in different phases of the other vCPU
+                sb.append(String.format(Locale.ROOT, "| the same in separate JMH runs (%s; no target: one run may "
+                        + "fall in a slow phase and the other not) | %s / %s = %.2fx | - |%n",
+                        medians ? "medians" : "means", ns(cold.score()), ns(heavyCold.score()), ratio));
+            } else {
+                sb.append(String.format(Locale.ROOT, "| write lock+unlock at a burst's start ≤ 2x heavy() (both "
+                        + "after the same sleep; %s) | %s / %s = **%.2fx** | %s |%n", medians ? "medians" : "means",
+                        ns(cold.score()), ns(heavyCold.score()), ratio, ratio <= 2.0 ? "met" : "MISSED"));
+            }
             Row coldMean = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.writeCold"));
             Row heavyColdMean = find(writes, r -> r.shortName().equals("ReadMostlyLockBench.heavyCold"));
             if (medians && coldMean != null && heavyColdMean != null) {
@@ -402,6 +410,59 @@ public final class Report {
                     + "%.3fx | - |%n", ns(burst.score()), ns(heavy.score()), burst.score() / heavy.score()));
         }
         sb.append("\nChart: read-mostly-lock.svg in the results directory.\n\n");
+    }
+
+    /**
+     * The 2x target of the cold write, from {@link ColdWrite}'s {@code cold-write.txt}: the median over seconds of
+     * that second's writeCold / heavyCold (medians of events taking turns), with the medians over seconds beside.
+     *
+     * @return whether the file held a second to judge by
+     */
+    static boolean coldWrite(Path dir, StringBuilder sb) throws IOException {
+        Path f = dir.resolve("cold-write.txt");
+        if (!Files.exists(f)) {
+            return false;
+        }
+        List<Double> ratios = new ArrayList<>();
+        List<Double> writes = new ArrayList<>();
+        List<Double> heavies = new ArrayList<>();
+        List<Double> inBurst = new ArrayList<>();
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            Map<String, String> kv = keyValues(line);
+            if (kv.get("writeColdNanos") == null || kv.get("heavyColdNanos") == null) {
+                continue;
+            }
+            double w = Double.parseDouble(kv.get("writeColdNanos"));
+            double h = Double.parseDouble(kv.get("heavyColdNanos"));
+            ratios.add(w / h);
+            writes.add(w);
+            heavies.add(h);
+            if (kv.get("writeColdInBurstNanos") != null) {
+                inBurst.add(Double.parseDouble(kv.get("writeColdInBurstNanos")));
+            }
+        }
+        if (ratios.isEmpty()) {
+            return false;
+        }
+        double ratio = middle(ratios);
+        List<Double> sorted = new ArrayList<>(ratios);
+        Collections.sort(sorted);
+        sb.append(String.format(Locale.ROOT, "| write lock+unlock at a burst's start ≤ 2x heavy() (both after the same "
+                + "sleep, taking turns; median of %d per-second ratios, range %.2f-%.2fx) | %s / %s = **%.2fx** | %s |%n",
+                ratios.size(), sorted.get(0), sorted.get(sorted.size() - 1), ns(middle(writes)), ns(middle(heavies)),
+                ratio, ratio <= 2.0 ? "met" : "MISSED"));
+        if (!inBurst.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "| taking the same turns, inside a burst: the cold write without its "
+                    + "heavy() (no target) | %s | - |%n", ns(middle(inBurst))));
+        }
+        return true;
+    }
+
+    private static double middle(List<Double> values) {
+        List<Double> v = new ArrayList<>(values);
+        Collections.sort(v);
+        int n = v.size();
+        return n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
     }
 
     private static void rmlRatio(StringBuilder sb, Map<Integer, Map<String, Row>> byThreads, int threads, String other,

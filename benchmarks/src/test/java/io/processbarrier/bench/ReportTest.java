@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The report reads JMH's CSV and the C baseline's lines and computes the ratios from them. */
@@ -50,6 +51,33 @@ class ReportTest {
         // the median ratio 1.5x meets the target although the means (the tail) give 4.5x
         assertTrue(md.contains("(both after the same sleep; medians) | 1.50 µs / 1.00 µs = **1.50x** | met |"), md);
         assertTrue(md.contains("| the same, means (the tail of cold events; no target) | 9.00 µs / 2.00 µs = 4.50x |"), md);
+    }
+
+    @Test
+    void theColdWriteIsJudgedByTurnsInTheSameSecondsWhenColdWriteRan(@TempDir Path dir) throws Exception {
+        String h = "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\","
+                + "\"Param: lock\",\"Param: rmlWindowNanos\",\"Param: writeEvery\"";
+        Files.write(dir.resolve("rml.csv"), List.of(h,
+                "\"io.processbarrier.bench.ReadMostlyLockBench.read\",\"thrpt\",1,5,50.0,1.0,\"ops/us\",rml,1000000,1000"));
+        // JMH's separate runs: writeCold fell in a slow phase, heavyCold did not (5x)
+        Files.write(dir.resolve("rml-write.csv"), List.of(h,
+                "\"io.processbarrier.bench.ReadMostlyLockBench.writeCold:p0.50\",\"sample\",1,1,5000.0,NaN,\"ns/op\",rml,1000000,1000",
+                "\"io.processbarrier.bench.ReadMostlyLockBench.heavyCold:p0.50\",\"sample\",1,1,1000.0,NaN,\"ns/op\",rml,1000000,1000"));
+        // per second, taking turns: the slow second (4000/4400) weighs on both sides; ratios 0.9, 1.2, 0.91, 3.0
+        Files.write(dir.resolve("cold-write.txt"), List.of(
+                "second=0 heavyColdNanos=500 writeColdNanos=450 writeColdInBurstNanos=140 samples=450",
+                "second=1 heavyColdNanos=500 writeColdNanos=600 writeColdInBurstNanos=150 samples=450",
+                "not a result line",
+                "second=2 heavyColdNanos=4400 writeColdNanos=4000 writeColdInBurstNanos=900 samples=440",
+                "second=3 heavyColdNanos=400 writeColdNanos=1200 writeColdInBurstNanos=130 samples=450"));
+        String md = Report.render(dir);
+        // the median of the per-second ratios (0.91 and 1.2: 1.05), not the ratio of the medians over seconds
+        assertTrue(md.contains("taking turns; median of 4 per-second ratios, range 0.90-3.00x) | 900 ns / 500 ns = "
+                + "**1.05x** | met |"), md);
+        assertTrue(md.contains("| the same in separate JMH runs (medians; no target: one run may fall in a slow phase "
+                + "and the other not) | 5.00 µs / 1.00 µs = 5.00x | - |"), md);
+        assertTrue(md.contains("inside a burst: the cold write without its heavy() (no target) | 145 ns | - |"), md);
+        assertFalse(md.contains("MISSED"), md);
     }
 
     @Test

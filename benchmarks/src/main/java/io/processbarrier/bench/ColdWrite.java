@@ -1,0 +1,105 @@
+package io.processbarrier.bench;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.sync.ReadMostlyLock;
+
+import java.lang.reflect.Method;
+import java.util.Arrays;
+
+/**
+ * The cold write of {@link ReadMostlyLock} against a cold {@code heavy()}, measured in the same seconds: the target
+ * "a write at a burst's start costs at most 2x heavy()" is judged by this, not by {@link ReadMostlyLockBench}'s
+ * separate {@code writeCold} and {@code heavyCold} runs.
+ *
+ * <p>Why not JMH alone: a single event after a 2 ms sleep costs what the other CPU is doing. On a 2-vCPU VM a cold
+ * {@code heavy()} has phases of a second or more in which its median is several times that of the seconds around
+ * it, in the same JVM and with the same code (2-vCPU Xeon under Firecracker: about 0.5 µs, then about 4 µs; an
+ * interrupt to a vCPU the host has to wake, it seems). JMH measures
+ * {@code writeCold} and {@code heavyCold} seconds apart, so a phase that falls on one and not the other moves their
+ * ratio anywhere between 1x and 10x from one run to the next. Here the three events take turns (heavyCold,
+ * writeCold, writeColdInBurst, each after the set-up of its JMH namesake), every second gives a median of each, and
+ * the ratio is taken per second, so that a phase weighs on both sides.
+ *
+ * <p>Usage: {@code ColdWrite [seconds=N]}. Prints per second {@code second=I heavyColdNanos=N writeColdNanos=N
+ * writeColdInBurstNanos=N samples=N} (medians of that second, each over {@code samples} events).
+ */
+public final class ColdWrite {
+    /** Write-path warm-up rounds, as {@link ReadMostlyLockBench#WRITE_WARMUP} (above C2's thresholds). */
+    private static final int WARMUP = ReadMostlyLockBench.WRITE_WARMUP;
+
+    private final ProcessBarrier barrier = ProcessBarrier.get();
+    private final ReadMostlyLock lock = new ReadMostlyLock(barrier);
+
+    private ColdWrite() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = 10;
+        for (String a : args) {
+            if (a.startsWith("seconds=")) {
+                seconds = Integer.parseInt(a.substring("seconds=".length()));
+            } else {
+                throw new IllegalArgumentException("unknown argument " + a + " (usage: ColdWrite [seconds=N])");
+            }
+        }
+        new ColdWrite().run(seconds);
+    }
+
+    private void write() {
+        lock.writeLock().lock();
+        lock.writeLock().unlock();
+    }
+
+    /** 512 reads: after the 1 ms window, the fenced ones lower the flag by the 256th, as in ReadMostlyLockBench. */
+    private void reads() {
+        for (int i = 0; i < 512; i++) {
+            lock.readLock().lock();
+            lock.readLock().unlock();
+        }
+    }
+
+    private void run(int seconds) throws Exception {
+        Method endBurst = ReadMostlyLock.class.getDeclaredMethod("endBurst");
+        endBurst.setAccessible(true);
+        for (int i = 0; i < WARMUP; i++) { // both write branches and heavy() to C2, as ReadMostlyLockBench.Writer
+            write();
+            write();
+            lock.readLock().lock();
+            lock.readLock().unlock();
+            endBurst.invoke(lock);
+            barrier.heavy();
+        }
+        int cap = 1000; // a second holds about 450 events of ~2.1 ms
+        for (int s = 0; s < seconds; s++) {
+            long[][] t = new long[3][cap];
+            int[] n = new int[3];
+            long end = System.nanoTime() + 1_000_000_000L;
+            for (int k = 0; System.nanoTime() - end < 0L; k++) {
+                int op = k % 3;
+                Thread.sleep(2);
+                if (op == 2) {
+                    write(); // inside a burst: the measured write pays no heavy()
+                }
+                reads();
+                long t0 = System.nanoTime();
+                if (op == 0) {
+                    barrier.heavy();
+                } else {
+                    write();
+                }
+                long d = System.nanoTime() - t0;
+                if (n[op] < cap) {
+                    t[op][n[op]++] = d;
+                }
+            }
+            int samples = Math.min(n[0], Math.min(n[1], n[2]));
+            System.out.println("second=" + s + " heavyColdNanos=" + median(t[0], n[0]) + " writeColdNanos="
+                    + median(t[1], n[1]) + " writeColdInBurstNanos=" + median(t[2], n[2]) + " samples=" + samples);
+        }
+    }
+
+    private static long median(long[] a, int n) {
+        Arrays.sort(a, 0, n);
+        return a[n / 2];
+    }
+}
