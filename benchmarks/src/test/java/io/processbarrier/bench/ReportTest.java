@@ -3,8 +3,10 @@ package io.processbarrier.bench;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,15 +40,8 @@ class ReportTest {
 
     @Test
     void theColdWriteIsJudgedBySampledMediansWithTheMeansBeside(@TempDir Path dir) throws Exception {
-        String h = "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\","
-                + "\"Param: lock\",\"Param: rmlWindowNanos\",\"Param: writeEvery\"";
-        Files.write(dir.resolve("rml.csv"), List.of(h,
-                "\"io.processbarrier.bench.ReadMostlyLockBench.read\",\"thrpt\",1,5,50.0,1.0,\"ops/us\",rml,1000000,1000"));
-        Files.write(dir.resolve("rml-write.csv"), List.of(h,
-                "\"io.processbarrier.bench.ReadMostlyLockBench.writeCold\",\"sample\",1,900,9000.0,900.0,\"ns/op\",rml,1000000,1000",
-                "\"io.processbarrier.bench.ReadMostlyLockBench.writeCold:p0.50\",\"sample\",1,1,1500.0,NaN,\"ns/op\",rml,1000000,1000",
-                "\"io.processbarrier.bench.ReadMostlyLockBench.heavyCold\",\"sample\",1,900,2000.0,200.0,\"ns/op\",rml,1000000,1000",
-                "\"io.processbarrier.bench.ReadMostlyLockBench.heavyCold:p0.50\",\"sample\",1,1,1000.0,NaN,\"ns/op\",rml,1000000,1000"));
+        rmlRun(dir, sampled("writeCold", 900, 9000.0, "900.0"), sampled("writeCold:p0.50", 1, 1500.0, "NaN"),
+                sampled("heavyCold", 900, 2000.0, "200.0"), sampled("heavyCold:p0.50", 1, 1000.0, "NaN"));
         String md = Report.render(dir);
         // the median ratio 1.5x meets the target although the means (the tail) give 4.5x
         assertTrue(md.contains("(both after the same sleep; medians) | 1.50 µs / 1.00 µs = **1.50x** | met |"), md);
@@ -55,14 +50,8 @@ class ReportTest {
 
     @Test
     void theColdWriteIsJudgedByTurnsInTheSameSecondsWhenColdWriteRan(@TempDir Path dir) throws Exception {
-        String h = "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\","
-                + "\"Param: lock\",\"Param: rmlWindowNanos\",\"Param: writeEvery\"";
-        Files.write(dir.resolve("rml.csv"), List.of(h,
-                "\"io.processbarrier.bench.ReadMostlyLockBench.read\",\"thrpt\",1,5,50.0,1.0,\"ops/us\",rml,1000000,1000"));
         // JMH's separate runs: writeCold fell in a slow phase, heavyCold did not (5x)
-        Files.write(dir.resolve("rml-write.csv"), List.of(h,
-                "\"io.processbarrier.bench.ReadMostlyLockBench.writeCold:p0.50\",\"sample\",1,1,5000.0,NaN,\"ns/op\",rml,1000000,1000",
-                "\"io.processbarrier.bench.ReadMostlyLockBench.heavyCold:p0.50\",\"sample\",1,1,1000.0,NaN,\"ns/op\",rml,1000000,1000"));
+        rmlRun(dir, sampled("writeCold:p0.50", 1, 5000.0, "NaN"), sampled("heavyCold:p0.50", 1, 1000.0, "NaN"));
         // per second, taking turns: the slow second (4000/4400) weighs on both sides; ratios 0.9, 1.2, 0.91, 3.0
         Files.write(dir.resolve("cold-write.txt"), List.of(
                 "second=0 heavyColdNanos=500 writeColdNanos=450 writeColdInBurstNanos=140 samples=450",
@@ -78,6 +67,23 @@ class ReportTest {
                 + "and the other not) | 5.00 µs / 1.00 µs = 5.00x | - |"), md);
         assertTrue(md.contains("inside a burst: the cold write without its heavy() (no target) | 145 ns | - |"), md);
         assertFalse(md.contains("MISSED"), md);
+    }
+
+    /** A run.sh rml result: one read row in rml.csv, and these rows in rml-write.csv. */
+    private static void rmlRun(Path dir, String... writeRows) throws IOException {
+        String h = "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\","
+                + "\"Param: lock\",\"Param: rmlWindowNanos\",\"Param: writeEvery\"";
+        Files.write(dir.resolve("rml.csv"), List.of(h,
+                "\"io.processbarrier.bench.ReadMostlyLockBench.read\",\"thrpt\",1,5,50.0,1.0,\"ops/us\",rml,1000000,1000"));
+        List<String> rows = new ArrayList<>(List.of(h));
+        rows.addAll(List.of(writeRows));
+        Files.write(dir.resolve("rml-write.csv"), rows);
+    }
+
+    /** A JMH sample-mode row of ReadMostlyLockBench (a benchmark, or a percentile of it as "writeCold:p0.50"). */
+    private static String sampled(String benchmark, int samples, double score, String error) {
+        return "\"io.processbarrier.bench.ReadMostlyLockBench." + benchmark + "\",\"sample\",1," + samples + ","
+                + score + "," + error + ",\"ns/op\",rml,1000000,1000";
     }
 
     @Test
