@@ -19,8 +19,9 @@ import java.util.concurrent.locks.LockSupport;
  * is armed, and ends {@link #LINGER_NANOS} after the last one was done: no thread long after the last burst, none
  * kept by a lock nobody writes, and a class loader that holds this library is not pinned by an idle thread. A lock
  * arms its timer at most once at a time (under its mutex), when a writer leaves with the flag raised; the look
- * re-arms itself while the window has not passed since the last writer left or while writers claim or queue (a
- * queued writer may give up without a release), and stops when the burst is over.
+ * re-arms itself while the timer's window (see {@link ReadMostlyLock#burstTimerFired}) has not passed since the
+ * last writer left or while writers claim or queue (a queued writer may give up without a release), and stops when
+ * the burst is over.
  *
  * <p><b>Why a ticking thread and not a {@code ScheduledThreadPoolExecutor}.</b> Arming is on the writer's path (the
  * release of the first write of a burst). An executor's {@code schedule} wakes its thread (a futex call) whenever the

@@ -129,9 +129,9 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * no {@code heavy()}. The burst ends, and readers are back on the fast path, once a burst window (1 ms) has passed
  * since the last writer left and no writer holds, drains or waits: a reader on the fenced path checks the clock every
  * 256th fenced entry of its thread (a clock read is a few tens of ns), and, whatever the readers' threads (a thread
- * per request never gets to its 256th entry), the lock's burst timer checks {@link #BURST_END_DELAY_NANOS} after
- * the last writer left (see {@code BurstEnder}: one process-wide daemon thread while a burst is open, none
- * otherwise). The next writer then pays one {@code heavy()}.
+ * per request never gets to its 256th entry), the lock's burst timer ends it once {@link #BURST_END_DELAY_NANOS}
+ * have passed with no write (see {@link #burstTimerFired} and {@code BurstEnder}: one process-wide daemon thread
+ * while a burst is open, none otherwise). The next writer then pays one {@code heavy()}.
  *
  * <p><b>Sealed.</b> A raised flag is trusted (a writer skips {@code heavy()}) only if a {@code heavy()} that began
  * after it was raised completed. A writer whose {@code heavy()} throws leaves the flag raised (readers take the
@@ -189,9 +189,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** A reader on the fenced path reads the clock once per this many entries of its thread (a power of two). */
     static final int BURST_CHECK_PERIOD = 256;
     /**
-     * When the burst timer looks, after the last writer left (or after the window, if longer): late enough that a
-     * lock written continuously wakes the timer at most 100 times a second, early enough that a burst is over well
-     * within 50 ms of the last write.
+     * When the burst timer looks, after the last writer left (or after the window, if longer), and the time with no
+     * write after which it ends a burst (see {@link #burstTimerFired}): late enough that a lock written continuously
+     * wakes the timer at most 100 times a second, early enough that a burst is over well within 50 ms of the last
+     * write.
      */
     static final long BURST_END_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /**
@@ -481,11 +482,22 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /**
-     * Run by the burst timer: under the mutex, ends the burst if its window has passed and no writer holds, drains
-     * or waits, and says how long until it should look again ({@code 0}: not again, the burst is over or a
-     * writer's release will arm the timer).
+     * Run by the burst timer: under the mutex, ends the burst if no writer has left for the timer's window (the burst
+     * window or {@link #BURST_END_DELAY_NANOS}, the longer) and no writer holds, drains or waits, and says how long
+     * until it should look again ({@code 0}: not again, the burst is over or a writer's release will arm the timer).
+     * The timer's window is longer than the readers' (the burst window, 1 ms by default, checked on their 256th fenced
+     * entry) because the timer ends it from another CPU: the mutex and the flag then move to that CPU's cache, and a
+     * lock written every few ms would pay for it on its next write. It is a backstop for readers that never get to
+     * their 256th entry; the burst is still over within about 30 ms of the last write.
      */
     long burstTimerFired() {
+        long window = Math.max(burstNanos, BURST_END_DELAY_NANOS);
+        long left = (long) LAST_EXIT.getOpaque(this) + window - clock.getAsLong();
+        if (left > 0L && (int) FLAG.getOpaque(this) != 0) {
+            // a writer left within the timer's window: look again, having written nothing (no tryLock), so that
+            // the next write finds the mutex and the flag in its own CPU's cache, not in the timer's
+            return Math.max(left, BURST_END_DELAY_NANOS);
+        }
         if (!queue.mutex.tryLock()) {
             return BURST_END_DELAY_NANOS; // busy: look again later rather than queue behind a reader
         }
@@ -497,7 +509,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             if (!queue.noWriter()) {
                 return BURST_END_DELAY_NANOS; // stay armed: a queued writer may give up without a release
             }
-            long left = (long) LAST_EXIT.getOpaque(this) + burstNanos - clock.getAsLong();
+            left = (long) LAST_EXIT.getOpaque(this) + window - clock.getAsLong();
             if (left > 0L) {
                 return Math.max(left, BURST_END_DELAY_NANOS);
             }

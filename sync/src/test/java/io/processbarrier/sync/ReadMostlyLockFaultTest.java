@@ -93,6 +93,33 @@ class ReadMostlyLockFaultTest {
     }
 
     /**
+     * The timer ends a burst only once no writer has left for {@link ReadMostlyLock#BURST_END_DELAY_NANOS} (10 ms),
+     * though readers end it after the 1 ms window: ending it takes the mutex and lowers the flag from the timer's
+     * CPU, which a lock written every few ms would pay for on its next write ({@code ColdWrite} in the benchmarks).
+     * The premise that the timer looked at the lock comes from a second lock armed after it with the same delay: a
+     * pass of the timer fires every due look in the order they were armed, so once the second lock's burst is over
+     * the first has been looked at. Fails on the earlier timer, which ended a burst 1 ms after its last write.
+     */
+    @Test
+    void theTimerLeavesABurstWhoseLastWriteIsRecent() throws Exception {
+        CountingBarrier b = new CountingBarrier(ProcessBarrier.get());
+        AtomicLong recentClock = new AtomicLong(1_000 * MS);
+        AtomicLong oldClock = new AtomicLong(1_000 * MS);
+        ReadMostlyLock recent = new ReadMostlyLock(b, MS, recentClock::get, null);
+        ReadMostlyLock old = new ReadMostlyLock(b, MS, oldClock::get, null);
+        write(recent); // arms the timer first
+        write(old); // then this one, due no earlier
+        recentClock.addAndGet(5 * MS); // past the readers' window, within the timer's
+        oldClock.addAndGet(50 * MS);
+        ReadMostlyLockThreads.await(() -> !old.flagRaised(), "the timer to end the burst of the lock armed second");
+        assertTrue(recent.flagRaised(), "the timer ended a burst whose last write was 5 ms ago (test clock)");
+        recentClock.addAndGet(50 * MS);
+        ReadMostlyLockThreads.await(() -> !recent.flagRaised(), "the timer to end the burst 55 ms after its write");
+        write(recent);
+        assertEquals(3, b.heavies.get(), "one heavy() per burst: two of the first lock, one of the second");
+    }
+
+    /**
      * Arming the burst timer is on the writer's path, so a burst that begins while the timer's thread still ticks
      * (within {@link BurstEnder#LINGER_NANOS} of the last burst's end) starts no thread: the first write of a burst
      * pays no thread start and no wake-up. Bursts are ended by the timer here (the test's clock, no reader). The earlier
