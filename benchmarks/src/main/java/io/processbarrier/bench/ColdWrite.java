@@ -21,7 +21,8 @@ import java.util.Arrays;
  * the ratio is taken per second, so that a phase weighs on both sides.
  *
  * <p>Usage: {@code ColdWrite [seconds=N]}. Prints per second {@code second=I heavyColdNanos=N writeColdNanos=N
- * writeColdInBurstNanos=N samples=N} (medians of that second, each over {@code samples} events).
+ * writeColdInBurstNanos=N samples=N} (medians of that second, each over at least {@code samples} events), or
+ * {@code second=I samples=0} for a second in which some event had no sample (a stall).
  */
 public final class ColdWrite {
     /** Write-path warm-up rounds, as {@link ReadMostlyLockBench#WRITE_WARMUP} (above C2's thresholds). */
@@ -100,6 +101,10 @@ public final class ColdWrite {
                 }
             }
             int samples = Math.min(n[0], Math.min(n[1], n[2]));
+            if (samples == 0) { // the thread stalled for most of the second: no median of some event to compare
+                System.out.println("second=" + s + " samples=0");
+                continue;
+            }
             System.out.println("second=" + s + " heavyColdNanos=" + median(t[0], n[0]) + " writeColdNanos="
                     + median(t[1], n[1]) + " writeColdInBurstNanos=" + median(t[2], n[2]) + " samples=" + samples);
         }

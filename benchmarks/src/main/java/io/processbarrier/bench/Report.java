@@ -429,16 +429,17 @@ public final class Report {
         List<Double> inBurst = new ArrayList<>();
         for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
             Map<String, String> kv = keyValues(line);
-            if (kv.get("writeColdNanos") == null || kv.get("heavyColdNanos") == null) {
-                continue;
+            double w = positive(kv.get("writeColdNanos"));
+            double h = positive(kv.get("heavyColdNanos"));
+            if (Double.isNaN(w) || Double.isNaN(h)) {
+                continue; // not a result line, or a second with no sample of one of them (samples=0)
             }
-            double w = Double.parseDouble(kv.get("writeColdNanos"));
-            double h = Double.parseDouble(kv.get("heavyColdNanos"));
             ratios.add(w / h);
             writes.add(w);
             heavies.add(h);
-            if (kv.get("writeColdInBurstNanos") != null) {
-                inBurst.add(Double.parseDouble(kv.get("writeColdInBurstNanos")));
+            double b = positive(kv.get("writeColdInBurstNanos"));
+            if (!Double.isNaN(b)) {
+                inBurst.add(b);
             }
         }
         if (ratios.isEmpty()) {
@@ -448,14 +449,27 @@ public final class Report {
         List<Double> sorted = new ArrayList<>(ratios);
         Collections.sort(sorted);
         sb.append(String.format(Locale.ROOT, "| write lock+unlock at a burst's start ≤ 2x heavy() (both after the same "
-                + "sleep, taking turns; median of %d per-second ratios, range %.2f-%.2fx) | %s / %s = **%.2fx** | %s |%n",
-                ratios.size(), sorted.get(0), sorted.get(sorted.size() - 1), ns(middle(writes)), ns(middle(heavies)),
-                ratio, ratio <= 2.0 ? "met" : "MISSED"));
+                + "sleep, taking turns; medians over %d seconds: %s and %s) | median of the per-second ratios **%.2fx** "
+                + "(range %.2f-%.2fx) | %s |%n", ratios.size(), ns(middle(writes)), ns(middle(heavies)), ratio,
+                sorted.get(0), sorted.get(sorted.size() - 1), ratio <= 2.0 ? "met" : "MISSED"));
         if (!inBurst.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "| taking the same turns, inside a burst: the cold write without its "
                     + "heavy() (no target) | %s | - |%n", ns(middle(inBurst))));
         }
         return true;
+    }
+
+    /** A positive number of {@code cold-write.txt}, or NaN (missing, not a number, or not above 0). */
+    private static double positive(String value) {
+        if (value == null) {
+            return Double.NaN;
+        }
+        try {
+            double v = Double.parseDouble(value);
+            return v > 0 ? v : Double.NaN;
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     private static double middle(List<Double> values) {

@@ -129,8 +129,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * no {@code heavy()}. The burst ends, and readers are back on the fast path, once a burst window (1 ms) has passed
  * since the last writer left and no writer holds, drains or waits: a reader on the fenced path checks the clock every
  * 256th fenced entry of its thread (a clock read is a few tens of ns), and, whatever the readers' threads (a thread
- * per request never gets to its 256th entry), the lock's burst timer ends it once {@link #BURST_END_DELAY_NANOS}
- * have passed with no write (see {@link #burstTimerFired} and {@code BurstEnder}: one process-wide daemon thread
+ * per request never gets to its 256th entry), the lock's burst timer ends it once the longer of the window and
+ * {@link #BURST_END_DELAY_NANOS} has passed with no write (see {@link #burstTimerFired} and {@code BurstEnder}: one process-wide daemon thread
  * while a burst is open, none otherwise). The next writer then pays one {@code heavy()}.
  *
  * <p><b>Sealed.</b> A raised flag is trusted (a writer skips {@code heavy()}) only if a {@code heavy()} that began
@@ -482,7 +482,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /**
-     * Run by the burst timer: under the mutex, ends the burst if no writer has left for the timer's window (the burst
+     * Run by the burst timer: ends the burst (under the mutex) if no writer has left for the timer's window (the burst
      * window or {@link #BURST_END_DELAY_NANOS}, the longer) and no writer holds, drains or waits, and says how long
      * until it should look again ({@code 0}: not again, the burst is over or a writer's release will arm the timer).
      * The timer's window is longer than the readers' (the burst window, 1 ms by default, checked on their 256th fenced

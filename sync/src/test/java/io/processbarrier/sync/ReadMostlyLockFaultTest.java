@@ -98,7 +98,8 @@ class ReadMostlyLockFaultTest {
      * CPU, which a lock written every few ms would pay for on its next write ({@code ColdWrite} in the benchmarks).
      * The premise that the timer looked at the lock comes from a second lock armed after it with the same delay: a
      * pass of the timer fires every due look in the order they were armed, so once the second lock's burst is over
-     * the first has been looked at. Fails on the earlier timer, which ended a burst 1 ms after its last write.
+     * the first has been looked at. Fails on the earlier timer, which ended a burst 1 ms after its last write (it
+     * could pass there only if this thread were descheduled for the 10 ms between its writes and its clock moves).
      */
     @Test
     void theTimerLeavesABurstWhoseLastWriteIsRecent() throws Exception {
