@@ -3,7 +3,6 @@ package io.processbarrier.bench;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.sync.ReadMostlyLock;
 
-import java.lang.reflect.Method;
 import java.util.Arrays;
 
 /**
@@ -25,9 +24,6 @@ import java.util.Arrays;
  * {@code second=I samples=0} for a second in which some event had no sample (a stall).
  */
 public final class ColdWrite {
-    /** Write-path warm-up rounds, as {@link ReadMostlyLockBench#WRITE_WARMUP} (above C2's thresholds). */
-    private static final int WARMUP = ReadMostlyLockBench.WRITE_WARMUP;
-
     private final ProcessBarrier barrier = ProcessBarrier.get();
     private final ReadMostlyLock lock = new ReadMostlyLock(barrier);
     /**
@@ -65,14 +61,8 @@ public final class ColdWrite {
     }
 
     private void run(int seconds) throws Exception {
-        Method endBurst = ReadMostlyLock.class.getDeclaredMethod("endBurst");
-        endBurst.setAccessible(true);
-        for (int i = 0; i < WARMUP; i++) { // both write branches and heavy() to C2, as ReadMostlyLockBench.Writer
-            write();
-            write();
-            lock.readLock().lock();
-            lock.readLock().unlock();
-            endBurst.invoke(lock);
+        ReadMostlyLockBench.warmWrites(lock); // both write branches to C2, as ReadMostlyLockBench.Writer
+        for (int i = 0; i < ReadMostlyLockBench.WRITE_WARMUP; i++) { // and heavyCold's reads and heavy()
             quiet.readLock().lock();
             quiet.readLock().unlock();
             barrier.heavy();

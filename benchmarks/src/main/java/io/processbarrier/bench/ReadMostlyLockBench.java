@@ -198,6 +198,27 @@ public class ReadMostlyLockBench {
 
     // ---- the write side (one thread; only meaningful with lock=rml)
 
+    /**
+     * Brings {@code lock}'s write path to C2. A cold write runs a few hundred times a second (a sleep each), so JMH's
+     * warm-up alone leaves it in C1's profiled code for most of the run (-XX:+PrintCompilation: acquireWrite reached
+     * C2 only in the 4th measured iteration), and a longer write path then looks slower than it is once compiled.
+     * Warms both branches the measured writes take: the burst's first write (raises the flag, pays heavy()) and a
+     * write inside a burst; endBurst() lowers the flag as the 256th fenced read would.
+     */
+    static void warmWrites(ReadMostlyLock lock) throws ReflectiveOperationException {
+        Method endBurst = ReadMostlyLock.class.getDeclaredMethod("endBurst");
+        endBurst.setAccessible(true);
+        for (int i = 0; i < WRITE_WARMUP; i++) {
+            lock.writeLock().lock();
+            lock.writeLock().unlock();
+            lock.writeLock().lock();
+            lock.writeLock().unlock();
+            lock.readLock().lock();
+            lock.readLock().unlock();
+            endBurst.invoke(lock);
+        }
+    }
+
     /** The write side's state: its own lock, brought back to "no burst" before each cold write. */
     @State(Scope.Thread)
     public static class Writer {
@@ -208,20 +229,7 @@ public class ReadMostlyLockBench {
         public void setup() throws ReflectiveOperationException {
             barrier = ProcessBarrier.get();
             lock = new ReadMostlyLock(barrier);
-            // A cold write runs a few hundred times a second (a sleep each), so JMH's warm-up alone leaves the write
-            // path in C1's profiled code for most of the run (-XX:+PrintCompilation: acquireWrite reached C2 only in
-            // the 4th measured iteration), and a longer write path then looks slower than it is once compiled.
-            // Warm both branches the measured writes take: the burst's first write (raises the flag, pays heavy())
-            // and a write inside a burst; endBurst() lowers the flag as the 256th fenced read would.
-            Method endBurst = ReadMostlyLock.class.getDeclaredMethod("endBurst");
-            endBurst.setAccessible(true);
-            for (int i = 0; i < WRITE_WARMUP; i++) {
-                write();
-                write();
-                lock.readLock().lock();
-                lock.readLock().unlock();
-                endBurst.invoke(lock);
-            }
+            warmWrites(lock);
         }
 
         /** One write lock+unlock: what the write benchmarks measure. */

@@ -130,8 +130,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * since the last writer left and no writer holds, drains or waits: a reader on the fenced path checks the clock every
  * 256th fenced entry of its thread (a clock read is a few tens of ns), and, whatever the readers' threads (a thread
  * per request never gets to its 256th entry), the lock's burst timer ends it once the longer of the window and
- * {@link #BURST_END_DELAY_NANOS} has passed with no write (see {@link #burstTimerFired} and {@code BurstEnder}: one process-wide daemon thread
- * while a burst is open, none otherwise). The next writer then pays one {@code heavy()}.
+ * {@link #BURST_END_DELAY_NANOS} has passed with no write (see {@link #burstTimerFired} and {@code BurstEnder}: one
+ * process-wide daemon thread while a burst is open, none otherwise). The next writer then pays one {@code heavy()}.
  *
  * <p><b>Sealed.</b> A raised flag is trusted (a writer skips {@code heavy()}) only if a {@code heavy()} that began
  * after it was raised completed. A writer whose {@code heavy()} throws leaves the flag raised (readers take the
@@ -235,6 +235,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     private final ProcessBarrier barrier;
     private final long burstNanos;
+    /**
+     * The burst timer's window, the longer of {@link #burstNanos} and {@link #BURST_END_DELAY_NANOS}: its first look
+     * after it was armed, and the time with no write after which it ends a burst (see {@link #burstTimerFired}).
+     */
+    private final long timerWindowNanos;
     /** The clock of bursts and of the admission grace: {@link System#nanoTime()}, or a test's own. */
     private final LongSupplier clock;
     private final StallWarnings stalls;
@@ -300,6 +305,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             throw new IllegalArgumentException("burstNanos must be >= 0, got " + burstNanos);
         }
         this.burstNanos = burstNanos;
+        this.timerWindowNanos = Math.max(burstNanos, BURST_END_DELAY_NANOS);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.stalls = stalls != null ? stalls : StallWarnings.system(Log::logger);
         this.queue = new ReadMostlyLockQueue(this, clock);
@@ -482,17 +488,16 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /**
-     * Run by the burst timer: ends the burst (under the mutex) if no writer has left for the timer's window (the burst
-     * window or {@link #BURST_END_DELAY_NANOS}, the longer) and no writer holds, drains or waits, and says how long
-     * until it should look again ({@code 0}: not again, the burst is over or a writer's release will arm the timer).
+     * Run by the burst timer: ends the burst (under the mutex) if no writer has left for the timer's window
+     * ({@link #timerWindowNanos}) and no writer holds, drains or waits, and says how long until it should look again
+     * ({@code 0}: not again, the burst is over or a writer's release will arm the timer).
      * The timer's window is longer than the readers' (the burst window, 1 ms by default, checked on their 256th fenced
      * entry) because the timer ends it from another CPU: the mutex and the flag then move to that CPU's cache, and a
      * lock written every few ms would pay for it on its next write. It is a backstop for readers that never get to
      * their 256th entry; the burst is still over within about 30 ms of the last write.
      */
     long burstTimerFired() {
-        long window = Math.max(burstNanos, BURST_END_DELAY_NANOS);
-        long left = (long) LAST_EXIT.getOpaque(this) + window - clock.getAsLong();
+        long left = (long) LAST_EXIT.getOpaque(this) + timerWindowNanos - clock.getAsLong();
         if (left > 0L && (int) FLAG.getOpaque(this) != 0) {
             // a writer left within the timer's window: look again, having written nothing (no tryLock), so that
             // the next write finds the mutex and the flag in its own CPU's cache, not in the timer's
@@ -509,7 +514,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             if (!queue.noWriter()) {
                 return BURST_END_DELAY_NANOS; // stay armed: a queued writer may give up without a release
             }
-            left = (long) LAST_EXIT.getOpaque(this) + window - clock.getAsLong();
+            left = (long) LAST_EXIT.getOpaque(this) + timerWindowNanos - clock.getAsLong();
             if (left > 0L) {
                 return Math.max(left, BURST_END_DELAY_NANOS);
             }
@@ -730,7 +735,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
         queue.writerLeft();
         if (!burstTimerArmed && (int) FLAG.getOpaque(this) != 0) {
-            burstTimerArmed = BurstEnder.arm(this, Math.max(burstNanos, BURST_END_DELAY_NANOS));
+            burstTimerArmed = BurstEnder.arm(this, timerWindowNanos);
         }
     }
 
