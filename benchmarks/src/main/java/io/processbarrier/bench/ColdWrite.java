@@ -39,12 +39,25 @@ public final class ColdWrite {
         int seconds = 10;
         for (String a : args) {
             if (a.startsWith("seconds=")) {
-                seconds = Integer.parseInt(a.substring("seconds=".length()));
+                seconds = seconds(a.substring("seconds=".length()));
             } else {
                 throw new IllegalArgumentException("unknown argument " + a + " (usage: ColdWrite [seconds=N])");
             }
         }
         new ColdWrite().run(seconds);
+    }
+
+    private static int seconds(String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what is wrong
+        }
+        throw new IllegalArgumentException("seconds=" + value + ": give a whole number of seconds above 0 (usage:"
+                + " ColdWrite [seconds=N])");
     }
 
     private void write() {
