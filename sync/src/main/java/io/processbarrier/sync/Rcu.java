@@ -4,19 +4,10 @@ import io.processbarrier.ProcessBarrier;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -145,81 +136,44 @@ import java.util.function.Supplier;
  * <p>Thread-safe. Keep an {@code Rcu} in a {@code static final} field (or another final field) so the JIT inlines
  * the read side, and {@link #close()} one you no longer need: its retire thread lives until then.
  */
-public final class Rcu implements AutoCloseable {
+public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     /** Pending retired objects beyond which {@code retire} waits for the retire thread (back-pressure). */
     public static final int MAX_PENDING = 1 << 16;
 
-    private static final AtomicInteger IDS = new AtomicInteger();
-    private static final VarHandle GP;
-    private static final VarHandle COMPLETED;
-    private static final VarHandle REQUESTED;
     private static final VarHandle CLOSED;
-    private static final VarHandle EPOCH;
-    private static final VarHandle HEAD;
-    private static final VarHandle LONGEST;
-    private static final VarHandle GP_NUM = MethodHandles.arrayElementVarHandle(long[].class);
-    private static final VarHandle GP_TIME = GP_NUM;
-    /** The grace periods whose start time is recorded for diagnostics: the last 64. */
-    private static final int RING_MASK = 63;
+    private static final VarHandle GP = RcuGracePeriods.GP;
+    private static final VarHandle COMPLETED = RcuGracePeriods.COMPLETED;
+    private static final VarHandle REQUESTED = RcuGracePeriods.REQUESTED;
+    private static final VarHandle EPOCH = RcuRecord.EPOCH;
 
     static {
         try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            GP = l.findVarHandle(Rcu.class, "gp", long.class);
-            COMPLETED = l.findVarHandle(Rcu.class, "completed", long.class);
-            REQUESTED = l.findVarHandle(Rcu.class, "requested", long.class);
-            CLOSED = l.findVarHandle(Rcu.class, "closed", boolean.class);
-            EPOCH = l.findVarHandle(RecordFields.class, "epoch", long.class);
-            HEAD = l.findVarHandle(Retirer.class, "head", Node.class);
-            LONGEST = l.findVarHandle(Rcu.class, "longestGracePeriod", long.class);
+            CLOSED = MethodHandles.lookup().findVarHandle(Rcu.class, "closed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    // Read by every reader on entry, written once per grace period: a read-mostly line. The retire stack, written
-    // by every retire(), lives in its own padded object (Retirer) so that retiring does not slow reading.
-    private final ProcessBarrier barrier;
-    private final ReaderRegistry<Record> registry;
+    // The source files of Rcu, one concern each: this one, the public API and the read side's entry (read());
+    // RcuRecord, a thread's reader record and section handles; RcuGracePeriods, the grace-period engine (which
+    // this class extends, so that a reader's load of gp is a field of this object); RcuRetirer, the retire stack,
+    // its thread and the helpers; LibraryThreads, the default thread factory; RcuLog, the logger.
+
     /** The registry's front cache, in a final field of our own: see {@link ReaderRegistry#front()}. */
-    private final Record[] front;
-    /** The latest grace period begun; readers copy it into their record. Atomic RMW by writers, acquire by readers. */
-    private volatile long gp = 1;
+    private final RcuRecord[] front;
     /** Set once by close(); opaque load on entry (no ordering needed: close() waits for sections by itself). */
     private volatile boolean closed;
-    /** The latest grace period completed: release store by its runner, acquire loads by everyone who waits. */
-    private volatile long completed = 1;
-    /** The highest grace period asked for by startPoll(), for the retire thread to run. */
-    private volatile long requested = 1;
-    private final ReentrantLock gpLock = new ReentrantLock();
-    private final Retirer retirer;
-    private final int id = IDS.incrementAndGet();
-    /** The retire thread's factory; null: {@link #defaultThread}. */
-    private final ThreadFactory threads;
+    private final RcuRetirer retirer;
     /** {@link #shared()}: never closed. */
     private final boolean shared;
     /** Closed by the close() that closes, awaited by every other close(). */
     private final CountDownLatch closeDone = new CountDownLatch(1);
-    private final StallWarnings stalls;
-    /**
-     * Diagnostics, written under gpLock only: the number, and when it first found a reader inside (the stall clock), of
-     * the last grace periods that had to wait. A grace period that waits for nobody records nothing.
-     */
-    private final long[] gpNum = new long[RING_MASK + 1];
-    private final long[] gpTime = new long[RING_MASK + 1];
-    /** The longest wait for readers of a grace period, ns: opaque stores under gpLock, opaque loads by anyone. */
-    private long longestGracePeriod;
-    /** Stall warnings logged: written under gpLock, read by anyone. */
-    private volatile long stallWarnings;
 
     private Rcu(ProcessBarrier barrier, ThreadFactory threads, boolean shared, StallWarnings stalls) {
-        this.barrier = Objects.requireNonNull(barrier, "barrier: pass ProcessBarrier.get() or ProcessBarrier.of(name)");
-        this.threads = threads;
+        super(barrier, stalls);
         this.shared = shared;
-        this.stalls = stalls != null ? stalls : StallWarnings.system(() -> Log.LOGGER);
-        this.registry = new ReaderRegistry<>(Record::new, Record[]::new, new ReentrantLock());
         this.front = registry.front();
-        this.retirer = new Retirer();
+        this.retirer = new RcuRetirer(this, threads);
     }
 
     /** For tests: an {@code Rcu} with its own stall warnings (threshold, clock, logger). */
@@ -298,7 +252,7 @@ public final class Rcu implements AutoCloseable {
      */
     public Reader read() {
         Thread t = Thread.currentThread();
-        Record r = ReaderRegistry.cached(front, t);
+        RcuRecord r = ReaderRegistry.cached(front, t);
         if (r == null) {
             r = registry.current(t);
         }
@@ -352,7 +306,6 @@ public final class Rcu implements AutoCloseable {
         @Override
         void close();
     }
-
     // -------------------------------------------------------------------------------------------- grace periods
 
     /**
@@ -447,196 +400,6 @@ public final class Rcu implements AutoCloseable {
         return (long) COMPLETED.getAcquire(this) >= cookie;
     }
 
-    /**
-     * The grace period a caller arriving now needs: the next one to begin. An atomic read-modify-write (not a plain
-     * read), so that the caller's earlier stores happen-before the increment that begins it, whoever runs it.
-     */
-    private long arrive() {
-        return (long) GP.getAndAdd(this, 0L) + 1;
-    }
-
-    private static final int SYNCHRONIZE = 0;
-    private static final int RETIRE_THREAD = 1;
-    private static final int HELPER = 2;
-    private static final int CLOSING = 3;
-    private static final String[] WHO = {"synchronize()", "the retire thread (retire, barrier, poll)",
-        "retire() helping to reclaim (more than MAX_PENDING waiting)", "close()"};
-
-    /** Returns once grace period {@code target} (or a later one) has completed, running it if nobody else does. */
-    void awaitGracePeriod(long target, int who) {
-        try {
-            awaitGracePeriod(target, who, 0L, false);
-        } catch (InterruptedException e) {
-            throw new AssertionError("an untimed grace period is not interruptible", e);
-        }
-    }
-
-    /**
-     * Set by the runner of an untimed grace period whose wait for a reader took the caller's interrupt (a park with
-     * the status set returns at once), to restore it when the grace period ends. Under gpLock only.
-     */
-    private boolean swallowedInterrupt;
-
-    /**
-     * The grace-period engine. {@code deadline} is a {@link System#nanoTime()} bound, used if {@code timed}.
-     *
-     * @return false if timed and the deadline passed first
-     */
-    private boolean awaitGracePeriod(long target, int who, long deadline, boolean timed) throws InterruptedException {
-        if ((long) COMPLETED.getAcquire(this) >= target) {
-            return true;
-        }
-        if (timed) {
-            if (!gpLock.tryLock(Math.max(0L, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                return false;
-            }
-        } else {
-            gpLock.lock();
-        }
-        try {
-            if ((long) COMPLETED.getAcquire(this) >= target) {
-                return true; // served by a grace period that began after our arrival
-            }
-            long g = (long) GP.getAndAdd(this, 1L) + 1; // >= target: gp only grows under this lock
-            barrier.heavy(); // throws: the grace period did not complete, completed stays, the caller retries
-            // No clock is read unless a reader holds the grace period up: a grace period with no reader inside is
-            // meant to cost little more than its heavy() (benchmarks/README.md), and two clock reads are much of that
-            // margin. So the start recorded is when the scan first found a reader inside, after heavy(): every
-            // "inside at least" derived from it stays a lower bound, since it is no earlier than the real start.
-            boolean clocked = false;
-            long start = 0L;
-            StallWarnings.Watch watch = null;
-            for (ReaderRegistry.Slot s : registry.snapshot()) { // after heavy(): one registered later cannot hold it
-                Record r = (Record) s;
-                long e = (long) EPOCH.getAcquire(r);
-                if (e == 0 || e >= g) {
-                    continue; // outside, or in a section that began after this grace period did
-                }
-                if (!clocked) {
-                    clocked = true;
-                    start = stalls.now(); // the stall warnings' clock (a test's own, or nanoTime)
-                    // diagnostics, read racily: the time first, the number with release, so that a reader that
-                    // acquires this number reads this time or a later grace period's (a smaller bound, still true)
-                    GP_TIME.setOpaque(gpTime, (int) (g & RING_MASK), start);
-                    GP_NUM.setRelease(gpNum, (int) (g & RING_MASK), g);
-                }
-                watch = awaitReader(r, g, who, start, watch, deadline, timed);
-                if (watch == TIMED_OUT) {
-                    return false;
-                }
-            }
-            COMPLETED.setRelease(this, g);
-            if (clocked) {
-                long took = stalls.now() - start;
-                if (took > longestGracePeriod) {
-                    LONGEST.setOpaque(this, took); // only under gpLock
-                }
-            }
-            if (watch != null) {
-                watch.done();
-            }
-            return true;
-        } finally {
-            boolean restore = swallowedInterrupt;
-            swallowedInterrupt = false;
-            gpLock.unlock();
-            if (restore) {
-                Thread.currentThread().interrupt(); // the status the caller had, or got while waiting, is kept
-            }
-        }
-    }
-
-    /** Returned by awaitReader when a timed wait ran out. */
-    private static final StallWarnings.Watch TIMED_OUT = new StallWarnings.Watch(null, null, 0L, 0L);
-
-    /**
-     * Waits while the record shows a section that began before grace period {@code g}. Spins, yields, then parks
-     * (readers never signal: that would cost them an atomic). Interrupts neither end nor shorten the wait (a park
-     * with the status set returns at once, so it is cleared here and restored by the caller), unless interruptible.
-     *
-     * @return the grace period's stall watch, created on its first park; {@link #TIMED_OUT} if the deadline passed
-     */
-    private StallWarnings.Watch awaitReader(Record r, long g, int who, long start, StallWarnings.Watch watch,
-                                           long deadline, boolean timed) throws InterruptedException {
-        long e = (long) EPOCH.getAcquire(r); // acquire: reading a release store orders everything the section did
-        for (int spins = 0; e != 0 && e < g; spins++) {
-            if (!r.owner.isAlive()) {
-                return watch; // ended inside its section: it can use nothing any more
-            }
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else if (spins < 120) {
-                Thread.yield();
-            } else {
-                if (Thread.interrupted()) {
-                    if (timed) {
-                        throw new InterruptedException("synchronize(timeout, unit): interrupted while waiting for a"
-                                + " reader");
-                    }
-                    swallowedInterrupt = true; // restored when the grace period ends (under gpLock)
-                }
-                if (timed && deadline - System.nanoTime() <= 0) {
-                    return TIMED_OUT;
-                }
-                if (watch == null) {
-                    watch = stalls.begin("Rcu#" + id + " grace period " + g + " (" + WHO[who] + " on '"
-                            + Thread.currentThread().getName() + "')", start);
-                }
-                if (watch.check(now -> blockers(g, now))) {
-                    stallWarnings++; // plain: one grace period at a time (gpLock)
-                }
-                long nap = Math.min(1_000_000L, 1_000L << Math.min(10, (spins - 120) / 8)); // back off up to 1 ms
-                if (timed) {
-                    nap = Math.max(1L, Math.min(nap, deadline - System.nanoTime()));
-                }
-                LockSupport.parkNanos(this, nap);
-            }
-            e = (long) EPOCH.getAcquire(r);
-        }
-        return watch;
-    }
-
-    /** The live threads inside a section that began before grace period {@code g}: for a stall warning. */
-    private List<StallWarnings.Blocker> blockers(long g, long now) {
-        List<StallWarnings.Blocker> out = new ArrayList<>();
-        for (ReaderRegistry.Slot s : registry.slots()) {
-            long e = (long) EPOCH.getOpaque(s);
-            if (e != 0 && e < g && s.owner.isAlive()) {
-                out.add(new StallWarnings.Blocker(s.owner, insideAtLeast(e, now),
-                        "a read section entered during grace period " + e));
-            }
-        }
-        return out;
-    }
-
-    /**
-     * How long a section that stored epoch {@code e} has been open, at least: it began before grace period
-     * {@code e + 1} did (the reader loaded {@code gp == e}), so since at least that grace period's start. Derived from
-     * the times the grace periods began to wait for a reader (no earlier than they began), which their runners
-     * record: the read side records no time.
-     */
-    private long insideAtLeast(long e, long now) {
-        long next = e + 1;
-        if (next > (long) GP.getVolatile(this)) {
-            return 0L; // entered during the current grace period: no lower bound yet
-        }
-        int i = (int) (next & RING_MASK);
-        if ((long) GP_NUM.getAcquire(gpNum, i) == next) {
-            return Math.max(0L, now - (long) GP_TIME.getOpaque(gpTime, i));
-        }
-        long oldest = now; // evicted: the section is older than every grace period still recorded
-        for (int k = 0; k <= RING_MASK; k++) {
-            long n = (long) GP_NUM.getAcquire(gpNum, k);
-            if (n > next) { // began after `next`: the section is older than each of them
-                long t = (long) GP_TIME.getOpaque(gpTime, k);
-                if (t - oldest < 0) {
-                    oldest = t;
-                }
-            }
-        }
-        return Math.max(0L, now - oldest);
-    }
-
     private void checkOutsideSection(String what) {
         if (insideSection()) {
             throw new IllegalStateException(what + " inside a read section of the same Rcu would wait for that section"
@@ -653,9 +416,7 @@ public final class Rcu implements AutoCloseable {
 
     /** Objects retired whose callback has not run yet (on the stack, or in a batch being reclaimed); a racy sum. */
     public long callbacksPending() {
-        Node h = (Node) HEAD.getVolatile(retirer);
-        long onStack = h == null || h == Retirer.CLOSED ? 0 : h.depth;
-        return onStack + retirer.inFlight.get();
+        return retirer.onStack() + retirer.inFlight.get();
     }
 
     /**
@@ -664,7 +425,7 @@ public final class Rcu implements AutoCloseable {
      * inside costs one {@code heavy()} and reads no clock (the doctor and the benchmarks time {@code heavy()}).
      */
     public long longestGracePeriodNanos() {
-        return (long) LONGEST.getOpaque(this);
+        return longestWait();
     }
 
     /**
@@ -673,14 +434,7 @@ public final class Rcu implements AutoCloseable {
      * threads); derived from when the grace periods began to wait for a reader (the read side records no time).
      */
     public long oldestSectionNanos() {
-        long min = Long.MAX_VALUE;
-        for (ReaderRegistry.Slot s : registry.slots()) {
-            long e = (long) EPOCH.getOpaque(s);
-            if (e != 0 && e < min && s.owner.isAlive()) {
-                min = e;
-            }
-        }
-        return min == Long.MAX_VALUE ? 0L : insideAtLeast(min, stalls.now());
+        return oldestSection();
     }
 
     /** How many stall warnings grace periods of this {@code Rcu} have logged. */
@@ -717,7 +471,7 @@ public final class Rcu implements AutoCloseable {
         }
         @SuppressWarnings("unchecked")
         Consumer<Object> f = (Consumer<Object>) reclaim;
-        int depth = retirer.push(new Node(object, f));
+        int depth = retirer.push(new RcuRetirer.Node(object, f));
         if (depth < 0) {
             throw closedForRetire();
         }
@@ -731,7 +485,7 @@ public final class Rcu implements AutoCloseable {
     }
 
     private boolean insideSection() {
-        Record r = registry.find();
+        RcuRecord r = registry.find();
         return r != null && r.epoch != 0;
     }
 
@@ -754,11 +508,11 @@ public final class Rcu implements AutoCloseable {
         if (Thread.currentThread() == retirer.worker) {
             throw new IllegalStateException("barrier() in a retire callback would wait for that callback forever");
         }
-        if ((Node) HEAD.getVolatile(retirer) == null && retirer.worker == null) {
+        if (retirer.neverUsed()) {
             return; // nothing was ever retired: no thread to start
         }
         CountDownLatch done = new CountDownLatch(1);
-        int depth = retirer.push(new Node(done, Retirer.MARKER));
+        int depth = retirer.push(new RcuRetirer.Node(done, RcuRetirer.MARKER));
         if (depth < 0) {
             return; // closed: close() reclaimed everything before it closed the stack
         }
@@ -810,11 +564,12 @@ public final class Rcu implements AutoCloseable {
         try {
             barrier();
             retirer.stop();
-            Batch rest = retirer.take(true); // from now on, retire() fails
+            RcuRetirer.Batch rest = retirer.take(true); // from now on, retire() fails
             if (rest != null) { // retires that raced with the stop
                 retirer.reclaimHere(rest, CLOSING);
             }
-            for (Batch b; (b = retirer.orphans.poll()) != null; ) { // a helper's failed batch the thread did not take
+            // a helper's failed batch the thread did not take
+            for (RcuRetirer.Batch b; (b = retirer.orphans.poll()) != null; ) {
                 retirer.reclaimHere(b, CLOSING);
             }
             long want = (long) REQUESTED.getVolatile(this); // after closed = true: see startPoll()
@@ -823,21 +578,6 @@ public final class Rcu implements AutoCloseable {
             closeDone.countDown();
         }
     }
-
-    /** Runs (or waits for) grace period {@code target}, retrying while {@code heavy()} fails; logs each failure. */
-    void retryGracePeriod(long target, int who) {
-        for (int failures = 0; ; failures++) {
-            try {
-                awaitGracePeriod(target, who);
-                return;
-            } catch (Throwable t) {
-                Log.error("Rcu#" + id + ": a grace period for " + WHO[who] + " failed; retrying (nothing reclaimed)",
-                        t);
-                LockSupport.parkNanos(this, Retirer.backoff(failures));
-            }
-        }
-    }
-
     /** How many reader records are registered (dead threads not yet pruned included): for tests. */
     int registeredReaders() {
         return registry.size();
@@ -858,6 +598,11 @@ public final class Rcu implements AutoCloseable {
         return retirer.failures.get();
     }
 
+    /** The library's thread factory, for {@link BurstEnder}: see {@link LibraryThreads#newThread}. */
+    static Thread defaultThread(Runnable task, String name) {
+        return LibraryThreads.newThread(task, name);
+    }
+
     @Override
     public String toString() {
         return "Rcu#" + id + "[" + barrier.name() + (shared ? ", shared" : "") + ", grace period "
@@ -865,430 +610,5 @@ public final class Rcu implements AutoCloseable {
                 + TimeUnit.NANOSECONDS.toMicros(longestGracePeriodNanos()) + " us, pending " + callbacksPending()
                 + ", oldest section " + TimeUnit.NANOSECONDS.toMillis(oldestSectionNanos()) + " ms, stall warnings "
                 + stallWarnings + ((boolean) CLOSED.getVolatile(this) ? ", closed" : "") + "]";
-    }
-
-    // ---------------------------------------------------------------------------------------------- the records
-
-    /** The fields of a record; all written by the owner thread only. */
-    abstract static class RecordFields extends ReaderRegistry.Slot { // padded before by Slot
-        /**
-         * 0 outside a section, else the grace period loaded on entry (at least 1), so it also says whether the owner is
-         * inside. Opaque/release stores by the owner only, which also reads it plain.
-         */
-        long epoch;
-        /** The depth beyond the outermost section (0 in an outermost one); plain, owner only. */
-        int nest;
-        /** The handles of depths 2, 3, ...; created on first use, owner only. */
-        Nested[] nested;
-
-        RecordFields(Thread owner) {
-            super(owner);
-        }
-    }
-
-    /** A thread's record, which is also its handle for an outermost section. */
-    static final class Record extends RecordFields implements Reader {
-        long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
-
-        Record(Thread owner) {
-            super(owner);
-        }
-
-        /** Enters a section inside the outermost one: depth {@code nest + 2}. */
-        Reader enterNested() {
-            int n = nest + 1; // the new section's index among the nested ones, from 1
-            if (n == Integer.MAX_VALUE - 1) {
-                throw new IllegalStateException("read(): sections nested " + n + " deep; a Reader is not closed");
-            }
-            Nested[] a = nested;
-            if (a == null || a.length < n) {
-                a = nested = Arrays.copyOf(a == null ? new Nested[0] : a, Math.max(4, 2 * n));
-            }
-            Nested h = a[n - 1];
-            if (h == null) {
-                h = a[n - 1] = new Nested(this, n + 1);
-            }
-            nest = n;
-            return h;
-        }
-
-        /** Leaves the outermost section. */
-        @Override
-        public void close() {
-            leave(1);
-        }
-
-        void leave(int depth) {
-            Thread t = Thread.currentThread();
-            if (t != owner) {
-                throw new IllegalStateException("Reader.close() on thread '" + t.getName() + "', but the section was "
-                        + "entered on '" + owner.getName() + "': a section must be left by the thread that entered it");
-            }
-            int n = epoch == 0 ? 0 : nest + 1; // the depth now
-            if (n != depth) {
-                throw new IllegalStateException(n < depth
-                        ? "Reader.close(): this section (depth " + depth + ") is already closed"
-                        : "Reader.close(): an inner section (depth " + n + ") is still open; close it first");
-            }
-            if (depth == 1) {
-                EPOCH.setRelease(this, 0L); // LoadStore|StoreStore: the section's accesses stay before
-            } else {
-                nest = depth - 2;
-            }
-        }
-    }
-
-    /** The handle of a nested section: only counts. */
-    static final class Nested implements Reader {
-        private final Record record;
-        private final int depth;
-
-        Nested(Record record, int depth) {
-            this.record = record;
-            this.depth = depth;
-        }
-
-        @Override
-        public void close() {
-            record.leave(depth);
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ the retire side
-
-    /** A retired object, on a Treiber stack; {@code next} and {@code depth} are set before the CAS publishes it. */
-    static final class Node {
-        final Object object;
-        final Consumer<Object> reclaim;
-        Node next;
-        int depth;
-
-        Node(Object object, Consumer<Object> reclaim) {
-            this.object = object;
-            this.reclaim = reclaim;
-        }
-    }
-
-    /** A batch taken off the stack, with its place in the order of taking (for barrier()). */
-    static final class Batch {
-        final Node top;
-        final long ticket;
-
-        Batch(Node top, long ticket) {
-            this.top = top;
-            this.ticket = ticket;
-        }
-    }
-
-    /** Keeps the retire stack's head, written by every retire(), off the Rcu's read-mostly line. */
-    abstract static class RetirerPad {
-        int pi; // the gap after the header: see ReaderRegistry.Slot
-        long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
-    }
-
-    /**
-     * The retire stack and its thread. Fault model: the thread's loop survives anything a grace period, a callback
-     * or the logger throws (a batch whose grace period failed is kept and retried, never dropped), and if the thread
-     * dies all the same, the batch it held goes back to {@link #orphans} and the next {@link #wake()} starts a new
-     * one. A batch is counted open from its taking until its callbacks ran; a barrier marker opens its latch only
-     * when every batch taken before its own has been reclaimed, whichever thread reclaims it.
-     */
-    final class Retirer extends RetirerPad {
-        /** The stack head after close(): pushes fail. */
-        static final Node CLOSED = new Node(null, null);
-        /** The reclaim of barrier()'s markers; recognised by identity, run only in order (see finish). */
-        static final Consumer<Object> MARKER = l -> ((CountDownLatch) l).countDown();
-
-        /** Treiber stack of retired objects; CAS by retire(), CAS out under takeLock by whoever reclaims. */
-        volatile Node head;
-        /** The current retire thread (replaced if it ever dies), or null before first use. Under this monitor. */
-        volatile Thread worker;
-        private volatile boolean stopping;
-        /** Batches whose grace period failed on a helper, for the retire thread to retry. */
-        final ConcurrentLinkedQueue<Batch> orphans = new ConcurrentLinkedQueue<>();
-        /** Objects taken off the stack whose callbacks have not run yet. */
-        final AtomicLong inFlight = new AtomicLong();
-        /** Grace periods of batches that failed and were retried. */
-        final AtomicLong failures = new AtomicLong();
-        /** Held for a few instructions (take, finish): never while a grace period or a callback runs. */
-        private final ReentrantLock takeLock = new ReentrantLock();
-        private long taken;                                        // under takeLock
-        private final TreeSet<Long> open = new TreeSet<>();        // under takeLock
-        private final ArrayList<long[]> deferredTickets = new ArrayList<>(); // under takeLock, parallel to:
-        private final ArrayList<List<CountDownLatch>> deferred = new ArrayList<>();
-
-        /** Pushes; returns the stack depth including {@code n}, or -1 if closed. */
-        int push(Node n) {
-            while (true) {
-                Node h = (Node) HEAD.getVolatile(this);
-                if (h == CLOSED) {
-                    return -1;
-                }
-                n.next = h;
-                n.depth = h == null ? 1 : h.depth + 1;
-                if (HEAD.compareAndSet(this, h, n)) { // release: the node's fields and the caller's stores
-                    return n.depth;
-                }
-            }
-        }
-
-        /** Takes the whole stack (or, for close(), closes it) and gives the batch its ticket; null if empty. */
-        Batch take(boolean close) {
-            takeLock.lock();
-            try {
-                Node h;
-                do {
-                    h = (Node) HEAD.getVolatile(this);
-                    if (h == CLOSED) {
-                        return null;
-                    }
-                    if (h == null && !close) {
-                        return null;
-                    }
-                } while (!HEAD.compareAndSet(this, h, close ? CLOSED : null)); // acquire: the retirers' stores
-                if (h == null) {
-                    return null;
-                }
-                long t = ++taken;
-                open.add(t);
-                inFlight.addAndGet(h.depth);
-                return new Batch(h, t);
-            } finally {
-                takeLock.unlock();
-            }
-        }
-
-        /** The batch's callbacks ran: release the markers that no older open batch holds back. */
-        private void finish(Batch b, List<CountDownLatch> markers) {
-            List<CountDownLatch> release = new ArrayList<>();
-            takeLock.lock();
-            try {
-                open.remove(b.ticket);
-                if (!markers.isEmpty()) {
-                    deferredTickets.add(new long[] {b.ticket});
-                    deferred.add(markers);
-                }
-                long oldestOpen = open.isEmpty() ? Long.MAX_VALUE : open.first();
-                for (int i = deferred.size() - 1; i >= 0; i--) {
-                    if (deferredTickets.get(i)[0] < oldestOpen) {
-                        release.addAll(deferred.remove(i));
-                        deferredTickets.remove(i);
-                    }
-                }
-            } finally {
-                takeLock.unlock();
-            }
-            for (CountDownLatch l : release) {
-                l.countDown();
-            }
-        }
-
-        void wake() {
-            Thread t = worker;
-            if (t == null || t.getState() == Thread.State.TERMINATED) {
-                t = start();
-            }
-            if (t != null) {
-                LockSupport.unpark(t);
-            }
-        }
-
-        private synchronized Thread start() {
-            Thread w = worker;
-            if (!stopping && (w == null || w.getState() == Thread.State.TERMINATED)) {
-                Thread t = threads == null ? defaultThread(this::run, "processbarrier-rcu-" + id + "-retire")
-                        : threads.newThread(this::run);
-                if (t == null) {
-                    throw new IllegalStateException("Rcu#" + id + ": the ThreadFactory given to Rcu.create returned "
-                            + "null; it must return a new, unstarted thread");
-                }
-                worker = t;
-                t.start();
-                if (w != null) {
-                    Log.error("Rcu#" + id + ": the retire thread " + w.getName() + " had died; started "
-                            + t.getName(), null);
-                }
-            }
-            return worker;
-        }
-
-        void stop() {
-            Thread t;
-            synchronized (this) {
-                stopping = true;
-                t = worker;
-            }
-            if (t == null) {
-                return;
-            }
-            LockSupport.unpark(t);
-            boolean interrupted = false;
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private void run() {
-            Batch mine = null;
-            try {
-                for (int failed = 0; ; ) {
-                    try {
-                        if (mine == null) {
-                            mine = orphans.poll();
-                        }
-                        if (mine == null) {
-                            mine = take(false);
-                        }
-                        if (mine != null) {
-                            awaitGracePeriod(arrive(), RETIRE_THREAD); // begins after every push of the batch
-                            Batch b = mine;
-                            mine = null; // the grace period completed: only now may the callbacks run
-                            failed = 0;
-                            runCallbacks(b);
-                            continue;
-                        }
-                        long want = (long) REQUESTED.getVolatile(Rcu.this);
-                        if ((long) COMPLETED.getAcquire(Rcu.this) < want) {
-                            awaitGracePeriod(want, RETIRE_THREAD);
-                            failed = 0;
-                            continue;
-                        }
-                        if (stopping) {
-                            return;
-                        }
-                        Thread.interrupted(); // nobody may interrupt this thread into spinning
-                        LockSupport.park(this); // woken by the push onto an empty stack, startPoll() or stop()
-                    } catch (Throwable e) { // heavy() failed, or worse: nothing was reclaimed; the batch is kept
-                        failures.incrementAndGet();
-                        Log.error("Rcu#" + id + " retire thread: a grace period failed; retrying, nothing is lost", e);
-                        Thread.interrupted();
-                        LockSupport.parkNanos(this, backoff(failed++));
-                    }
-                }
-            } finally {
-                if (mine != null) { // dying all the same (an Error in the handler above): hand the batch on
-                    orphans.add(mine);
-                }
-            }
-        }
-
-        /** 1 ms, doubling up to 1 s: a barrier that fails for a while is not hammered, one that recovers is soon used. */
-        static long backoff(int failures) {
-            return TimeUnit.MILLISECONDS.toNanos(1L << Math.min(10, failures));
-        }
-
-        /** Called by a retire() that found more than MAX_PENDING waiting: reclaims the stack on the caller's thread. */
-        void help() {
-            Batch b = take(false);
-            if (b == null) {
-                return; // someone else took it
-            }
-            try {
-                awaitGracePeriod(arrive(), HELPER);
-            } catch (Throwable t) { // the retire thread retries it: the caller's retire() succeeded
-                failures.incrementAndGet();
-                orphans.add(b);
-                Log.error("Rcu#" + id + ": a grace period failed while retire() helped; the retire thread retries it",
-                        t);
-                wake();
-                return;
-            }
-            runCallbacks(b);
-        }
-
-        /** For close(): a grace period (retried until one completes), then the batch's callbacks, on this thread. */
-        void reclaimHere(Batch b, int who) {
-            retryGracePeriod(arrive(), who);
-            runCallbacks(b);
-        }
-
-        /** Runs the callbacks of a batch whose grace period completed, oldest first; never throws. */
-        void runCallbacks(Batch b) {
-            List<CountDownLatch> markers = new ArrayList<>(0);
-            try {
-                Node prev = null;
-                for (Node n = b.top; n != null; ) {
-                    Node next = n.next;
-                    n.next = prev;
-                    prev = n;
-                    n = next;
-                }
-                for (Node n = prev; n != null; ) {
-                    Node next = n.next;
-                    n.next = null;
-                    if (n.reclaim == MARKER) {
-                        markers.add((CountDownLatch) n.object);
-                    } else {
-                        try {
-                            n.reclaim.accept(n.object);
-                        } catch (Throwable t) {
-                            Log.error("Rcu retire callback " + n.reclaim.getClass().getName() + " threw for an object"
-                                    + " of " + n.object.getClass().getName() + "; the other callbacks still run", t);
-                        }
-                    }
-                    inFlight.decrementAndGet();
-                    n = next;
-                }
-            } finally {
-                finish(b, markers);
-            }
-        }
-    }
-
-    /**
-     * The default retire thread (and {@code ReadMostlyLock}'s burst timer): inherits nothing from whoever first
-     * retires (like the JDK's InnocuousThread): no context class loader (a web application's loader stays
-     * collectable after an undeploy), no inheritable thread-locals, no access-control context of the creator's stack
-     * (on JDK 17 a thread keeps its creator's {@code AccessControlContext}, whose protection domains hold the class
-     * loaders of every class on that stack), the system thread group (not the creator's), normal priority, a daemon
-     * named after its {@code Rcu}.
-     */
-    @SuppressWarnings("removal") // AccessController: the JDK 17 access-control context, gone from JDK 24 on
-    static Thread defaultThread(Runnable task, String name) {
-        java.security.PrivilegedAction<Thread> make = () -> {
-            Thread t = new Thread(systemGroup(), task, name, 0, false);
-            t.setDaemon(true);
-            t.setContextClassLoader(null);
-            t.setPriority(Thread.NORM_PRIORITY);
-            return t;
-        };
-        return java.security.AccessController.doPrivileged(make, NothingInherited.CONTEXT);
-    }
-
-    /** The root of the thread groups: a thread there keeps no application's group alive. */
-    private static ThreadGroup systemGroup() {
-        ThreadGroup g = Thread.currentThread().getThreadGroup();
-        for (ThreadGroup p = g == null ? null : g.getParent(); p != null; p = p.getParent()) {
-            g = p;
-        }
-        return g;
-    }
-
-    @SuppressWarnings("removal")
-    private static final class NothingInherited {
-        /** As the JDK's InnocuousThread: one protection domain with no code source and no permissions. */
-        static final java.security.AccessControlContext CONTEXT = new java.security.AccessControlContext(
-                new java.security.ProtectionDomain[] {new java.security.ProtectionDomain(null, null)});
-    }
-
-    /** The logger, created on first use (the first System.Logger costs tens of milliseconds). */
-    private static final class Log {
-        static final System.Logger LOGGER = System.getLogger(Rcu.class.getName());
-
-        /** Logs; a logger or handler that throws (anything) is survived: reclamation must not depend on logging. */
-        static void error(String message, Throwable t) {
-            try {
-                LOGGER.log(System.Logger.Level.ERROR, message, t);
-            } catch (Throwable ignored) {
-                // nothing to do: the log is broken, reclamation goes on
-            }
-        }
     }
 }
