@@ -4,7 +4,7 @@ import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
 import io.processbarrier.sync.Rcu;
-import io.processbarrier.sync.RcuTorture;
+import io.processbarrier.sync.internal.RcuTorture;
 
 import java.io.PrintStream;
 import java.time.Duration;

@@ -1,6 +1,7 @@
 package io.processbarrier.sync;
 
 import io.processbarrier.ProcessBarrier;
+import io.processbarrier.sync.internal.VirtualThreads;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -2,6 +2,7 @@ package io.processbarrier.sync;
 
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProviderStatus;
+import io.processbarrier.sync.internal.RcuTorture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,4 +1,4 @@
-package io.processbarrier.sync;
+package io.processbarrier.sync.internal;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -6,9 +6,10 @@ import java.lang.invoke.MethodType;
 
 /**
  * Virtual threads (JDK 21+) from code compiled for Java 17: {@code Thread.ofVirtual().name(n).start(r)} through
- * method handles, looked up once. Used by {@link RcuTorture} and the tests.
+ * method handles, looked up once. Used by {@link RcuTorture} and the tests. Not API: this package is not exported
+ * by the module {@code io.processbarrier.sync} and may change in any release.
  */
-final class VirtualThreads {
+public final class VirtualThreads {
     private static final MethodHandle CREATE; // () -> Thread.ofVirtual()
     private static final MethodHandle NAME;   // (builder, name) -> builder.name(name)
     private static final MethodHandle START;  // (builder, task) -> builder.start(task)
@@ -43,17 +44,17 @@ final class VirtualThreads {
     }
 
     /** Whether this JVM has virtual threads. */
-    static boolean supported() {
+    public static boolean supported() {
         return CREATE != null;
     }
 
     /** Why not, or null. */
-    static String unsupportedReason() {
+    public static String unsupportedReason() {
         return UNSUPPORTED;
     }
 
     /** Starts a virtual thread. */
-    static Thread start(String name, Runnable task) {
+    public static Thread start(String name, Runnable task) {
         if (CREATE == null) {
             throw new UnsupportedOperationException(UNSUPPORTED);
         }

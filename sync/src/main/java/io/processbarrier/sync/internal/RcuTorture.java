@@ -1,4 +1,6 @@
-package io.processbarrier.sync;
+package io.processbarrier.sync.internal;
+
+import io.processbarrier.sync.Rcu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -21,6 +23,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>{@link Mode#CONTROL_NO_GRACE_PERIOD} reclaims at once instead: it must show errors, which proves that this
  * torture can see a broken grace period on this machine.
+ *
+ * <p>Not API: a test tool, used by the doctor ({@code processbarrier-cli}) and the tests. This package is not exported
+ * by the module {@code io.processbarrier.sync} and may change in any release.
  */
 public final class RcuTorture {
     /** What the writers do with the object they unlinked. */
