@@ -475,12 +475,10 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         if (depth < 0) {
             throw closedForRetire();
         }
-        if (depth == 1) {
-            retirer.wake();
-        } else if (depth > MAX_PENDING && Thread.currentThread() != retirer.worker && !insideSection()) {
+        if (depth > MAX_PENDING && Thread.currentThread() != retirer.worker && !insideSection()) {
             retirer.help();
-        } else if ((depth & 1023) == 0) {
-            retirer.wake(); // now and then: restarts a retire thread that died (cheap: an unpark per 1024 retires)
+        } else if (depth == 1 || !retirer.running) { // volatile load: no thread (ended idle, died, or never started)
+            retirer.wake(); // never throws: a thread that cannot be started is logged, and retried later
         }
     }
 
@@ -505,9 +503,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      */
     public void barrier() {
         checkOutsideSection("barrier()");
-        if (Thread.currentThread() == retirer.worker) {
-            throw new IllegalStateException("barrier() in a retire callback would wait for that callback forever");
-        }
+        checkOutsideCallback("barrier()");
         if (retirer.neverUsed()) {
             return; // nothing was ever retired: no thread to start
         }
@@ -516,8 +512,14 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         if (depth < 0) {
             return; // closed: close() reclaimed everything before it closed the stack
         }
-        retirer.wake();
-        awaitUninterruptibly(done);
+        retirer.await(done); // reclaims on this thread if no retire thread can be started
+    }
+
+    private void checkOutsideCallback(String what) {
+        if (Thread.currentThread() == retirer.worker || retirer.inCallback()) {
+            throw new IllegalStateException(what + " in a retire callback (on the retire thread, or on a retire() "
+                    + "that helps under back-pressure) would wait for that callback forever");
+        }
     }
 
     private static void awaitUninterruptibly(CountDownLatch done) {
@@ -554,9 +556,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
                     + "your own with Rcu.create() if you need one you can close");
         }
         checkOutsideSection("close()");
-        if (Thread.currentThread() == retirer.worker) {
-            throw new IllegalStateException("close() in a retire callback would wait for that callback forever");
-        }
+        checkOutsideCallback("close()");
         if (!CLOSED.compareAndSet(this, false, true)) {
             awaitUninterruptibly(closeDone); // a racing or later close(): return when the first is done
             return;
@@ -569,7 +569,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
                 retirer.reclaimHere(rest, CLOSING);
             }
             // a helper's failed batch the thread did not take
-            for (RcuRetirer.Batch b; (b = retirer.orphans.poll()) != null; ) {
+            for (RcuRetirer.Batch b; (b = retirer.popOrphan()) != null; ) {
                 retirer.reclaimHere(b, CLOSING);
             }
             long want = (long) REQUESTED.getVolatile(this); // after closed = true: see startPoll()

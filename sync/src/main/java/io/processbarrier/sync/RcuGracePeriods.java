@@ -78,7 +78,7 @@ abstract class RcuGracePeriods {
 
     RcuGracePeriods(ProcessBarrier barrier, StallWarnings stalls) {
         this.barrier = Objects.requireNonNull(barrier, "barrier: pass ProcessBarrier.get() or ProcessBarrier.of(name)");
-        this.stalls = stalls != null ? stalls : StallWarnings.system(() -> RcuLog.LOGGER);
+        this.stalls = stalls != null ? stalls : StallWarnings.system(RcuLog::logger);
         this.registry = new ReaderRegistry<>(RcuRecord::new, RcuRecord[]::new, new ReentrantLock());
     }
 
@@ -96,6 +96,11 @@ abstract class RcuGracePeriods {
     static final int CLOSING = 3;
     private static final String[] WHO = {"synchronize()", "the retire thread (retire, barrier, poll)",
         "retire() helping to reclaim (more than MAX_PENDING waiting)", "close()"};
+    /** What retryGracePeriod logs, per caller: built once, not on a path that may run on a full heap. */
+    private static final String[] RETRYING = {": a grace period for " + WHO[0] + " failed; retrying (nothing reclaimed)",
+        ": a grace period for " + WHO[1] + " failed; retrying (nothing reclaimed)",
+        ": a grace period for " + WHO[2] + " failed; retrying (nothing reclaimed)",
+        ": a grace period for " + WHO[3] + " failed; retrying (nothing reclaimed)"};
 
     /** Returns once grace period {@code target} (or a later one) has completed, running it if nobody else does. */
     final void awaitGracePeriod(long target, int who) {
@@ -160,7 +165,12 @@ abstract class RcuGracePeriods {
                     return false;
                 }
             }
-            COMPLETED.setRelease(this, g);
+            // Monotonic: a grace period may run inside another on the same thread (gpLock is reentrant: a stall
+            // warning's log handler that calls synchronize(), a retire() that helps under back-pressure from there);
+            // the inner one completed a later number, which the outer one must not lower (poll() would turn false).
+            if (g > (long) COMPLETED.getOpaque(this)) { // opaque: written only under gpLock, which we hold
+                COMPLETED.setRelease(this, g);
+            }
             if (clocked) {
                 long took = stalls.now() - start;
                 if (took > longestGracePeriod) {
@@ -183,6 +193,8 @@ abstract class RcuGracePeriods {
 
     /** Returned by awaitReader when a timed wait ran out. */
     private static final StallWarnings.Watch TIMED_OUT = new StallWarnings.Watch(null, null, 0L, 0L);
+    /** The watch of a wait while stall warnings are off: warns about nothing. */
+    private static final StallWarnings.Watch NO_WATCH = new StallWarnings.Watch(null, null, 0L, 0L);
 
     /**
      * Waits while the record shows a section that began before grace period {@code g}. Spins, yields, then parks
@@ -214,11 +226,11 @@ abstract class RcuGracePeriods {
                 if (timed && deadline - System.nanoTime() <= 0) {
                     return TIMED_OUT;
                 }
-                if (watch == null) {
-                    watch = stalls.begin("Rcu#" + id + " grace period " + g + " (" + WHO[who] + " on '"
-                            + Thread.currentThread().getName() + "')", start);
+                if (watch == null) { // the message is built only if warnings are on: nothing allocated if off
+                    watch = !stalls.enabled() ? NO_WATCH : stalls.begin("Rcu#" + id + " grace period " + g + " ("
+                            + WHO[who] + " on '" + Thread.currentThread().getName() + "')", start, true);
                 }
-                if (watch.check(now -> blockers(g, now))) {
+                if (watch.enabled() && watch.check(now -> blockers(g, now))) {
                     stallWarnings++; // plain: one grace period at a time (gpLock)
                 }
                 long nap = Math.min(1_000_000L, 1_000L << Math.min(10, (spins - 120) / 8)); // back off up to 1 ms
@@ -280,8 +292,7 @@ abstract class RcuGracePeriods {
                 awaitGracePeriod(target, who);
                 return;
             } catch (Throwable t) {
-                RcuLog.error("Rcu#" + id + ": a grace period for " + WHO[who] + " failed; retrying (nothing reclaimed)",
-                        t);
+                RcuLog.error(id, RETRYING[who], t);
                 LockSupport.parkNanos(this, RcuRetirer.backoff(failures));
             }
         }

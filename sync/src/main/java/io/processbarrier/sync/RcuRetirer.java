@@ -2,16 +2,11 @@ package io.processbarrier.sync;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /** Keeps the retire stack's head, written by every retire(), off the line of whatever the heap puts before it. */
@@ -21,18 +16,55 @@ abstract class RcuRetirerPad {
 }
 
 /**
- * The retire stack and its thread. Fault model: the thread's loop survives anything a grace period, a callback
- * or the logger throws (a batch whose grace period failed is kept and retried, never dropped), and if the thread
- * dies all the same, the batch it held goes back to {@link #orphans} and the next {@link #wake()} starts a new
- * one. A batch is counted open from its taking until its callbacks ran; a barrier marker opens its latch only
- * when every batch taken before its own has been reclaimed, whichever thread reclaims it.
+ * The retire side of an {@link Rcu}: the stack of retired objects, the thread that reclaims them, the callers that
+ * help under back-pressure, and {@code barrier()}'s markers.
+ *
+ * <p><b>Threads.</b> The retire thread exists only while there is work: it is started by the first retire (or
+ * {@code startPoll()}, or {@code barrier()}) after it ended, and it ends once it has found nothing to do for
+ * {@link #IDLE_NANOS}, so an idle {@code Rcu} (the shared one included) holds no thread, and a class loader that
+ * loaded this library can be collected with nothing to call. Ending is a handshake under this object's monitor
+ * ({@code running = false}, then a last look for work), so a retire that races with it either is seen by the
+ * ending thread, which goes on, or sees {@code running == false} and starts a new thread.
+ *
+ * <p><b>Fault model: nothing retired is ever dropped and the retire path always recovers.</b>
+ * <ul>
+ *   <li>A thread that cannot be made or started (the factory throws or returns null, {@code start()} throws
+ *       "unable to create native thread", any {@link Error}) is logged; the {@code retire()} that hit it returns
+ *       normally (its object is queued); starting is tried again by the next retire, {@code startPoll()} or
+ *       {@code barrier()} after {@link #START_RETRY_NANOS}; meanwhile {@code barrier()} and {@code close()} reclaim
+ *       on their own thread, and back-pressure bounds what waits.</li>
+ *   <li>A grace period that throws ({@code heavy()}, an {@link OutOfMemoryError}, anything) keeps its batch: the
+ *       retire thread retries it with a back-off; a helper hands it to the retire thread (or to whoever waits in
+ *       {@code barrier()}).</li>
+ *   <li>A callback that throws anything is logged and the rest of its batch runs. Nothing in the callback loop, in
+ *       taking a batch, in releasing the markers or in handing on a batch allocates once the batch is taken (the
+ *       lock here is a spin lock, not an AQS lock, which allocates a queue node when contended; failure messages
+ *       are built inside the guarded logging call), so an {@link OutOfMemoryError} on a full heap can neither
+ *       drop a batch nor release a marker early, and {@code callbacksPending()} stays right.</li>
+ *   <li>A retire thread that dies all the same hands its batch on and logs why; the next retire or
+ *       {@code barrier()} starts a new one.</li>
+ *   <li>{@code barrier()} or {@code close()} in a retire callback, on whatever thread runs it (the retire thread or
+ *       a helping caller), is an {@link IllegalStateException}: it would wait for its own batch.</li>
+ * </ul>
+ * A batch is open from its taking until its callbacks ran; a barrier marker opens its latch only when every batch
+ * taken before its own has been reclaimed, whichever thread reclaims it.
  */
 final class RcuRetirer extends RcuRetirerPad {
+    /** How long the retire thread stays with nothing to do before it ends (a new one starts on demand). */
+    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** After the retire thread could not be started, the next try is this much later (barrier() reclaims itself). */
+    static final long START_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How often barrier() looks whether the retire thread is still there while it waits. */
+    private static final long BARRIER_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private static final VarHandle HEAD;
+    private static final VarHandle LOCK;
 
     static {
         try {
-            HEAD = MethodHandles.lookup().findVarHandle(RcuRetirer.class, "head", Node.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            HEAD = l.findVarHandle(RcuRetirer.class, "head", Node.class);
+            LOCK = l.findVarHandle(RcuRetirer.class, "lock", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -51,27 +83,23 @@ final class RcuRetirer extends RcuRetirerPad {
         }
     }
 
-    /** A batch taken off the stack, with its place in the order of taking (for barrier()). */
+    /**
+     * A batch taken off the stack, with its place in the order of taking (for barrier()). Allocated before the stack
+     * is taken; all its links are fields, so that nothing is allocated from its taking to its end.
+     */
     static final class Batch {
-        final Node top;
-        final long ticket;
-
-        Batch(Node top, long ticket) {
-            this.top = top;
-            this.ticket = ticket;
-        }
-    }
-
-    /** The grace periods this stack's batches wait for. */
-    private final RcuGracePeriods gps;
-    /** The retire thread's factory; null: {@link LibraryThreads#newThread}. */
-    private final ThreadFactory threads;
-    private final int id;
-
-    RcuRetirer(RcuGracePeriods gps, ThreadFactory threads) {
-        this.gps = gps;
-        this.threads = threads;
-        this.id = gps.id;
+        Node top;
+        long ticket;
+        /** The next open batch, in ticket order (under the lock). */
+        Batch nextOpen;
+        /** The next batch waiting for a retry (under the lock). */
+        Batch nextOrphan;
+        /** The barrier markers met in this batch, chained through Node.next (the runner's, then under the lock). */
+        Node markers;
+        /** Whether its callbacks ran (under the lock). */
+        boolean done;
+        /** The thread running its callbacks, or null (written by that thread; read under the lock). */
+        Thread runner;
     }
 
     /** The stack head after close(): pushes fail. */
@@ -79,23 +107,54 @@ final class RcuRetirer extends RcuRetirerPad {
     /** The reclaim of barrier()'s markers; recognised by identity, run only in order (see finish). */
     static final Consumer<Object> MARKER = l -> ((CountDownLatch) l).countDown();
 
-    /** Treiber stack of retired objects; CAS by retire(), CAS out under takeLock by whoever reclaims. */
+    /** The grace periods this stack's batches wait for. */
+    private final RcuGracePeriods gps;
+    /** The retire thread's factory; null: {@link LibraryThreads#newThread}. */
+    private final ThreadFactory threads;
+    private final int id;
+    /** The retire thread's body, made once (not on the start path, which may run on a full heap). */
+    private final Runnable body = this::run;
+
+    /** Treiber stack of retired objects; CAS by retire(), CAS out under the lock by whoever reclaims. */
     volatile Node head;
-    /** The current retire thread (replaced if it ever dies), or null before first use. Under this monitor. */
+    /** The last retire thread started (alive or not), or null before first use. Written under this monitor. */
     volatile Thread worker;
+    /** Whether {@link #worker} is running and will look at the stack again. Written under this monitor. */
+    volatile boolean running;
     private volatile boolean stopping;
-    /** Batches whose grace period failed on a helper, for the retire thread to retry. */
-    final ConcurrentLinkedQueue<Batch> orphans = new ConcurrentLinkedQueue<>();
+    /** When start() may try again after a failed start ({@link System#nanoTime()}); 0: at once. */
+    private volatile long startRetryAt;
     /** Objects taken off the stack whose callbacks have not run yet. */
     final AtomicLong inFlight = new AtomicLong();
     /** Grace periods of batches that failed and were retried. */
     final AtomicLong failures = new AtomicLong();
-    /** Held for a few instructions (take, finish): never while a grace period or a callback runs. */
-    private final ReentrantLock takeLock = new ReentrantLock();
-    private long taken;                                        // under takeLock
-    private final TreeSet<Long> open = new TreeSet<>();        // under takeLock
-    private final ArrayList<long[]> deferredTickets = new ArrayList<>(); // under takeLock, parallel to:
-    private final ArrayList<List<CountDownLatch>> deferred = new ArrayList<>();
+    /** A spin lock held for a few instructions (take, finish, the orphans): never while user code runs. */
+    private volatile int lock;
+    private long taken;            // under the lock
+    private Batch openHead;        // under the lock: the open batches in ticket order
+    private Batch openTail;        // under the lock
+    /** Batches whose grace period failed on a helper or on a dying thread, for a retry: under the lock. */
+    private volatile Batch orphans;
+
+    RcuRetirer(RcuGracePeriods gps, ThreadFactory threads) {
+        this.gps = gps;
+        this.threads = threads;
+        this.id = gps.id;
+    }
+
+    private void lock() {
+        for (int spins = 0; !LOCK.compareAndSet(this, 0, 1); spins++) { // acquire
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // the holder was descheduled inside a few instructions
+            }
+        }
+    }
+
+    private void unlock() {
+        LOCK.setRelease(this, 0); // release: what was done under the lock
+    }
 
     /** Pushes; returns the stack depth including {@code n}, or -1 if closed. */
     int push(Node n) {
@@ -120,12 +179,19 @@ final class RcuRetirer extends RcuRetirerPad {
 
     /** Whether nothing was ever retired nor a thread started (volatile loads): barrier() has nothing to wait for. */
     boolean neverUsed() {
-        return (Node) HEAD.getVolatile(this) == null && worker == null;
+        return (Node) HEAD.getVolatile(this) == null && worker == null && orphans == null;
     }
 
-    /** Takes the whole stack (or, for close(), closes it) and gives the batch its ticket; null if empty. */
+    /**
+     * Takes the whole stack (or, for close(), closes it) and gives the batch its ticket; null if empty. The batch is
+     * allocated first: an {@link OutOfMemoryError} here takes nothing.
+     */
     Batch take(boolean close) {
-        takeLock.lock();
+        if (!close && (Node) HEAD.getVolatile(this) == null) {
+            return null; // the common idle look allocates nothing
+        }
+        Batch b = new Batch();
+        lock();
         try {
             Node h;
             do {
@@ -140,67 +206,163 @@ final class RcuRetirer extends RcuRetirerPad {
             if (h == null) {
                 return null;
             }
-            long t = ++taken;
-            open.add(t);
+            b.top = h;
+            b.ticket = ++taken;
+            if (openTail == null) {
+                openHead = b;
+            } else {
+                openTail.nextOpen = b;
+            }
+            openTail = b;
             inFlight.addAndGet(h.depth);
-            return new Batch(h, t);
+            return b;
         } finally {
-            takeLock.unlock();
+            unlock();
         }
     }
 
-    /** The batch's callbacks ran: release the markers that no older open batch holds back. */
-    private void finish(Batch b, List<CountDownLatch> markers) {
-        List<CountDownLatch> release = new ArrayList<>();
-        takeLock.lock();
+    /** Hands on a batch whose grace period failed (no allocation). */
+    void pushOrphan(Batch b) {
+        lock();
         try {
-            open.remove(b.ticket);
-            if (!markers.isEmpty()) {
-                deferredTickets.add(new long[] {b.ticket});
-                deferred.add(markers);
+            b.nextOrphan = orphans;
+            orphans = b;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** A batch whose grace period failed before, or null. */
+    Batch popOrphan() {
+        if (orphans == null) { // volatile load: the common case takes no lock
+            return null;
+        }
+        lock();
+        try {
+            Batch b = orphans;
+            if (b != null) {
+                orphans = b.nextOrphan;
+                b.nextOrphan = null;
             }
-            long oldestOpen = open.isEmpty() ? Long.MAX_VALUE : open.first();
-            for (int i = deferred.size() - 1; i >= 0; i--) {
-                if (deferredTickets.get(i)[0] < oldestOpen) {
-                    release.addAll(deferred.remove(i));
-                    deferredTickets.remove(i);
+            return b;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** The batch's callbacks ran: release the markers that no older open batch holds back. Never allocates. */
+    private void finish(Batch b) {
+        Node release = null;
+        lock();
+        try {
+            b.done = true;
+            b.runner = null;
+            while (openHead != null && openHead.done) {
+                Batch o = openHead;
+                for (Node m = o.markers; m != null; ) {
+                    Node next = m.next;
+                    m.next = release;
+                    release = m;
+                    m = next;
+                }
+                o.markers = null;
+                openHead = o.nextOpen;
+                o.nextOpen = null;
+            }
+            if (openHead == null) {
+                openTail = null;
+            }
+        } finally {
+            unlock();
+        }
+        for (Node m = release; m != null; m = m.next) {
+            ((CountDownLatch) m.object).countDown();
+        }
+    }
+
+    /**
+     * Whether the calling thread is running callbacks of this {@code Rcu} (on the retire thread or as a helper):
+     * there barrier() and close() would wait for the batch that called them.
+     */
+    boolean inCallback() {
+        Thread me = Thread.currentThread();
+        lock();
+        try {
+            for (Batch b = openHead; b != null; b = b.nextOpen) {
+                if (b.runner == me) { // written by this very thread: no ordering needed
+                    return true;
                 }
             }
+            return false;
         } finally {
-            takeLock.unlock();
-        }
-        for (CountDownLatch l : release) {
-            l.countDown();
+            unlock();
         }
     }
 
-    void wake() {
-        Thread t = worker;
-        if (t == null || t.getState() == Thread.State.TERMINATED) {
-            t = start();
+    /**
+     * Makes sure a retire thread will look at the stack: unparks it, or starts one. Never throws.
+     *
+     * @return whether a retire thread is running (false: it could not be started, or close() stopped it)
+     */
+    boolean wake() {
+        if (!running) { // volatile load, after the caller's push (a volatile CAS): see the class doc's handshake
+            long retry = startRetryAt;
+            if (retry != 0 && System.nanoTime() - retry < 0) {
+                return false; // a start failed just now: do not hammer the factory
+            }
+            if (!start()) {
+                return false;
+            }
         }
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        LockSupport.unpark(worker);
+        return true;
     }
 
-    private synchronized Thread start() {
-        Thread w = worker;
-        if (!stopping && (w == null || w.getState() == Thread.State.TERMINATED)) {
-            Thread t = threads == null ? LibraryThreads.newThread(this::run, "processbarrier-rcu-" + id + "-retire")
-                    : threads.newThread(this::run);
+    private synchronized boolean start() {
+        if (running) {
+            return true;
+        }
+        if (stopping) {
+            return false;
+        }
+        try {
+            Thread t = threads == null ? LibraryThreads.newThread(body, "processbarrier-rcu-" + id + "-retire")
+                    : threads.newThread(body);
             if (t == null) {
-                throw new IllegalStateException("Rcu#" + id + ": the ThreadFactory given to Rcu.create returned "
-                        + "null; it must return a new, unstarted thread");
+                throw new IllegalStateException("the ThreadFactory given to Rcu.create returned null; it must "
+                        + "return a new, unstarted thread");
             }
-            worker = t;
             t.start();
-            if (w != null) {
-                RcuLog.error("Rcu#" + id + ": the retire thread " + w.getName() + " had died; started "
-                        + t.getName(), null);
-            }
+            worker = t;
+            running = true;
+            startRetryAt = 0L;
+            return true;
+        } catch (Throwable e) { // OutOfMemoryError "unable to create native thread", a factory's anything
+            startRetryAt = System.nanoTime() + START_RETRY_NANOS;
+            RcuLog.error(id, ": could not start the retire thread; retried by the next retire(), barrier() and close()"
+                    + " reclaim on their own thread meanwhile; nothing retired is lost", e);
+            return false;
         }
-        return worker;
+    }
+
+    /** The ending handshake: whether the thread may end (nothing to do, seen after running = false). */
+    private synchronized boolean mayEnd() {
+        running = false; // volatile store, then the loads below: a retirer that missed it sees running == false
+        Node h = (Node) HEAD.getVolatile(this);
+        boolean work = (h != null && h != CLOSED) || orphans != null
+                || (long) RcuGracePeriods.COMPLETED.getAcquire(gps) < (long) RcuGracePeriods.REQUESTED.getVolatile(gps);
+        if (work && !stopping) {
+            running = true;
+            return false;
+        }
+        return true;
+    }
+
+    /** A dying thread (an Error escaped its loop): let the next wake() start another. */
+    private synchronized void died(Thread me) {
+        if (worker == me) {
+            running = false;
+        }
     }
 
     void stop() {
@@ -228,44 +390,62 @@ final class RcuRetirer extends RcuRetirerPad {
 
     private void run() {
         Batch mine = null;
+        boolean ended = false;
+        long idleSince = System.nanoTime();
         try {
             for (int failed = 0; ; ) {
                 try {
                     if (mine == null) {
-                        mine = orphans.poll();
+                        mine = popOrphan();
                     }
                     if (mine == null) {
                         mine = take(false);
                     }
                     if (mine != null) {
-                        gps.awaitGracePeriod(gps.arrive(), RcuGracePeriods.RETIRE_THREAD); // begins after every push of the batch
+                        gps.awaitGracePeriod(gps.arrive(), RcuGracePeriods.RETIRE_THREAD); // after the batch's pushes
                         Batch b = mine;
                         mine = null; // the grace period completed: only now may the callbacks run
                         failed = 0;
                         runCallbacks(b);
+                        idleSince = System.nanoTime();
                         continue;
                     }
                     long want = (long) RcuGracePeriods.REQUESTED.getVolatile(gps);
                     if ((long) RcuGracePeriods.COMPLETED.getAcquire(gps) < want) {
                         gps.awaitGracePeriod(want, RcuGracePeriods.RETIRE_THREAD);
                         failed = 0;
+                        idleSince = System.nanoTime();
                         continue;
                     }
                     if (stopping) {
+                        ended = true;
                         return;
                     }
+                    long idle = System.nanoTime() - idleSince;
+                    if (idle >= IDLE_NANOS) {
+                        if (mayEnd()) {
+                            ended = true;
+                            return;
+                        }
+                        idleSince = System.nanoTime();
+                        continue;
+                    }
                     Thread.interrupted(); // nobody may interrupt this thread into spinning
-                    LockSupport.park(this); // woken by the push onto an empty stack, startPoll() or stop()
+                    LockSupport.parkNanos(this, IDLE_NANOS - idle); // woken by a push onto an empty stack, etc.
                 } catch (Throwable e) { // heavy() failed, or worse: nothing was reclaimed; the batch is kept
                     failures.incrementAndGet();
-                    RcuLog.error("Rcu#" + id + " retire thread: a grace period failed; retrying, nothing is lost", e);
+                    RcuLog.error(id, " retire thread: a grace period failed; retrying, nothing is lost", e);
                     Thread.interrupted();
                     LockSupport.parkNanos(this, backoff(failed++));
                 }
             }
         } finally {
             if (mine != null) { // dying all the same (an Error in the handler above): hand the batch on
-                orphans.add(mine);
+                pushOrphan(mine);
+            }
+            if (!ended) {
+                died(Thread.currentThread());
+                RcuLog.error(id, ": the retire thread died; the next retire() or barrier() starts another", null);
             }
         }
     }
@@ -277,21 +457,63 @@ final class RcuRetirer extends RcuRetirerPad {
 
     /** Called by a retire() that found more than MAX_PENDING waiting: reclaims the stack on the caller's thread. */
     void help() {
-        Batch b = take(false);
-        if (b == null) {
-            return; // someone else took it
-        }
+        Batch b;
         try {
-            gps.awaitGracePeriod(gps.arrive(), RcuGracePeriods.HELPER);
-        } catch (Throwable t) { // the retire thread retries it: the caller's retire() succeeded
-            failures.incrementAndGet();
-            orphans.add(b);
-            RcuLog.error("Rcu#" + id + ": a grace period failed while retire() helped; the retire thread retries it",
-                    t);
-            wake();
+            b = take(false);
+        } catch (Throwable t) { // e.g. no heap for the batch: nothing was taken, the retire thread will
             return;
         }
+        if (b != null) {
+            reclaimOrHandOn(b, RcuGracePeriods.HELPER);
+        }
+    }
+
+    /** Runs the batch's grace period and callbacks here; if the grace period fails, hands the batch on. */
+    private boolean reclaimOrHandOn(Batch b, int who) {
+        try {
+            gps.awaitGracePeriod(gps.arrive(), who);
+        } catch (Throwable t) { // the retire thread (or a barrier() caller) retries it: the caller's retire succeeded
+            failures.incrementAndGet();
+            pushOrphan(b);
+            RcuLog.error(id, ": a grace period failed while a caller reclaimed; retried later, nothing is lost", t);
+            wake();
+            return false;
+        }
         runCallbacks(b);
+        return true;
+    }
+
+    /**
+     * For barrier(): waits until {@code done} opens; while no retire thread runs (it could not be started), reclaims
+     * on the calling thread. Not interruptible: the interrupt status is kept.
+     */
+    void await(CountDownLatch done) {
+        boolean interrupted = false;
+        while (true) {
+            if (!wake()) { // no thread: reclaim here what waits, the marker's batch included
+                try {
+                    Batch b = popOrphan();
+                    if (b == null) {
+                        b = take(false);
+                    }
+                    if (b != null && reclaimOrHandOn(b, RcuGracePeriods.HELPER)) {
+                        continue; // more may wait; a failed grace period waits below before the next try
+                    }
+                } catch (Throwable t) { // no heap for a batch: nothing taken; look again below
+                    failures.incrementAndGet();
+                }
+            }
+            try {
+                if (done.await(BARRIER_CHECK_NANOS, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** For close(): a grace period (retried until one completes), then the batch's callbacks, on this thread. */
@@ -300,9 +522,9 @@ final class RcuRetirer extends RcuRetirerPad {
         runCallbacks(b);
     }
 
-    /** Runs the callbacks of a batch whose grace period completed, oldest first; never throws. */
+    /** Runs the callbacks of a batch whose grace period completed, oldest first; never throws, never allocates. */
     void runCallbacks(Batch b) {
-        List<CountDownLatch> markers = new ArrayList<>(0);
+        b.runner = Thread.currentThread(); // read back by this thread only (inCallback)
         try {
             Node prev = null;
             for (Node n = b.top; n != null; ) {
@@ -311,24 +533,25 @@ final class RcuRetirer extends RcuRetirerPad {
                 prev = n;
                 n = next;
             }
+            b.top = null;
             for (Node n = prev; n != null; ) {
                 Node next = n.next;
                 n.next = null;
                 if (n.reclaim == MARKER) {
-                    markers.add((CountDownLatch) n.object);
+                    n.next = b.markers;
+                    b.markers = n;
                 } else {
                     try {
                         n.reclaim.accept(n.object);
                     } catch (Throwable t) {
-                        RcuLog.error("Rcu retire callback " + n.reclaim.getClass().getName() + " threw for an object"
-                                + " of " + n.object.getClass().getName() + "; the other callbacks still run", t);
+                        RcuLog.callbackFailed(n.reclaim, n.object, t); // never throws: the message is built inside
                     }
                 }
                 inFlight.decrementAndGet();
                 n = next;
             }
         } finally {
-            finish(b, markers);
+            finish(b);
         }
     }
 }

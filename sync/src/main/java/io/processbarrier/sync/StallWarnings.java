@@ -25,7 +25,15 @@ import java.util.function.Supplier;
  * {@link Blockers} that throws, or a {@link Thread#getStackTrace()} that fails never escapes {@code check} or
  * {@code done}: the warning is lost (it is counted in {@link #failures()}), the waiter goes on waiting. Nothing here
  * touches the read side: "how long inside" is the caller's estimate (from the epoch a reader stored, say), never a
- * timestamp taken on entry.
+ * timestamp taken on entry. A waiter that no ended thread can block ({@code Rcu}) has the threads that ended by the
+ * time the message is built left out.
+ *
+ * <p>A stall warning never delays the wait it warns about ({@link #system}): the logger is created on a daemon
+ * thread of its own ({@code processbarrier-sync-log}, made as the library's other threads, ending once it has logged
+ * what was due), never on the waiting thread, which would otherwise pay for a logging backend's initialisation (a
+ * 700 ms section's grace period ended after 1.0-1.1 s under Log4j). Records due before the logger exists are logged
+ * by that thread, in order; once it exists, on the waiting thread, as before. If that thread cannot be started, the
+ * waiter creates the logger itself rather than lose the record.
  *
  * <p>The threshold is the setting {@value #SETTING} (milliseconds, default {@value #DEFAULT_MILLIS}, 0 = off),
  * read once through {@link Settings#system()}.
@@ -43,6 +51,14 @@ final class StallWarnings {
     private static final Watch OFF = new Watch(null, null, 0L, 0L);
 
     private final Supplier<System.Logger> logger;
+    /** Whether the logger is created off the waiting threads (see {@link #log}); else on the first warning's. */
+    private final boolean createOffWaiter;
+    /** The logger once created (by the creator thread, or on a waiter if that thread cannot be started). */
+    private volatile System.Logger created;
+    private final java.util.concurrent.atomic.AtomicBoolean creating = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Records due before the logger existed, for whoever creates it: {level, message}. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Object[]> pending =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final long thresholdNanos;
     private final LongSupplier clock;
     private final java.util.concurrent.atomic.AtomicLong warnings = new java.util.concurrent.atomic.AtomicLong();
@@ -55,6 +71,17 @@ final class StallWarnings {
      * @param clock          nanoseconds, as {@link System#nanoTime()} (tests pass their own)
      */
     StallWarnings(Supplier<System.Logger> logger, long thresholdMillis, LongSupplier clock) {
+        this(logger, thresholdMillis, clock, false);
+    }
+
+    /**
+     * @param createOffWaiter create the logger on a thread of its own (a daemon that ends once it has logged what
+     *                        was due), never on a waiting thread: the first {@code System.Logger} of a JVM may take
+     *                        hundreds of milliseconds (a backend that initialises), and a waiter that paid for it
+     *                        would hold up the very wait it warns about
+     */
+    StallWarnings(Supplier<System.Logger> logger, long thresholdMillis, LongSupplier clock, boolean createOffWaiter) {
+        this.createOffWaiter = createOffWaiter;
         if (thresholdMillis < 0) {
             throw new IllegalArgumentException("stall-warning threshold " + thresholdMillis + " ms: use 0 (off) or more");
         }
@@ -65,7 +92,71 @@ final class StallWarnings {
 
     /** Warnings with the configured threshold ({@link #configuredMillis()}) and {@link System#nanoTime()}. */
     static StallWarnings system(Supplier<System.Logger> logger) {
-        return new StallWarnings(logger, configuredMillis(), System::nanoTime);
+        return new StallWarnings(logger, configuredMillis(), System::nanoTime, true);
+    }
+
+    /**
+     * Logs a record of a waiter; never blocks on the logger's creation when {@code createOffWaiter}: a record due
+     * before the logger exists is queued and logged, in order, by the thread that creates it (or by a later waiter
+     * that finds it created). If that thread cannot be started, the logger is created here after all, rather than
+     * the record lost. May throw what the logger throws (the callers guard it).
+     */
+    private void log(System.Logger.Level level, String message) {
+        if (!createOffWaiter) { // the logger as the supplier gives it, each time (tests pass their own)
+            System.Logger l = logger.get();
+            if (l.isLoggable(level)) {
+                l.log(level, message);
+            }
+            return;
+        }
+        System.Logger l = created; // volatile load
+        if (l != null) {
+            drainPending(l); // records queued before, first
+            if (l.isLoggable(level)) {
+                l.log(level, message);
+            }
+            return;
+        }
+        pending.add(new Object[] {level, message}); // volatile store (the queue's), then the load of created:
+        l = created; // a creator that set created before our add drains it after; else we see created here
+        if (l != null) {
+            drainPending(l);
+            return;
+        }
+        if (creating.compareAndSet(false, true)) {
+            try {
+                LibraryThreads.newThread(this::createAndDrain, "processbarrier-sync-log").start();
+            } catch (Throwable e) { // no thread (OutOfMemoryError, say): create it here rather than lose the record
+                createAndDrain();
+            }
+        }
+    }
+
+    /** Creates the logger, then logs what was queued. On the creator thread; never throws. */
+    private void createAndDrain() {
+        try {
+            System.Logger l = logger.get();
+            created = l; // volatile store, then the drain: see log()
+            drainPending(l);
+        } catch (Throwable t) { // the logger cannot be created: the queued records are lost, counted
+            for (Object r; (r = pending.poll()) != null; ) {
+                failures.incrementAndGet();
+            }
+            creating.set(false); // the next warning tries again
+        }
+    }
+
+    private void drainPending(System.Logger l) {
+        for (Object[] r; (r = pending.poll()) != null; ) {
+            try {
+                System.Logger.Level level = (System.Logger.Level) r[0];
+                if (l.isLoggable(level)) {
+                    l.log(level, (String) r[1]);
+                }
+            } catch (Throwable t) {
+                failures.incrementAndGet();
+            }
+        }
     }
 
     /**
@@ -127,10 +218,20 @@ final class StallWarnings {
      * its wait turns slow, so that a fast wait builds no message). Added after the first version: additive.
      */
     Watch begin(String waiter, long startNanos) {
+        return begin(waiter, startNanos, false);
+    }
+
+    /**
+     * {@link #begin(String, long)} for a waiter that no ended thread can block: its warnings leave out the threads
+     * that have ended by the time the message is built (see {@link #message(String, long, List, boolean)}).
+     */
+    Watch begin(String waiter, long startNanos, boolean skipEnded) {
         if (thresholdNanos == 0) {
             return OFF;
         }
-        return new Watch(this, waiter, startNanos, startNanos + thresholdNanos);
+        Watch w = new Watch(this, waiter, startNanos, startNanos + thresholdNanos);
+        w.skipEnded = skipEnded;
+        return w;
     }
 
     /** Lists the threads that block a wait, when a warning is due. */
@@ -163,6 +264,8 @@ final class StallWarnings {
         private final long start;
         private long next;
         private long warned;
+        /** Whether the warnings leave out ended threads (see {@link StallWarnings#begin(String, long, boolean)}). */
+        private boolean skipEnded;
 
         Watch(StallWarnings owner, String waiter, long start, long next) {
             this.owner = owner;
@@ -219,10 +322,7 @@ final class StallWarnings {
             owner.warnings.incrementAndGet();
             try {
                 List<Blocker> list = blockers.list(now);
-                System.Logger l = owner.logger.get();
-                if (l.isLoggable(System.Logger.Level.WARNING)) {
-                    l.log(System.Logger.Level.WARNING, message(waiter, waited, list));
-                }
+                owner.log(System.Logger.Level.WARNING, message(waiter, waited, list, skipEnded));
             } catch (Throwable t) { // a logger, a handler or a stack walk that fails must not break the waiter
                 owner.failures.incrementAndGet();
             }
@@ -236,11 +336,8 @@ final class StallWarnings {
             }
             try {
                 long waited = owner.clock.getAsLong() - start;
-                System.Logger l = owner.logger.get();
-                if (l.isLoggable(System.Logger.Level.INFO)) {
-                    l.log(System.Logger.Level.INFO, waiter + " completed after " + millis(waited) + " ms (stalled: "
-                            + warned + (warned == 1 ? " warning" : " warnings") + ")");
-                }
+                owner.log(System.Logger.Level.INFO, waiter + " completed after " + millis(waited) + " ms (stalled: "
+                        + warned + (warned == 1 ? " warning" : " warnings") + ")");
             } catch (Throwable t) {
                 owner.failures.incrementAndGet();
             }
@@ -248,6 +345,25 @@ final class StallWarnings {
     }
 
     static String message(String waiter, long waitedNanos, List<Blocker> blockers) {
+        return message(waiter, waitedNanos, blockers, false);
+    }
+
+    /**
+     * @param skipEnded leave out the threads that have ended by now: for a waiter that an ended thread cannot block
+     *                  (an {@code Rcu} grace period skips it), whose list, taken a moment ago, may name one that
+     *                  ended since; it is never shown TERMINATED "in a read section". (A lock's reader that died
+     *                  holding it does block: it is listed.)
+     */
+    static String message(String waiter, long waitedNanos, List<Blocker> listed, boolean skipEnded) {
+        List<Blocker> blockers = new java.util.ArrayList<>(listed.size());
+        List<Thread.State> states = new java.util.ArrayList<>(listed.size());
+        for (Blocker x : listed) {
+            Thread.State st = x.thread().getState(); // read once: the state shown is the state filtered on
+            if (!skipEnded || st != Thread.State.TERMINATED) {
+                blockers.add(x);
+                states.add(st);
+            }
+        }
         StringBuilder b = new StringBuilder(256);
         b.append("stall: ").append(waiter).append(" has waited ").append(millis(waitedNanos)).append(" ms");
         if (blockers.isEmpty()) {
@@ -257,13 +373,13 @@ final class StallWarnings {
         b.append(" for ").append(blockers.size()).append(blockers.size() == 1 ? " thread:" : " threads:");
         int n = 0;
         for (Blocker x : blockers) {
+            Thread.State state = states.get(n);
             if (n++ == MAX_LISTED) {
                 b.append("\n  ... and ").append(blockers.size() - MAX_LISTED).append(" more");
                 break;
             }
             Thread t = x.thread();
-            b.append("\n  '").append(t.getName()).append("' (id ").append(t.getId()).append(", ")
-                    .append(t.getState());
+            b.append("\n  '").append(t.getName()).append("' (id ").append(t.getId()).append(", ").append(state);
             if (t.getClass().getName().equals("java.lang.VirtualThread")) { // isVirtual() is JDK 21
                 b.append(", virtual");
             }

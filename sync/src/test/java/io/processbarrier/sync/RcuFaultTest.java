@@ -276,8 +276,8 @@ class RcuFaultTest {
         });
         await(inCallback, "the slow callback");
         Thread first = daemon("first-close", rcu::close);
-        awaitTrue(() -> first.getState() == Thread.State.WAITING && onStack(first, "barrier"),
-                "the first close() waiting in barrier()");
+        awaitTrue(() -> first.getState() == Thread.State.TIMED_WAITING && onStack(first, "barrier"),
+                "the first close() waiting in barrier()"); // timed: barrier() looks for a lost retire thread
         AtomicInteger ranWhenSecondReturned = new AtomicInteger(-1);
         Thread second = daemon("second-close", () -> {
             rcu.close();
