@@ -103,25 +103,53 @@ import java.util.function.Supplier;
  *
  * <h2>Deferred reclamation</h2>
  * {@code retire} pushes onto a lock-free stack (one CAS). One daemon thread per {@code Rcu}, named
- * {@code processbarrier-rcu-<n>-retire} and started on first use, takes the whole stack at once, runs one grace period
- * for it and then the callbacks in {@code retire} order, so one grace period serves every object retired meanwhile.
+ * {@code processbarrier-rcu-<n>-retire}, takes the whole stack at once, runs one grace period for it and then the
+ * callbacks in {@code retire} order, so one grace period serves every object retired meanwhile. The thread exists
+ * only while there is work: it is started by a {@code retire}, {@code startPoll} or {@code barrier} that finds none,
+ * and ends after 1 s with nothing to do, for {@link #shared()} too; so an idle {@code Rcu} holds no thread, and a
+ * redeployed application that used {@code shared()}, or an {@code Rcu} it never closed, leaves no thread behind: its
+ * class loader is collected with nothing to call.
  * {@code retire} never waits for the retire thread (so it cannot deadlock with a callback that takes a lock the
  * caller holds); memory is bounded all the same: a caller that finds more than {@value #MAX_PENDING} objects waiting
  * helps, running that batch's grace period and callbacks on its own thread (not inside a read section of this
  * {@code Rcu}, nor on the retire thread). A callback that throws is logged through {@link System.Logger} (logger
- * {@code io.processbarrier.sync.Rcu}, level {@code ERROR}) and the others run; a logger that throws, or a
- * {@code heavy()} that throws, never ends reclamation: a failed grace period keeps its batch and is retried.
+ * {@code io.processbarrier.sync.Rcu}, level {@code ERROR}) and the others run.
+ *
+ * <h2>Fault model: nothing retired is ever dropped, and the retire path always recovers</h2>
+ * <ul>
+ *   <li>{@code heavy()} throws: the grace period did not complete ({@code completed} stays); the batch is kept and
+ *       retried with a back-off; {@code synchronize()} throws it to its caller, who may retry.</li>
+ *   <li>A callback throws anything, an {@link OutOfMemoryError} on a full heap included: the rest of its batch
+ *       runs and {@link #callbacksPending()} stays right (nothing on that path allocates once a batch is taken, and
+ *       the log message is built inside the guarded logging call: a record that cannot be built is lost).</li>
+ *   <li>The logger or a handler throws (an {@link Error} included): swallowed.</li>
+ *   <li>The retire thread cannot be made or started (the factory throws or returns null, {@code start()} throws
+ *       "unable to create native thread"): logged; the {@code retire} returns (its object is queued); later retires
+ *       try again; meanwhile {@link #barrier()} and {@link #close()} reclaim on their own thread, and back-pressure
+ *       bounds what waits. A retire thread that dies all the same hands its batch on; the next call starts
+ *       another.</li>
+ *   <li>The caller is interrupted: {@code synchronize()}, {@code barrier()} and {@code close()} go on waiting and
+ *       keep the status; {@link #synchronize(long, TimeUnit)} throws {@link InterruptedException}.</li>
+ *   <li>A reader's thread dies (inside a section or not): grace periods skip it, stall warnings do not list it.</li>
+ *   <li>A grace period runs inside another on the same thread (a stall-warning log handler that calls
+ *       {@code synchronize()}, or a {@code retire} that helps from there): allowed; {@link #gracePeriodsCompleted()}
+ *       and {@link #poll} never go back.</li>
+ *   <li>The class loader goes: see the thread above, and {@link #create(ProcessBarrier)}: library threads hold no
+ *       context class loader of whoever started them.</li>
+ * </ul>
  *
  * <h2>Stall warnings and counters</h2>
  * A grace period that has waited longer than {@code processbarrier.sync.stallWarningMillis} (default 10000, 0 = off)
  * logs one {@code WARNING} (logger {@code io.processbarrier.sync.Rcu}) naming every thread still inside a section
  * that blocks it, how long it has been inside at least (derived from when the grace periods began to wait for a
  * reader: the read side records no time) and its stack; again each time the wait has doubled; one {@code INFO} when
- * it completes. Counters:
+ * it completes. A warning never delays the grace period: the logger is created on a daemon thread of its own, never
+ * on the waiting thread (a logging backend's initialisation can take hundreds of milliseconds); records due
+ * meanwhile are logged by that thread. Counters:
  * {@link #gracePeriodsCompleted()}, {@link #callbacksPending()}, {@link #longestGracePeriodNanos()},
  * {@link #oldestSectionNanos()}, {@link #stallWarnings()}; {@link #toString()} shows them.
  * Objects still waiting when the JVM exits are not reclaimed (the thread is a daemon); {@link #close()} reclaims them
- * all.
+ * all; an {@code Rcu} dropped unclosed is collected with whatever it still held once its thread has ended.
  *
  * <h2>Costs</h2>
  * Measured with JMH ({@code benchmarks/run.sh rcu}) on 2 vCPU AMD EPYC under Firecracker, Linux 6.18, OpenJDK 17,
@@ -134,7 +162,7 @@ import java.util.function.Supplier;
  * {@code retire} 81-91 ns per object over a million, reclamation included.
  *
  * <p>Thread-safe. Keep an {@code Rcu} in a {@code static final} field (or another final field) so the JIT inlines
- * the read side, and {@link #close()} one you no longer need: its retire thread lives until then.
+ * the read side, and {@link #close()} one you no longer need whose callbacks must run.
  */
 public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     /** Pending retired objects beyond which {@code retire} waits for the retire thread (back-pressure). */
@@ -192,8 +220,9 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
 
     /**
      * An {@code Rcu} on the given barrier: its {@code light()} on the read side, its {@code heavy()} per grace period.
-     * Its retire thread (started on first use) inherits nothing from the thread that starts it: no context class
-     * loader, no inheritable thread-locals; a daemon named {@code processbarrier-rcu-<n>-retire}.
+     * Its retire thread (started when there is work, ended after 1 s idle) inherits nothing from the thread that
+     * starts it: no context class loader, no inheritable thread-locals; a daemon named
+     * {@code processbarrier-rcu-<n>-retire}.
      */
     public static Rcu create(ProcessBarrier barrier) {
         return new Rcu(barrier, null, false, null);
@@ -202,8 +231,10 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     /**
      * An {@code Rcu} on the given barrier whose retire thread comes from {@code threads} (a framework's own factory),
      * used as it is: its name, daemon status, context class loader and group are the factory's business. The
-     * factory is called on first use, and again only if that thread ever died; it must return a new, unstarted
-     * thread (a null is an {@link IllegalStateException} at that use).
+     * factory is called whenever a retire thread is needed and none runs (on first use, after the last one ended
+     * idle, or died); it must return a new, unstarted thread. A factory that throws or returns null, or a thread
+     * whose {@code start()} throws, is logged ({@code ERROR}) and asked again by a later {@code retire}; nothing
+     * retired is lost, and {@link #barrier()} and {@link #close()} reclaim on their own thread meanwhile.
      *
      * @throws NullPointerException if {@code barrier} or {@code threads} is null
      */
@@ -216,7 +247,9 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      * The process-wide {@code Rcu} on {@link ProcessBarrier#get()}: created on first use, never closed. What
      * frameworks and libraries in one JVM should use by default, so that N libraries do not start N retire threads.
      * Its retire thread is made by the default factory (it holds no class loader of whoever first used it), and the
-     * instance is loaded by this library's class loader. {@link #close()} on it throws
+     * instance is loaded by this library's class loader. Its retire thread ends when idle, as any {@code Rcu}'s, so
+     * nothing needs to be called when the application that loaded this library is undeployed. {@link #close()} on it
+     * throws
      * {@link UnsupportedOperationException}; use {@link #barrier()} to wait for your own retires.
      *
      * @throws io.processbarrier.ProcessBarrierException as {@link ProcessBarrier#get()} (and again on later calls)
@@ -360,7 +393,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
 
     /**
      * A grace-period cookie for {@link #poll(long)}, and a request that the retire thread run that grace period
-     * (started on first use). Never blocks. Memory ordering as {@link #synchronize()}'s arrival: the caller's earlier
+     * (started if none runs). Never blocks. Memory ordering as {@link #synchronize()}'s arrival: the caller's earlier
      * stores happen-before the grace period. A cookie returned is always completed, even by a {@link #close()} that
      * races with this call (close() runs every grace period asked for before it returns).
      *
@@ -409,7 +442,10 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- counters
 
-    /** Grace periods completed since creation (by {@code synchronize()}, the retire thread, polls and helpers). */
+    /**
+     * Grace periods completed since creation (by {@code synchronize()}, the retire thread, polls and helpers). Never
+     * decreases, also when a grace period runs inside another on the same thread.
+     */
     public long gracePeriodsCompleted() {
         return (long) COMPLETED.getAcquire(this) - 1;
     }
@@ -458,7 +494,8 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      * <p>Callbacks run on the retire thread, or on a helping caller: callbacks of one batch run in {@code retire}
      * order, but two batches may be reclaimed at the same time on two threads, so a callback must be safe to run
      * concurrently with another. If a helper's grace period fails ({@code heavy()} threw) the batch goes to the
-     * retire thread, which retries it: nothing retired is ever dropped.
+     * retire thread, which retries it: nothing retired is ever dropped. If no retire thread can be started, this
+     * call still returns normally (the failure is logged; see the class's fault model).
      *
      * @throws NullPointerException  if {@code object} or {@code reclaim} is null
      * @throws IllegalStateException after {@link #close()}
@@ -498,8 +535,12 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      * folly's {@code rcu_barrier}): do not call it while holding a lock that a callback takes; it waits for that
      * callback.
      *
-     * @throws IllegalStateException inside a read section of this {@code Rcu}, or in a retire callback (either would
-     *                               wait for itself)
+     * <p>While no retire thread can be started (see {@link #create(ProcessBarrier, ThreadFactory)}), the caller runs
+     * the waiting batches itself.
+     *
+     * @throws IllegalStateException inside a read section of this {@code Rcu}, or in a retire callback, whichever
+     *                               thread runs it (the retire thread, or a {@code retire} that helps under
+     *                               back-pressure): either would wait for itself
      */
     public void barrier() {
         checkOutsideSection("barrier()");
@@ -546,7 +587,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      * the first, returns only once the first has finished. If {@code heavy()} keeps failing, close() keeps retrying
      * (it never reports reclamation that did not happen). Not interruptible: the interrupt status is kept.
      *
-     * @throws IllegalStateException inside a read section of this {@code Rcu}, or in a retire callback
+     * @throws IllegalStateException inside a read section of this {@code Rcu}, or in a retire callback (on any thread)
      * @throws UnsupportedOperationException on {@link #shared()}, which is never closed
      */
     @Override

@@ -417,7 +417,7 @@ final class RcuRetirer extends RcuRetirerPad {
                         idleSince = System.nanoTime();
                         continue;
                     }
-                    if (stopping) {
+                    if (stopping && mayEnd()) { // close(): nothing is left for this thread (close() takes the rest)
                         ended = true;
                         return;
                     }
