@@ -292,8 +292,12 @@ abstract class RcuGracePeriods {
                 awaitGracePeriod(target, who);
                 return;
             } catch (Throwable t) {
-                RcuLog.error(id, RETRYING[who], t);
-                LockSupport.parkNanos(this, RcuRetirer.backoff(failures));
+                try { // nothing may leave the handler: on a full heap even a first call may throw
+                    RcuLog.error(id, RETRYING[who], t);
+                    LockSupport.parkNanos(this, RcuRetirer.backoff(failures));
+                } catch (Throwable ignored) {
+                    // retry at once
+                }
             }
         }
     }

@@ -28,7 +28,42 @@ final class RcuLog {
         return l;
     }
 
-    /** Logs {@code "Rcu#" + id + what} at {@code ERROR}; never throws. */
+    /** What {@link #error(int, int, Throwable)} says: the texts live inside its guard (see the fault model). */
+    static final int START_FAILED = 0;
+    static final int GRACE_PERIOD_FAILED = 1;
+    static final int HELPER_GRACE_PERIOD_FAILED = 2;
+    static final int RETIRE_THREAD_DIED = 3;
+
+    /**
+     * Logs one of the retire side's failures at {@code ERROR}; never throws. The message text is chosen here, inside
+     * the guard: a string literal is resolved (allocated) the first time its code runs, which on a full heap is
+     * when an error path first runs, so an error path that names its literal outside the guard can throw.
+     */
+    static void error(int id, int what, Throwable t) {
+        try {
+            String m;
+            switch (what) {
+                case START_FAILED:
+                    m = ": could not start the retire thread; a later retire() tries again, barrier() and close() "
+                            + "reclaim on their own thread meanwhile; nothing retired is lost";
+                    break;
+                case GRACE_PERIOD_FAILED:
+                    m = " retire thread: a grace period failed; retrying, nothing is lost";
+                    break;
+                case HELPER_GRACE_PERIOD_FAILED:
+                    m = ": a grace period failed while a caller reclaimed; retried later, nothing is lost";
+                    break;
+                default:
+                    m = ": the retire thread died; the next retire(), barrier() or startPoll() starts another";
+                    break;
+            }
+            logger().log(System.Logger.Level.ERROR, "Rcu#" + id + m, t);
+        } catch (Throwable ignored) {
+            // nothing to do: the log (or the heap) is broken, reclamation goes on
+        }
+    }
+
+    /** Logs {@code "Rcu#" + id + what} at {@code ERROR}; never throws (pass a string that already exists). */
     static void error(int id, String what, Throwable t) {
         try {
             logger().log(System.Logger.Level.ERROR, "Rcu#" + id + what, t);

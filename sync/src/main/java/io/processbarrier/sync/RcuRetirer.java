@@ -40,7 +40,9 @@ abstract class RcuRetirerPad {
  *       taking a batch, in releasing the markers or in handing on a batch allocates once the batch is taken (the
  *       lock here is a spin lock, not an AQS lock, which allocates a queue node when contended; failure messages
  *       are built inside the guarded logging call), so an {@link OutOfMemoryError} on a full heap can neither
- *       drop a batch nor release a marker early, and {@code callbacksPending()} stays right.</li>
+ *       drop a batch nor release a marker early, and {@code callbacksPending()} stays right. The handlers
+ *       themselves are guarded: on a full heap even code that runs for the first time may throw (a string literal,
+ *       a call site linked on first use), so a failure while handling a failure is survived too.</li>
  *   <li>A retire thread that dies all the same hands its batch on and logs why; the next retire or
  *       {@code barrier()} starts a new one.</li>
  *   <li>{@code barrier()} or {@code close()} in a retire callback, on whatever thread runs it (the retire thread or
@@ -339,8 +341,7 @@ final class RcuRetirer extends RcuRetirerPad {
             return true;
         } catch (Throwable e) { // OutOfMemoryError "unable to create native thread", a factory's anything
             startRetryAt = System.nanoTime() + START_RETRY_NANOS;
-            RcuLog.error(id, ": could not start the retire thread; retried by the next retire(), barrier() and close()"
-                    + " reclaim on their own thread meanwhile; nothing retired is lost", e);
+            RcuLog.error(id, RcuLog.START_FAILED, e);
             return false;
         }
     }
@@ -433,19 +434,23 @@ final class RcuRetirer extends RcuRetirerPad {
                     Thread.interrupted(); // nobody may interrupt this thread into spinning
                     LockSupport.parkNanos(this, IDLE_NANOS - idle); // woken by a push onto an empty stack, etc.
                 } catch (Throwable e) { // heavy() failed, or worse: nothing was reclaimed; the batch is kept
-                    failures.incrementAndGet();
-                    RcuLog.error(id, " retire thread: a grace period failed; retrying, nothing is lost", e);
-                    Thread.interrupted();
-                    LockSupport.parkNanos(this, backoff(failed++));
+                    try { // and nothing may leave this handler (on a full heap, even a first call may throw)
+                        failures.incrementAndGet();
+                        RcuLog.error(id, RcuLog.GRACE_PERIOD_FAILED, e);
+                        Thread.interrupted();
+                        LockSupport.parkNanos(this, backoff(failed++));
+                    } catch (Throwable ignored) {
+                        // go round again
+                    }
                 }
             }
         } finally {
-            if (mine != null) { // dying all the same (an Error in the handler above): hand the batch on
+            if (mine != null) { // dying all the same (something beyond the handlers above): hand the batch on
                 pushOrphan(mine);
             }
             if (!ended) {
                 died(Thread.currentThread());
-                RcuLog.error(id, ": the retire thread died; the next retire() or barrier() starts another", null);
+                RcuLog.error(id, RcuLog.RETIRE_THREAD_DIED, null);
             }
         }
     }
@@ -473,9 +478,9 @@ final class RcuRetirer extends RcuRetirerPad {
         try {
             gps.awaitGracePeriod(gps.arrive(), who);
         } catch (Throwable t) { // the retire thread (or a barrier() caller) retries it: the caller's retire succeeded
+            pushOrphan(b); // first: allocates nothing, and the batch is safe from here on
             failures.incrementAndGet();
-            pushOrphan(b);
-            RcuLog.error(id, ": a grace period failed while a caller reclaimed; retried later, nothing is lost", t);
+            RcuLog.error(id, RcuLog.HELPER_GRACE_PERIOD_FAILED, t);
             wake();
             return false;
         }
@@ -544,7 +549,11 @@ final class RcuRetirer extends RcuRetirerPad {
                     try {
                         n.reclaim.accept(n.object);
                     } catch (Throwable t) {
-                        RcuLog.callbackFailed(n.reclaim, n.object, t); // never throws: the message is built inside
+                        try {
+                            RcuLog.callbackFailed(n.reclaim, n.object, t); // the message is built inside its guard
+                        } catch (Throwable ignored) {
+                            // e.g. a StackOverflowError at the call: the next callbacks run all the same
+                        }
                     }
                 }
                 inFlight.decrementAndGet();

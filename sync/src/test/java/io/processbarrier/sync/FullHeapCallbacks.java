@@ -9,21 +9,41 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Child JVM of {@link RcuRetireFaultTest} (run with a small heap, {@code -XX:-UseTLAB}): one batch of four callbacks,
- * three of which throw {@link OutOfMemoryError}, runs while the heap is full to the last 16 bytes. Prints
- * {@code heapWasFull}, {@code attempted} (callbacks that began, of the three that throw), {@code ran} (the one that
- * does not throw) and {@code pending} ({@code callbacksPending()} after a {@code barrier()} once the heap is free).
+ * three of which throw {@link OutOfMemoryError}, runs while the heap is full to the last 16 bytes. The same cycle
+ * runs once first with the heap free, so that every call site on the path has run once (Java links some on first
+ * use, which allocates: that is not what this tests). Prints {@code heapWasFull}, {@code attempted} (callbacks that
+ * began, of the three that throw), {@code ran} (the one that does not throw), {@code pending}
+ * ({@code callbacksPending()} after a {@code barrier()} once the heap is free) and any thread that died.
  */
 public final class FullHeapCallbacks {
     private static Object[] filler;
     private static volatile boolean heapWasFull;
+    private static volatile Throwable uncaught;
+    private static volatile String uncaughtThread;
 
     private FullHeapCallbacks() {
     }
 
     public static void main(String[] args) throws Exception {
+        Thread.UncaughtExceptionHandler record = (t, e) -> { // allocates nothing when it runs
+            uncaughtThread = t.getName();
+            uncaught = e;
+        };
+        Thread.setDefaultUncaughtExceptionHandler(record);
         Rcu rcu = Rcu.create(ProcessBarrier.get());
-        rcu.retire("warm-up", s -> { });
-        rcu.barrier(); // the retire thread runs, the classes on its path are loaded
+        cycle(rcu, false); // the warm-up, heap free
+        AtomicInteger[] counts = cycle(rcu, true);
+        System.out.println("heapWasFull=" + heapWasFull);
+        System.out.println("attempted=" + counts[0].get());
+        System.out.println("ran=" + counts[1].get());
+        System.out.println("pending=" + rcu.callbacksPending());
+        System.out.println("died=" + uncaughtThread);
+        if (uncaught != null) {
+            uncaught.printStackTrace(System.out);
+        }
+    }
+
+    private static AtomicInteger[] cycle(Rcu rcu, boolean full) throws Exception {
         AtomicInteger attempted = new AtomicInteger();
         AtomicInteger ran = new AtomicInteger();
         CountDownLatch inside = new CountDownLatch(1);
@@ -57,18 +77,18 @@ public final class FullHeapCallbacks {
             }
             Thread.sleep(1);
         }
-        fill();
-        leave.countDown(); // allocates nothing: the grace period ends, the callbacks run on a full heap
+        if (full) {
+            fill();
+        }
+        leave.countDown(); // allocates nothing: the grace period ends, the callbacks run (on a full heap)
         while (attempted.get() + ran.get() < 4 && System.nanoTime() - deadline < 0) {
             LockSupport.parkNanos(1_000_000L);
         }
         filler = null;
         System.gc();
         rcu.barrier();
-        System.out.println("heapWasFull=" + heapWasFull);
-        System.out.println("attempted=" + attempted.get());
-        System.out.println("ran=" + ran.get());
-        System.out.println("pending=" + rcu.callbacksPending());
+        holder.join();
+        return new AtomicInteger[] {attempted, ran};
     }
 
     /** Fills the heap down to its last small gap, keeping it all reachable from {@link #filler}. */

@@ -308,5 +308,6 @@ class RcuRetireFaultTest {
         assertEquals("3", r.value("attempted"), r.toString());
         assertEquals("1", r.value("ran"), r.toString());
         assertEquals("0", r.value("pending"), r.toString());
+        assertEquals("null", r.value("died"), "no thread may die of it\n" + r);
     }
 }
