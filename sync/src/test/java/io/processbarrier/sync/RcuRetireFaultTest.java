@@ -115,6 +115,60 @@ class RcuRetireFaultTest {
         awaitTrue(() -> ran.get() == 3, "the callback run by the restarted retire thread, with no barrier()");
     }
 
+    /** A real barrier whose heavy() throws an Error while {@code failing} is set. */
+    static final class ErrorBarrier implements ProcessBarrier {
+        final ProcessBarrier real = ProcessBarrier.get();
+        volatile boolean failing;
+        final AtomicInteger failures = new AtomicInteger();
+
+        @Override
+        public void heavy() {
+            if (failing) {
+                failures.incrementAndGet();
+                throw new OutOfMemoryError("test: heavy() ran out of memory");
+            }
+            real.heavy();
+        }
+
+        @Override
+        public void light() {
+            real.light();
+        }
+
+        @Override
+        public String name() {
+            return "error-" + real.name();
+        }
+
+        @Override
+        public boolean isAsymmetric() {
+            return real.isAsymmetric();
+        }
+    }
+
+    /**
+     * An Error from heavy() (not only a ProcessBarrierException), on the retire thread and on a helper that reclaims
+     * in barrier() because no retire thread can start: the batch is kept, nothing runs early, all runs once heavy()
+     * works again.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anErrorFromHeavyLosesNothing(boolean noRetireThread) throws Exception {
+        ErrorBarrier b = new ErrorBarrier();
+        Rcu rcu = track(noRetireThread ? Rcu.create(b, new FailingFactory("factoryThrows")) : Rcu.create(b));
+        AtomicInteger ran = new AtomicInteger();
+        b.failing = true;
+        rcu.retire("x", s -> ran.incrementAndGet());
+        Thread w = daemon("barrier-waiter", rcu::barrier);
+        awaitTrue(() -> b.failures.get() >= 2, "heavy() failing, and retried");
+        assertEquals(0, ran.get(), "a callback ran although no grace period completed");
+        assertTrue(w.isAlive(), "barrier() returned although no grace period completed");
+        b.failing = false;
+        join(w, "barrier() once heavy() works again");
+        assertEquals(1, ran.get());
+        assertEquals(0, rcu.callbacksPending());
+    }
+
     /** Item 1, close(): old code: close() hung in barrier() (no thread ever ran the batch). */
     @Test
     void closeReclaimsEverythingWhenNoRetireThreadCanStart() throws Exception {
