@@ -65,6 +65,22 @@ class ConsumerIT {
         }
     }
 
+    /**
+     * Issue 30, item 11: sources and javadoc jars reached the local repository only through the release check; a user's
+     * IDE on a snapshot they installed found neither. {@code mvn install} attaches both to every published Java module.
+     */
+    @Test
+    void mvnInstallPutsSourcesAndJavadocJarsIntoTheLocalRepository() throws IOException {
+        for (String artifactId : List.of("processbarrier-api", "processbarrier-sync", "processbarrier-spi-membarrier",
+                "processbarrier-spi-mprotect", "processbarrier-spi-signal", "processbarrier-cli")) {
+            Path dir = Path.of(REPO, "io", "processbarrier", artifactId, VERSION);
+            for (String classifier : List.of("sources", "javadoc")) {
+                Path jar = dir.resolve(artifactId + "-" + VERSION + "-" + classifier + ".jar");
+                assertTrue(Files.isRegularFile(jar), jar + " is missing: mvn install attaches it (root pom.xml)");
+            }
+        }
+    }
+
     /** A consumer project: the BOM imported, then {@code dependencies} (XML), in target/consumers/NAME. */
     static Path consumer(String name, String dependencies) throws IOException {
         Path dir = TARGET.resolve("consumers").resolve(name);
