@@ -13,11 +13,11 @@ import java.lang.invoke.VarHandle;
  * of several rounds, interleaved; the benchmarks module measures the same with JMH ({@code LightBench}).
  *
  * <p>Every iteration also reads a volatile flag that is never set, as JMH's measurement loop reads its {@code isDone}
- * after each call: a load that the fence must hold back in every iteration. Without it the loop hides the fence: on
- * this project's machine (2 vCPU AMD EPYC, Firecracker, Linux 6.18, JDK 17, shared) the loop without the flag gave
- * fullFence 0.55-0.62 ns against 0.30-0.39 ns for nothing, while the same loop with the flag gave 1.9-2.5 ns against
- * 0.32-0.40 ns, and JMH's {@code sbFullFence} 1.8 ns against {@code sbLight} 0.56 ns in the same minutes (issue 30:
- * 0.57 ns where JMH gave 3.6-4.1). Nothing and light() keep their cost with the flag: it costs no time of its own.
+ * after each call: a load that the fence must hold back in every iteration. Without it the loop hides the fence. On
+ * this project's machine (2 vCPU AMD EPYC, Firecracker, Linux 6.18, JDK 17, shared and loaded), three doctor runs
+ * each, alternated: without the flag fullFence 0.52-0.53 ns against light() 0.28 ns (1.9x; issue 30 saw 0.57 ns),
+ * with it 1.87-2.89 ns against 0.32-0.33 ns (5.8-9.0x); JMH's {@code LightBench} in the same hour: sbFullFence 1.8 ns,
+ * sbLight 0.56 ns. The flag itself costs about 0.04 ns per iteration, the same in every variant.
  */
 final class LightCost {
     private static final VarHandle X;
