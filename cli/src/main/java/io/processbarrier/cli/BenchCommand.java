@@ -25,12 +25,10 @@ import java.util.Map;
  */
 final class BenchCommand implements Command {
     static final String DEFAULT_THREADS = "1,2,4,16,64";
-    /** The most heavy() calls timed per point (a sample array of this many longs per point). */
-    static final long MAX_CALLS = 1_000_000;
 
     @Override
     public String summary() {
-        return "heavy() latency per provider against running threads, light() against fullFence, and a chart";
+        return "heavy() latency per provider against running threads, light() against fullFence; a chart on request";
     }
 
     @Override
@@ -39,7 +37,7 @@ final class BenchCommand implements Command {
             "--json            print the results as JSON on stdout",
             "--chart=FILE      also write an SVG chart to FILE, in a directory that exists (default: no chart)",
             "--threads=LIST    reader thread counts to measure at (default " + DEFAULT_THREADS + ")",
-            "--calls=N         heavy() calls timed per point, at most (default 2000, up to " + MAX_CALLS + ")",
+            "--calls=N         heavy() calls timed per point, at most (default 2000, up to " + Latency.MAX_CALLS + ")",
             "--millis=N        time budget per point in milliseconds (default 300)",
         };
     }
@@ -47,7 +45,7 @@ final class BenchCommand implements Command {
     @Override
     public int run(Args args, PrintStream out, PrintStream err) {
         boolean json = args.flag("--json");
-        int calls = (int) args.positiveLong("--calls", 2000, MAX_CALLS);
+        int calls = (int) args.positiveLong("--calls", 2000, Latency.MAX_CALLS);
         long budget = args.positiveLong("--millis", 300) * 1_000_000L;
         int[] threads = parseThreads(args.value("--threads", DEFAULT_THREADS));
         Path chart = chart(args.value("--chart", null)); // before measuring: a bad path must not cost the run

@@ -62,7 +62,7 @@ final class VerifyCommand implements Command {
             "--seconds=N       time per provider, control included (default 3)",
             "--trials=N        run N trials per provider (and N control trials) instead of a time budget",
             "--provider=NAME   verify only this provider",
-            "--strict          exit 3 when a provider is only inconclusive (the control showed nothing)",
+            "--strict          exit 3 when a provider is only inconclusive (no control outcome, or too few trials)",
             "--rcu-seconds=N   Rcu torture per provider (default 0.5; 0 skips it)",
         };
     }

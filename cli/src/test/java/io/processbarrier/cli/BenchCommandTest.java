@@ -140,7 +140,7 @@ class BenchCommandTest {
     /** Issue 30: --calls beyond the cap was cut silently. */
     @Test
     void callsBeyondTheCapAreRefused() {
-        Run r = bench("--calls=" + (BenchCommand.MAX_CALLS + 1));
+        Run r = bench("--calls=" + (Latency.MAX_CALLS + 1));
         assertEquals(2, r.exit(), r.err());
         assertEquals("processbarrier bench: option --calls=1000001: at most 1000000\n",
                 r.err());

@@ -61,6 +61,9 @@ class DoctorTest {
         r = doctor("--calls=-3");
         assertEquals(2, r.exit());
         assertEquals("processbarrier doctor: option --calls=-3: expected a positive number\n", r.err());
+        r = doctor("--calls=1000001"); // issue 30: was cut to 1,000,000 without a word
+        assertEquals(2, r.exit());
+        assertEquals("processbarrier doctor: option --calls=1000001: at most 1000000\n", r.err());
         r = doctor("frobnicate");
         assertEquals(2, r.exit());
         assertTrue(r.err().startsWith("processbarrier: unknown command 'frobnicate'. Commands: doctor"), r.err());
