@@ -27,7 +27,8 @@ final class DoctorCommand implements Command {
     public String[] options() {
         return new String[] {
             "--json            print the report as JSON on stdout",
-            "--calls=N         heavy() calls timed per provider (default 2000, up to " + Latency.MAX_CALLS + ")",
+            "--calls=N         heavy() calls timed per provider (default 2000, up to " + Latency.MAX_CALLS
+                    + ")",
             "--no-latency      skip the latency measurement",
         };
     }

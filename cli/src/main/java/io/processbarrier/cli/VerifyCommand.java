@@ -21,8 +21,8 @@ import java.util.stream.Collectors;
  * provider: {@code verified} (no forbidden outcome in enough trials: at the control's rate, a barrier that did nothing
  * would have shown at least {@link #MIN_EXPECTED} of them), {@code FAILED} (forbidden outcome seen, or the barrier
  * threw), {@code inconclusive} (the control showed nothing, e.g. on one CPU, or too few trials to verify: a zero in
- * them proves nothing), {@code unavailable}. Then a short {@link RcuTorture} of an {@link Rcu} on each available provider
- * ({@code --rcu-seconds}, 0.5 s by default): readers must never see an object reclaimed. Exit status 1 if any provider
+ * them proves nothing), {@code unavailable}. Then a short {@link RcuTorture} of an {@link Rcu} on each available
+ * provider ({@code --rcu-seconds}, 0.5 s by default; 0 skips it): readers must never see an object reclaimed. Exit status 1 if any provider
  * FAILED (either test); with {@code --strict}, 3 if none failed but some was inconclusive; else 0.
  */
 final class VerifyCommand implements Command {

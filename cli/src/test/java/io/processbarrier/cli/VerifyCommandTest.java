@@ -202,8 +202,8 @@ class VerifyCommandTest {
     void closeProviderNamesAreSuggestedAndFarOnesAreNot() {
         Run r = verify("--provider=membarier");
         assertEquals(2, r.exit());
-        assertTrue(r.err().startsWith("processbarrier verify: no provider named 'membarier' (did you mean membarrier?); "
-                + "providers found: membarrier, "), r.err());
+        assertTrue(r.err().startsWith("processbarrier verify: no provider named 'membarier' (did you mean "
+                + "membarrier?); providers found: membarrier, "), r.err());
         r = verify("--provider=debug");
         assertEquals(2, r.exit());
         assertTrue(r.err().startsWith("processbarrier verify: no provider named 'debug'; providers found: "), r.err());

@@ -42,8 +42,8 @@ class ConsumerIT {
             + System.getProperty("embed.dependencyPluginVersion");
     static final Duration MAVEN_TIMEOUT = Duration.ofMinutes(5);
     static final Path README = Path.of(System.getProperty("embed.readme", "../README.md"));
-    static final String SNIPPET_BEGIN = "<!-- shade snippet: ConsumerIT (embed-tests) builds it as written between these "
-            + "two markers -->";
+    static final String SNIPPET_BEGIN = "<!-- shade snippet: ConsumerIT (embed-tests) builds it as written between "
+            + "these two markers -->";
     static final String SNIPPET_END = "<!-- end of the shade snippet -->";
 
     static String probe;
