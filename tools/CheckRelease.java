@@ -36,7 +36,8 @@ import org.w3c.dom.Node;
  *
  * STAGING is a Maven repository produced by {@code deploy -DaltDeploymentRepository=local::file:STAGING}: whatever is
  * in it is what the build publishes. For every artifact in it: each archive (.jar, .nar) holds META-INF/LICENSE equal
- * to the root LICENSE; a non-pom artifact has a sources jar (with .java or .c files) and a javadoc jar; its POM has a
+ * to the root LICENSE; a non-pom artifact has a sources jar (with .java or .c files) and a javadoc jar, which documents
+ * no {@code internal} package and never says "All rights reserved" (an Apache-2.0 project); its POM has a
  * name and a description of its own, and url, licenses, scm and developers of its own or from its parent chain, every
  * parent being published too. The BOM lists exactly the published non-pom artifacts, each of which exists.
  */
@@ -166,6 +167,8 @@ public final class CheckRelease {
                 errors.add(id + ": no javadoc jar (" + a.prefix() + "-javadoc.jar)");
             } else if (!holds(javadoc, n -> n.equals("index.html") || n.startsWith("README"))) {
                 errors.add(id + ": the javadoc jar has neither index.html nor a README: " + javadoc.getFileName());
+            } else {
+                checkJavadocContents(id, javadoc, errors);
             }
         }
         if (bom == null) {
@@ -213,6 +216,36 @@ public final class CheckRelease {
             if (!found) {
                 errors.add(id + ": POM has no " + need[0] + " (<" + need[1].replace("/", "><") + ">), neither its own"
                         + " nor from a parent (" + a.pom().getFileName() + ")");
+            }
+        }
+    }
+
+    /** The phrase the javadoc plugin's default footer puts on every page; this project's license says otherwise. */
+    static final String RESERVED = "All rights reserved";
+
+    /**
+     * A javadoc jar documents the API: no page of an {@code internal} package (the modules' plumbing, exported to
+     * the project's own modules at most), and no page that says {@link #RESERVED} (the plugin's default footer).
+     */
+    static void checkJavadocContents(String id, Path javadoc, List<String> errors) throws IOException {
+        try (ZipFile z = new ZipFile(javadoc.toFile())) {
+            List<String> internal = z.stream().map(ZipEntry::getName)
+                    .filter(n -> n.endsWith(".html") && n.contains("/internal/")).sorted().toList();
+            if (!internal.isEmpty()) {
+                errors.add(id + ": the javadoc jar documents internal packages (" + internal.size() + " pages, e.g. "
+                        + internal.get(0) + "): exclude them (maven-javadoc-plugin excludePackageNames)");
+            }
+            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+                if (!e.getName().endsWith(".html")) {
+                    continue;
+                }
+                try (InputStream in = z.getInputStream(e)) {
+                    if (new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).contains(RESERVED)) {
+                        errors.add(id + ": the javadoc jar says \"" + RESERVED + "\" (" + e.getName() + ") on an "
+                                + "Apache-2.0 project: set the javadoc plugin's <bottom>");
+                        break;
+                    }
+                }
             }
         }
     }
@@ -329,6 +362,13 @@ public final class CheckRelease {
                 new Case("javadoc jar without META-INF/LICENSE", "no META-INF/LICENSE in " + jarArtifact.prefix()
                         + "-javadoc.jar", s -> dropEntry(relocate(jarArtifact.dir().resolve(jarArtifact.prefix()
                                 + "-javadoc.jar"), staging, s), "META-INF/LICENSE")),
+                new Case("javadoc jar with a page of an internal package", api + ": the javadoc jar documents internal "
+                        + "packages (1 pages, e.g. io/processbarrier/internal/Selector.html)",
+                        s -> addEntry(relocate(jarArtifact.dir().resolve(jarArtifact.prefix() + "-javadoc.jar"),
+                                staging, s), "io/processbarrier/internal/Selector.html", "<html></html>")),
+                new Case("javadoc jar with the default footer", api + ": the javadoc jar says \"" + RESERVED + "\"",
+                        s -> addEntry(relocate(jarArtifact.dir().resolve(jarArtifact.prefix() + "-javadoc.jar"),
+                                staging, s), "footer.html", "<footer>Copyright 2026. " + RESERVED + ".</footer>")),
                 new Case("no javadoc jar", api + ": no javadoc jar",
                         s -> delete(relocate(jarArtifact.dir().resolve(jarArtifact.prefix() + "-javadoc.jar"),
                                 staging, s))),
@@ -405,6 +445,29 @@ public final class CheckRelease {
                         out.closeEntry();
                     }
                 }
+            }
+            Files.move(tmp, zip, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    /** Adds (or replaces) one entry of a zip. */
+    static void addEntry(Path zip, String entry, String content) {
+        try {
+            Path tmp = zip.resolveSibling(zip.getFileName() + ".tmp");
+            try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip));
+                 ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(tmp))) {
+                for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                    if (!e.getName().equals(entry)) {
+                        out.putNextEntry(new ZipEntry(e.getName()));
+                        in.transferTo(out);
+                        out.closeEntry();
+                    }
+                }
+                out.putNextEntry(new ZipEntry(entry));
+                out.write(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.closeEntry();
             }
             Files.move(tmp, zip, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

@@ -4,6 +4,7 @@
 # artifact and what is missing, unless every deployed artifact has:
 #   META-INF/LICENSE (the root LICENSE) in each of its jars: main, sources, javadoc, natives, .nar
 #   a sources jar (Java, or the C sources for the natives) and a javadoc jar (a README placeholder for the natives)
+#   that documents no internal package and has no "All rights reserved" footer (the project is Apache-2.0)
 #   a POM with name and description of its own, and url, licenses, scm, developers (own or from a published parent)
 # and the BOM lists exactly the deployed non-pom artifacts, and the starter (processbarrier-all) depends on every one
 # of them but the doctor (natives with their classifiers). Then the self-test: broken copies of the staging

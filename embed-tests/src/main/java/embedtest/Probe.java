@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  *   copies SPEC...      SPEC = [cl:]PACKAGE[@JAR,JAR...][=PROVIDER]: get() (or of(PROVIDER)), heavy(), providers()
  *   redeploy N JAR,...  N rounds: a class loader uses the signal provider, is closed and collected, a late signal
  *                       arrives; prints what happened in each round
+ *   stall PACKAGE       the copy's Rcu and ReadMostlyLock each wait for a reader that leaves only once the stall
+ *                       warning was logged (set -Dprocessbarrier.sync.stallWarningMillis low); prints
+ *                       "logger NAME LEVEL: first line" of each stall record that reaches java.util.logging
  * </pre>
  */
 public final class Probe {
@@ -35,6 +38,9 @@ public final class Probe {
                 break;
             case "redeploy":
                 redeploy(Integer.parseInt(args[1]), urls(args[2]));
+                break;
+            case "stall":
+                stall(args[1]);
                 break;
             default:
                 throw new IllegalArgumentException(args[0]);
@@ -79,6 +85,83 @@ public final class Probe {
             }
         }
         return loader;
+    }
+
+    /**
+     * The logger names a copy's stall warnings use. Each construct waits (synchronize(), the write lock) for a reader
+     * that leaves only when the warning has reached the handler: no timing decides the outcome.
+     */
+    private static void stall(String pkg) throws Exception {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> warned =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.logging.Logger.getLogger("").addHandler(new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                String m = r.getMessage();
+                if (m != null && m.startsWith("stall:")) {
+                    System.out.println("logger " + r.getLoggerName() + " " + r.getLevel() + ": " + m.lines().findFirst()
+                            .orElse(""));
+                    warned.get().countDown();
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        Class<?> pb = Class.forName(pkg + ".ProcessBarrier");
+        Object barrier = pb.getMethod("get").invoke(null);
+
+        Class<?> rcuClass = Class.forName(pkg + ".sync.Rcu");
+        Object rcu = rcuClass.getMethod("create", pb).invoke(null, barrier);
+        Method read = rcuClass.getMethod("read");
+        warned.set(new java.util.concurrent.CountDownLatch(1));
+        Thread reader = readerUntilWarned("rcu-reader", () -> (AutoCloseable) read.invoke(rcu), warned.get());
+        rcuClass.getMethod("synchronize").invoke(rcu); // waits for the reader, which waits for the warning
+        reader.join();
+        ((AutoCloseable) rcu).close();
+
+        Class<?> lockClass = Class.forName(pkg + ".sync.ReadMostlyLock");
+        java.util.concurrent.locks.ReadWriteLock lock =
+                (java.util.concurrent.locks.ReadWriteLock) lockClass.getConstructor(pb).newInstance(barrier);
+        warned.set(new java.util.concurrent.CountDownLatch(1));
+        reader = readerUntilWarned("lock-reader", () -> {
+            lock.readLock().lock();
+            return () -> lock.readLock().unlock();
+        }, warned.get());
+        lock.writeLock().lock(); // waits for the reader, which waits for the warning
+        lock.writeLock().unlock();
+        reader.join();
+        System.out.println("stall: done");
+    }
+
+    /** A section a reader thread enters; closing it leaves. */
+    private interface Section {
+        AutoCloseable enter() throws Exception;
+    }
+
+    /** Starts a thread that enters {@code section}, and leaves it once {@code warned} opens; returns once inside. */
+    private static Thread readerUntilWarned(String name, Section section, java.util.concurrent.CountDownLatch warned)
+            throws InterruptedException {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try (AutoCloseable s = section.enter()) {
+                inside.countDown();
+                if (!warned.await(5, TimeUnit.MINUTES)) { // bounds liveness only
+                    System.out.println(name + ": no stall warning in 5 minutes");
+                }
+            } catch (Exception e) {
+                e.printStackTrace();
+                inside.countDown();
+            }
+        }, name);
+        t.start();
+        inside.await();
+        return t;
     }
 
     private static void redeploy(int rounds, URL[] jars) throws Exception {

@@ -81,6 +81,36 @@ final class Args {
         throw new IllegalArgumentException("option " + name + "=" + v + ": expected a positive number");
     }
 
+    /**
+     * 0 (which turns the thing off) or a positive number, or a clear error naming the option and the value: "0" and
+     * "0.0" mean the same, and a negative number is refused with the same words as any other bad value.
+     */
+    double zeroOrPositive(String name, double dflt, String zeroMeans) {
+        String v = values.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            double d = Double.parseDouble(v);
+            if (d >= 0 && Double.isFinite(d)) {
+                return d == 0 ? 0 : d; // -0.0 is 0
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("option " + name + "=" + v + ": expected 0 (" + zeroMeans
+                + ") or a positive number");
+    }
+
+    /** A whole number from 1 to {@code max}; above it, a clear error that says the limit (never cut silently). */
+    long positiveLong(String name, long dflt, long max) {
+        long n = positiveLong(name, dflt);
+        if (n > max) {
+            throw new IllegalArgumentException("option " + name + "=" + values.get(name) + ": at most " + max);
+        }
+        return n;
+    }
+
     long positiveLong(String name, long dflt) {
         double d = positive(name, dflt);
         if (d != Math.rint(d) || d > Long.MAX_VALUE) {

@@ -17,26 +17,27 @@ import java.util.Map;
 
 /**
  * {@code bench}: heavy() latency (median, p99) of every available provider while 1, 2, 4, 16 and 64 other threads
- * spin on light(), the reader's cost (light() against nothing and against fullFence), a table or JSON, and a
- * self-contained SVG chart of latency against threads. Exit status 0, or 1 if the chart cannot be written.
- * The JMH suite (benchmarks/) measures the same more rigorously; this is the quick look on any machine.
+ * spin on light(), the reader's cost (light() against nothing and against fullFence), a table or JSON, and, with
+ * {@code --chart=FILE} only, a self-contained SVG chart of latency against threads. The file is judged before anything
+ * is measured: a directory that does not exist is refused (the doctor creates none) and so is one it cannot write in
+ * (tried with a temporary file), with exit status 2. Exit status 0, or 1 if the chart could still not be written at
+ * the end. The JMH suite (benchmarks/) measures the same more rigorously; this is the quick look on any machine.
  */
 final class BenchCommand implements Command {
-    static final String DEFAULT_CHART = "processbarrier-bench.svg";
     static final String DEFAULT_THREADS = "1,2,4,16,64";
 
     @Override
     public String summary() {
-        return "heavy() latency per provider against running threads, light() against fullFence, and a chart";
+        return "heavy() latency per provider against running threads, light() against fullFence; a chart on request";
     }
 
     @Override
     public String[] options() {
         return new String[] {
             "--json            print the results as JSON on stdout",
-            "--chart=FILE      write the SVG chart to FILE (default " + DEFAULT_CHART + ")",
+            "--chart=FILE      also write an SVG chart to FILE, in a directory that exists (default: no chart)",
             "--threads=LIST    reader thread counts to measure at (default " + DEFAULT_THREADS + ")",
-            "--calls=N         heavy() calls timed per point, at most (default 2000)",
+            "--calls=N         heavy() calls timed per point, at most (default 2000, up to " + Latency.MAX_CALLS + ")",
             "--millis=N        time budget per point in milliseconds (default 300)",
         };
     }
@@ -44,10 +45,10 @@ final class BenchCommand implements Command {
     @Override
     public int run(Args args, PrintStream out, PrintStream err) {
         boolean json = args.flag("--json");
-        int calls = (int) Math.min(1_000_000, args.positiveLong("--calls", 2000));
+        int calls = (int) args.positiveLong("--calls", 2000, Latency.MAX_CALLS);
         long budget = args.positiveLong("--millis", 300) * 1_000_000L;
         int[] threads = parseThreads(args.value("--threads", DEFAULT_THREADS));
-        Path chart = Path.of(args.value("--chart", DEFAULT_CHART)).toAbsolutePath().normalize();
+        Path chart = chart(args.value("--chart", null)); // before measuring: a bad path must not cost the run
 
         List<ProviderStatus> available = ProcessBarrier.providers().stream().filter(ProviderStatus::available).toList();
         Progress progress = new Progress(err, !json);
@@ -105,16 +106,14 @@ final class BenchCommand implements Command {
         String subtitle = env.get("kernel") + ", " + env.get("arch") + ", " + env.get("cpus") + " CPUs, "
                 + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + "; "
                 + "median (solid) and p99 (dashed) of up to " + calls + " calls per point";
-        String svg = SvgChart.render("ProcessBarrier heavy() latency against running threads", subtitle, series);
         String chartError = null;
-        try {
-            Path parent = chart.getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
+        if (chart != null) {
+            String svg = SvgChart.render("ProcessBarrier heavy() latency against running threads", subtitle, series);
+            try {
+                Files.writeString(chart, svg, StandardCharsets.UTF_8); // the directory was there when we began
+            } catch (IOException e) {
+                chartError = "cannot write the chart to " + chart + ": " + reason(e);
             }
-            Files.writeString(chart, svg, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            chartError = "cannot write the chart to " + chart + ": " + e;
         }
 
         Map<String, Object> report = Json.object();
@@ -126,7 +125,7 @@ final class BenchCommand implements Command {
         report.put("threadCounts", Arrays.stream(threads).boxed().toList());
         report.put("providers", providers);
         report.put("light", light);
-        report.put("chart", chartError == null ? chart.toString() : null);
+        report.put("chart", chart == null || chartError != null ? null : chart.toString());
         report.put("chartError", chartError);
         if (json) {
             out.print(Json.write(report));
@@ -138,6 +137,55 @@ final class BenchCommand implements Command {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * The chart's file, judged before the measurement starts, or null when no chart was asked for. Refused, with what
+     * to do: a path that is a directory, a directory that does not exist (the doctor creates none: a typo would
+     * otherwise leave directories behind), and a directory or file this process cannot write (tried with a temporary
+     * file, which also catches a read-only mount, where root's permission bits say yes).
+     */
+    static Path chart(String option) {
+        if (option == null) {
+            return null;
+        }
+        String what = "option --chart=" + option + ": ";
+        Path chart;
+        try {
+            chart = Path.of(option).toAbsolutePath().normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException(what + "not a file name (" + e.getReason() + ")");
+        }
+        if (chart.getFileName() == null || Files.isDirectory(chart)) {
+            throw new IllegalArgumentException(what + chart + " is a directory: give a file name, e.g. --chart="
+                    + chart.resolve("processbarrier-bench.svg"));
+        }
+        Path dir = chart.getParent();
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(what + "the directory " + dir + " does not exist: create it first, or "
+                    + "give a file in an existing directory");
+        }
+        try {
+            Files.delete(Files.createTempFile(dir, ".processbarrier-bench-", ".tmp"));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + "cannot write in " + dir + " (" + reason(e) + "): give a file "
+                    + "in a directory you can write");
+        }
+        if (Files.exists(chart) && !Files.isWritable(chart)) {
+            throw new IllegalArgumentException(what + "cannot overwrite " + chart + ": give another file");
+        }
+        return chart;
+    }
+
+    /** What went wrong with a file, in words ("Read-only file system", "permission denied"). */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.toString();
     }
 
     static int[] parseThreads(String list) {

@@ -6,6 +6,9 @@ import java.util.Arrays;
 
 /** heavy() latency of one barrier on the calling thread: median and p99 of individually timed calls. */
 final class Latency {
+    /** The most calls one measurement times (a sample array of this many longs): more is refused, never cut. */
+    static final long MAX_CALLS = 1_000_000;
+
     final int calls;
     final long medianNanos;
     final long p99Nanos;

@@ -4,13 +4,16 @@ import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.internal.support.Settings;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * {@code java -jar processbarrier-doctor.jar [command] [options]}: with no command, the doctor. A new command is
- * one class implementing {@link Command} and one line in {@link #COMMANDS}.
+ * {@code java -jar processbarrier-cli-<version>.jar [command] [options]} (what Maven resolves; a source build makes
+ * cli/target/processbarrier-doctor.jar): with no command, the doctor. The usage names the jar it runs from, so it
+ * agrees with whichever file the user has. A new command is one class implementing {@link Command} and one line in
+ * {@link #COMMANDS}.
  */
 public final class Main {
     static final Map<String, Supplier<Command>> COMMANDS = new LinkedHashMap<>();
@@ -77,8 +80,37 @@ public final class Main {
         }
     }
 
+    /** How to start the doctor that is running: {@link #invocation(Path, boolean)} of this class's own location. */
+    static String invocation() {
+        Path self = location(Main.class);
+        return invocation(self, self != null && self.equals(location(io.processbarrier.ProcessBarrier.class)));
+    }
+
+    /**
+     * {@code java -jar FILE} for a jar that holds the library too (the doctor Maven resolves, or the build's
+     * processbarrier-doctor.jar), {@code java -cp <class path>:FILE io.processbarrier.cli.Main} for the doctor alone
+     * (classifier thin) or classes in a directory.
+     */
+    static String invocation(Path self, boolean withLibrary) {
+        String file = self == null || self.getFileName() == null ? null : self.getFileName().toString();
+        if (file != null && file.endsWith(".jar") && withLibrary) {
+            return "java -jar " + file;
+        }
+        return "java -cp <class path>" + (file == null ? "" : java.io.File.pathSeparator + file) + " "
+                + Main.class.getName();
+    }
+
+    private static Path location(Class<?> c) {
+        try {
+            java.security.CodeSource cs = c.getProtectionDomain().getCodeSource();
+            return cs == null || cs.getLocation() == null ? null : Path.of(cs.getLocation().toURI());
+        } catch (RuntimeException | java.net.URISyntaxException e) { // not a file: the generic form
+            return null;
+        }
+    }
+
     static String usage() {
-        StringBuilder sb = new StringBuilder("usage: java -jar processbarrier-doctor.jar [command] [options]\n\n");
+        StringBuilder sb = new StringBuilder("usage: " + invocation() + " [command] [options]\n\n");
         for (Map.Entry<String, Supplier<Command>> e : COMMANDS.entrySet()) {
             Command c = e.getValue().get();
             sb.append(String.format("  %-8s %s%n", e.getKey(), c.summary()));

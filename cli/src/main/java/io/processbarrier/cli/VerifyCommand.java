@@ -18,10 +18,11 @@ import java.util.stream.Collectors;
 /**
  * {@code verify}: the store-buffering litmus test ({@link StoreBuffering}) of every available provider on this very
  * host, each interleaved batch by batch with the no-barrier control so that both see the same conditions. Verdict per
- * provider: {@code verified} (no forbidden outcome while the control showed some), {@code FAILED} (forbidden outcome
- * seen, or the barrier threw), {@code inconclusive} (the control showed nothing, e.g. on one CPU: zero proves
- * nothing), {@code unavailable}. Then a short {@link RcuTorture} of an {@link Rcu} on each available provider
- * ({@code --rcu-seconds}, 0.5 s by default): readers must never see an object reclaimed. Exit status 1 if any provider
+ * provider: {@code verified} (no forbidden outcome in enough trials: at the control's rate, a barrier that did nothing
+ * would have shown at least {@link #MIN_EXPECTED} of them), {@code FAILED} (forbidden outcome seen, or the barrier
+ * threw), {@code inconclusive} (the control showed nothing, e.g. on one CPU, or too few trials to verify: a zero in
+ * them proves nothing), {@code unavailable}. Then a short {@link RcuTorture} of an {@link Rcu} on each available
+ * provider ({@code --rcu-seconds}, 0.5 s by default; 0 skips it): readers must never see an object reclaimed. Exit status 1 if any provider
  * FAILED (either test); with {@code --strict}, 3 if none failed but some was inconclusive; else 0.
  */
 final class VerifyCommand implements Command {
@@ -41,6 +42,13 @@ final class VerifyCommand implements Command {
     static final long EXTENSION = 4;
     static final long WARM_UP_TRIALS = 300_000;
     static final long WARM_UP_MAX_NANOS = 2_000_000_000L;
+    /**
+     * How many forbidden outcomes a barrier that does nothing must be expected to show in the provider's trials, at
+     * the control's rate, before a zero counts as verified: a do-nothing barrier passes with probability e^-5, under
+     * 1%. So {@code --trials=10} is inconclusive ("too few trials to verify") wherever the control's rate is below
+     * 50%; with a time budget the run goes on (up to {@link #EXTENSION} times the budget) until the trials suffice.
+     */
+    static final double MIN_EXPECTED = 5;
 
     @Override
     public String summary() {
@@ -54,7 +62,7 @@ final class VerifyCommand implements Command {
             "--seconds=N       time per provider, control included (default 3)",
             "--trials=N        run N trials per provider (and N control trials) instead of a time budget",
             "--provider=NAME   verify only this provider",
-            "--strict          exit 3 when a provider is only inconclusive (the control showed nothing)",
+            "--strict          exit 3 when a provider is only inconclusive (no control outcome, or too few trials)",
             "--rcu-seconds=N   Rcu torture per provider (default 0.5; 0 skips it)",
         };
     }
@@ -73,8 +81,37 @@ final class VerifyCommand implements Command {
             m.put("verdict", verdict);
             m.put("error", error);
             m.put("seconds", Math.round(seconds * 100) / 100.0);
+            m.put("note", note());
             return m;
         }
+
+        /** How many forbidden outcomes the control's rate predicts in this many trials for a barrier doing nothing. */
+        double expectedWithoutBarrier() {
+            return VerifyCommand.expected(trials, controlTrials, controlForbidden);
+        }
+
+        /** Why an inconclusive verdict is one, in words; null for any other verdict. */
+        String note() {
+            if (!verdict.equals(INCONCLUSIVE)) {
+                return null;
+            }
+            if (controlForbidden == 0) {
+                return "the control never showed the outcome in " + fmt(controlTrials) + " trials (one CPU, or a "
+                        + "heavily loaded machine), so the zero proves nothing here. Run again with more CPUs or "
+                        + "--seconds.";
+            }
+            long needed = (long) Math.ceil(MIN_EXPECTED * controlTrials / controlForbidden);
+            return String.format(Locale.ROOT, "too few trials to verify: at the control's rate (%s in %s trials) a "
+                    + "barrier that does nothing would show the outcome %.1f times in %s trials, and a zero counts "
+                    + "only where it would show at least %.0f. Run at least %s trials (--trials), or --seconds.",
+                    fmt(controlForbidden), fmt(controlTrials), expectedWithoutBarrier(), fmt(trials), MIN_EXPECTED,
+                    fmt(needed));
+        }
+    }
+
+    /** Forbidden outcomes in {@code trials} at the control's rate (0 when the control has run nothing). */
+    static double expected(long trials, long controlTrials, long controlForbidden) {
+        return controlTrials == 0 ? 0 : (double) trials * controlForbidden / controlTrials;
     }
 
     @Override
@@ -83,14 +120,17 @@ final class VerifyCommand implements Command {
         double seconds = args.positive("--seconds", 3);
         long trials = args.value("--trials", null) == null ? 0 : args.positiveLong("--trials", 1);
         String only = args.value("--provider", null);
-        double rcuSeconds = "0".equals(args.value("--rcu-seconds", null)) ? 0 : args.positive("--rcu-seconds", 0.5);
+        double rcuSeconds = args.zeroOrPositive("--rcu-seconds", 0.5, "skips the torture");
 
         List<ProviderStatus> statuses = ProcessBarrier.providers();
         if (only != null) {
             statuses = statuses.stream().filter(s -> s.name().equals(only)).collect(Collectors.toList());
             if (statuses.isEmpty()) {
-                throw new IllegalArgumentException("no provider named '" + only + "'; providers found: "
-                        + ProcessBarrier.providers().stream().map(ProviderStatus::name).collect(Collectors.joining(", ")));
+                List<String> names = ProcessBarrier.providers().stream().map(ProviderStatus::name).toList();
+                String close = DidYouMean.closest(only, names);
+                throw new IllegalArgumentException("no provider named '" + only + "'"
+                        + (close == null ? "" : " (did you mean " + close + "?)") + "; providers found: "
+                        + String.join(", ", names));
             }
         }
         long toRun = statuses.stream().filter(ProviderStatus::available).count();
@@ -166,10 +206,11 @@ final class VerifyCommand implements Command {
             barrier = create.get();
             while (true) {
                 long elapsed = System.nanoTime() - start;
-                // a control that has shown nothing yet gets up to EXTENSION times the budget to show something
-                // (a loaded machine deschedules the two threads and races less); the provider keeps running with it
-                boolean spent = trials > 0 ? p.trials() >= trials
-                        : elapsed >= (c.forbidden() > 0 ? budget : EXTENSION * budget);
+                // a control that has not shown enough yet gets up to EXTENSION times the budget (a loaded machine
+                // deschedules the two threads and races less); the provider keeps running with it, so that its zero
+                // comes to count (MIN_EXPECTED)
+                boolean spent = trials > 0 ? p.trials() >= trials : elapsed >= (expected(p.trials(), c.trials(),
+                        c.forbidden()) >= MIN_EXPECTED ? budget : EXTENSION * budget);
                 if (spent) {
                     break;
                 }
@@ -185,7 +226,8 @@ final class VerifyCommand implements Command {
             return new Row(name, true, p.trials(), p.forbidden(), c.trials(), c.forbidden(), FAILED,
                     ProcessBarrierException.describe(e), (System.nanoTime() - start) / 1e9);
         }
-        String verdict = p.forbidden() > 0 ? FAILED : c.forbidden() > 0 ? VERIFIED : INCONCLUSIVE;
+        String verdict = p.forbidden() > 0 ? FAILED
+                : expected(p.trials(), c.trials(), c.forbidden()) >= MIN_EXPECTED ? VERIFIED : INCONCLUSIVE;
         return new Row(name, true, p.trials(), p.forbidden(), c.trials(), c.forbidden(), verdict, null,
                 (System.nanoTime() - start) / 1e9);
     }
@@ -239,9 +281,7 @@ final class VerifyCommand implements Command {
                         .append(fmt(r.forbidden)).append(" times: its heavy() is not a process-wide barrier here. Do "
                         + "not use it: set -Dprocessbarrier.exclude=").append(r.provider).append('\n');
             } else if (r.verdict.equals(INCONCLUSIVE)) {
-                sb.append("inconclusive: ").append(r.provider).append(": the control never showed the outcome in ")
-                        .append(fmt(r.controlTrials)).append(" trials (one CPU, or a heavily loaded machine), so the"
-                        + " zero proves nothing here. Run again with more CPUs or --seconds.\n");
+                sb.append("inconclusive: ").append(r.provider).append(": ").append(r.note()).append('\n');
             }
         }
         @SuppressWarnings("unchecked")

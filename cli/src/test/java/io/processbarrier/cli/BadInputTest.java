@@ -253,7 +253,7 @@ class BadInputTest {
     }
 
     /** {@code unshare -m sh -c 'mount -t tmpfs -o OPTIONS tmpfs DIR && exec "$@"'}: a mount only the child sees. */
-    private static List<String> privateMount(String options, Path dir) {
+    static List<String> privateMount(String options, Path dir) {
         return List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
                 "mount -t tmpfs -o " + options + " tmpfs \"$0\" && exec \"$@\"", dir.toString());
     }

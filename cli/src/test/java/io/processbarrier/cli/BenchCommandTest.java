@@ -33,7 +33,7 @@ class BenchCommandTest {
 
     @Test
     void tableWithEveryProviderAtEachThreadCountLightCostsAndAChart(@TempDir Path dir) throws Exception {
-        Path chart = dir.resolve("sub/chart.svg");
+        Path chart = dir.resolve("chart.svg");
         Run r = bench("--threads=1,4", "--calls=50", "--millis=20", "--chart=" + chart);
         assertEquals(0, r.exit(), r.err());
         assertTrue(Pattern.compile("(?m)^  provider +1 thread +4 threads$").matcher(r.out()).find(), r.out());
@@ -69,6 +69,97 @@ class BenchCommandTest {
         assertTrue(json.contains("\"chart\": \"" + chart + "\""), json);
         assertFalse(r.err().contains("%]"), "no progress in JSON mode: " + r.err());
         assertTrue(Files.exists(chart));
+    }
+
+    /** Issue 30: bench (and bench --json) wrote processbarrier-bench.svg into the working directory, unasked. */
+    @Test
+    void noChartUnlessAsked() throws Exception {
+        Path old = Path.of("processbarrier-bench.svg").toAbsolutePath(); // the working directory: cli/
+        Files.deleteIfExists(old);
+        try (java.util.stream.Stream<Path> s = Files.list(old.getParent())) {
+            assertEquals(List.of(), s.filter(p -> p.toString().endsWith(".svg")).toList(), "no chart to begin with");
+        }
+        Run r = bench("--json", "--threads=1", "--calls=20", "--millis=5");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("\"chart\": null,"), r.out());
+        r = bench("--threads=1", "--calls=20", "--millis=5");
+        assertEquals(0, r.exit(), r.err());
+        assertFalse(r.out().contains("Chart:"), r.out());
+        try (java.util.stream.Stream<Path> s = Files.list(old.getParent())) {
+            assertEquals(List.of(), s.filter(p -> p.toString().endsWith(".svg")).toList(), "no file written");
+        }
+    }
+
+    /** Issue 30: --chart=/nonexistent/dir/x.svg created the directories; refused, before anything is measured. */
+    @Test
+    void aChartInADirectoryThatDoesNotExistIsRefusedBeforeMeasuring(@TempDir Path dir) {
+        Path chart = dir.resolve("no/such/x.svg");
+        Run r = bench("--threads=1", "--calls=20", "--millis=5", "--chart=" + chart);
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertEquals("processbarrier bench: option --chart=" + chart + ": the directory " + chart.getParent()
+                + " does not exist: create it first, or give a file in an existing directory\n", r.err(),
+                "one line, and nothing measured (no progress): " + r.err());
+        assertEquals("", r.out());
+        assertFalse(Files.exists(dir.resolve("no")), "no directory created");
+        r = bench("--chart=" + dir);
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().startsWith("processbarrier bench: option --chart=" + dir + ": " + dir + " is a directory: "
+                + "give a file name, e.g. --chart=" + dir.resolve("processbarrier-bench.svg")), r.err());
+    }
+
+    /**
+     * Issue 30: in a directory it cannot write, bench failed after the whole measurement. Refused before it, with the
+     * reason: a read-only mount that only the child sees when root (root writes through permission bits), a mode-0500
+     * directory otherwise.
+     */
+    @Test
+    void aChartWhereTheDoctorCannotWriteIsRefusedBeforeMeasuring(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("read-only"));
+        Path chart = dir.resolve("x.svg");
+        List<String> args = List.of("bench", "--threads=1", "--calls=20", "--millis=5", "--chart=" + chart);
+        io.processbarrier.testsupport.ChildProcess.Result r;
+        String reason;
+        if (io.processbarrier.testsupport.ChildProcess.isRoot()) {
+            r = io.processbarrier.testsupport.ChildProcess.run(io.processbarrier.testsupport.ChildProcess.javaCommand(
+                    BadInputTest.privateMount("ro,mode=0755", dir), List.of(),
+                    io.processbarrier.testsupport.ChildProcess.classPath(), Main.class, args.toArray(new String[0])));
+            reason = "Read-only file system";
+        } else {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
+            r = io.processbarrier.testsupport.ChildProcess.run(io.processbarrier.testsupport.ChildProcess.javaCommand(
+                    List.of(), List.of(), io.processbarrier.testsupport.ChildProcess.classPath(), Main.class,
+                    args.toArray(new String[0])));
+            reason = "permission denied";
+        }
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals("processbarrier bench: option --chart=" + chart + ": cannot write in " + dir + " (" + reason
+                + "): give a file in a directory you can write", r.err().strip(), "nothing measured: " + r);
+        assertEquals("", r.out(), r.toString());
+    }
+
+    /** Issue 30: --calls beyond the cap was cut silently. */
+    @Test
+    void callsBeyondTheCapAreRefused() {
+        Run r = bench("--calls=" + (Latency.MAX_CALLS + 1));
+        assertEquals(2, r.exit(), r.err());
+        assertEquals("processbarrier bench: option --calls=1000001: at most 1000000\n",
+                r.err());
+    }
+
+    /**
+     * Issue 30: the fullFence row measured 0.57 ns, 0.7-1.8x light(), where JMH gives several times light(). A timing
+     * on a shared machine: shown once in up to 5 measurements (noise inflates light() as often as the fence, and each
+     * variant keeps its best round). The loop without its volatile flag never shows 3x here.
+     */
+    @Test
+    void theFullFenceCostsSeveralTimesLight() {
+        io.processbarrier.ProcessBarrier b = io.processbarrier.ProcessBarrier.of("membarrier");
+        LightCost c = null;
+        for (int i = 0; i < 5 && (c == null || c.fullFenceNanos < 3 * c.lightNanos); i++) {
+            c = LightCost.measure(b, 4, 10_000_000, f -> { });
+        }
+        assertTrue(c.fullFenceNanos >= 3 * c.lightNanos, "fullFence " + c.fullFenceNanos + " ns, light() "
+                + c.lightNanos + " ns, nothing " + c.emptyNanos + " ns");
     }
 
     @Test

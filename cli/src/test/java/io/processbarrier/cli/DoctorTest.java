@@ -61,12 +61,32 @@ class DoctorTest {
         r = doctor("--calls=-3");
         assertEquals(2, r.exit());
         assertEquals("processbarrier doctor: option --calls=-3: expected a positive number\n", r.err());
+        r = doctor("--calls=1000001"); // issue 30: was cut to 1,000,000 without a word
+        assertEquals(2, r.exit());
+        assertEquals("processbarrier doctor: option --calls=1000001: at most 1000000\n", r.err());
         r = doctor("frobnicate");
         assertEquals(2, r.exit());
         assertTrue(r.err().startsWith("processbarrier: unknown command 'frobnicate'. Commands: doctor"), r.err());
         r = doctor("--help");
         assertEquals(0, r.exit());
-        assertTrue(r.out().startsWith("usage: java -jar processbarrier-doctor.jar [command] [options]"), r.out());
+        // run from target/classes here: the usage says how to start what is running (ConsumerIT: the real jars)
+        assertTrue(r.out().startsWith("usage: java -cp <class path>:classes io.processbarrier.cli.Main [command] "
+                + "[options]"), r.out());
+    }
+
+    /**
+     * Issue 30: the usage named processbarrier-doctor.jar while Maven resolves processbarrier-cli-VERSION.jar; it
+     * names the file that runs (the build's processbarrier-doctor.jar stays right too), and the thin jar's way.
+     */
+    @Test
+    void theUsageNamesTheJarThatRuns() {
+        assertEquals("java -jar processbarrier-cli-0.1.0.jar",
+                Main.invocation(java.nio.file.Path.of("/m2/processbarrier-cli-0.1.0.jar"), true));
+        assertEquals("java -jar processbarrier-doctor.jar",
+                Main.invocation(java.nio.file.Path.of("cli/target/processbarrier-doctor.jar"), true));
+        assertEquals("java -cp <class path>:processbarrier-cli-0.1.0-thin.jar io.processbarrier.cli.Main",
+                Main.invocation(java.nio.file.Path.of("/m2/processbarrier-cli-0.1.0-thin.jar"), false));
+        assertEquals("java -cp <class path> io.processbarrier.cli.Main", Main.invocation(null, false));
     }
 
     /** Issue 18: a bad setting made the doctor die with a stack trace; it is one line and exit status 2. */

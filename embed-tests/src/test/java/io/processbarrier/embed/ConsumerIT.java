@@ -41,6 +41,10 @@ class ConsumerIT {
     static final String DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:"
             + System.getProperty("embed.dependencyPluginVersion");
     static final Duration MAVEN_TIMEOUT = Duration.ofMinutes(5);
+    static final Path README = Path.of(System.getProperty("embed.readme", "../README.md"));
+    static final String SNIPPET_BEGIN = "<!-- shade snippet: ConsumerIT (embed-tests) builds it as written between "
+            + "these two markers -->";
+    static final String SNIPPET_END = "<!-- end of the shade snippet -->";
 
     static String probe;
 
@@ -57,6 +61,22 @@ class ConsumerIT {
                 assertTrue(Files.exists(installed) && Arrays.equals(Files.readAllBytes(built),
                         Files.readAllBytes(installed)), installed + " is not this build's " + file + ": the consumer "
                         + "projects resolve from the local repository, so run mvn install (not verify)");
+            }
+        }
+    }
+
+    /**
+     * Issue 30, item 11: sources and javadoc jars reached the local repository only through the release check; a user's
+     * IDE on a snapshot they installed found neither. {@code mvn install} attaches both to every published Java module.
+     */
+    @Test
+    void mvnInstallPutsSourcesAndJavadocJarsIntoTheLocalRepository() throws IOException {
+        for (String artifactId : List.of("processbarrier-api", "processbarrier-sync", "processbarrier-spi-membarrier",
+                "processbarrier-spi-mprotect", "processbarrier-spi-signal", "processbarrier-cli")) {
+            Path dir = Path.of(REPO, "io", "processbarrier", artifactId, VERSION);
+            for (String classifier : List.of("sources", "javadoc")) {
+                Path jar = dir.resolve(artifactId + "-" + VERSION + "-" + classifier + ".jar");
+                assertTrue(Files.isRegularFile(jar), jar + " is missing: mvn install attaches it (root pom.xml)");
             }
         }
     }
@@ -185,6 +205,12 @@ class ConsumerIT {
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("ProcessBarrier.get() -> membarrier"), r.toString());
 
+        // issue 30: the usage named processbarrier-doctor.jar; it names the file Maven resolved
+        r = ChildProcess.run(List.of(ChildProcess.java(), "-jar", doctor, "--help"));
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().startsWith("usage: java -jar processbarrier-cli-" + VERSION + ".jar [command] [options]\n"),
+                r.toString());
+
         r = ChildProcess.run(List.of(ChildProcess.java(), "-Dprocessbarrier.coalesce=no", "-jar", doctor));
         assertEquals(2, r.exit(), r.toString());
         assertEquals("processbarrier doctor: processbarrier.coalesce=no is not valid: use true or false",
@@ -198,6 +224,92 @@ class ConsumerIT {
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("ProcessBarrier.get() -> fence"), r.toString());
         assertTrue(r.err().contains("add io.processbarrier:processbarrier-all"), r.toString());
+        r = ChildProcess.run(List.of(ChildProcess.java(), "-cp", String.join(File.pathSeparator, app),
+                "io.processbarrier.cli.Main", "--help"));
+        assertTrue(r.out().startsWith("usage: java -cp <class path>:processbarrier-cli-" + VERSION + "-thin.jar "
+                + "io.processbarrier.cli.Main [command] [options]\n"), r.toString());
+    }
+
+    /**
+     * Issue 30, item 9: the README's maven-shade snippet, as written between its markers, in a framework's project
+     * (the BOM, {@code processbarrier-all}, nothing else but the lifecycle plugins' versions): {@code mvn package} must
+     * make a relocated jar (the snippet had no {@code <executions>}: the plugin never ran, and the jar was the
+     * project's own, empty, without a word), whose copy selects membarrier, and whose stall warnings log under the
+     * names the README gives ({@code com.example.fw.pb.sync.Rcu}, {@code ...ReadMostlyLock}).
+     */
+    @Test
+    void theReadmeShadeSnippetAsWrittenBuildsARelocatedCopyThatWorks() throws Exception {
+        String readme = Files.readString(README);
+        int begin = readme.indexOf(SNIPPET_BEGIN);
+        int end = readme.indexOf(SNIPPET_END);
+        assertTrue(begin >= 0 && end > begin, "the README's shade snippet between its markers: " + README);
+        String block = readme.substring(begin + SNIPPET_BEGIN.length(), end).strip();
+        assertTrue(block.startsWith("```xml\n") && block.endsWith("\n```"), "one xml code block: " + block);
+        String snippet = block.substring("```xml\n".length(), block.length() - "\n```".length());
+
+        Path dir = TARGET.resolve("consumers").resolve("shaded-framework");
+        EmbeddingIT.deleteTree(dir);
+        Files.createDirectories(dir);
+        StringBuilder pins = new StringBuilder();
+        for (String p : System.getProperty("embed.lifecyclePlugins").split(",")) {
+            String[] av = p.split(":");
+            pins.append("        <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>").append(av[0])
+                    .append("</artifactId><version>").append(av[1]).append("</version></plugin>\n");
+        }
+        Files.writeString(dir.resolve("pom.xml"), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<project xmlns=\"http://maven.apache.org/POM/4.0.0\">\n"
+                + "  <modelVersion>4.0.0</modelVersion>\n"
+                + "  <groupId>com.example</groupId>\n"
+                + "  <artifactId>shaded-framework</artifactId>\n"
+                + "  <version>1.0</version>\n"
+                + "  <dependencyManagement>\n"
+                + "    <dependencies>\n"
+                + "      <dependency>\n"
+                + "        <groupId>io.processbarrier</groupId>\n"
+                + "        <artifactId>processbarrier-bom</artifactId>\n"
+                + "        <version>" + VERSION + "</version>\n"
+                + "        <type>pom</type>\n"
+                + "        <scope>import</scope>\n"
+                + "      </dependency>\n"
+                + "    </dependencies>\n"
+                + "  </dependencyManagement>\n"
+                + "  <dependencies>\n" + dependency("processbarrier-all") + "  </dependencies>\n"
+                + "  <build>\n"
+                + "    <pluginManagement>\n      <plugins>\n" + pins + "      </plugins>\n    </pluginManagement>\n"
+                + "    <plugins>\n" + snippet + "\n    </plugins>\n"
+                + "  </build>\n"
+                + "</project>\n");
+        ChildProcess.Result r = mvn(dir, "package");
+        assertEquals(0, r.exit(), "mvn package with the README's snippet: " + r);
+
+        Path jar = dir.resolve("target").resolve("shaded-framework-1.0.jar");
+        List<String> entries;
+        try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar.toFile())) {
+            entries = j.stream().map(java.util.zip.ZipEntry::getName).collect(Collectors.toList());
+        }
+        assertTrue(entries.contains("com/example/fw/pb/ProcessBarrier.class"), "relocated: " + entries);
+        assertTrue(entries.contains("com/example/fw/pb/sync/Rcu.class"), "sync relocated too: " + entries);
+        assertEquals(List.of(), entries.stream().filter(e -> e.startsWith("io/processbarrier/")).toList(),
+                "nothing left unrelocated");
+        assertEquals(List.of(), entries.stream().filter(e -> e.endsWith("module-info.class")).toList(),
+                "no module descriptor");
+        assertTrue(entries.contains("META-INF/services/com.example.fw.pb.spi.ProcessBarrierProvider"),
+                "the services file, renamed: " + entries);
+
+        ChildProcess.Result copy = ChildProcess.run(ChildProcess.javaCommand(List.of(), List.of(),
+                probe + File.pathSeparator + jar, Probe.class, "copies", "com.example.fw.pb"));
+        assertEquals(0, copy.exit(), copy.toString());
+        assertTrue(copy.out().contains("copy com.example.fw.pb: provider membarrier"), copy.toString());
+        assertFalse(copy.err().contains("WARNING"), copy.toString());
+
+        ChildProcess.Result stall = ChildProcess.run(ChildProcess.javaCommand(List.of(),
+                List.of("-Dprocessbarrier.sync.stallWarningMillis=50"), probe + File.pathSeparator + jar,
+                Probe.class, "stall", "com.example.fw.pb"));
+        assertEquals(0, stall.exit(), stall.toString());
+        assertTrue(stall.out().contains("stall: done"), stall.toString());
+        assertTrue(stall.out().contains("logger com.example.fw.pb.sync.Rcu WARNING: stall: "), stall.toString());
+        assertTrue(stall.out().contains("logger com.example.fw.pb.sync.ReadMostlyLock WARNING: stall: "),
+                stall.toString());
     }
 
     /**

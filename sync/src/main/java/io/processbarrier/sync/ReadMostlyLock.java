@@ -716,9 +716,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
         for (ReaderRegistry.Slot s : registry.slots()) {
             if (s != self && (int) ACTIVE.getVolatile(s) != 0) {
                 out.add(new StallWarnings.Blocker(s.owner, waited, s.owner.isAlive()
-                        ? "holds the read lock (" + (int) HOLDS.getOpaque(s) + " holds)"
-                        : "died holding the read lock: it stays held, as in ReentrantReadWriteLock, and no writer"
-                        + " can ever have it; release it in a finally block"));
+                        ? "a read section (read holds: " + (int) HOLDS.getOpaque(s) + ")"
+                        : "a read section it never left: the thread died holding the read lock, which stays held, as"
+                        + " in ReentrantReadWriteLock, and no writer can ever have it; release it in a finally block"));
             }
         }
         return out;
