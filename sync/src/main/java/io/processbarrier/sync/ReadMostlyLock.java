@@ -728,7 +728,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
     void releaseWriteLocked() {
         if (++writesSincePrune >= PRUNE_EVERY_WRITES) { // a lock nobody new reads must still drop dead threads
             writesSincePrune = 0;
-            registry.prune();
+            try {
+                registry.prune(); // allocates (the kept slots' array)
+            } catch (OutOfMemoryError e) {
+                // housekeeping only: on a full heap the release must still happen, and the next 1024 writes retry
+            }
         }
         LAST_EXIT.setOpaque(this, clock.getAsLong());
         OWNER.setRelease(this, null);
