@@ -34,9 +34,11 @@ import java.util.concurrent.locks.LockSupport;
  * {@link OutOfMemoryError}, a {@link StackOverflowError}, a test clock that throws), every lock it had armed, those it
  * had not yet taken from the queue included, is told its timer was lost (the next writer's release arms it again, and
  * that arm starts a new thread). The loop and that failure path allocate nothing (the looks are linked through
- * themselves, walked without an iterator), so a full heap cannot stop the telling: a lock left believing it is armed
- * would never be armed again, and readers on new threads would pay a full fence on every read from then on. Telling
- * one lock cannot keep the others from being told.
+ * themselves, walked without an iterator), so a full heap stops neither the ticking nor the telling: a lock left
+ * believing it is armed would never be armed again, and readers on new threads would pay a full fence on every read
+ * from then on. Telling one lock cannot keep the others from being told. On a full heap {@link #arm} itself (its look
+ * is an allocation) fails as a thread that cannot be started does: the lock is not armed, and a later release tries
+ * again.
  */
 final class BurstEnder {
     /** After the thread could not be started, arming is refused for this long (readers still end bursts). */

@@ -44,12 +44,14 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * {@link #NO_WAITER_PARK_NANOS} (or until its deadline, or an interrupt), takes the lock back and returns as a
  * spurious wake-up (the caller's loop re-checks its predicate and waits again; a timed wait says whether its time
  * ran out). A signal meanwhile wakes nobody in particular, which the {@link Condition} contract allows since such a
- * waiter looks again within that park. Release, park and reacquire allocate nothing but in rare places of the write
- * path (a stall warning's text while readers stay inside, a growing queue of more writers than it had room for);
- * an {@code OutOfMemoryError} there while taking the lock back leaves no hold, and the reacquire waits
- * {@link #NO_WAITER_PARK_NANOS} and tries again until it holds the lock: {@code await} never returns or throws
- * without it. Only an {@link InterruptedException} still to be thrown needs the heap (its constructor): on a full
- * heap the thread gets the {@code OutOfMemoryError} instead, holding the lock, with its interrupt status cleared.
+ * waiter looks again within that park. Release, park and reacquire allocate nothing on a platform thread but in
+ * rare places of the write path (a stall warning's text while readers stay inside); an {@code OutOfMemoryError}
+ * there while taking the lock back leaves no hold, and the reacquire waits {@link #NO_WAITER_PARK_NANOS} and tries
+ * again until it holds the lock: an {@code OutOfMemoryError} never makes {@code await} return or throw without it.
+ * A virtual thread's park allocates (its scheduling, the timer of a timed park): on a full heap the JDK parks its
+ * carrier instead, and where a timed park or a yield fails here the thread spins once and looks again. Only an
+ * {@link InterruptedException} still to be thrown needs the heap (its constructor): on a full heap the thread gets
+ * the {@code OutOfMemoryError} instead, holding the lock, with its interrupt status cleared.
  */
 final class ReadMostlyLockCondition implements Condition {
     private static final int WAITING = 0;
