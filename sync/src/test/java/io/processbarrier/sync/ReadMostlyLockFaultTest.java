@@ -285,8 +285,8 @@ class ReadMostlyLockFaultTest {
      * thread dies, and every lock it had armed is told (its flag {@code burstTimerArmed} is lowered), so that the next
      * write of each arms the timer again and a new thread ends its burst. The full-heap form, where the failure path
      * itself cannot allocate, is {@link ReadMostlyLockFullHeapTest#theBurstTimerSurvivesAFullHeap} (which fails at
-     * 03c9fc2); this one shows the other errors of the fault model, and that one lock that cannot be told stops no
-     * other.
+     * 03c9fc2); this one shows the other errors of the fault model. Fails on a timer whose failure path does not
+     * tell the locks it had taken (seen: "the first lock was told" was false, for both errors).
      */
     @ParameterizedTest
     @ValueSource(strings = {"OutOfMemoryError", "StackOverflowError"})
@@ -329,9 +329,9 @@ class ReadMostlyLockFaultTest {
     /**
      * A condition wait whose waiter cannot be allocated (a full heap, issue 30 item 12; here the condition's test
      * hook) still releases the write lock while it waits, takes it back with the same holds, and returns as a
-     * spurious wake-up: a caller that waits in a loop for its predicate sees it. Fails at 03c9fc2: the
-     * OutOfMemoryError of {@code new Waiter()} came out of {@code await} (there on a real full heap; see
-     * {@link ReadMostlyLockFullHeapTest#turnsWithTheHeapFull}).
+     * spurious wake-up: a caller that waits in a loop for its predicate sees it. Fails on a condition whose
+     * {@code await} lets the waiter's OutOfMemoryError out, as 03c9fc2's did (seen, with that change to
+     * {@code enqueue}; 03c9fc2 itself on a real full heap: {@link ReadMostlyLockFullHeapTest#turnsWithTheHeapFull}).
      */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})

@@ -29,9 +29,12 @@ class ReadMostlyLockFullHeapTest {
     /**
      * Two threads take turns through the write lock and its condition with the heap full (the shape of OpenJDK's
      * OOMEInAQS): every turn must be taken. {@code rrwl} is the control, ReentrantReadWriteLock, whose conditions
-     * keep working there since JDK 20. Fails on ReadMostlyLock at 03c9fc2: its await allocates a waiter, one thread
-     * dies of the OutOfMemoryError and the other waits for its turn for ever ("hung"). {@code writer}: the same turns
-     * by contention on the write lock alone, no condition (issue 28's variant).
+     * keep working there since JDK 20 (on JDK 17 they fail, so the control runs from 20 on). Fails on ReadMostlyLock
+     * at 03c9fc2: its await allocated a waiter and threw the OutOfMemoryError; seen "hung" on JDK 17 (one thread
+     * died, the other waited for its turn for ever), "failed" on Temurin 25 platform threads (both died), "hung" on
+     * virtual ones. {@code writer}: the same turns by contention on the write lock alone, no condition (issue 28's
+     * variant): at 03c9fc2 it passed on platform threads and failed on virtual ones (a virtual thread's
+     * {@code Thread.yield()} while it waited for the lock's mutex threw the error).
      */
     @ParameterizedTest(name = "{0} on {1}, {2} threads")
     @CsvSource({
