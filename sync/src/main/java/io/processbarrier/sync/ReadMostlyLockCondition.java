@@ -264,13 +264,18 @@ final class ReadMostlyLockCondition implements Condition {
 
     /**
      * A timed park that a full heap cannot fail: a virtual thread's timed park allocates (the timer that unparks
-     * it), and on an {@link OutOfMemoryError} this spins once instead (the caller looks again).
+     * it), and on an {@link OutOfMemoryError} this spins for the time instead, on its carrier (as the JDK parks the
+     * carrier of a virtual thread it cannot unmount). Spinning rather than returning at once: every failed
+     * allocation of the caller's next attempt costs a full collection.
      */
     private void parkNanos(long nanos) {
+        long start = System.nanoTime();
         try {
             LockSupport.parkNanos(this, nanos);
         } catch (OutOfMemoryError e) {
-            Thread.onSpinWait();
+            while (System.nanoTime() - start < nanos && !Thread.currentThread().isInterrupted()) {
+                Thread.onSpinWait();
+            }
         }
     }
 

@@ -28,7 +28,7 @@ final class FullHeapMain {
     /** Turns per thread with the heap full. */
     static final int TURNS = 100;
     /** How long the scenario may take before it counts as hung. */
-    static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(60);
+    static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(120);
 
     /** What fills the heap: arrays linked through their element 0. */
     private static volatile Object filler;

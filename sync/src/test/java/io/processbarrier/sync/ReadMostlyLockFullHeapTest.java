@@ -14,16 +14,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * {@link ReadMostlyLock} on a full heap (issue 30 items 12 and 13, issue 28): each case is a child JVM with a small
  * heap that {@link FullHeapMain} fills before the scenario runs, and proves full (an allocation fails right before).
- * Every case is bounded (the child's own 60 s, then {@link ChildProcess}'s timeout).
+ * Every case is bounded (the child's own 120 s, then {@link ChildProcess}'s timeout).
  */
 class ReadMostlyLockFullHeapTest {
     /** A small heap, the serial collector (one predictable heap), no thread-local allocation buffers. */
-    private static final List<String> JVM = List.of("-Xmx24m", "-XX:+UseSerialGC", "-XX:-UseTLAB",
+    private static final List<String> JVM = List.of("-Xmx12m", "-XX:+UseSerialGC", "-XX:-UseTLAB",
             "-XX:-OmitStackTraceInFastThrow");
 
     private static ChildProcess.Result child(String... args) throws Exception {
         return ChildProcess.run(ChildProcess.javaCommand(List.of(), JVM, ChildProcess.classPath(), FullHeapMain.class,
-                args), Duration.ofSeconds(180), ChildProcess.Stderr.SEPARATE);
+                args), Duration.ofSeconds(300), ChildProcess.Stderr.SEPARATE);
     }
 
     /**
