@@ -161,8 +161,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       the internal mutex's queue behind a reader. An interrupt after a signal does not cancel it; a waiter that
  *       timed out never takes a signal from the next ({@code ReadMostlyLockCondition}). A timeout of zero or less,
  *       down to {@code Long.MIN_VALUE}, times out at once. On a full heap a wait that cannot allocate its waiter
- *       returns as a spurious wake-up after a short park, and {@code await} never returns or throws without the
- *       write lock (as {@code AbstractQueuedSynchronizer}'s conditions since JDK 20).</li>
+ *       returns as a spurious wake-up after a short park, and an {@code OutOfMemoryError} never makes {@code await}
+ *       return or throw without the write lock (as {@code AbstractQueuedSynchronizer}'s conditions since JDK 20).</li>
  *   <li>The burst timer cannot take a lock down: if its thread cannot be started, readers still end the burst on
  *       their 256th fenced entry, and the next writer's release schedules the timer again; if its thread dies of an
  *       error (an {@code OutOfMemoryError} included: its loop and its failure path allocate nothing), every lock it

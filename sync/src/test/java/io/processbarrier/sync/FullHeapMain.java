@@ -137,66 +137,49 @@ final class FullHeapMain {
      * smallest array fails three times in a row (a collection after a failure may move objects to a survivor space
      * and free a little room); then again after a pause, until a round finds no room at all (the collection that
      * precedes an OutOfMemoryError clears soft references, and the reference handler thread then drops what they
-     * kept: room that appears only after the fill); then proves the premise once more.
+     * kept: room that appears only after the fill); then the probe, and all that again until the probe fails (a
+     * thread that ended meanwhile, such as the burst timer's after its linger, left room).
      *
-     * @return the error of an allocation of the smallest array right at the end (the heap is full), or null if it
-     *         succeeded
+     * @return the error of the probe, an allocation of the smallest array right at the end: the premise, the heap
+     *         is full
      */
-    /**
-     * The errors the fill caught, kept reachable: the first few OutOfMemoryErrors of a JVM are preallocated objects
-     * with room for a stack trace, and one dropped is room that appears later, after the premise was proven.
-     */
-    private static final Throwable[] KEPT = new Throwable[64];
-    private static int kept;
-
-    private static void keep(Throwable e) {
-        for (int i = 0; i < kept; i++) {
-            if (KEPT[i] == e) {
-                return;
-            }
-        }
-        if (kept < KEPT.length) {
-            KEPT[kept++] = e;
-        }
-    }
-
     private static OutOfMemoryError fill() {
         Object[] head = (Object[]) filler;
-        for (boolean found = true; found; ) {
-            found = false;
-            for (int failedInARow = 0; failedInARow < 3; ) {
-                for (int size = 1 << 20; size > 0; ) {
-                    try {
-                        Object[] a = new Object[size];
-                        a[0] = head;
-                        head = a;
-                        found = true;
-                    } catch (OutOfMemoryError e) {
-                        keep(e);
-                        size >>>= 1;
+        while (true) {
+            for (boolean found = true; found; ) {
+                found = false;
+                for (int failedInARow = 0; failedInARow < 3; ) {
+                    for (int size = 1 << 20; size > 0; ) {
+                        try {
+                            Object[] a = new Object[size];
+                            a[0] = head;
+                            head = a;
+                            found = true;
+                        } catch (OutOfMemoryError e) {
+                            size >>>= 1;
+                        }
+                    }
+                    for (failedInARow = 0; failedInARow < 3; failedInARow++) {
+                        try {
+                            Object[] a = new Object[1];
+                            a[0] = head;
+                            head = a;
+                            found = true;
+                            break; // room was found: fill on
+                        } catch (OutOfMemoryError e) {
+                            // once more
+                        }
                     }
                 }
-                for (failedInARow = 0; failedInARow < 3; failedInARow++) {
-                    try {
-                        Object[] a = new Object[1];
-                        a[0] = head;
-                        head = a;
-                        found = true;
-                        break; // room was found: fill on
-                    } catch (OutOfMemoryError e) {
-                        keep(e); // once more
-                    }
-                }
+                filler = head;
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // the reference handler's turn
             }
-            filler = head;
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // the reference handler's turn
-        }
-        try {
-            filler = new Object[] {head}; // the probe: right before the scenario, an allocation fails
-            return null;
-        } catch (OutOfMemoryError e) {
-            keep(e);
-            return e;
+            try {
+                head = new Object[] {head}; // the probe: right before the scenario, an allocation fails
+                filler = head; // it did not: fill on
+            } catch (OutOfMemoryError e) {
+                return e;
+            }
         }
     }
 
