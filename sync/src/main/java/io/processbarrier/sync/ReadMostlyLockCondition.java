@@ -188,9 +188,11 @@ final class ReadMostlyLockCondition implements Condition {
                 timedOut = left <= 0L;
                 park = Math.min(park, left);
             } else if (timing == UNTIL) {
-                long left = time - System.currentTimeMillis();
-                timedOut = left <= 0L;
-                park = left < park / 1_000_000L ? left * 1_000_000L : park;
+                long now = System.currentTimeMillis();
+                timedOut = now >= time; // compared before subtracted: time may be Long.MIN_VALUE
+                if (!timedOut && time - now < park / 1_000_000L) {
+                    park = (time - now) * 1_000_000L;
+                }
             }
             if (!timedOut) {
                 parkNanos(park);

@@ -354,7 +354,8 @@ class ReadMostlyLockFaultTest {
                     waits.incrementAndGet();
                 }
                 boolean timed = c.await(1, TimeUnit.HOURS); // time left: a spurious wake-up, not a timeout
-                boolean late = c.await(-1, TimeUnit.NANOSECONDS);
+                boolean late = c.await(-1, TimeUnit.NANOSECONDS)
+                        || c.awaitUntil(new java.util.Date(Long.MIN_VALUE)) || c.await(Long.MIN_VALUE, TimeUnit.DAYS);
                 long left = c.awaitNanos(1);
                 return lock.getWriteHoldCount() + " holds, timed=" + timed + ", late=" + late + ", left<=0="
                         + (left <= 0);
