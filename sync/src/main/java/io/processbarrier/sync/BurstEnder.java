@@ -1,9 +1,6 @@
 package io.processbarrier.sync;
 
 import java.lang.ref.WeakReference;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,8 +30,15 @@ import java.util.concurrent.locks.LockSupport;
  * system thread group: like the JDK's InnocuousThread). If the thread cannot be started, {@link #arm} says so,
  * refuses for a second, and the lock stays correct: its readers still end the burst on their 256th fenced entry, and
  * a later writer's release tries again. An armed look holds its lock weakly and never throws (it takes the lock's
- * mutex with {@code tryLock} and compares clocks); should the thread end by an error all the same, the locks it had
- * armed are told their timer was lost (the next release arms it again) and the next arm starts a new thread.
+ * mutex with {@code tryLock} and compares clocks); should the thread end by an error all the same (an
+ * {@link OutOfMemoryError}, a {@link StackOverflowError}, a test clock that throws), every lock it had armed, those it
+ * had not yet taken from the queue included, is told its timer was lost (the next writer's release arms it again, and
+ * that arm starts a new thread). The loop and that failure path allocate nothing (the looks are linked through
+ * themselves, walked without an iterator), so a full heap stops neither the ticking nor the telling: a lock left
+ * believing it is armed would never be armed again, and readers on new threads would pay a full fence on every read
+ * from then on. Telling one lock cannot keep the others from being told. On a full heap {@link #arm} itself (its look
+ * is an allocation) fails as a thread that cannot be started does: the lock is not armed, and a later release tries
+ * again.
  */
 final class BurstEnder {
     /** After the thread could not be started, arming is refused for this long (readers still end bursts). */
@@ -50,10 +54,14 @@ final class BurstEnder {
     /** How long the thread ticks on with nothing armed before it ends: a burst soon after reuses it. */
     static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** One armed look at a lock: due (nanoTime) when its delay has passed; {@code due} is the ticker's only. */
+    /**
+     * One armed look at a lock: due (nanoTime) when its delay has passed. {@code due} and {@code next} (the ticker's
+     * list of the looks it took from {@link #ARMED}) are the ticker's only.
+     */
     private static final class Look {
         final WeakReference<ReadMostlyLock> lock;
         long due;
+        Look next;
 
         Look(ReadMostlyLock lock, long due) {
             this.lock = new WeakReference<>(lock);
@@ -105,28 +113,45 @@ final class BurstEnder {
         }
     }
 
-    /** The ticker thread's loop. */
+    /** For tests: run by the ticker on every tick, after it took the newly armed looks (a fault injected there). */
+    static volatile Runnable tickHook;
+
+    /** The ticker thread's loop. Allocates nothing, nor does its failure path (class doc). */
     private static void tick() {
-        List<Look> looks = new ArrayList<>();
+        Look looks = null; // the looks taken from ARMED, linked through Look.next
         try {
             long busy = System.nanoTime();
             while (true) {
                 for (Look l; (l = ARMED.poll()) != null; ) {
-                    looks.add(l);
+                    l.next = looks;
+                    looks = l;
+                }
+                Runnable hook = tickHook;
+                if (hook != null) {
+                    hook.run();
                 }
                 long now = System.nanoTime();
-                for (Iterator<Look> it = looks.iterator(); it.hasNext(); ) {
-                    Look l = it.next();
+                for (Look l = looks, prev = null; l != null; ) {
+                    Look next = l.next;
                     if (now - l.due >= 0L) {
                         long again = fire(l.lock.get());
                         if (again > 0L) {
                             l.due = now + again;
-                        } else {
-                            it.remove();
+                        } else { // done with it: unlink it
+                            if (prev == null) {
+                                looks = next;
+                            } else {
+                                prev.next = next;
+                            }
+                            l.next = null;
+                            l = next;
+                            continue;
                         }
                     }
+                    prev = l;
+                    l = next;
                 }
-                if (!looks.isEmpty()) {
+                if (looks != null) {
                     busy = now;
                 } else if (now - busy >= LINGER_NANOS) {
                     RUNNING.set(false); // then look once more: an arm may have offered before it saw the store
@@ -137,14 +162,29 @@ final class BurstEnder {
                 LockSupport.parkNanos(ReadMostlyLock.BURST_END_DELAY_NANOS);
             }
         } catch (Throwable e) {
+            // first no ticker (an arm from now on starts one), then every lock this one had taken or was yet to
+            // take: each believes it is armed, so no release would arm it again. The looks a new ticker takes
+            // first are not ours; one we take from under it only makes its lock re-armable, which is always safe
             RUNNING.set(false);
-            for (Look l : looks) { // their locks believe they are armed: let the next release arm them again
-                ReadMostlyLock lock = l.lock.get();
-                if (lock != null) {
-                    lock.burstTimerLost();
-                }
+            for (Look l = looks; l != null; l = l.next) {
+                lost(l);
+            }
+            for (Look l; (l = ARMED.poll()) != null; ) {
+                lost(l);
             }
             throw e;
+        }
+    }
+
+    /** On the failure path: tells the look's lock its timer is lost; a failure to tell one stops no other. */
+    private static void lost(Look l) {
+        try {
+            ReadMostlyLock lock = l.lock.get();
+            if (lock != null) {
+                lock.burstTimerLost();
+            }
+        } catch (Throwable ignored) {
+            // nothing to do for this lock (a StackOverflowError, say); the others are still told
         }
     }
 

@@ -159,9 +159,14 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *   <li>Conditions of the write lock keep their own FIFO list of waiters (guarded by the write lock), and a
  *       signalled waiter takes the write lock back as any writer does: nothing, condition waiters included, waits in
  *       the internal mutex's queue behind a reader. An interrupt after a signal does not cancel it; a waiter that
- *       timed out never takes a signal from the next ({@code ReadMostlyLockCondition}).</li>
+ *       timed out never takes a signal from the next ({@code ReadMostlyLockCondition}). A timeout of zero or less,
+ *       down to {@code Long.MIN_VALUE}, times out at once. On a full heap a wait that cannot allocate its waiter
+ *       returns as a spurious wake-up after a short park, and an {@code OutOfMemoryError} never makes {@code await}
+ *       return or throw without the write lock (as {@code AbstractQueuedSynchronizer}'s conditions since JDK 20).</li>
  *   <li>The burst timer cannot take a lock down: if its thread cannot be started, readers still end the burst on
- *       their 256th fenced entry, and the next writer's release schedules the timer again.</li>
+ *       their 256th fenced entry, and the next writer's release schedules the timer again; if its thread dies of an
+ *       error (an {@code OutOfMemoryError} included: its loop and its failure path allocate nothing), every lock it
+ *       had armed is told, and the next write of each arms it again ({@code BurstEnder}).</li>
  * </ul>
  *
  * <h2>Costs</h2>
@@ -728,7 +733,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
     void releaseWriteLocked() {
         if (++writesSincePrune >= PRUNE_EVERY_WRITES) { // a lock nobody new reads must still drop dead threads
             writesSincePrune = 0;
-            registry.prune();
+            try {
+                registry.prune(); // allocates (the kept slots' array)
+            } catch (OutOfMemoryError e) {
+                // housekeeping only: on a full heap the release must still happen, and the next 1024 writes retry
+            }
         }
         LAST_EXIT.setOpaque(this, clock.getAsLong());
         OWNER.setRelease(this, null);

@@ -118,11 +118,18 @@ final class ReadMostlyLockQueue {
         for (int i = 0; !mutex.tryLock(); i++) {
             if (System.nanoTime() - spinEnd < 0L) {
                 Thread.onSpinWait(); // the holder is inside a short section: most waits end here
-            } else if (i % 64 != 0) {
-                Thread.yield(); // the holder may be off-CPU (2 CPUs, more threads): let it run
             } else {
-                LockSupport.parkNanos(this, 50_000L); // and if it stays off, do not burn a CPU for it
-                interrupted |= Thread.interrupted(); // a park with the status set returns at once
+                try {
+                    if (i % 64 != 0) {
+                        Thread.yield(); // the holder may be off-CPU (2 CPUs, more threads): let it run
+                    } else {
+                        LockSupport.parkNanos(this, 50_000L); // and if it stays off, do not burn a CPU for it
+                        interrupted |= Thread.interrupted(); // a park with the status set returns at once
+                    }
+                } catch (OutOfMemoryError e) {
+                    // a virtual thread's yield or timed park allocates (its scheduling); on a full heap spin instead
+                    Thread.onSpinWait();
+                }
             }
         }
         if (interrupted) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
 
 import static io.processbarrier.sync.ReadMostlyLockThreads.BOUND_SECONDS;
 import static io.processbarrier.sync.ReadMostlyLockThreads.assumeVirtualThreads;
@@ -280,6 +281,102 @@ class ReadMostlyLockFaultTest {
                 assertTrue(g == null || g.getParent() == null, t.getName() + " in " + g);
             }
         }
+    }
+
+    /**
+     * An {@code Error} in the burst timer's thread (issue 30 item 13), thrown on a tick once two locks are armed: the
+     * thread dies, and every lock it had armed is told (its flag {@code burstTimerArmed} is lowered), so that the next
+     * write of each arms the timer again and a new thread ends its burst. The full-heap form, where the failure path
+     * itself cannot allocate, is {@link ReadMostlyLockFullHeapTest#theBurstTimerSurvivesAFullHeap} (which fails at
+     * 03c9fc2); this one shows the other errors of the fault model. Fails on a timer whose failure path does not
+     * tell the locks it had taken (seen: "the first lock was told" was false, for both errors).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"OutOfMemoryError", "StackOverflowError"})
+    void anErrorInTheBurstTimerLeavesEveryArmedLockReArmable(String error) throws Exception {
+        CountingBarrier b = new CountingBarrier(ProcessBarrier.get());
+        AtomicLong clock = new AtomicLong(1_000 * MS);
+        ReadMostlyLock first = new ReadMostlyLock(b, MS, clock::get, null);
+        ReadMostlyLock second = new ReadMostlyLock(b, MS, clock::get, null);
+        CountDownLatch armed = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Thread> died = new java.util.concurrent.atomic.AtomicReference<>();
+        Error boom = error.equals("OutOfMemoryError") ? new OutOfMemoryError("Java heap space (test)")
+                : new StackOverflowError("test");
+        BurstEnder.tickHook = () -> {
+            if (armed.getCount() == 0 && died.compareAndSet(null, Thread.currentThread())) {
+                throw boom;
+            }
+        };
+        try {
+            write(first); // both armed, with a write that is recent on the test's clock: the timer keeps them
+            write(second);
+            assertTrue(first.burstTimerArmed && second.burstTimerArmed, "the premise: both timers armed");
+            armed.countDown();
+            ReadMostlyLockThreads.await(() -> died.get() != null, "the timer's thread to meet the error");
+            ReadMostlyLockThreads.join(died.get());
+        } finally {
+            BurstEnder.tickHook = null;
+        }
+        // plain reads: the dead thread wrote them before it ended (join)
+        assertFalse(first.burstTimerArmed, "the first lock was told its timer was lost");
+        assertFalse(second.burstTimerArmed, "the second lock was told its timer was lost");
+        assertTrue(first.flagRaised() && second.flagRaised(), "the bursts are not over yet");
+        clock.addAndGet(50 * MS);
+        write(first); // re-arms, and starts a new thread
+        write(second);
+        clock.addAndGet(50 * MS);
+        ReadMostlyLockThreads.await(() -> !first.flagRaised() && !second.flagRaised(),
+                "a new timer to end both bursts");
+    }
+
+    /**
+     * A condition wait whose waiter cannot be allocated (a full heap, issue 30 item 12; here the condition's test
+     * hook) still releases the write lock while it waits, takes it back with the same holds, and returns as a
+     * spurious wake-up: a caller that waits in a loop for its predicate sees it. Fails on a condition whose
+     * {@code await} lets the waiter's OutOfMemoryError out, as 03c9fc2's did (seen, with that change to
+     * {@code enqueue}; 03c9fc2 itself on a real full heap: {@link ReadMostlyLockFullHeapTest#turnsWithTheHeapFull}).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aWaitWithoutRoomForItsWaiterStillReleasesAndReturns(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        ReadMostlyLock lock = new ReadMostlyLock();
+        Lock w = lock.writeLock();
+        ReadMostlyLockCondition c = (ReadMostlyLockCondition) w.newCondition();
+        c.failWaiters = true;
+        java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicLong waits = new AtomicLong();
+        Task<String> waiter = Task.start(virtual, "waiter", () -> {
+            w.lock();
+            w.lock();
+            try {
+                while (!ready.get()) {
+                    c.await(); // no waiter: a bounded park, then a spurious wake-up
+                    waits.incrementAndGet();
+                }
+                boolean timed = c.await(1, TimeUnit.HOURS); // time left: a spurious wake-up, not a timeout
+                boolean late = c.await(-1, TimeUnit.NANOSECONDS)
+                        || c.awaitUntil(new java.util.Date(Long.MIN_VALUE)) || c.await(Long.MIN_VALUE, TimeUnit.DAYS);
+                long left = c.awaitNanos(1);
+                return lock.getWriteHoldCount() + " holds, timed=" + timed + ", late=" + late + ", left<=0="
+                        + (left <= 0);
+            } finally {
+                w.unlock();
+                w.unlock();
+            }
+        });
+        ReadMostlyLockThreads.await(() -> waits.get() > 0 || waiter.isDone(), "the waiter to wait once");
+        w.lock(); // the waiter released the lock while it waited without a waiter
+        try {
+            ready.set(true);
+            c.signal(); // nobody to signal: the waiter looks again after its park
+        } finally {
+            w.unlock();
+        }
+        assertEquals("2 holds, timed=true, late=false, left<=0=true", waiter.get());
+        assertFalse(lock.isWriteLocked(), "nothing held after the waiter left");
     }
 
     private static void holdTheReadLock(CountDownLatch leave) throws InterruptedException {

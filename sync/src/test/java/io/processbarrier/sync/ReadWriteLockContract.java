@@ -599,6 +599,43 @@ abstract class ReadWriteLockContract {
         })), "interrupted before the wait: throws, with the lock held");
     }
 
+    /**
+     * Timeouts at or near {@code Long.MIN_VALUE} (issue 30 item 5) time out at once, with the lock held again, as
+     * {@code AbstractQueuedSynchronizer} clamps them; so do deadlines long past. Fails on a condition that computes
+     * its deadline as now + timeout without clamping a negative timeout: the sum overflows to about 292 years from
+     * now and the waiter is still waiting at the bound (seen on ReadMostlyLock at 03c9fc2, platform and virtual).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void timeoutsFarInThePastReturnAtOnce(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        fresh();
+        Condition c = w.newCondition();
+        assertEquals("timed out", done(awaiter(virtual, "awaitNanos(MIN_VALUE)", c,
+                () -> c.awaitNanos(Long.MIN_VALUE) > 0)));
+        assertEquals("timed out", done(awaiter(virtual, "awaitNanos(MIN_VALUE + 1)", c,
+                () -> c.awaitNanos(Long.MIN_VALUE + 1) > 0)));
+        assertEquals("timed out", done(awaiter(virtual, "await(MIN_VALUE, SECONDS)", c,
+                () -> c.await(Long.MIN_VALUE, TimeUnit.SECONDS))));
+        assertEquals("timed out", done(awaiter(virtual, "await(MIN_VALUE, NANOSECONDS)", c,
+                () -> c.await(Long.MIN_VALUE, TimeUnit.NANOSECONDS))));
+        assertEquals("timed out", done(awaiter(virtual, "await(-1 day)", c,
+                () -> c.await(-1, TimeUnit.DAYS))));
+        assertEquals("timed out", done(awaiter(virtual, "awaitUntil(the epoch)", c,
+                () -> c.awaitUntil(new java.util.Date(0L)))));
+        assertEquals("timed out", done(awaiter(virtual, "awaitUntil(Long.MIN_VALUE ms)", c,
+                () -> c.awaitUntil(new java.util.Date(Long.MIN_VALUE)))));
+        w.lock();
+        try {
+            assertTrue(c.awaitNanos(Long.MIN_VALUE) <= 0L, "awaitNanos says no time is left");
+            assertTrue(c.awaitNanos(0L) <= 0L);
+        } finally {
+            w.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ interrupts
 
     @ParameterizedTest

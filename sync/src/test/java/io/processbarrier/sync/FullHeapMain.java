@@ -1,0 +1,269 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.ProcessBarrier;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The child JVM of {@link ReadMostlyLockFullHeapTest}: runs one scenario with its (small) heap full and prints what
+ * happened as {@code key=value} lines, once the heap is free again. Everything the scenario's threads use is built and
+ * run once (warm-up: classes loaded, the membarrier registered) before the heap is filled; from then on the threads and
+ * this one allocate nothing of their own until the heap is released, so whatever fails to allocate is the lock's.
+ *
+ * <p>Arguments: {@code alternate|writer LOCK platform|virtual} or {@code burst-ticking|burst-fault}. {@code alternate}: two threads take
+ * turns through the write lock and its condition ({@code while (turn != me) await(); turn = other; signalAll()}), the
+ * shape of OpenJDK's OOMEInAQS test. {@code writer}: two threads take the write lock in turn without a condition, by
+ * contention alone. {@code burst-...}: the burst timer's thread meets a full heap (issue 30 item 13, see
+ * {@link #burst}).
+ * {@code LOCK}: {@code rrwl} (ReentrantReadWriteLock, the control) or {@code rml} (ReadMostlyLock).
+ */
+final class FullHeapMain {
+    /** Turns per thread with the heap full. */
+    static final int TURNS = 100;
+    /** How long the scenario may take before it counts as hung. */
+    static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(120);
+
+    /** What fills the heap: arrays linked through their element 0. */
+    private static volatile Object filler;
+    private static volatile boolean go;
+    /** Whose turn it is; under the write lock. */
+    private static int turn;
+    private static final int[] turnsDone = new int[2];
+    private static final AtomicInteger finished = new AtomicInteger();
+    private static final Throwable[] failures = new Throwable[2];
+
+    private FullHeapMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args[0].startsWith("burst-")) {
+            burst(args[0].equals("burst-ticking"));
+            return;
+        }
+        boolean alternate = args[0].equals("alternate");
+        ReadWriteLock rw = args[1].equals("rrwl") ? new ReentrantReadWriteLock() : new ReadMostlyLock();
+        Lock w = rw.writeLock();
+        Condition c = w.newCondition();
+        boolean virtual = args[2].equals("virtual");
+        Thread main = Thread.currentThread();
+        Thread[] threads = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int me = i;
+            threads[i] = ReadMostlyLockThreads.newThread(virtual, "turns-" + i, () -> {
+                try {
+                    turns(alternate, w, c, me, 3); // warm-up, heap not yet full
+                    finished.incrementAndGet();
+                    LockSupport.unpark(main);
+                    while (!go) {
+                        Thread.onSpinWait(); // no park: waking a parked virtual thread allocates (its scheduling)
+                    }
+                    turns(alternate, w, c, me, TURNS);
+                } catch (Throwable e) {
+                    failures[me] = e; // no allocation: the error is already there
+                } finally {
+                    finished.incrementAndGet();
+                    LockSupport.unpark(main);
+                }
+            });
+        }
+        for (Thread t : threads) {
+            t.start();
+        }
+        long deadline = System.nanoTime() + BOUND_NANOS;
+        while (finished.get() < 2 && System.nanoTime() - deadline < 0L) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        boolean warm = finished.get() == 2 && failures[0] == null && failures[1] == null;
+        finished.set(0);
+        boolean full = fill() != null;
+        go = true;
+        deadline = System.nanoTime() + BOUND_NANOS;
+        while (finished.get() < 2 && System.nanoTime() - deadline < 0L) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        boolean ended = finished.get() == 2;
+        filler = null; // the heap is free again: now report
+        System.gc();
+        System.out.println("warm=" + warm);
+        System.out.println("premise=" + (full ? "full" : "not full"));
+        System.out.println("turns=" + turnsDone[0] + "," + turnsDone[1]);
+        for (int i = 0; i < 2; i++) {
+            if (failures[i] != null) {
+                System.out.println("failure" + i + "=" + failures[i]);
+                failures[i].printStackTrace(System.out);
+            }
+            if (!ended) {
+                System.out.println("thread" + i + "=" + threads[i].getState() + " at "
+                        + ReadMostlyLockThreads.stack(threads[i]));
+            }
+        }
+        boolean ok = ended && failures[0] == null && failures[1] == null && turnsDone[0] == TURNS
+                && turnsDone[1] == TURNS;
+        System.out.println("result=" + (ok ? "ok" : ended ? "failed" : "hung"));
+        System.out.flush();
+        System.exit(0); // a hung thread must not keep the child alive
+    }
+
+    /** {@code n} turns of thread {@code me} (0 or 1), with the condition ({@code alternate}) or by contention. */
+    private static void turns(boolean alternate, Lock w, Condition c, int me, int n) throws InterruptedException {
+        for (int k = 0; k < n; k++) {
+            w.lock();
+            try {
+                if (alternate) {
+                    while (turn != me) {
+                        c.await();
+                    }
+                    turn = 1 - me;
+                    c.signalAll();
+                }
+                if (n == TURNS) {
+                    turnsDone[me]++;
+                }
+            } finally {
+                w.unlock();
+            }
+        }
+    }
+
+    /**
+     * Fills the heap and keeps it full: arrays, halving the size on each failure down to one element, until the
+     * smallest array fails three times in a row (a collection after a failure may move objects to a survivor space
+     * and free a little room); then again after a pause, until a round finds no room at all (the collection that
+     * precedes an OutOfMemoryError clears soft references, and the reference handler thread then drops what they
+     * kept: room that appears only after the fill); then the probe, and all that again until the probe fails (a
+     * thread that ended meanwhile, such as the burst timer's after its linger, left room).
+     *
+     * @return the error of the probe, an allocation of the smallest array right at the end: the premise, the heap
+     *         is full
+     */
+    private static OutOfMemoryError fill() {
+        Object[] head = (Object[]) filler;
+        while (true) {
+            for (boolean found = true; found; ) {
+                found = false;
+                for (int failedInARow = 0; failedInARow < 3; ) {
+                    for (int size = 1 << 20; size > 0; ) {
+                        try {
+                            Object[] a = new Object[size];
+                            a[0] = head;
+                            head = a;
+                            found = true;
+                        } catch (OutOfMemoryError e) {
+                            size >>>= 1;
+                        }
+                    }
+                    for (failedInARow = 0; failedInARow < 3; failedInARow++) {
+                        try {
+                            Object[] a = new Object[1];
+                            a[0] = head;
+                            head = a;
+                            found = true;
+                            break; // room was found: fill on
+                        } catch (OutOfMemoryError e) {
+                            // once more
+                        }
+                    }
+                }
+                filler = head;
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // the reference handler's turn
+            }
+            try {
+                head = new Object[] {head}; // the probe: right before the scenario, an allocation fails
+                filler = head; // it did not: fill on
+            } catch (OutOfMemoryError e) {
+                return e;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ burst timer
+
+    /** The burst timer's thread, as the lock's clock sees it. */
+    private static volatile Thread ticker;
+    /** Whether the clock, called by the timer, fills the heap and throws. */
+    private static volatile boolean fillOnTick;
+
+    /**
+     * The burst timer meets a full heap (issue 30 item 13). {@code ticking}: the heap fills while the timer ticks
+     * for a burst whose last write is recent (the test's clock stands still), and stays full for 20 of its ticks;
+     * any allocation of the timer's then fails. {@code fault}: the lock's clock, called by the timer, fills the heap
+     * and throws the {@link OutOfMemoryError} it met, so the timer's failure path runs with the heap full. In both,
+     * the heap is then freed, the clock moved past the burst and the lock written once more: the timer must end
+     * that burst (a timer that died must have told the lock, so that this write arms it again).
+     */
+    private static void burst(boolean ticking) {
+        long ms = TimeUnit.MILLISECONDS.toNanos(1);
+        AtomicLong time = new AtomicLong(1_000 * ms);
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), ms, () -> {
+            if (Thread.currentThread().getName().startsWith("processbarrier-rml-burst-end-")) {
+                ticker = Thread.currentThread();
+                if (fillOnTick) {
+                    fillOnTick = false;
+                    OutOfMemoryError full = fill();
+                    if (full != null) {
+                        throw full; // as an allocation of the timer would; its failure path runs on the full heap
+                    }
+                    throw new IllegalStateException("the heap did not fill up");
+                }
+            }
+            return time.get();
+        }, null);
+        write(lock); // warm-up: the timer starts and ends a burst
+        time.addAndGet(50 * ms);
+        long deadline = System.nanoTime() + BOUND_NANOS;
+        while (lock.flagRaised() && System.nanoTime() - deadline < 0L) {
+            LockSupport.parkNanos(ms);
+        }
+        boolean warm = !lock.flagRaised();
+        Thread before = ticker;
+        boolean full;
+        if (ticking) {
+            write(lock); // armed again; the timer looks every 10 ms and sees a recent write
+            full = fill() != null;
+            long end = System.nanoTime() + 20 * ReadMostlyLock.BURST_END_DELAY_NANOS;
+            while (System.nanoTime() - end < 0L) {
+                LockSupport.parkNanos(ms);
+            }
+            full &= filler != null;
+        } else {
+            fillOnTick = true;
+            write(lock); // armed again; its next look calls the clock
+            while ((fillOnTick || ticker.isAlive()) && System.nanoTime() - deadline < 0L) {
+                LockSupport.parkNanos(ms);
+            }
+            full = !fillOnTick && !ticker.isAlive() && filler != null;
+        }
+        filler = null;
+        System.gc();
+        boolean died = !before.isAlive();
+        // a plain read: if the timer died, it wrote the flag before it ended (isAlive)
+        boolean armedAfterDeath = died && lock.burstTimerArmed;
+        time.addAndGet(50 * ms);
+        write(lock); // a later write: if the timer died, this arms it again
+        time.addAndGet(50 * ms);
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // the timer looks every 10 ms
+        while (lock.flagRaised() && System.nanoTime() - deadline < 0L) {
+            LockSupport.parkNanos(ms);
+        }
+        System.out.println("warm=" + warm);
+        System.out.println("premise=" + (full ? "full" : "not full"));
+        System.out.println("timerDied=" + died);
+        System.out.println("armedAfterDeath=" + armedAfterDeath);
+        System.out.println("flagLowered=" + !lock.flagRaised());
+        System.out.println("result=" + (!lock.flagRaised() && !armedAfterDeath ? "ok" : "failed"));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    private static void write(ReadMostlyLock lock) {
+        lock.writeLock().lock();
+        lock.writeLock().unlock();
+    }
+}

@@ -1,0 +1,79 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.testsupport.ChildProcess;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.List;
+
+import static io.processbarrier.sync.ReadMostlyLockThreads.assumeVirtualThreads;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * {@link ReadMostlyLock} on a full heap (issue 30 items 12 and 13, issue 28): each case is a child JVM with a small
+ * heap that {@link FullHeapMain} fills before the scenario runs, and proves full (an allocation fails right before).
+ * Every case is bounded (the child's own 120 s, then {@link ChildProcess}'s timeout).
+ */
+class ReadMostlyLockFullHeapTest {
+    /** A small heap, the serial collector (one predictable heap), no thread-local allocation buffers. */
+    private static final List<String> JVM = List.of("-Xmx12m", "-XX:+UseSerialGC", "-XX:-UseTLAB",
+            "-XX:-OmitStackTraceInFastThrow");
+
+    private static ChildProcess.Result child(String... args) throws Exception {
+        return ChildProcess.run(ChildProcess.javaCommand(List.of(), JVM, ChildProcess.classPath(), FullHeapMain.class,
+                args), Duration.ofSeconds(300), ChildProcess.Stderr.SEPARATE);
+    }
+
+    /**
+     * Two threads take turns through the write lock and its condition with the heap full (the shape of OpenJDK's
+     * OOMEInAQS): every turn must be taken. {@code rrwl} is the control, ReentrantReadWriteLock, whose conditions
+     * keep working there since JDK 20 (on JDK 17 they fail, so the control runs from 20 on). Fails on ReadMostlyLock
+     * at 03c9fc2: its await allocated a waiter and threw the OutOfMemoryError; seen "hung" on JDK 17 (one thread
+     * died, the other waited for its turn for ever), "failed" on Temurin 25 platform threads (both died), "hung" on
+     * virtual ones. {@code writer}: the same turns by contention on the write lock alone, no condition (issue 28's
+     * variant): at 03c9fc2 it passed on platform threads and failed on virtual ones (a virtual thread's
+     * {@code Thread.yield()} while it waited for the lock's mutex threw the error).
+     */
+    @ParameterizedTest(name = "{0} on {1}, {2} threads")
+    @CsvSource({
+        "alternate, rrwl, platform", "alternate, rml, platform", "alternate, rrwl, virtual", "alternate, rml, virtual",
+        "writer, rrwl, platform", "writer, rml, platform", "writer, rml, virtual"
+    })
+    void turnsWithTheHeapFull(String scenario, String lock, String threads) throws Exception {
+        if (threads.equals("virtual")) {
+            assumeVirtualThreads();
+        }
+        if (lock.equals("rrwl") && Runtime.version().feature() < 20) {
+            // the control's own premise: AbstractQueuedSynchronizer survives a full heap only since JDK 20 (8066859)
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "ReentrantReadWriteLock on a full heap needs JDK 20+");
+        }
+        ChildProcess.Result r = child(scenario, lock, threads);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("true", r.value("warm"), r.toString());
+        assertEquals("full", r.value("premise"), r.toString());
+        assertEquals("ok", r.value("result"), r.toString());
+        assertEquals(FullHeapMain.TURNS + "," + FullHeapMain.TURNS, r.value("turns"), r.toString());
+    }
+
+    /**
+     * The burst timer meets a full heap, while it ticks ({@code ticking}: any allocation of its loop fails) or by an
+     * OutOfMemoryError thrown where it looks at a lock ({@code fault}: its failure path runs with the heap full).
+     * Either it keeps ticking, or it dies having told the lock, so that the next write arms the timer again: the
+     * burst ends once the heap is free. Fails at 03c9fc2 ({@code ticking}): the loop allocated an iterator per tick and
+     * died of the error, its failure path allocated one more and died before it told the lock, and the lock stayed
+     * "armed" with no timer ({@code armedAfterDeath=true}, the flag raised for good). ({@code fault} passed there:
+     * the iterator of the tick that failed was garbage by then, room enough for the failure path's.)
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"burst-ticking", "burst-fault"})
+    void theBurstTimerSurvivesAFullHeap(String scenario) throws Exception {
+        ChildProcess.Result r = child(scenario);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("true", r.value("warm"), r.toString());
+        assertEquals("full", r.value("premise"), r.toString());
+        assertEquals("false", r.value("armedAfterDeath"), r.toString());
+        assertEquals("true", r.value("flagLowered"), r.toString());
+    }
+}
