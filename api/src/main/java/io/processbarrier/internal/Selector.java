@@ -3,6 +3,7 @@ package io.processbarrier.internal;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
+import io.processbarrier.internal.support.LogHandoff;
 import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.Availability;
 import io.processbarrier.spi.ProcessBarrierProvider;
@@ -29,8 +30,10 @@ import java.util.Set;
  *
  * <p>The decision is logged through {@code System.Logger} ({@code io.processbarrier}): at DEBUG normally, at
  * WARNING when a provider was passed over because of a misconfiguration (a natives jar missing, native access
- * denied, an extraction directory refused). A DEBUG record is written on a thread of its own: initializing logging
- * costs tens of milliseconds, which must not land on the caller of {@code get()}.
+ * denied, an extraction directory refused), and once per copy at WARNING for the {@code processbarrier.*} names this
+ * copy does not know ({@link Settings#unknownNamesWarning()}). Every record goes through {@link LogHandoff}: written
+ * by a daemon thread, or by a shutdown hook if the program exits first; initializing logging costs tens of
+ * milliseconds, which must not land on the caller of {@code get()}.
  */
 public final class Selector {
     public static final String PROVIDER_PROPERTY = "processbarrier.provider";
@@ -71,6 +74,8 @@ public final class Selector {
     private final Set<String> excluded;
     private final Map<String, ProcessBarrier> created = new HashMap<>();
     private Object defaultChoice; // a ProcessBarrier, or the ProcessBarrierException to throw again
+    /** The WARNING about setting names this copy does not know, or null (tests). */
+    final String settingsWarning;
 
     /** A provider and what probing it found; {@code provider} is null when it failed to load at all. */
     static final class Entry {
@@ -112,6 +117,11 @@ public final class Selector {
             bad = e; // thrown by get(), of() and choice(); providers() still reports what it finds
         }
         this.badSettings = bad;
+        String unknown = settings.unknownNamesWarning();
+        this.settingsWarning = unknown;
+        if (unknown != null) {
+            log(System.Logger.Level.WARNING, unknown); // once per copy: one Selector per copy
+        }
         this.coalesce = c;
         this.requireAsymmetric = r;
         List<Entry> list = new ArrayList<>();
@@ -609,33 +619,12 @@ public final class Selector {
     }
 
     /**
-     * Logs {@code message}: a WARNING at once, on the caller's thread (a misconfiguration to fix, which a short-lived
-     * program must still show); anything else on a thread of its own, so that initializing logging (about 75 ms on
-     * a 2-vCPU VM) does not land on the caller of {@code get()}. Not a daemon: the record is written before exit.
+     * Logs {@code message} off the caller's thread and never loses it ({@link LogHandoff}: a daemon writes it, and a
+     * shutdown hook writes it if a short program exits first), so that initializing logging (about 75 ms on a 2-vCPU
+     * VM) lands neither on the caller of {@code get()} nor on any thread the library keeps alive.
      */
     static void log(System.Logger.Level level, String message) {
-        Record r = new Record(level, message);
-        if (level.getSeverity() >= System.Logger.Level.WARNING.getSeverity()) {
-            r.run();
-        } else {
-            Thread t = new Thread(r, "processbarrier-log");
-            t.start();
-        }
-    }
-
-    private static final class Record implements Runnable {
-        private final System.Logger.Level level;
-        private final String message;
-
-        Record(System.Logger.Level level, String message) {
-            this.level = level;
-            this.message = message;
-        }
-
-        @Override
-        public void run() {
-            System.getLogger(LOGGER).log(level, message);
-        }
+        LogHandoff.submit(level, message);
     }
 
     private Entry find(String name) {

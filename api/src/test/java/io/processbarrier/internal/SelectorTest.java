@@ -298,10 +298,25 @@ class SelectorTest {
     }
 
     @Test
-    void aMisspelledSettingFailsGetWithTheClosestName() {
-        Selector s = selectorFrom(Map.of("processbarrier.provder", "fence"), Scripted.available("membarrier", 400));
-        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
-        assertEquals("processbarrier.provder is not a setting: did you mean processbarrier.provider?", e.getMessage());
+    void anUnknownSettingIsAWarningOncePerCopyNotAFailureUnlessStrict() {
+        // a newer copy's setting, or a typo: this copy selects as usual and warns once, naming the close name
+        Selector s = selectorFrom(Map.of("processbarrier.provder", "fence", "processbarrier.sync.newThing", "1"),
+                Scripted.available("membarrier", 400));
+        assertEquals("membarrier", s.defaultBarrier().name());
+        assertTrue(s.settingsWarning.contains("processbarrier.provder, not a setting of this version: did you mean "
+                + "processbarrier.provider?"), s.settingsWarning);
+        assertTrue(s.settingsWarning.contains("processbarrier.sync.newThing, not a setting of this version ("),
+                s.settingsWarning);
+        // strict: the old rule, opt-in
+        Selector strict = selectorFrom(Map.of("processbarrier.provder", "fence", "processbarrier.strictSettings",
+                "true"), Scripted.available("membarrier", 400));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, strict::defaultBarrier);
+        assertTrue(e.getMessage().startsWith("processbarrier.provder is not a setting: did you mean "
+                + "processbarrier.provider?"), e.getMessage());
+        // a wrong value of a known setting still fails, strict or not
+        Selector bad = selectorFrom(Map.of("processbarrier.coalesce", "no", "processbarrier.other", "x"),
+                Scripted.available("membarrier", 400));
+        assertThrows(ProcessBarrierException.class, bad::defaultBarrier);
     }
 
     @Test

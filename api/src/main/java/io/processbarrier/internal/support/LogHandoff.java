@@ -1,0 +1,166 @@
+package io.processbarrier.internal.support;
+
+import java.util.ArrayDeque;
+
+/**
+ * How the api and the providers write their log records (logger {@code io.processbarrier}, see
+ * {@link Settings#GROUP_ID}) without making the caller of {@code get()} pay for initializing logging (about 75 ms for
+ * {@code java.util.logging} on a 2-vCPU VM, more for Log4j) and without ever losing a record.
+ *
+ * <p>{@link #submit} queues the record and returns: no logging class is touched on the caller. A daemon thread
+ * ({@code processbarrier-log}; it inherits nothing from the caller: no context class loader, no inheritable
+ * thread-locals) writes the queue in order and ends when it is empty. A daemon alone could lose a record when a short
+ * program exits first, so while records wait a shutdown hook is registered that writes, on the hook's thread, every
+ * record still queued; it is removed once the queue is empty (so that it does not pin a redeployed application's
+ * class loader). A record is taken from the queue and written under one lock, so each record is written exactly
+ * once, by the daemon or by the hook, and the hook waits for a write the daemon is in. A record submitted while the
+ * JVM is already shutting down is written on the caller. No thread of this class keeps the JVM alive.
+ *
+ * <p>Fault model: whatever the logger throws (a broken handler, an {@code OutOfMemoryError}) is caught per record
+ * and never reaches the code that submitted it; the writer thread survives it and goes on with the next record. If
+ * the writer thread cannot be started (no native threads left), the records wait for the next submit or the shutdown
+ * hook. The writer holds no lock of its caller and runs no callback of it.
+ */
+public final class LogHandoff {
+    /** Guarded by itself: records not yet written. */
+    private static final ArrayDeque<Object[]> QUEUE = new ArrayDeque<>();
+    /** Under QUEUE's lock: the writer thread, null when none runs. */
+    private static Thread writer;
+    /** Under QUEUE's lock: the shutdown hook, registered only while records wait (it pins this class loader). */
+    private static Thread hook;
+    /** Under QUEUE's lock: the hook has started; later records are written on their caller. */
+    private static boolean shuttingDown;
+    /** Held while a record is taken and written: the hook takes it to wait for a write in progress. */
+    private static final Object WRITING = new Object();
+
+    private LogHandoff() {
+    }
+
+    /** Queues one record for the logger {@code io.processbarrier}; never blocks on logging, never throws. */
+    public static void submit(System.Logger.Level level, String message) {
+        boolean now;
+        synchronized (QUEUE) {
+            now = shuttingDown || !installHook();
+            if (!now) {
+                QUEUE.add(new Object[] {level, message});
+                startWriter();
+            }
+        }
+        if (now) {
+            write(level, message);
+        }
+    }
+
+    /** Under QUEUE's lock. False when the JVM is shutting down (the caller then writes at once). */
+    private static boolean installHook() {
+        if (hook != null) {
+            return true;
+        }
+        Thread h = thread(new Task(true), "processbarrier-log-at-exit");
+        try {
+            Runtime.getRuntime().addShutdownHook(h);
+        } catch (IllegalStateException shutdownInProgress) {
+            shuttingDown = true;
+            return false;
+        } catch (RuntimeException e) {
+            return true; // a security manager said no: the daemon alone, better than nothing
+        }
+        hook = h;
+        return true;
+    }
+
+    /**
+     * Under QUEUE's lock, once the queue is empty: nothing left to save at exit, so the hook goes, and with it the
+     * only strong reference from the JVM to this class loader (a redeployed application's loader can be collected).
+     */
+    private static void removeHook() {
+        Thread h = hook;
+        hook = null;
+        if (h != null && !shuttingDown) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(h);
+            } catch (IllegalStateException shutdownInProgress) {
+                // the hook runs, finds the queue empty and returns
+            }
+        }
+    }
+
+    /** Under QUEUE's lock. */
+    private static void startWriter() {
+        if (writer != null) {
+            return; // it has not yet seen the queue empty: it writes this record too
+        }
+        try {
+            Thread t = thread(new Task(false), "processbarrier-log");
+            t.start();
+            writer = t;
+        } catch (OutOfMemoryError | RuntimeException e) {
+            writer = null; // the next submit or the shutdown hook writes the queue
+        }
+    }
+
+    /** A daemon that inherits nothing from whoever caused it (as the JDK's InnocuousThread). */
+    private static Thread thread(Runnable r, String name) {
+        Thread t = new Thread(null, r, name, 0, false);
+        t.setDaemon(true);
+        t.setContextClassLoader(null);
+        return t;
+    }
+
+    /** Writes the queue until it is empty: the daemon writer, or the shutdown hook. */
+    private static final class Task implements Runnable {
+        private final boolean atExit;
+
+        Task(boolean atExit) {
+            this.atExit = atExit;
+        }
+
+        @Override
+        public void run() {
+            if (atExit) {
+                synchronized (QUEUE) {
+                    shuttingDown = true;
+                }
+            }
+            while (true) {
+                // taken and written under WRITING: the hook, once it holds it, sees no write in progress
+                synchronized (WRITING) {
+                    Object[] r;
+                    synchronized (QUEUE) {
+                        r = QUEUE.poll();
+                        if (r == null) {
+                            if (!atExit) {
+                                writer = null;
+                                removeHook();
+                            }
+                            return; // every record queued so far is written
+                        }
+                    }
+                    write((System.Logger.Level) r[0], (String) r[1]);
+                }
+            }
+        }
+    }
+
+    private static void write(System.Logger.Level level, String message) {
+        try {
+            System.getLogger(Settings.GROUP_ID).log(level, message);
+        } catch (Throwable t) {
+            // a logger that fails must not take the library down with it; there is nowhere else to report it
+        }
+    }
+
+    /** Waits until every record submitted so far is written (tests). */
+    static void drainForTests() throws InterruptedException {
+        while (true) {
+            synchronized (WRITING) {
+                synchronized (QUEUE) {
+                    if (QUEUE.isEmpty()) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(1);
+        }
+    }
+}
