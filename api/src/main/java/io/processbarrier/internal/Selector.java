@@ -47,9 +47,9 @@ public final class Selector {
 
     /** The project's providers and the artifact of each, for messages that say what to add. */
     private static final String[][] PROJECT_PROVIDERS = {
-        {"membarrier", "processbarrier-spi-membarrier"},
-        {"mprotect", "processbarrier-spi-mprotect"},
-        {"signal", "processbarrier-spi-signal"},
+        {"membarrier", "processbarrier-spi-membarrier", "membarrier.MembarrierProvider"},
+        {"mprotect", "processbarrier-spi-mprotect", "mprotect.MprotectProvider"},
+        {"signal", "processbarrier-spi-signal", "signal.SignalProvider"},
     };
 
     private static volatile Selector instance;
@@ -74,6 +74,14 @@ public final class Selector {
     private final Set<String> excluded;
     private final Map<String, ProcessBarrier> created = new HashMap<>();
     private Object defaultChoice; // a ProcessBarrier, or the ProcessBarrierException to throw again
+    /** The scan for providers other than the project's, running in the background; null when there is none. */
+    private final ProviderScan scan;
+    /** The WARNING of the late check, if it wrote one (tests). */
+    volatile String lateWarning;
+    /** Whether what the scan found is in {@link #entries}. */
+    private boolean scanMerged;
+    /** The class names of the providers given to the constructor, which the scan finds again. */
+    private final Set<String> builtInClasses = new HashSet<>();
     /** The WARNING about setting names this copy does not know, or null (tests). */
     final String settingsWarning;
 
@@ -103,7 +111,20 @@ public final class Selector {
     }
 
     Selector(List<ProcessBarrierProvider> providers, List<Throwable> loadFailures, Settings settings) {
+        this(providers, loadFailures, settings, null);
+    }
+
+    /**
+     * @param scan the class-path-wide scan for other providers, not yet started, or null when {@code providers} is
+     *             already every provider there is
+     */
+    Selector(List<ProcessBarrierProvider> providers, List<Throwable> loadFailures, Settings settings,
+             ProviderScan scan) {
         this.settings = settings;
+        this.scan = scan;
+        for (ProcessBarrierProvider p : providers) {
+            builtInClasses.add(p.getClass().getName()); // before the scan starts: its late check reads them
+        }
         this.forced = normalize(settings.string(PROVIDER_PROPERTY));
         this.excluded = parseList(settings.string(EXCLUDE_PROPERTY));
         ProcessBarrierException bad = null;
@@ -145,6 +166,9 @@ public final class Selector {
             probe(fence); // free, and never a question: reports and logs say "available", as providers() does
         }
         sort();
+        if (scan != null) {
+            scan.start(new LateCheck(this));
+        }
         for (String x : excluded) {
             if (find(x) == null) {
                 log(System.Logger.Level.WARNING, "ProcessBarrier: " + EXCLUDE_PROPERTY + " names " + x
@@ -160,12 +184,148 @@ public final class Selector {
             synchronized (Selector.class) {
                 s = instance;
                 if (s == null) {
-                    s = fromServiceLoader(Settings.system());
+                    s = fromClassPath(Settings.system());
                     instance = s;
                 }
             }
         }
         return s;
+    }
+
+    /**
+     * The project's providers found by name, beside this copy's api (relocated with it when shaded), and every other
+     * provider by a {@link ServiceLoader} scan in the background ({@link ProviderScan}). Which is safe because
+     * selection waits for the scan whenever its answer could depend on it: a forced or excluded name that is not one of
+     * the project's, a selection that would otherwise end in {@code fence} or fail, {@link #statuses()},
+     * {@link #choice()} before {@code get()}, and a name that is not found; the one thing decided without it is that
+     * an available provider of the project is used although a provider of another party, not yet found, declares a
+     * higher priority: the scan then logs a WARNING that names it and how to force it. On the module path (a named
+     * module) every provider comes from the module graph's service bindings, by {@code ServiceLoader}, on the caller:
+     * their classes are not exported for reflection.
+     */
+    static Selector fromClassPath(Settings settings) {
+        ClassLoader cl = ProcessBarrier.class.getClassLoader();
+        if (ProcessBarrier.class.getModule().isNamed() || namesAnotherParty(settings)) {
+            return fromServiceLoader(settings);
+        }
+        List<ProcessBarrierProvider> found = new ArrayList<>();
+        List<Throwable> failures = new ArrayList<>();
+        found.add(FenceBarrier.PROVIDER);
+        String pkg = ProcessBarrier.class.getPackageName(); // relocated with this class when shaded
+        for (String[] p : PROJECT_PROVIDERS) {
+            Class<?> c;
+            try {
+                c = Class.forName(pkg + "." + p[2], false, cl);
+            } catch (ClassNotFoundException | LinkageError absent) {
+                continue; // not on the class path (or broken): the scan reports a broken one as the scan always did
+            }
+            try {
+                found.add((ProcessBarrierProvider) c.getConstructor().newInstance());
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                // left to the scan, which reports it as a broken service entry, as selection always did
+            }
+        }
+        return new Selector(found, failures, settings, new ProviderScan(cl));
+    }
+
+    /** Whether a forced or excluded provider is not one of the project's (then selection needs every provider). */
+    private static boolean namesAnotherParty(Settings settings) {
+        Set<String> named = parseList(settings.string(EXCLUDE_PROPERTY));
+        String forced = normalize(settings.string(PROVIDER_PROPERTY));
+        if (forced != null) {
+            named.add(forced);
+        }
+        for (String n : named) {
+            boolean ours = n.equals(FenceBarrier.NAME);
+            for (String[] p : PROJECT_PROVIDERS) {
+                ours |= p[0].equals(n);
+            }
+            if (!ours) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs on the scan's thread once it is done: merges, and warns if a provider found late outranks the choice. */
+    private static final class LateCheck implements Runnable {
+        private final Selector selector;
+
+        LateCheck(Selector selector) {
+            this.selector = selector;
+        }
+
+        @Override
+        public void run() {
+            selector.afterScan();
+        }
+    }
+
+    private synchronized void afterScan() {
+        mergeScan();
+        if (!(defaultChoice instanceof ProcessBarrier) || forced != null) {
+            return;
+        }
+        String chosen = ((ProcessBarrier) defaultChoice).name();
+        Entry c = find(chosen);
+        StringBuilder late = new StringBuilder();
+        for (Entry e : entries) {
+            if (e.provider != null && !builtInClasses.contains(e.provider.getClass().getName())
+                    && !excluded.contains(e.name) && c != null && e.priority > c.priority) {
+                late.append(late.length() == 0 ? "" : ", ").append(e.name).append(" (")
+                        .append(e.provider.getClass().getName()).append(", priority ").append(e.priority).append(")");
+            }
+        }
+        if (late.length() > 0) {
+            lateWarning = "ProcessBarrier: found after get() had chosen " + chosen + " (priority " + c.priority
+                    + "), with a higher priority: " + late + ". The project's own providers are chosen without "
+                    + "waiting for the class-path scan; set -D" + PROVIDER_PROPERTY + "=<name> to use another.";
+            log(System.Logger.Level.WARNING, lateWarning);
+        }
+    }
+
+    /** Waits for the scan (if any) and adds what it found; under this lock, which the scan never takes first. */
+    private void awaitScan() {
+        if (scan != null && !scanMerged) {
+            scan.await();
+            mergeScan();
+        }
+    }
+
+    /** Adds what a finished scan found, once: providers not found by name, and entries that failed to load. */
+    private void mergeScan() {
+        if (scan == null || scanMerged || !scan.isDone()) {
+            return;
+        }
+        scanMerged = true;
+        Set<String> names = new HashSet<>();
+        for (Entry e : entries) {
+            names.add(e.name);
+        }
+        for (ProcessBarrierProvider p : scan.found()) {
+            if (builtInClasses.contains(p.getClass().getName())) {
+                continue; // found by name already
+            }
+            Entry e = declare(p);
+            if (!names.add(e.name)) {
+                log(System.Logger.Level.WARNING, "ProcessBarrier: ignoring a second provider named " + e.name + " ("
+                        + p.getClass().getName() + ")");
+                continue;
+            }
+            entries.add(e);
+        }
+        int i = 0;
+        for (Entry e : entries) {
+            if (e.provider == null) {
+                i++;
+            }
+        }
+        for (Throwable t : scan.failures()) {
+            entries.add(new Entry("<unloadable-" + (++i) + ">", null, Integer.MIN_VALUE, Availability.unavailable(t)));
+        }
+        sort();
     }
 
     static Selector fromServiceLoader(Settings settings) {
@@ -276,6 +436,10 @@ public final class Selector {
         if (forced != null) {
             Entry e = find(forced);
             if (e == null) {
+                awaitScan();
+                e = find(forced);
+            }
+            if (e == null) {
                 probeAll();
                 String absent = absent(forced);
                 return new ProcessBarrierException(absent != null
@@ -308,6 +472,10 @@ public final class Selector {
         }
         while (true) {
             Entry best = bestCandidate();
+            if ((best == null || best.name.equals(FenceBarrier.NAME)) && scan != null && !scanMerged) {
+                awaitScan(); // another party's provider may still beat fence (or satisfy requireAsymmetric)
+                continue;
+            }
             if (best == null) {
                 break;
             }
@@ -475,6 +643,10 @@ public final class Selector {
         }
         Entry e = find(normalize(name));
         if (e == null) {
+            awaitScan();
+            e = find(normalize(name));
+        }
+        if (e == null) {
             probeAll();
             throw new ProcessBarrierException("No ProcessBarrier provider named '" + name + "'. Providers found: "
                     + describeAll() + ".");
@@ -498,6 +670,10 @@ public final class Selector {
     public synchronized Availability availability(String name) {
         ProcessBarrierException bad = configError();
         Entry e = find(normalize(name));
+        if (e == null) {
+            awaitScan();
+            e = find(normalize(name));
+        }
         if (e == null) {
             probeAll();
             return Availability.unavailable(new ProcessBarrierException("No ProcessBarrier provider named '" + name
@@ -524,6 +700,7 @@ public final class Selector {
         if (defaultChoice instanceof ProcessBarrierException) {
             throw copy((ProcessBarrierException) defaultChoice);
         }
+        awaitScan(); // what get() would choose once every provider is known
         ProcessBarrierException bad = configError();
         if (bad != null) {
             throw copy(bad);
@@ -553,6 +730,7 @@ public final class Selector {
      * exact.
      */
     public synchronized List<ProviderStatus> statuses() {
+        awaitScan();
         Object choice;
         try {
             choice = defaultBarrier();

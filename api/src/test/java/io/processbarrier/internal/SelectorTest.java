@@ -263,6 +263,52 @@ class SelectorTest {
         assertEquals("fence", st.get(st.size() - 3).name(), "fence sorts after every loadable provider");
     }
 
+    /**
+     * The project's providers are found by name and the class-path scan runs in the background: another party's
+     * provider is still found, and chosen whenever the project's would end in fence (here: none on this class path).
+     */
+    @Test
+    void fromClassPathStillFindsAnotherPartysProviderWhenTheProjectsAreAbsent() {
+        Selector s = Selector.fromClassPath(Settings.of(props::get));
+        assertEquals("service-good", s.defaultBarrier().name(), "waited for the scan rather than settle for fence");
+        assertEquals("service-good", s.choice());
+        List<ProviderStatus> st = s.statuses();
+        assertEquals(2, st.stream().filter(p -> p.name().startsWith("<unloadable")).count(), st.toString());
+        assertTrue(status(s, "service-good").selected());
+        assertEquals("service-good", Selector.fromClassPath(Settings.of(props::get)).barrier("service-good").name(),
+                "of(name) waits for the scan for a name it does not know yet");
+    }
+
+    /**
+     * With a project provider available, get() does not wait for the scan; a provider found later that outranks the
+     * choice is named in a WARNING (here: service-good, 50, above an available "membarrier" of 10). Control: with the
+     * scan merged first (statuses() before get()), get() chooses it, as the one-scan selection always did.
+     */
+    @Test
+    void aLateProviderThatOutranksTheChoiceIsWarnedAbout() throws Exception {
+        ProviderScan scan = new ProviderScan(SelectorTest.class.getClassLoader());
+        Selector s = new Selector(List.of(Scripted.available("membarrier", 10), FenceBarrier.PROVIDER), List.of(),
+                Settings.of(props::get), scan);
+        assertEquals("membarrier", s.defaultBarrier().name());
+        scan.await();
+        String warning = null;
+        for (int i = 0; i < 100_000 && (warning = s.lateWarning) == null; i++) {
+            Thread.onSpinWait(); // the scan's thread merges and warns right after it marks the scan done
+            if (i % 100 == 99) {
+                Thread.sleep(1);
+            }
+        }
+        assertTrue(warning != null && warning.contains("service-good (io.processbarrier.internal.TestProviders"
+                + "$ServiceGood, priority 50)") && warning.contains("-Dprocessbarrier.provider=<name>"),
+                String.valueOf(warning));
+        assertEquals("membarrier", s.choice(), "choice() says what get() chose");
+
+        Selector merged = new Selector(List.of(Scripted.available("membarrier", 10), FenceBarrier.PROVIDER),
+                List.of(), Settings.of(props::get), new ProviderScan(SelectorTest.class.getClassLoader()));
+        merged.statuses();
+        assertEquals("service-good", merged.defaultBarrier().name());
+    }
+
     @Test
     void publicApiUsesTheSameSelection() {
         ProcessBarrier b = ProcessBarrier.get();
