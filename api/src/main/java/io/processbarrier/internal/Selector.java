@@ -742,10 +742,25 @@ public final class Selector {
         for (Entry e : entries) {
             Availability a = e.availability;
             boolean selected = choice != null && created.get(e.name) == choice;
-            out.add(new ProviderStatus(e.name, e.priority, a.isAvailable(),
-                    a.isAvailable() ? a.detail() : ProcessBarrierException.describe(a.cause()), a.cause(), selected));
+            String detail = a.isAvailable() ? a.detail() : ProcessBarrierException.describe(a.cause());
+            if (created.get(e.name) instanceof AsymmetricProcessBarrier) {
+                String p = preparation(e.provider); // waits for a background registration: reports how it ended
+                detail = p == null ? detail : detail + "; " + p;
+            }
+            out.add(new ProviderStatus(e.name, e.priority, a.isAvailable(), detail, a.cause(), selected));
         }
         return List.copyOf(out);
+    }
+
+    /** What a created provider's background preparation came to, after waiting for it; null when all is well. */
+    private static String preparation(ProcessBarrierProvider p) {
+        try {
+            return p.preparation(true);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            return null; // a broken answer about preparing says nothing about the barrier itself
+        }
     }
 
     private void logChoice(Entry chosen, String why) {

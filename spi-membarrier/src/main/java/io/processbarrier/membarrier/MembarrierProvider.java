@@ -283,6 +283,24 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
         return s == UNCLAIMED || s == RUNNING;
     }
 
+    @Override
+    public String preparation(boolean await) {
+        int s = await ? awaitIfStarted() : registration.get();
+        if (s == UNCLAIMED || s == RUNNING) {
+            return "registering in the background (" + Membarrier.name(registerCommand(command)) + ")";
+        }
+        if (s == FAILED) {
+            return "registration failed after selection (" + ProcessBarrierException.describe(registrationFailure)
+                    + "): heavy() uses MEMBARRIER_CMD_GLOBAL";
+        }
+        return null;
+    }
+
+    /** The state once a started registration has ended (claiming it if nobody has); NOT_PREPARED stays. */
+    private int awaitIfStarted() {
+        return registration.get() == NOT_PREPARED ? NOT_PREPARED : awaitRegistration();
+    }
+
     /** Why the background registration failed, or null. */
     Throwable registrationFailure() {
         return registration.get() == FAILED ? registrationFailure : null;
