@@ -34,8 +34,16 @@ final class ProviderScan {
     /** Run once the scan is done, on the thread that ran it (selection's late check); may be null. */
     private volatile Runnable onDone;
 
+    /** Runs first on the thread that scans (tests hold the scan back with it); null: none. */
+    private final Runnable before;
+
     ProviderScan(ClassLoader loader) {
+        this(loader, null);
+    }
+
+    ProviderScan(ClassLoader loader, Runnable before) {
         this.loader = loader;
+        this.before = before;
     }
 
     /** Starts the daemon; if it cannot start, the first {@link #await()} scans on its own thread. */
@@ -97,6 +105,9 @@ final class ProviderScan {
         List<ProcessBarrierProvider> f = new ArrayList<>();
         List<Throwable> e = new ArrayList<>();
         try {
+            if (before != null) {
+                before.run();
+            }
             scan(f, e);
         } catch (Throwable t) {
             e.add(t); // what was found so far stands; the cause is reported as a load failure

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 
@@ -286,10 +287,18 @@ class SelectorTest {
      */
     @Test
     void aLateProviderThatOutranksTheChoiceIsWarnedAbout() throws Exception {
-        ProviderScan scan = new ProviderScan(SelectorTest.class.getClassLoader());
+        CountDownLatch held = new CountDownLatch(1);
+        ProviderScan scan = new ProviderScan(SelectorTest.class.getClassLoader(), () -> {
+            try {
+                held.await(); // the premise: get() chooses before the scan has found anything
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         Selector s = new Selector(List.of(Scripted.available("membarrier", 10), FenceBarrier.PROVIDER), List.of(),
                 Settings.of(props::get), scan);
         assertEquals("membarrier", s.defaultBarrier().name());
+        held.countDown();
         scan.await();
         String warning = null;
         for (int i = 0; i < 100_000 && (warning = s.lateWarning) == null; i++) {

@@ -120,7 +120,11 @@ public final class LogHandoff {
             if (atExit) {
                 synchronized (QUEUE) {
                     shuttingDown = true;
+                    QUEUE.notifyAll(); // a daemon holding off stops waiting: the hook writes, the daemon finds none
                 }
+            }
+            if (!atExit) {
+                holdOff();
             }
             while (true) {
                 // taken and written under WRITING: the hook, once it holds it, sees no write in progress
@@ -141,6 +145,32 @@ public final class LogHandoff {
             }
         }
     }
+
+    /**
+     * The daemon's first write waits {@link #HOLD_OFF_MILLIS} after it started, unless the JVM starts to shut down
+     * first (the hook then writes everything). Why: the first write initializes the logging backend, and under
+     * {@code java.util.logging} that registers the backend's own shutdown hook, which closes every handler; a program
+     * that exits right after {@code get()} would then race two hooks, and a record written after the handlers closed
+     * is lost (seen in 4-5 of 6 runs). Written by this class's hook during the shutdown instead, the backend is
+     * initialized without a hook of its own and the record reaches the log. A process that lives longer sees its
+     * records that much later.
+     */
+    private static void holdOff() {
+        long end = System.nanoTime() + HOLD_OFF_MILLIS * 1_000_000L;
+        synchronized (QUEUE) {
+            long left;
+            while (!shuttingDown && (left = end - System.nanoTime()) > 0) {
+                try {
+                    QUEUE.wait(Math.max(1, left / 1_000_000L));
+                } catch (InterruptedException e) {
+                    // nobody interrupts this thread on purpose: carry on
+                }
+            }
+        }
+    }
+
+    /** See {@link #holdOff()}. */
+    static final long HOLD_OFF_MILLIS = 1000;
 
     private static void write(System.Logger.Level level, String message) {
         try {
