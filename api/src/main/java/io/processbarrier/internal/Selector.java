@@ -31,9 +31,9 @@ import java.util.Set;
  * <p>The decision is logged through {@code System.Logger} ({@code io.processbarrier}): at DEBUG normally, at
  * WARNING when a provider was passed over because of a misconfiguration (a natives jar missing, native access
  * denied, an extraction directory refused), and once per copy at WARNING for the {@code processbarrier.*} names this
- * copy does not know ({@link Settings#unknownNamesWarning()}). Every record goes through {@link LogHandoff}: written
- * by a daemon thread, or by a shutdown hook if the program exits first; initializing logging costs tens of
- * milliseconds, which must not land on the caller of {@code get()}.
+ * copy does not know ({@link Settings#unknownNamesWarning()}). A WARNING is written on the caller (never lost); the
+ * DEBUG line goes through {@link LogHandoff}, off the caller's thread: initializing logging costs tens of
+ * milliseconds, which a correctly configured {@code get()} must not pay.
  */
 public final class Selector {
     public static final String PROVIDER_PROPERTY = "processbarrier.provider";
@@ -812,12 +812,18 @@ public final class Selector {
     }
 
     /**
-     * Logs {@code message} off the caller's thread and never loses it ({@link LogHandoff}: a daemon writes it, and a
-     * shutdown hook writes it if a short program exits first), so that initializing logging (about 75 ms on a 2-vCPU
-     * VM) lands neither on the caller of {@code get()} nor on any thread the library keeps alive.
+     * Logs {@code message}: a WARNING at once, on the caller's thread, so that it is never lost (a misconfiguration
+     * to fix; a short program must still show it, and at exit the logging backend's own shutdown hook races any other
+     * thread's record: seen losing it under java.util.logging and log4j-jpl); anything else through
+     * {@link LogHandoff}, off the caller's thread (initializing logging costs about 75 ms on a 2-vCPU VM), by a daemon
+     * that holds off its first write so as not to race the application's own logging initialization.
      */
     static void log(System.Logger.Level level, String message) {
-        LogHandoff.submit(level, message);
+        if (level.getSeverity() >= System.Logger.Level.WARNING.getSeverity()) {
+            LogHandoff.write(level, message);
+        } else {
+            LogHandoff.submit(level, message);
+        }
     }
 
     private Entry find(String name) {

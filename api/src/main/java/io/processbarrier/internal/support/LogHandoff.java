@@ -4,22 +4,33 @@ import java.util.ArrayDeque;
 
 /**
  * How the api and the providers write their log records (logger {@code io.processbarrier}, see
- * {@link Settings#GROUP_ID}) without making the caller of {@code get()} pay for initializing logging (about 75 ms for
- * {@code java.util.logging} on a 2-vCPU VM, more for Log4j) and without ever losing a record.
+ * {@link Settings#GROUP_ID}): {@link #write} on the caller (selection's WARNINGs: a misconfiguration must never be
+ * lost), {@link #submit} off it (the DEBUG line of a correct selection, whose caller must not pay for initializing
+ * logging: about 75 ms for {@code java.util.logging} on a 2-vCPU VM, more for Log4j).
  *
  * <p>{@link #submit} queues the record and returns: no logging class is touched on the caller. A daemon thread
  * ({@code processbarrier-log}; it inherits nothing from the caller: no context class loader, no inheritable
- * thread-locals) writes the queue in order and ends when it is empty. A daemon alone could lose a record when a short
- * program exits first, so while records wait a shutdown hook is registered that writes, on the hook's thread, every
- * record still queued; it is removed once the queue is empty (so that it does not pin a redeployed application's
- * class loader). A record is taken from the queue and written under one lock, so each record is written exactly
- * once, by the daemon or by the hook, and the hook waits for a write the daemon is in. A record submitted while the
- * JVM is already shutting down is written on the caller. No thread of this class keeps the JVM alive.
+ * thread-locals) writes the queue in order and ends when it is empty. It holds off its first write for
+ * {@link #HOLD_OFF_MILLIS}: an application initializes its logging at startup, about when it calls {@code get()}, and
+ * a second thread initializing Log4j at the same moment gets its record dropped (Log4j configures a context on one
+ * thread and lets the others log through the default configuration meanwhile: the DEBUG line was lost in 2 of 6 runs).
+ * A daemon alone could lose a record when a short program exits first, so while records wait a shutdown hook is
+ * registered that writes, on the hook's thread, every record still queued; it is removed once the queue is empty (so
+ * that it does not pin a redeployed application's class loader). A record is taken from the queue and written under
+ * one lock, so each is written exactly once, by the daemon or by the hook, and the hook waits for a write the daemon
+ * is in. A record submitted while the JVM is already shutting down is written on the caller. No thread of this class
+ * keeps the JVM alive.
+ *
+ * <p>What the hook cannot promise: a backend initialized before the exit has a shutdown hook of its own that closes
+ * its handlers or appenders, and the JVM runs shutdown hooks concurrently, so a record still queued when a program
+ * that already logged exits within {@link #HOLD_OFF_MILLIS} of {@code get()} may be lost (a DEBUG line, never a
+ * WARNING of selection, which is written on the caller). A backend the hook initializes during the exit registers no
+ * hook of its own, so a program that had not logged yet shows the record.
  *
  * <p>Fault model: whatever the logger throws (a broken handler, an {@code OutOfMemoryError}) is caught per record
- * and never reaches the code that submitted it; the writer thread survives it and goes on with the next record. If
- * the writer thread cannot be started (no native threads left), the records wait for the next submit or the shutdown
- * hook. The writer holds no lock of its caller and runs no callback of it.
+ * and never reaches the code that submitted it; the writer goes on with the next record. If the writer thread cannot
+ * be started (no native threads left), the records wait for the next submit or the shutdown hook. The writer holds no
+ * lock of its caller and runs no callback of it.
  */
 public final class LogHandoff {
     /** Guarded by itself: records not yet written. */
@@ -172,7 +183,8 @@ public final class LogHandoff {
     /** See {@link #holdOff()}. */
     static final long HOLD_OFF_MILLIS = 1000;
 
-    private static void write(System.Logger.Level level, String message) {
+    /** Writes one record now, on the caller's thread; never throws. */
+    public static void write(System.Logger.Level level, String message) {
         try {
             System.getLogger(Settings.GROUP_ID).log(level, message);
         } catch (Throwable t) {
