@@ -46,7 +46,10 @@ final class ProviderScan {
         this.before = before;
     }
 
-    /** Starts the daemon; if it cannot start, the first {@link #await()} scans on its own thread. */
+    /**
+     * Starts the daemon (selection does so once the first get() has chosen); if it cannot start, the first
+     * {@link #await()} scans on its own thread.
+     */
     void start(Runnable whenDone) {
         onDone = whenDone; // volatile: set before the thread that reads it starts
         try {

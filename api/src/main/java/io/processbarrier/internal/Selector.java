@@ -78,6 +78,8 @@ public final class Selector {
     private final ProviderScan scan;
     /** The WARNING of the late check, if it wrote one (tests). */
     volatile String lateWarning;
+    /** Whether the scan's thread was started (by the first get()). */
+    private boolean scanStarted;
     /** Whether what the scan found is in {@link #entries}. */
     private boolean scanMerged;
     /** The class names of the providers given to the constructor, which the scan finds again. */
@@ -166,9 +168,6 @@ public final class Selector {
             probe(fence); // free, and never a question: reports and logs say "available", as providers() does
         }
         sort();
-        if (scan != null) {
-            scan.start(new LateCheck(this));
-        }
         for (String x : excluded) {
             if (find(x) == null) {
                 log(System.Logger.Level.WARNING, "ProcessBarrier: " + EXCLUDE_PROPERTY + " names " + x
@@ -286,11 +285,19 @@ public final class Selector {
         }
     }
 
-    /** Waits for the scan (if any) and adds what it found; under this lock, which the scan never takes first. */
+    /** Waits for the scan (if any; running it here if nobody has) and adds what it found. */
     private void awaitScan() {
         if (scan != null && !scanMerged) {
-            scan.await();
+            scan.await(); // under this lock, which the scan's thread takes only after the scan is done
             mergeScan();
+        }
+    }
+
+    /** Starts the background scan once, if there is one and nobody has run it. */
+    private void startScan() {
+        if (scan != null && !scanStarted && !scanMerged) {
+            scanStarted = true;
+            scan.start(new LateCheck(this));
         }
     }
 
@@ -424,6 +431,7 @@ public final class Selector {
         }
         if (defaultChoice == null) {
             defaultChoice = choose();
+            startScan(); // only now: on 2 CPUs a scan running beside choose() slowed it more than it saved
         }
         if (defaultChoice instanceof ProcessBarrierException) {
             ProcessBarrierException e = (ProcessBarrierException) defaultChoice;
