@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * heavy() = {@code membarrier(2)}. Strategy, best first: PRIVATE_EXPEDITED (IPIs to the CPUs running this
- * process, registered once at creation), GLOBAL_EXPEDITED (IPIs, registered once), GLOBAL (waits for an RCU grace
+ * process, registered once, in the background: see {@link #prepare()} and {@link #barrier()} for the window until the
+ * registration is done), GLOBAL_EXPEDITED (IPIs, registered the same way), GLOBAL (waits for an RCU grace
  * period: milliseconds, so its priority is below every other expedited provider). {@code
  * processbarrier.membarrier.command=PRIVATE_EXPEDITED|GLOBAL_EXPEDITED|GLOBAL} restricts the choice to one.
  */
