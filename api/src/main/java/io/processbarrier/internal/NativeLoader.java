@@ -251,11 +251,52 @@ public final class NativeLoader {
             String prefix = loc.endsWith("/") ? loc : "jar:" + loc + "!/";
             URL lib = new URL(prefix + base);
             URL sum = new URL(prefix + base + ".sha256");
-            try (InputStream probe = sum.openStream()) {
+            try (InputStream probe = open(sum)) {
                 return new URL[] {lib, sum};
             }
         } catch (ClassNotFoundException | LinkageError | IOException | SecurityException e) {
             return null; // not beside it: the class-path-wide lookup and the service say what is missing
+        }
+    }
+
+    /**
+     * {@code url.openStream()}, except that an entry of a jar file ({@code jar:file:...!/entry}) is read through
+     * {@link java.util.zip.ZipFile}, which the class loader has loaded and which shares the jar's central directory
+     * already read for class loading: {@code JarURLConnection} and its helpers are about ten JDK classes outside the
+     * class-data archive, loaded and verified on the caller of the first get().
+     */
+    static InputStream open(URL url) throws IOException {
+        String u = url.toString();
+        int bang = u.indexOf("!/");
+        if (!u.startsWith("jar:file:") || bang < 0 || u.indexOf("!/", bang + 2) >= 0) {
+            return url.openStream();
+        }
+        Path jar;
+        try {
+            jar = Path.of(new java.net.URI(u.substring("jar:".length(), bang)));
+        } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+            return url.openStream();
+        }
+        java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile());
+        try {
+            java.util.zip.ZipEntry entry = zip.getEntry(u.substring(bang + 2));
+            if (entry == null) {
+                throw new java.io.FileNotFoundException(u);
+            }
+            InputStream in = zip.getInputStream(entry);
+            return new java.io.FilterInputStream(in) {
+                @Override
+                public void close() throws IOException {
+                    try {
+                        super.close();
+                    } finally {
+                        zip.close();
+                    }
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            zip.close();
+            throw e;
         }
     }
 
@@ -318,7 +359,7 @@ public final class NativeLoader {
      * initializes NIO's channels and loads libnio, 7-12 ms of a fresh JVM's startup (2-vCPU VM, JDK 17).
      */
     private static boolean sameBytes(Path file, URL lib) {
-        try (InputStream in = lib.openStream(); InputStream f = new java.io.FileInputStream(file.toFile())) {
+        try (InputStream in = open(lib); InputStream f = new java.io.FileInputStream(file.toFile())) {
             return Arrays.equals(f.readAllBytes(), in.readAllBytes());
         } catch (IOException e) {
             throw new NativeLoadException("Cannot read " + file + " or " + lib + ": " + e, e);
@@ -340,7 +381,7 @@ public final class NativeLoader {
             tmp = Files.createTempFile(dir, prefix, suffix,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             String actual;
-            try (InputStream in = lib.openStream(); OutputStream out = Files.newOutputStream(tmp)) {
+            try (InputStream in = open(lib); OutputStream out = Files.newOutputStream(tmp)) {
                 MessageDigest md = sha256();
                 byte[] buf = new byte[64 * 1024];
                 for (int n; (n = in.read(buf)) > 0; ) {
@@ -518,7 +559,7 @@ public final class NativeLoader {
     }
 
     private static String readChecksum(URL sum) {
-        try (InputStream in = sum.openStream()) {
+        try (InputStream in = open(sum)) {
             String s = new String(in.readNBytes(256), StandardCharsets.US_ASCII).trim();
             String hex = s.length() >= 64 ? s.substring(0, 64).toLowerCase(Locale.ROOT) : s;
             // by hand, not with a regular expression: the first Pattern of a JVM costs milliseconds of startup
