@@ -3,11 +3,13 @@
 # table of benchmarks/README.md (Java/C ratios, light(), the read lock, coalescing, single-caller overhead, time to
 # first heavy(), scaling).
 #
-#   benchmarks/run.sh [--quick] [--out DIR] [--java JAVA] [SECTION...]
+#   benchmarks/run.sh [--quick] [--out DIR] [--java JAVA] [--first-java JAVA]... [--before DIR] [SECTION...]
 #
 # SECTION: ratio light readlock coalesce single first scaling litmus rml rcu progress (default: all, in that order;
 # progress needs virtual threads: on a JDK before 21 it prints why it is skipped).
 # --quick: short iterations (about 4 minutes for everything instead of about 20); numbers are rougher.
+# first: --first-java (repeatable) the JDKs to start (default: --java); --before DIR an older checkout, built
+# (mvn -pl benchmarks -am package -DskipTests there), run interleaved with this tree for a before/after table.
 # Results: DIR (default benchmarks/target/results-<time>) holds JMH's CSV, the C lines and report.md.
 # Needs: a JDK 17+, gcc, and the jar (built here if missing: mvn -pl benchmarks -am package -DskipTests).
 set -euo pipefail
@@ -18,6 +20,8 @@ quick=0
 out=""
 java="${JAVA:-java}"
 sections=()
+first_javas=()
+before=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -25,7 +29,9 @@ while [ $# -gt 0 ]; do
     --out=*) out="${1#--out=}" ;;
     --java) java="$2"; shift ;;
     --java=*) java="${1#--java=}" ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --first-java) first_javas+=("$2"); shift ;;
+    --before) before="$(cd "$2" && pwd)"; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) sections+=("$1") ;;
   esac
@@ -52,12 +58,10 @@ gcc -O2 -Wall -Wno-unused-function -shared -fPIC -pthread -DPB_JNI -I"$java_home
 if [ "$quick" = 1 ]; then
   jmh_time=(-wi 2 -w 500ms -i 3 -r 500ms -f 1)
   c_seconds=1.5
-  first_runs=3
   cold_seconds=5
 else
   jmh_time=(-wi 3 -w 1s -i 5 -r 1s -f 1)
   c_seconds=4
-  first_runs=7
   cold_seconds=30
 fi
 jmh() { # jmh CSV_NAME ARGS...: one JMH invocation, CSV into $out, console to $out/jmh.log and stderr
@@ -120,34 +124,58 @@ for s in "${sections[@]}"; do
           "$([ "$quick" = 1 ] && echo 5 || echo 15)" 3 control 2>/dev/null | tee -a "$out/litmus.txt" >&2
       ;;
     first)
-      for ((i = 0; i < first_runs; i++)); do
-        for p in membarrier mprotect signal; do
-          dir="$(mktemp -d)"
-          t0=$(date +%s%N)
-          line="$("$java" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.provider="$p" \
-              -Dprocessbarrier.native.dir="$dir" -cp "$jar" io.processbarrier.bench.FirstHeavy)"
-          t1=$(date +%s%N)
-          echo "$line wallNanos=$((t1 - t0))" | tee -a "$out/first-heavy.txt" >&2
-          rm -rf "$dir"
+      # one fresh JVM per run, per case, per JDK, per code (this tree, and with --before DIR the old one built
+      # there), interleaved: before and after run seconds apart on the same machine. The cases: default selection
+      # (natives already extracted, 16 parked threads, as a framework starts), fence forced, the providers without
+      # natives (a misconfiguration: WARNING), the api and sync alone (no provider), and the module path.
+      first_jdks=("${first_javas[@]:-$java}")
+      trees=(after "$root")
+      [ -n "$before" ] && trees+=(before "$before")
+      dirs=()
+      for ((t = 0; t < ${#trees[@]}; t += 2)); do
+        d="$(mktemp -d)"
+        dirs+=("$d")
+        # extract once per tree: later runs reuse the verified file, as a restarted application does
+        "${first_jdks[0]}" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$d" \
+            -cp "${trees[t + 1]}/benchmarks/target/benchmarks.jar" io.processbarrier.bench.FirstHeavy >/dev/null
+      done
+      # FirstHeavy itself always from this tree (the same measurement, getCpuNanos included), the library from TREE
+      first_case() { # first_case TREE_ROOT NATIVE_DIR JAVA CASE: prints FirstHeavy's line
+        local tr="$1" nd="$2" j="$3" c="$4" mp
+        case "$c" in
+          default) "$j" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$nd" \
+              -cp "$here/target/classes:$tr/benchmarks/target/benchmarks.jar" io.processbarrier.bench.FirstHeavy parked=16 ;;
+          fence) "$j" -Dprocessbarrier.provider=fence -cp "$here/target/classes:$tr/benchmarks/target/benchmarks.jar" \
+              io.processbarrier.bench.FirstHeavy parked=16 ;;
+          no-natives) "$j" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$nd" -cp \
+              "$here/target/classes:$tr/api/target/classes:$tr/spi-membarrier/target/classes:$tr/spi-mprotect/target/classes:$tr/spi-signal/target/classes" \
+              io.processbarrier.bench.FirstHeavy parked=16 2>/dev/null ;;
+          sync-alone) "$j" -cp "$here/target/classes:$tr/api/target/classes:$tr/sync/target/classes" \
+              io.processbarrier.bench.FirstHeavy parked=16 2>/dev/null ;;
+          module-path)
+            mp="$(ls "$tr"/api/target/processbarrier-api-*[0-9T].jar "$tr"/spi-membarrier/target/processbarrier-spi-membarrier-*[0-9T].jar \
+                "$tr"/spi-mprotect/target/processbarrier-spi-mprotect-*[0-9T].jar "$tr"/spi-signal/target/processbarrier-spi-signal-*[0-9T].jar \
+                "$tr"/natives-linux-x86_64/target/processbarrier-natives-linux-x86_64-*-linux-x86_64.jar | paste -sd:)"
+            "$j" --enable-native-access=io.processbarrier -Dprocessbarrier.native.dir="$nd" -p "$mp" \
+                --add-modules io.processbarrier -cp "$here/target/classes" \
+                io.processbarrier.bench.FirstHeavy parked=16 ;;
+        esac
+      }
+      n=$([ "$quick" = 1 ] && echo 5 || echo 15) # 15 fresh JVMs per case, JDK and code, as issue 29 measures
+      for ((i = 0; i < n; i++)); do
+        for j in "${first_jdks[@]}"; do
+          v="$("$j" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')"
+          for c in default fence no-natives sync-alone module-path; do
+            for ((t = 0; t < ${#trees[@]}; t += 2)); do
+              t0=$(date +%s%N)
+              line="$(first_case "${trees[t + 1]}" "${dirs[t / 2]}" "$j" "$c" | tail -1)"
+              t1=$(date +%s%N)
+              echo "case=$c jdk=$v code=${trees[t]} $line wallNanos=$((t1 - t0))" | tee -a "$out/first-heavy.txt" >&2
+            done
+          done
         done
       done
-      # as a framework starts: default selection with 16 idle threads, natives already extracted (one run before)
-      dir="$(mktemp -d)"
-      "$java" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$dir" -cp "$jar" \
-          io.processbarrier.bench.FirstHeavy >/dev/null
-      for ((i = 0; i < first_runs * 2; i++)); do
-        t0=$(date +%s%N)
-        line="$("$java" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$dir" -cp "$jar" \
-            io.processbarrier.bench.FirstHeavy parked=16)"
-        t1=$(date +%s%N)
-        echo "case=default,extracted,16-parked $line wallNanos=$((t1 - t0))" | tee -a "$out/first-heavy.txt" >&2
-        # only the api on the class path: nothing to probe but fence
-        t0=$(date +%s%N)
-        line="$("$java" -cp "$here/target/classes:$root/api/target/classes" io.processbarrier.bench.FirstHeavy parked=16)"
-        t1=$(date +%s%N)
-        echo "case=api-only,16-parked $line wallNanos=$((t1 - t0))" | tee -a "$out/first-heavy.txt" >&2
-      done
-      rm -rf "$dir"
+      rm -rf "${dirs[@]}"
       ;;
     scaling)
       jmh scaling HeavyBench.heavy -p provider=membarrier,mprotect,signal -p readers=1,2,4,16,64 -p coalesce=true \

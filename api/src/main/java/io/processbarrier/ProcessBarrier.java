@@ -49,9 +49,21 @@ import java.util.List;
  * <h2>Choosing</h2>
  * {@link #get()} picks the best available provider once per process (see
  * the README for the priorities) and falls back to {@code fence},
- * which is always correct. It probes providers in priority order and stops at the first available one, and logs
- * its decision on a thread of its own, so that it costs a framework little startup; {@link #providers()} probes
- * them all. Keep the result in a {@code static final} field so that the JIT inlines {@code light()} at every call
+ * which is always correct. It probes providers in priority order and stops at the first available one, and leaves
+ * off its caller's thread what can wait, so that it costs a framework little startup: the class-path scan for
+ * providers other than the project's (selection waits for it whenever its answer could change), the DEBUG line of
+ * its decision (a WARNING is written at once), and membarrier's registration; {@link #providers()} probes them all
+ * and waits for all of it.
+ *
+ * <p><b>The registration window.</b> membarrier's {@code PRIVATE_EXPEDITED} needs a per-process registration that
+ * waits for an RCU grace period (about 10 ms); it runs on a daemon thread, so {@code get()} may return before it is
+ * done, and readers may call {@code light()} (a compiler barrier) from then on. A {@code heavy()} in that window
+ * does not return before it can make every thread execute a barrier: it waits for the registration (or runs it, if
+ * that thread has not) and then issues the registered command. If the registration fails after {@code get()}
+ * returned, that {@code heavy()} and every later one use {@code MEMBARRIER_CMD_GLOBAL}, which returns only after every
+ * CPU has passed an RCU grace period, so it orders every thread as the contract requires (milliseconds per call; a
+ * WARNING says so); never a plain fence, which would leave those readers unordered. {@code toString()} of the barrier
+ * and {@link #providers()} say whether the registration still runs or how it ended. Keep the result in a {@code static final} field so that the JIT inlines {@code light()} at every call
  * site. System properties: {@code processbarrier.provider=<name>} forces one provider (failing loudly if it is
  * unavailable), {@code processbarrier.exclude=<name,...>} skips some; names are matched without regard to case.
  *
@@ -117,8 +129,9 @@ public interface ProcessBarrier {
 
     /**
      * The name of the provider {@link #get()} chose or would choose, without choosing it: selects nothing, registers
-     * nothing, logs nothing. A provider whose one-off preparation (membarrier's registration) fails is found out
-     * only by {@link #get()}, which then falls back to the next one.
+     * nothing, logs nothing. A provider whose one-off preparation fails when {@code get()} runs it is found out only
+     * by {@link #get()}, which then falls back to the next one (membarrier's registration runs after {@code get()}
+     * returned: see the registration window above).
      *
      * @throws ProcessBarrierException whenever {@link #get()} would throw
      */

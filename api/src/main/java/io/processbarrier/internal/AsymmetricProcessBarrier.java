@@ -79,8 +79,15 @@ public final class AsymmetricProcessBarrier implements ProcessBarrier {
         return coalescer;
     }
 
+    /** {@code ProcessBarrier[membarrier]}, or with what its preparation still does, e.g. {@code registering}. */
     @Override
     public String toString() {
-        return "ProcessBarrier[" + name + "]";
+        String p;
+        try {
+            p = provider.preparation(false);
+        } catch (RuntimeException e) {
+            p = null;
+        }
+        return "ProcessBarrier[" + name + (p == null ? "" : ": " + p) + "]";
     }
 }

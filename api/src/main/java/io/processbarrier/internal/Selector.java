@@ -3,6 +3,7 @@ package io.processbarrier.internal;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
+import io.processbarrier.internal.support.LogHandoff;
 import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.Availability;
 import io.processbarrier.spi.ProcessBarrierProvider;
@@ -29,8 +30,10 @@ import java.util.Set;
  *
  * <p>The decision is logged through {@code System.Logger} ({@code io.processbarrier}): at DEBUG normally, at
  * WARNING when a provider was passed over because of a misconfiguration (a natives jar missing, native access
- * denied, an extraction directory refused). A DEBUG record is written on a thread of its own: initializing logging
- * costs tens of milliseconds, which must not land on the caller of {@code get()}.
+ * denied, an extraction directory refused), and once per copy at WARNING for the {@code processbarrier.*} names this
+ * copy does not know ({@link Settings#unknownNamesWarning()}). A WARNING is written on the caller (never lost); the
+ * DEBUG line goes through {@link LogHandoff}, off the caller's thread: initializing logging costs tens of
+ * milliseconds, which a correctly configured {@code get()} must not pay.
  */
 public final class Selector {
     public static final String PROVIDER_PROPERTY = "processbarrier.provider";
@@ -44,9 +47,9 @@ public final class Selector {
 
     /** The project's providers and the artifact of each, for messages that say what to add. */
     private static final String[][] PROJECT_PROVIDERS = {
-        {"membarrier", "processbarrier-spi-membarrier"},
-        {"mprotect", "processbarrier-spi-mprotect"},
-        {"signal", "processbarrier-spi-signal"},
+        {"membarrier", "processbarrier-spi-membarrier", "membarrier.MembarrierProvider"},
+        {"mprotect", "processbarrier-spi-mprotect", "mprotect.MprotectProvider"},
+        {"signal", "processbarrier-spi-signal", "signal.SignalProvider"},
     };
 
     private static volatile Selector instance;
@@ -71,6 +74,18 @@ public final class Selector {
     private final Set<String> excluded;
     private final Map<String, ProcessBarrier> created = new HashMap<>();
     private Object defaultChoice; // a ProcessBarrier, or the ProcessBarrierException to throw again
+    /** The scan for providers other than the project's, running in the background; null when there is none. */
+    private final ProviderScan scan;
+    /** The WARNING of the late check, if it wrote one (tests). */
+    volatile String lateWarning;
+    /** Whether the scan's thread was started (by the first get()). */
+    private boolean scanStarted;
+    /** Whether what the scan found is in {@link #entries}. */
+    private boolean scanMerged;
+    /** The class names of the providers given to the constructor, which the scan finds again. */
+    private final Set<String> builtInClasses = new HashSet<>();
+    /** The WARNING about setting names this copy does not know, or null (tests). */
+    final String settingsWarning;
 
     /** A provider and what probing it found; {@code provider} is null when it failed to load at all. */
     static final class Entry {
@@ -98,7 +113,20 @@ public final class Selector {
     }
 
     Selector(List<ProcessBarrierProvider> providers, List<Throwable> loadFailures, Settings settings) {
+        this(providers, loadFailures, settings, null);
+    }
+
+    /**
+     * @param scan the class-path-wide scan for other providers, not yet started, or null when {@code providers} is
+     *             already every provider there is
+     */
+    Selector(List<ProcessBarrierProvider> providers, List<Throwable> loadFailures, Settings settings,
+             ProviderScan scan) {
         this.settings = settings;
+        this.scan = scan;
+        for (ProcessBarrierProvider p : providers) {
+            builtInClasses.add(p.getClass().getName()); // before the scan starts: its late check reads them
+        }
         this.forced = normalize(settings.string(PROVIDER_PROPERTY));
         this.excluded = parseList(settings.string(EXCLUDE_PROPERTY));
         ProcessBarrierException bad = null;
@@ -112,6 +140,11 @@ public final class Selector {
             bad = e; // thrown by get(), of() and choice(); providers() still reports what it finds
         }
         this.badSettings = bad;
+        String unknown = settings.unknownNamesWarning();
+        this.settingsWarning = unknown;
+        if (unknown != null) {
+            log(System.Logger.Level.WARNING, unknown); // once per copy: one Selector per copy
+        }
         this.coalesce = c;
         this.requireAsymmetric = r;
         List<Entry> list = new ArrayList<>();
@@ -150,12 +183,156 @@ public final class Selector {
             synchronized (Selector.class) {
                 s = instance;
                 if (s == null) {
-                    s = fromServiceLoader(Settings.system());
+                    s = fromClassPath(Settings.system());
                     instance = s;
                 }
             }
         }
         return s;
+    }
+
+    /**
+     * The project's providers found by name, beside this copy's api (relocated with it when shaded), and every other
+     * provider by a {@link ServiceLoader} scan in the background ({@link ProviderScan}). Which is safe because
+     * selection waits for the scan whenever its answer could depend on it: a forced or excluded name that is not one of
+     * the project's, a selection that would otherwise end in {@code fence} or fail, {@link #statuses()},
+     * {@link #choice()} before {@code get()}, and a name that is not found; the one thing decided without it is that
+     * an available provider of the project is used although a provider of another party, not yet found, declares a
+     * higher priority: the scan then logs a WARNING that names it and how to force it. On the module path (a named
+     * module) every provider comes from the module graph's service bindings, by {@code ServiceLoader}, on the caller:
+     * their classes are not exported for reflection.
+     */
+    static Selector fromClassPath(Settings settings) {
+        ClassLoader cl = ProcessBarrier.class.getClassLoader();
+        if (ProcessBarrier.class.getModule().isNamed() || namesAnotherParty(settings)) {
+            return fromServiceLoader(settings);
+        }
+        List<ProcessBarrierProvider> found = new ArrayList<>();
+        List<Throwable> failures = new ArrayList<>();
+        found.add(FenceBarrier.PROVIDER);
+        String pkg = ProcessBarrier.class.getPackageName(); // relocated with this class when shaded
+        for (String[] p : PROJECT_PROVIDERS) {
+            Class<?> c;
+            try {
+                c = Class.forName(pkg + "." + p[2], false, cl);
+            } catch (ClassNotFoundException | LinkageError absent) {
+                continue; // not on the class path (or broken): the scan reports a broken one as the scan always did
+            }
+            try {
+                found.add((ProcessBarrierProvider) c.getConstructor().newInstance());
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable t) {
+                // left to the scan, which reports it as a broken service entry, as selection always did
+            }
+        }
+        return new Selector(found, failures, settings, new ProviderScan(cl));
+    }
+
+    /** Whether a forced or excluded provider is not one of the project's (then selection needs every provider). */
+    private static boolean namesAnotherParty(Settings settings) {
+        Set<String> named = parseList(settings.string(EXCLUDE_PROPERTY));
+        String forced = normalize(settings.string(PROVIDER_PROPERTY));
+        if (forced != null) {
+            named.add(forced);
+        }
+        for (String n : named) {
+            boolean ours = n.equals(FenceBarrier.NAME);
+            for (String[] p : PROJECT_PROVIDERS) {
+                ours |= p[0].equals(n);
+            }
+            if (!ours) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs on the scan's thread once it is done: merges, and warns if a provider found late outranks the choice. */
+    private static final class LateCheck implements Runnable {
+        private final Selector selector;
+
+        LateCheck(Selector selector) {
+            this.selector = selector;
+        }
+
+        @Override
+        public void run() {
+            selector.afterScan();
+        }
+    }
+
+    private synchronized void afterScan() {
+        mergeScan();
+        if (!(defaultChoice instanceof ProcessBarrier) || forced != null) {
+            return;
+        }
+        String chosen = ((ProcessBarrier) defaultChoice).name();
+        Entry c = find(chosen);
+        StringBuilder late = new StringBuilder();
+        for (Entry e : entries) {
+            if (e.provider != null && !builtInClasses.contains(e.provider.getClass().getName())
+                    && !excluded.contains(e.name) && c != null && e.priority > c.priority) {
+                late.append(late.length() == 0 ? "" : ", ").append(e.name).append(" (")
+                        .append(e.provider.getClass().getName()).append(", priority ").append(e.priority).append(")");
+            }
+        }
+        if (late.length() > 0) {
+            lateWarning = "ProcessBarrier: found after get() had chosen " + chosen + " (priority " + c.priority
+                    + "), with a higher priority: " + late + ". The project's own providers are chosen without "
+                    + "waiting for the class-path scan; set -D" + PROVIDER_PROPERTY + "=<name> to use another.";
+            log(System.Logger.Level.WARNING, lateWarning);
+        }
+    }
+
+    /** Waits for the scan (if any; running it here if nobody has) and adds what it found. */
+    private void awaitScan() {
+        if (scan != null && !scanMerged) {
+            scan.await(); // under this lock, which the scan's thread takes only after the scan is done
+            mergeScan();
+        }
+    }
+
+    /** Starts the background scan once, if there is one and nobody has run it. */
+    private void startScan() {
+        if (scan != null && !scanStarted && !scanMerged) {
+            scanStarted = true;
+            scan.start(new LateCheck(this));
+        }
+    }
+
+    /** Adds what a finished scan found, once: providers not found by name, and entries that failed to load. */
+    private void mergeScan() {
+        if (scan == null || scanMerged || !scan.isDone()) {
+            return;
+        }
+        scanMerged = true;
+        Set<String> names = new HashSet<>();
+        for (Entry e : entries) {
+            names.add(e.name);
+        }
+        for (ProcessBarrierProvider p : scan.found()) {
+            if (builtInClasses.contains(p.getClass().getName())) {
+                continue; // found by name already
+            }
+            Entry e = declare(p);
+            if (!names.add(e.name)) {
+                log(System.Logger.Level.WARNING, "ProcessBarrier: ignoring a second provider named " + e.name + " ("
+                        + p.getClass().getName() + ")");
+                continue;
+            }
+            entries.add(e);
+        }
+        int i = 0;
+        for (Entry e : entries) {
+            if (e.provider == null) {
+                i++;
+            }
+        }
+        for (Throwable t : scan.failures()) {
+            entries.add(new Entry("<unloadable-" + (++i) + ">", null, Integer.MIN_VALUE, Availability.unavailable(t)));
+        }
+        sort();
     }
 
     static Selector fromServiceLoader(Settings settings) {
@@ -254,6 +431,7 @@ public final class Selector {
         }
         if (defaultChoice == null) {
             defaultChoice = choose();
+            startScan(); // only now: on 2 CPUs a scan running beside choose() slowed it more than it saved
         }
         if (defaultChoice instanceof ProcessBarrierException) {
             ProcessBarrierException e = (ProcessBarrierException) defaultChoice;
@@ -265,6 +443,10 @@ public final class Selector {
     private Object choose() {
         if (forced != null) {
             Entry e = find(forced);
+            if (e == null) {
+                awaitScan();
+                e = find(forced);
+            }
             if (e == null) {
                 probeAll();
                 String absent = absent(forced);
@@ -298,6 +480,10 @@ public final class Selector {
         }
         while (true) {
             Entry best = bestCandidate();
+            if ((best == null || best.name.equals(FenceBarrier.NAME)) && scan != null && !scanMerged) {
+                awaitScan(); // another party's provider may still beat fence (or satisfy requireAsymmetric)
+                continue;
+            }
             if (best == null) {
                 break;
             }
@@ -465,6 +651,10 @@ public final class Selector {
         }
         Entry e = find(normalize(name));
         if (e == null) {
+            awaitScan();
+            e = find(normalize(name));
+        }
+        if (e == null) {
             probeAll();
             throw new ProcessBarrierException("No ProcessBarrier provider named '" + name + "'. Providers found: "
                     + describeAll() + ".");
@@ -488,6 +678,10 @@ public final class Selector {
     public synchronized Availability availability(String name) {
         ProcessBarrierException bad = configError();
         Entry e = find(normalize(name));
+        if (e == null) {
+            awaitScan();
+            e = find(normalize(name));
+        }
         if (e == null) {
             probeAll();
             return Availability.unavailable(new ProcessBarrierException("No ProcessBarrier provider named '" + name
@@ -514,6 +708,7 @@ public final class Selector {
         if (defaultChoice instanceof ProcessBarrierException) {
             throw copy((ProcessBarrierException) defaultChoice);
         }
+        awaitScan(); // what get() would choose once every provider is known
         ProcessBarrierException bad = configError();
         if (bad != null) {
             throw copy(bad);
@@ -543,6 +738,7 @@ public final class Selector {
      * exact.
      */
     public synchronized List<ProviderStatus> statuses() {
+        awaitScan();
         Object choice;
         try {
             choice = defaultBarrier();
@@ -554,10 +750,25 @@ public final class Selector {
         for (Entry e : entries) {
             Availability a = e.availability;
             boolean selected = choice != null && created.get(e.name) == choice;
-            out.add(new ProviderStatus(e.name, e.priority, a.isAvailable(),
-                    a.isAvailable() ? a.detail() : ProcessBarrierException.describe(a.cause()), a.cause(), selected));
+            String detail = a.isAvailable() ? a.detail() : ProcessBarrierException.describe(a.cause());
+            if (created.get(e.name) instanceof AsymmetricProcessBarrier) {
+                String p = preparation(e.provider); // waits for a background registration: reports how it ended
+                detail = p == null ? detail : detail + "; " + p;
+            }
+            out.add(new ProviderStatus(e.name, e.priority, a.isAvailable(), detail, a.cause(), selected));
         }
         return List.copyOf(out);
+    }
+
+    /** What a created provider's background preparation came to, after waiting for it; null when all is well. */
+    private static String preparation(ProcessBarrierProvider p) {
+        try {
+            return p.preparation(true);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable t) {
+            return null; // a broken answer about preparing says nothing about the barrier itself
+        }
     }
 
     private void logChoice(Entry chosen, String why) {
@@ -609,32 +820,17 @@ public final class Selector {
     }
 
     /**
-     * Logs {@code message}: a WARNING at once, on the caller's thread (a misconfiguration to fix, which a short-lived
-     * program must still show); anything else on a thread of its own, so that initializing logging (about 75 ms on
-     * a 2-vCPU VM) does not land on the caller of {@code get()}. Not a daemon: the record is written before exit.
+     * Logs {@code message}: a WARNING at once, on the caller's thread, so that it is never lost (a misconfiguration
+     * to fix; a short program must still show it, and at exit the logging backend's own shutdown hook races any other
+     * thread's record: seen losing it under java.util.logging and log4j-jpl); anything else through
+     * {@link LogHandoff}, off the caller's thread (initializing logging costs about 75 ms on a 2-vCPU VM), by a daemon
+     * that holds off its first write so as not to race the application's own logging initialization.
      */
     static void log(System.Logger.Level level, String message) {
-        Record r = new Record(level, message);
         if (level.getSeverity() >= System.Logger.Level.WARNING.getSeverity()) {
-            r.run();
+            LogHandoff.write(level, message);
         } else {
-            Thread t = new Thread(r, "processbarrier-log");
-            t.start();
-        }
-    }
-
-    private static final class Record implements Runnable {
-        private final System.Logger.Level level;
-        private final String message;
-
-        Record(System.Logger.Level level, String message) {
-            this.level = level;
-            this.message = message;
-        }
-
-        @Override
-        public void run() {
-            System.getLogger(LOGGER).log(level, message);
+            LogHandoff.submit(level, message);
         }
     }
 

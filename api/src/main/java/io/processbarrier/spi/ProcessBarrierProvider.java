@@ -58,6 +58,18 @@ public interface ProcessBarrierProvider {
     }
 
     /**
+     * For a provider whose {@link #prepare()} leaves work running in the background (membarrier's registration, so
+     * that {@code get()} need not wait for it): {@code null} when there is none or it is done and succeeded; else one
+     * line that says what still runs or how it ended, e.g. {@code "registering in the background"}, or
+     * {@code "registration failed (EPERM): heavy() uses MEMBARRIER_CMD_GLOBAL"}. With {@code await}, it first waits
+     * until that work has ended (what {@code providers()} does, to report exactly), uninterruptibly (the interrupt
+     * status is kept). Never throws. Default: {@code null}.
+     */
+    default String preparation(boolean await) {
+        return null;
+    }
+
+    /**
      * The system barrier: returns once every other thread of the process has executed a full memory barrier at some
      * point after this call began. Throws {@link io.processbarrier.ErrnoException} when a system call fails, or
      * another {@link io.processbarrier.ProcessBarrierException} (a timeout), never silently returns early. The api

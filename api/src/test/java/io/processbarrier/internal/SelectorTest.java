@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 
@@ -263,6 +264,60 @@ class SelectorTest {
         assertEquals("fence", st.get(st.size() - 3).name(), "fence sorts after every loadable provider");
     }
 
+    /**
+     * The project's providers are found by name and the class-path scan runs in the background: another party's
+     * provider is still found, and chosen whenever the project's would end in fence (here: none on this class path).
+     */
+    @Test
+    void fromClassPathStillFindsAnotherPartysProviderWhenTheProjectsAreAbsent() {
+        Selector s = Selector.fromClassPath(Settings.of(props::get));
+        assertEquals("service-good", s.defaultBarrier().name(), "waited for the scan rather than settle for fence");
+        assertEquals("service-good", s.choice());
+        List<ProviderStatus> st = s.statuses();
+        assertEquals(2, st.stream().filter(p -> p.name().startsWith("<unloadable")).count(), st.toString());
+        assertTrue(status(s, "service-good").selected());
+        assertEquals("service-good", Selector.fromClassPath(Settings.of(props::get)).barrier("service-good").name(),
+                "of(name) waits for the scan for a name it does not know yet");
+    }
+
+    /**
+     * With a project provider available, get() does not wait for the scan; a provider found later that outranks the
+     * choice is named in a WARNING (here: service-good, 50, above an available "membarrier" of 10). Control: with the
+     * scan merged first (statuses() before get()), get() chooses it, as the one-scan selection always did.
+     */
+    @Test
+    void aLateProviderThatOutranksTheChoiceIsWarnedAbout() throws Exception {
+        CountDownLatch held = new CountDownLatch(1);
+        ProviderScan scan = new ProviderScan(SelectorTest.class.getClassLoader(), () -> {
+            try {
+                held.await(); // the premise: get() chooses before the scan has found anything
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Selector s = new Selector(List.of(Scripted.available("membarrier", 10), FenceBarrier.PROVIDER), List.of(),
+                Settings.of(props::get), scan);
+        assertEquals("membarrier", s.defaultBarrier().name());
+        held.countDown();
+        scan.await();
+        String warning = null;
+        for (int i = 0; i < 100_000 && (warning = s.lateWarning) == null; i++) {
+            Thread.onSpinWait(); // the scan's thread merges and warns right after it marks the scan done
+            if (i % 100 == 99) {
+                Thread.sleep(1);
+            }
+        }
+        assertTrue(warning != null && warning.contains("service-good (io.processbarrier.internal.TestProviders"
+                + "$ServiceGood, priority 50)") && warning.contains("-Dprocessbarrier.provider=<name>"),
+                String.valueOf(warning));
+        assertEquals("membarrier", s.choice(), "choice() says what get() chose");
+
+        Selector merged = new Selector(List.of(Scripted.available("membarrier", 10), FenceBarrier.PROVIDER),
+                List.of(), Settings.of(props::get), new ProviderScan(SelectorTest.class.getClassLoader()));
+        merged.statuses();
+        assertEquals("service-good", merged.defaultBarrier().name());
+    }
+
     @Test
     void publicApiUsesTheSameSelection() {
         ProcessBarrier b = ProcessBarrier.get();
@@ -298,10 +353,25 @@ class SelectorTest {
     }
 
     @Test
-    void aMisspelledSettingFailsGetWithTheClosestName() {
-        Selector s = selectorFrom(Map.of("processbarrier.provder", "fence"), Scripted.available("membarrier", 400));
-        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, s::defaultBarrier);
-        assertEquals("processbarrier.provder is not a setting: did you mean processbarrier.provider?", e.getMessage());
+    void anUnknownSettingIsAWarningOncePerCopyNotAFailureUnlessStrict() {
+        // a newer copy's setting, or a typo: this copy selects as usual and warns once, naming the close name
+        Selector s = selectorFrom(Map.of("processbarrier.provder", "fence", "processbarrier.sync.newThing", "1"),
+                Scripted.available("membarrier", 400));
+        assertEquals("membarrier", s.defaultBarrier().name());
+        assertTrue(s.settingsWarning.contains("processbarrier.provder, not a setting of this version: did you mean "
+                + "processbarrier.provider?"), s.settingsWarning);
+        assertTrue(s.settingsWarning.contains("processbarrier.sync.newThing, not a setting of this version ("),
+                s.settingsWarning);
+        // strict: the old rule, opt-in
+        Selector strict = selectorFrom(Map.of("processbarrier.provder", "fence", "processbarrier.strictSettings",
+                "true"), Scripted.available("membarrier", 400));
+        ProcessBarrierException e = assertThrows(ProcessBarrierException.class, strict::defaultBarrier);
+        assertTrue(e.getMessage().startsWith("processbarrier.provder is not a setting: did you mean "
+                + "processbarrier.provider?"), e.getMessage());
+        // a wrong value of a known setting still fails, strict or not
+        Selector bad = selectorFrom(Map.of("processbarrier.coalesce", "no", "processbarrier.other", "x"),
+                Scripted.available("membarrier", 400));
+        assertThrows(ProcessBarrierException.class, bad::defaultBarrier);
     }
 
     @Test

@@ -272,13 +272,25 @@ public final class Report {
             return;
         }
         Map<String, List<Map<String, String>>> byCase = new LinkedHashMap<>();
+        Map<String, Map<String, List<Map<String, String>>>> beforeAfter = new LinkedHashMap<>();
         for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
             Map<String, String> kv = keyValues(line);
             if (kv.get("provider") == null || kv.get("firstHeavyNanos") == null) {
                 continue;
             }
+            if (kv.get("code") != null) { // run.sh first: case, jdk, code=after|before
+                beforeAfter.computeIfAbsent(kv.get("case") + " | " + kv.get("jdk"), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(kv.get("code"), k -> new ArrayList<>()).add(kv);
+                continue;
+            }
             String c = kv.getOrDefault("case", "forced " + kv.get("provider") + ", fresh native.dir");
             byCase.computeIfAbsent(c, k -> new ArrayList<>()).add(kv);
+        }
+        if (!beforeAfter.isEmpty()) {
+            startupBeforeAfter(beforeAfter, sb);
+        }
+        if (byCase.isEmpty()) {
+            return;
         }
         sb.append("## Startup: the first get() and the first heavy() in a fresh JVM (medians of runs)\n\n");
         sb.append("| case | selected | runs | first get() | first heavy() | get() + heavy() | second heavy() "
@@ -290,6 +302,37 @@ public final class Report {
                     ns(medianOf(runs, "firstHeavyNanos")), ns(medianOf(runs, "getNanos", "firstHeavyNanos")),
                     ns(medianOf(runs, "secondHeavyNanos")),
                     runs.get(0).get("wallNanos") == null ? "-" : ns(medianOf(runs, "wallNanos"))));
+        }
+        sb.append('\n');
+    }
+
+    /**
+     * Issue 29's table: per case and JDK, the medians of the first get() (wall clock, and the caller's CPU time),
+     * the first heavy() after it, and get() + heavy(), for this code and the code before (run.sh first --before),
+     * interleaved in one run; the ratio is after / before of the medians.
+     */
+    static void startupBeforeAfter(Map<String, Map<String, List<Map<String, String>>>> rows, StringBuilder sb) {
+        sb.append("## Startup before/after: the first get() in a fresh JVM, 16 parked threads (medians of runs)\n\n");
+        sb.append("| case | JDK | selected (after) | runs | first get() before | after | after/before "
+                + "| caller CPU in get() before | after | first heavy() after | get() + heavy() before | after |\n"
+                + "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, Map<String, List<Map<String, String>>>> e : rows.entrySet()) {
+            List<Map<String, String>> after = e.getValue().getOrDefault("after", List.of());
+            List<Map<String, String>> before = e.getValue().getOrDefault("before", List.of());
+            if (after.isEmpty()) {
+                continue;
+            }
+            double a = medianOf(after, "getNanos");
+            double b = before.isEmpty() ? Double.NaN : medianOf(before, "getNanos");
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    e.getKey(), after.get(0).get("provider"), after.size(), before.isEmpty() ? "-" : ns(b), ns(a),
+                    before.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", a / b),
+                    before.isEmpty() || before.get(0).get("getCpuNanos") == null ? "-"
+                            : ns(medianOf(before, "getCpuNanos")),
+                    after.get(0).get("getCpuNanos") == null ? "-" : ns(medianOf(after, "getCpuNanos")),
+                    ns(medianOf(after, "firstHeavyNanos")),
+                    before.isEmpty() ? "-" : ns(medianOf(before, "getNanos", "firstHeavyNanos")),
+                    ns(medianOf(after, "getNanos", "firstHeavyNanos"))));
         }
         sb.append('\n');
     }

@@ -3,13 +3,17 @@ package io.processbarrier.membarrier;
 import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.spi.Availability;
+import io.processbarrier.internal.support.LogHandoff;
 import io.processbarrier.internal.support.NativeLibrary;
 import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * heavy() = {@code membarrier(2)}. Strategy, best first: PRIVATE_EXPEDITED (IPIs to the CPUs running this
- * process, registered once at creation), GLOBAL_EXPEDITED (IPIs, registered once), GLOBAL (waits for an RCU grace
+ * process, registered once, in the background: see {@link #prepare()} and {@link #barrier()} for the window until the
+ * registration is done), GLOBAL_EXPEDITED (IPIs, registered the same way), GLOBAL (waits for an RCU grace
  * period: milliseconds, so its priority is below every other expedited provider). {@code
  * processbarrier.membarrier.command=PRIVATE_EXPEDITED|GLOBAL_EXPEDITED|GLOBAL} restricts the choice to one.
  */
@@ -24,8 +28,21 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
     /** Waits for an RCU grace period: milliseconds, so below mprotect (300) and signal (200). */
     public static final int PRIORITY_GLOBAL = 100;
 
+    private static final int NOT_PREPARED = 0;
+    private static final int UNCLAIMED = 1;
+    private static final int RUNNING = 2;
+    private static final int REGISTERED = 3;
+    private static final int FAILED = 4;
+
     private final Settings settings;
     private volatile int command = -1;
+    /** The QUERY mask probe() saw: written before command, read after it. */
+    private int mask;
+    /** NOT_PREPARED until prepare(), then UNCLAIMED, RUNNING, and REGISTERED or FAILED; waiters wait on it. */
+    private final AtomicInteger registration = new AtomicInteger(NOT_PREPARED);
+    private Throwable registrationFailure;
+    /** The registration system call; tests replace it to delay or fail it. */
+    private final Runnable registrar;
 
     public MembarrierProvider() {
         this(Settings.system());
@@ -33,7 +50,27 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
 
     /** @param settings where {@value #COMMAND_PROPERTY} is read (tests) */
     MembarrierProvider(Settings settings) {
+        this(settings, null);
+    }
+
+    /** @param registrar what registers instead of the system call (tests: delay it, or make it fail); null: the call */
+    MembarrierProvider(Settings settings, Runnable registrar) {
         this.settings = settings;
+        this.registrar = registrar != null ? registrar : new Registration(this);
+    }
+
+    /** The real registration: the REGISTER command of the chosen one. */
+    private static final class Registration implements Runnable {
+        private final MembarrierProvider provider;
+
+        Registration(MembarrierProvider provider) {
+            this.provider = provider;
+        }
+
+        @Override
+        public void run() {
+            Membarrier.call(registerCommand(provider.command), 0);
+        }
     }
 
     @Override
@@ -64,6 +101,7 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
                     : COMMAND_PROPERTY + "=" + wanted + " is not offered by this kernel (QUERY mask 0x"
                     + Integer.toHexString(mask) + "); use PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL");
         }
+        this.mask = mask;
         command = cmd;
         return Availability.available(Membarrier.name(cmd) + " (QUERY mask 0x" + Integer.toHexString(mask) + ")");
     }
@@ -111,24 +149,162 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
         }
     }
 
-    /** The registration: per process, cannot be undone, and costs an RCU grace period, so once, here. */
+    /**
+     * The registration: per process, cannot be undone, and costs an RCU grace period (8-13 ms on a 2-vCPU VM with
+     * the JVM's threads running), so it runs once, on a daemon thread of its own, and {@code get()} returns without
+     * waiting for it. See {@link #barrier()} for the window until it is done. Only when the kernel offers no
+     * {@code GLOBAL} command to fall back on does the caller register here, as before.
+     */
     @Override
     public void prepare() {
         int cmd = command;
         if (cmd < 0) {
             throw new IllegalStateException("prepare() before a successful probe()");
         }
-        if (cmd == Membarrier.CMD_PRIVATE_EXPEDITED) {
-            Membarrier.call(Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED, 0);
-        } else if (cmd == Membarrier.CMD_GLOBAL_EXPEDITED) {
-            Membarrier.call(Membarrier.CMD_REGISTER_GLOBAL_EXPEDITED, 0);
+        int register = registerCommand(cmd);
+        if (register == 0) {
+            return; // GLOBAL needs no registration
+        }
+        if ((mask & Membarrier.CMD_GLOBAL) == 0) {
+            Membarrier.call(register, 0); // no fallback if it failed later: fail here, selection moves on
+            registration.set(REGISTERED);
+            return;
+        }
+        registration.set(UNCLAIMED); // release: barrier() now claims or waits instead of failing with EPERM
+        try {
+            Thread t = new Thread(null, new Registrar(this), "processbarrier-membarrier-register", 0, false);
+            t.setDaemon(true);
+            t.setContextClassLoader(null);
+            t.start();
+        } catch (OutOfMemoryError | RuntimeException e) {
+            // no thread: the first barrier() claims the registration and runs it itself
         }
     }
 
-    /** One system call; its result is checked (an ErrnoException), never ignored. */
+    private static int registerCommand(int cmd) {
+        return cmd == Membarrier.CMD_PRIVATE_EXPEDITED ? Membarrier.CMD_REGISTER_PRIVATE_EXPEDITED
+                : cmd == Membarrier.CMD_GLOBAL_EXPEDITED ? Membarrier.CMD_REGISTER_GLOBAL_EXPEDITED : 0;
+    }
+
+    /** The background registration's body: a class, not a lambda (the first lambda costs milliseconds). */
+    private static final class Registrar implements Runnable {
+        private final MembarrierProvider provider;
+
+        Registrar(MembarrierProvider provider) {
+            this.provider = provider;
+        }
+
+        @Override
+        public void run() {
+            provider.register();
+        }
+    }
+
+    /**
+     * Runs the registration if nobody has claimed it yet (the background thread, or a barrier() that got there first);
+     * whoever claims it publishes the outcome and wakes the barrier() calls waiting for it. Never throws.
+     */
+    void register() {
+        if (!registration.compareAndSet(UNCLAIMED, RUNNING)) { // volatile CAS: exactly one registers
+            return;
+        }
+        int outcome = FAILED;
+        try {
+            registrar.run();
+            outcome = REGISTERED;
+        } catch (Throwable t) {
+            registrationFailure = t; // plain: published by the volatile store of FAILED below
+            LogHandoff.submit(System.Logger.Level.WARNING, "ProcessBarrier: membarrier("
+                    + Membarrier.name(registerCommand(command)) + ") failed after selection: "
+                    + ProcessBarrierException.describe(t) + "; every heavy() now uses MEMBARRIER_CMD_GLOBAL, which "
+                    + "orders every thread but waits for an RCU grace period (milliseconds): exclude membarrier "
+                    + "(-Dprocessbarrier.exclude=membarrier) to select the next provider instead");
+        } finally {
+            synchronized (registration) {
+                registration.set(outcome); // volatile: the barrier() that reads it sees the failure too
+                registration.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * One system call; its result is checked (an ErrnoException), never ignored.
+     *
+     * <p><b>While the registration runs</b> (from {@code get()}'s return until it is done, about 10 ms): readers
+     * already use {@code light()}, a compiler barrier, so a {@code heavy()} must not return before it has made
+     * every thread execute a full barrier, and {@code PRIVATE_EXPEDITED} before the registration is refused with
+     * EPERM. So a barrier in that window claims the registration if no thread has started it, or waits for it
+     * (uninterruptibly; the interrupt status is kept), and then issues the registered command: the first
+     * {@code heavy()} costs at most the rest of the registration. Once it is done, the check is one volatile load.
+     *
+     * <p><b>If the registration fails</b> after {@code get()} returned (readers may already rely on {@code light()}
+     * being a compiler barrier), this and every later barrier uses {@code MEMBARRIER_CMD_GLOBAL}: it returns only
+     * after every CPU has passed an RCU grace period, so every thread of the process has executed a full barrier
+     * since the call began, the same guarantee that orders a reader's compiler barrier; it needs no registration
+     * ({@link #prepare()} registers on the caller, as before, when the kernel does not offer it). Never a plain fence,
+     * which would leave such readers unordered. If GLOBAL fails too, the barrier throws its ErrnoException.
+     */
     @Override
     public void barrier() {
-        Membarrier.call(command, 0);
+        int state = registration.get(); // volatile: a REGISTERED read orders the registration before the call
+        if (state == REGISTERED || state == NOT_PREPARED) {
+            Membarrier.call(command, 0); // NOT_PREPARED: prepare() skipped, EPERM as the kernel says, never silent
+            return;
+        }
+        if (awaitRegistration() == REGISTERED) {
+            Membarrier.call(command, 0);
+        } else {
+            Membarrier.call(Membarrier.CMD_GLOBAL, 0);
+        }
+    }
+
+    /** Claims the registration or waits for whoever runs it; the outcome, REGISTERED or FAILED. */
+    private int awaitRegistration() {
+        register(); // a no-op unless nobody has claimed it (the background thread did not start or has not run yet)
+        boolean interrupted = false;
+        int state;
+        synchronized (registration) {
+            while ((state = registration.get()) == RUNNING) {
+                try {
+                    registration.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // heavy() does not throw InterruptedException: keep the status for later
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return state;
+    }
+
+    /** Whether the registration is still running (or not yet started) in the background. */
+    public boolean isRegistering() {
+        int s = registration.get();
+        return s == UNCLAIMED || s == RUNNING;
+    }
+
+    @Override
+    public String preparation(boolean await) {
+        int s = await ? awaitIfStarted() : registration.get();
+        if (s == UNCLAIMED || s == RUNNING) {
+            return "registering in the background (" + Membarrier.name(registerCommand(command)) + ")";
+        }
+        if (s == FAILED) {
+            return "registration failed after selection (" + ProcessBarrierException.describe(registrationFailure)
+                    + "): heavy() uses MEMBARRIER_CMD_GLOBAL";
+        }
+        return null;
+    }
+
+    /** The state once a started registration has ended (claiming it if nobody has); NOT_PREPARED stays. */
+    private int awaitIfStarted() {
+        return registration.get() == NOT_PREPARED ? NOT_PREPARED : awaitRegistration();
+    }
+
+    /** Why the background registration failed, or null. */
+    Throwable registrationFailure() {
+        return registration.get() == FAILED ? registrationFailure : null;
     }
 
     /** The command probe() chose, or -1 (tests). */

@@ -91,6 +91,45 @@ class MembarrierProviderTest {
                 + "PRIVATE_EXPEDITED, GLOBAL_EXPEDITED or GLOBAL"), r.out());
     }
 
+    /**
+     * prepare() returns while the registration runs; a heavy() in that window waits for it (seen waiting, with the
+     * registration held), and a store-buffering litmus whose first trial starts in the window finds no forbidden
+     * outcome. The litmus can fail: {@link #aFailedRegistrationFallsBackToGlobalNeverToAFence} runs its control.
+     */
+    @Test
+    void heavyInTheRegistrationWindowWaitsForItAndOrdersEveryThread() throws Exception {
+        ChildProcess.Result r = freshJvm(RegistrationWindowChild.class, List.of("window", "5000"));
+        assertEquals(0, r.exit(), r.out());
+        assertEquals("true", value(r.out(), "registering"), r.out());
+        assertEquals("ProcessBarrier[membarrier: registering in the background "
+                + "(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED)]", value(r.out(), "toString"), r.out());
+        assertEquals("true", value(r.out(), "heavyWaited"), r.out());
+        assertEquals("true", value(r.out(), "registeringWhileWaiting"), r.out());
+        assertEquals("null", value(r.out(), "preparation"), "registered: " + r.out());
+        assertEquals("ProcessBarrier[membarrier]", value(r.out(), "toStringAfter"), r.out());
+        assertEquals("0", value(r.out(), "forbidden"), r.out());
+    }
+
+    /**
+     * A registration that fails after prepare() returned (readers may already rely on light()): the heavy() waiting
+     * for it, and every later one, use MEMBARRIER_CMD_GLOBAL, and the litmus finds no forbidden outcome. Control (the
+     * forbidden design, a plain fence after the failure): the same litmus finds some.
+     */
+    @Test
+    void aFailedRegistrationFallsBackToGlobalNeverToAFence() throws Exception {
+        ChildProcess.Result r = freshJvm(RegistrationWindowChild.class, List.of("fail", "300"));
+        assertEquals(0, r.exit(), r.out());
+        assertEquals("true", value(r.out(), "heavyWaited"), r.out());
+        String preparation = value(r.out(), "preparation");
+        assertTrue(preparation.startsWith("registration failed after selection (membarrier(cmd=16, flags=0) failed: "
+                + "EPERM (errno 1") && preparation.endsWith("): heavy() uses MEMBARRIER_CMD_GLOBAL"), r.out());
+        assertTrue(value(r.out(), "toStringAfter").startsWith("ProcessBarrier[membarrier: registration failed"),
+                r.out());
+        assertEquals("0", value(r.out(), "forbidden"), r.out());
+        assertTrue(r.out().contains("WARNING") && r.out().contains("every heavy() now uses MEMBARRIER_CMD_GLOBAL"),
+                "the failure is logged, and the record is written before the child exits: " + r.out());
+    }
+
     @Test
     void strategyPrefersPrivateExpeditedThenGlobalExpeditedThenGlobal() {
         int all = 0x3ff;
@@ -155,8 +194,15 @@ class MembarrierProviderTest {
      * merged into stdout, at most 60 s; the child must print something.
      */
     private static ChildProcess.Result freshJvm(Class<?> main, String... jvmArgs) throws Exception {
-        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(), List.of(jvmArgs),
-                ChildProcess.classPath(), main), Duration.ofSeconds(60), ChildProcess.Stderr.MERGED);
+        return freshJvm(main, List.of(), jvmArgs);
+    }
+
+    private static ChildProcess.Result freshJvm(Class<?> main, List<String> args, String... jvmArgs)
+            throws Exception {
+        List<String> command = new ArrayList<>(ChildProcess.javaCommand(List.of(), List.of(jvmArgs),
+                ChildProcess.classPath(), main));
+        command.addAll(args);
+        ChildProcess.Result r = ChildProcess.run(command, Duration.ofSeconds(120), ChildProcess.Stderr.MERGED);
         assertTrue(r.out().length() > 0, "child JVM printed nothing");
         return r;
     }

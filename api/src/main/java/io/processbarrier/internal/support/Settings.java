@@ -22,7 +22,13 @@ import java.util.function.Function;
  * <p>{@link #KNOWN} is the one table of every setting of every part of the library (api, providers, sync): its kind,
  * range or words, and default. {@link #judge()}, run by the first {@code get()} or {@code of()}, holds every
  * {@code processbarrier.*} property against it, whether or not the part that reads it ever runs here: a bad value
- * for a provider that is never probed, or a misspelled name, fails on the developer's machine, not in production.
+ * for a provider that is never probed fails on the developer's machine, not in production.
+ *
+ * <p>A name this table does not know is not an error: every copy of the library in a JVM (the application's own, an
+ * older one shaded into a framework) reads the same properties, and a setting added by a newer version must not break
+ * an older copy. {@link #unknownNamesWarning()} says which names this copy ignores, with the closest known name when
+ * one is close (a typo), and selection logs it once per copy as a WARNING. {@value #STRICT} {@code =true} (opt-in)
+ * makes an unknown name fail as a bad value does.
  * The parts read their values through the table ({@link #bool(String)}, {@link #number(String)},
  * {@link #choice(String)}), so a default or a range is written once.
  *
@@ -31,6 +37,9 @@ import java.util.function.Function;
 public final class Settings {
     /** The prefix of every setting. */
     public static final String PREFIX = "processbarrier.";
+
+    /** {@code true}: a {@code processbarrier.*} name this copy does not know fails {@link #judge()} (opt-in). */
+    public static final String STRICT = "processbarrier.strictSettings";
 
     /**
      * {@code io.processbarrier}: the group id of the artifacts messages tell users to add, and the logger's name.
@@ -203,6 +212,7 @@ public final class Settings {
             new Setting("processbarrier.signal.skipBlockingThreads", Kind.CHOICE, 0, 0, "auto",
                     "use auto, true or false", "auto", "true", "false"),
             boolSetting("processbarrier.coalesce", true),
+            boolSetting(STRICT, false),
             numberSetting("processbarrier.sync.stallWarningMillis", 10_000, 0, DAY_MILLIS,
                     "use a whole number of milliseconds from 0 (no warnings) to " + DAY_MILLIS
                     + " (the default is 10000)"),
@@ -278,20 +288,13 @@ public final class Settings {
 
     /**
      * Holds every {@code processbarrier.*} setting against {@link #KNOWN}: each known one that is set must have a
-     * valid value, and (when the source can list its names) each name must be known. Called by the first
-     * {@code get()} or {@code of()}, before anything is probed.
+     * valid value; a name the table does not know fails only under {@value #STRICT}{@code =true} (else see
+     * {@link #unknownNamesWarning()}). Called by the first {@code get()} or {@code of()}, before anything is probed.
      *
      * @throws RuntimeException (a {@code ProcessBarrierException}) for the first bad setting, in name order: the
      *                          name and value, and what to write instead, on one line
      */
     public void judge() {
-        if (names != null) {
-            for (String n : names) {
-                if (n.startsWith(PREFIX) && !KNOWN.containsKey(n)) {
-                    throw error(n + " is not a setting: did you mean " + closest(n) + "?");
-                }
-            }
-        }
         for (Setting s : KNOWN.values()) {
             String v = source.apply(s.name);
             if (v != null && !v.isBlank()) {
@@ -301,12 +304,66 @@ public final class Settings {
                 }
             }
         }
+        if (names != null && bool(STRICT)) {
+            for (String n : names) {
+                if (isUnknown(n)) {
+                    throw error(n + " is not a setting" + suggestion(n) + " (" + STRICT + "=true refuses names this "
+                            + "version does not know)");
+                }
+            }
+        }
+    }
+
+    private static boolean isUnknown(String name) {
+        return name.startsWith(PREFIX) && !KNOWN.containsKey(name);
+    }
+
+    /**
+     * The one WARNING for the {@code processbarrier.*} names this copy does not know and ignores, each with the
+     * closest known name when it is close; null when every name is known (or the source cannot list its names).
+     * One line; selection logs it once per copy.
+     */
+    public String unknownNamesWarning() {
+        if (names == null) {
+            return null;
+        }
+        StringBuilder sb = null;
+        for (String n : names) {
+            if (isUnknown(n)) {
+                sb = sb == null ? new StringBuilder("ProcessBarrier (" + Settings.class.getName() + "): ignoring ")
+                        : sb.append("; ");
+                sb.append(n).append(", not a setting of this version").append(suggestion(n));
+            }
+        }
+        return sb == null ? null : sb.append(" (a newer copy of ProcessBarrier in this JVM may know it; -D")
+                .append(STRICT).append("=true makes it an error)").toString();
+    }
+
+    /** {@code ": did you mean <known>?"} when a known name is close to {@code name}, else the empty string. */
+    static String suggestion(String name) {
+        String c = closest(name);
+        return isClose(name, c) ? ": did you mean " + c + "?" : "";
+    }
+
+    /**
+     * Whether {@code known} is a plausible meaning of {@code typed}: a few edits for the length of the part after the
+     * prefix (at most a third of it, at least 2), or {@code typed} cut short ({@code signal.timeout} for
+     * {@code signal.timeoutMillis}). {@code processbarrier.debug} is not close to {@code processbarrier.exclude}.
+     */
+    static boolean isClose(String typed, String known) {
+        String t = typed.toLowerCase(Locale.ROOT);
+        String k = known.toLowerCase(Locale.ROOT);
+        int length = t.startsWith(PREFIX) ? t.length() - PREFIX.length() : t.length();
+        if (length >= 3 && k.startsWith(t)) {
+            return true;
+        }
+        return distance(t, k) <= Math.max(2, length / 3);
     }
 
     /**
      * The known name nearest to {@code name}: the smallest edit distance (any case), then the longest common prefix
      * ({@code processbarrier.signal.timeout} is nearer {@code ...timeoutMillis} than {@code ...number}), then the
-     * table's order.
+     * table's order. It may be far: {@link #suggestion} offers it only when close.
      */
     public static String closest(String name) {
         String best = null;

@@ -60,20 +60,58 @@ class SettingsTest {
     }
 
     @Test
-    void aMisspelledNameFailsWithTheClosestKnownName() {
+    void anUnknownNameIsAWarningWithTheClosestKnownNameOnlyWhenClose() {
+        // not an error: an older copy must survive a setting a newer copy added
+        Settings typo = Settings.of(Map.of("processbarrier.provder", "fence"));
+        typo.judge();
+        assertTrue(typo.unknownNamesWarning().contains("ignoring processbarrier.provder, not a setting of this "
+                + "version: did you mean processbarrier.provider? ("), typo.unknownNamesWarning());
+        assertTrue(Settings.of(Map.of("processbarrier.signal.timeout", "100")).unknownNamesWarning()
+                .contains("did you mean processbarrier.signal.timeoutMillis?"));
+        assertTrue(Settings.of(Map.of("processbarrier.requireasymmetric", "true")).unknownNamesWarning()
+                .contains("did you mean processbarrier.requireAsymmetric?"));
+        // far from every known name: no suggestion (it was "did you mean processbarrier.exclude?")
+        String debug = Settings.of(Map.of("processbarrier.debug", "true")).unknownNamesWarning();
+        assertTrue(debug.contains("ignoring processbarrier.debug, not a setting of this version ("), debug);
+        assertFalse(debug.contains("did you mean"), debug);
+        assertFalse(Settings.of(Map.of("processbarrier.sync.newThing", "1")).unknownNamesWarning()
+                .contains("did you mean"));
+        // several names: one record, one line
+        String two = Settings.of(Map.of("processbarrier.debug", "1", "processbarrier.provder", "x"))
+                .unknownNamesWarning();
+        assertTrue(two.contains("processbarrier.debug") && two.contains("processbarrier.provder"), two);
+        assertFalse(two.contains("\n"), two);
+        // known names only, or names outside processbarrier.*: nothing to say
+        assertNull(Settings.of(Map.of("os.name", "Linux", "processbarrierx", "1", "java.io.tmpdir", "/tmp",
+                "processbarrier.coalesce", "true")).unknownNamesWarning());
+    }
+
+    @Test
+    void strictSettingsMakeAnUnknownNameFailAndBadValuesFailAlways() {
         ProcessBarrierException e = assertThrows(ProcessBarrierException.class,
-                () -> Settings.of(Map.of("processbarrier.provder", "fence")).judge());
-        assertEquals("processbarrier.provder is not a setting: did you mean processbarrier.provider?", e.getMessage());
+                () -> Settings.of(Map.of("processbarrier.provder", "fence", Settings.STRICT, "true")).judge());
+        assertEquals("processbarrier.provder is not a setting: did you mean processbarrier.provider? "
+                + "(processbarrier.strictSettings=true refuses names this version does not know)", e.getMessage());
         e = assertThrows(ProcessBarrierException.class,
-                () -> Settings.of(Map.of("processbarrier.signal.timeout", "100")).judge());
-        assertEquals("processbarrier.signal.timeout is not a setting: did you mean processbarrier.signal.timeoutMillis?",
-                e.getMessage());
+                () -> Settings.of(Map.of("processbarrier.debug", "1", Settings.STRICT, " TRUE ")).judge());
+        assertEquals("processbarrier.debug is not a setting (processbarrier.strictSettings=true refuses names this "
+                + "version does not know)", e.getMessage());
+        Settings.of(Map.of("processbarrier.provder", "fence", Settings.STRICT, "false")).judge();
+        // a wrong value for a known setting fails without strict, next to an unknown name
         e = assertThrows(ProcessBarrierException.class,
-                () -> Settings.of(Map.of("processbarrier.requireasymmetric", "true")).judge());
-        assertEquals("processbarrier.requireasymmetric is not a setting: did you mean "
-                + "processbarrier.requireAsymmetric?", e.getMessage());
-        // names outside processbarrier.* are not ours to judge
-        Settings.of(Map.of("os.name", "Linux", "processbarrierx", "1", "java.io.tmpdir", "/tmp")).judge();
+                () -> Settings.of(Map.of("processbarrier.coalesce", "no", "processbarrier.newer", "1")).judge());
+        assertTrue(e.getMessage().startsWith("processbarrier.coalesce=no is not valid"), e.getMessage());
+        assertThrows(ProcessBarrierException.class,
+                () -> Settings.of(Map.of(Settings.STRICT, "yes")).judge());
+    }
+
+    @Test
+    void closeMeansFewEditsForTheLengthOrACutShortName() {
+        assertTrue(Settings.isClose("processbarrier.provder", "processbarrier.provider"));
+        assertTrue(Settings.isClose("processbarrier.signal.timeout", "processbarrier.signal.timeoutMillis"));
+        assertFalse(Settings.isClose("processbarrier.debug", "processbarrier.exclude"));
+        assertFalse(Settings.isClose("processbarrier.trace", "processbarrier.exclude"));
+        assertFalse(Settings.isClose("processbarrier.x", "processbarrier.exclude"));
     }
 
     @Test
