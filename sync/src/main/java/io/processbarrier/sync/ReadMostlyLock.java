@@ -217,6 +217,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private static final VarHandle OWNER;
     private static final VarHandle SCANNER;
     private static final VarHandle LAST_EXIT;
+    private static final VarHandle EXITS;
+    private static final VarHandle STAMPED;
 
     static {
         try {
@@ -228,6 +230,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
             OWNER = l.findVarHandle(ReadMostlyLock.class, "owner", Thread.class);
             SCANNER = l.findVarHandle(ReadMostlyLock.class, "scanner", Thread.class);
             LAST_EXIT = l.findVarHandle(ReadMostlyLock.class, "lastExit", long.class);
+            EXITS = l.findVarHandle(ReadMostlyLock.class, "exits", long.class);
+            STAMPED = l.findVarHandle(ReadMostlyLock.class, "stamped", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -261,12 +265,30 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private Thread scanner;
     /** The clock's time when the last writer left; opaque, written under the mutex. */
     private long lastExit;
+    /**
+     * Write-lock releases so far; opaque, incremented by the releasing writer (the claim orders the writers). A
+     * release inside a burst reads no clock (a clock read costs as much as the rest of a contended write): whoever
+     * looks at {@link #lastExit} and finds this moved since {@link #stamped} takes its own time as the last exit.
+     */
+    private long exits;
+    /** The value of {@link #exits} that {@link #lastExit} accounts for; opaque. */
+    private long stamped;
+    /**
+     * At {@code [TIMER_SEEN]} the value of {@link #exits} at the burst timer's last look, and at the next index that
+     * look's time: written by the timer only, padded by 128 bytes on each side, so that the timer never writes a line
+     * the writers use.
+     */
+    private final long[] timerSeen = new long[2 * TIMER_SEEN + 2];
+    private static final int TIMER_SEEN = 16;
     /** Write holds of the writer; accessed by the holder only (the mutex carries it from one holder to the next). */
     int writeHolds;
     /** Writes since the registry last dropped dead threads' records; under the mutex. */
     private int writesSincePrune;
-    /** Whether the burst timer is armed for this lock; under the mutex. */
-    boolean burstTimerArmed;
+    /**
+     * Whether the burst timer is armed for this lock; written under the mutex, read (volatile) by a releasing writer
+     * that skips the mutex only while it is armed.
+     */
+    volatile boolean burstTimerArmed;
 
     /** The writers' queue and the readers waiting for a writer, with the mutex of every slow path. */
     final ReadMostlyLockQueue queue;
@@ -460,13 +482,30 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return queue.awaitWriterGone(r, how, deadline);
     }
 
+    /**
+     * When the last writer left, as far as {@code now} can tell: its own clock reading if it released outside a burst,
+     * else {@code now} for the first look after it (see {@link #exits}): a burst may end late by one look, never early.
+     * Opaque loads and stores: a hint, never a premise of exclusion.
+     */
+    private long lastExitAt(long now) {
+        long e = (long) EXITS.getOpaque(this);
+        if (e != (long) STAMPED.getOpaque(this)) {
+            STAMPED.setOpaque(this, e);
+            LAST_EXIT.setOpaque(this, now);
+            return now;
+        }
+        return (long) LAST_EXIT.getOpaque(this);
+    }
+
     /** Lowers the flag if the burst window has passed and no writer holds, drains or waits. */
     private void maybeEndBurst() {
-        if (clock.getAsLong() - (long) LAST_EXIT.getOpaque(this) < burstNanos || !queue.mutex.tryLock()) {
+        long now = clock.getAsLong();
+        if (now - lastExitAt(now) < burstNanos || !queue.mutex.tryLock()) {
             return;
         }
         try {
-            if (clock.getAsLong() - (long) LAST_EXIT.getOpaque(this) < burstNanos) {
+            now = clock.getAsLong();
+            if (now - lastExitAt(now) < burstNanos) {
                 return; // a writer left meanwhile: its window starts again
             }
             lowerFlagLocked();
@@ -475,16 +514,26 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
     }
 
-    /** Under the mutex: ends the burst if no writer holds, drains or waits. */
+    /**
+     * Under the mutex: ends the burst if no writer holds, drains, spins or waits, holding the writers' claim meanwhile
+     * (writers of a burst claim without the mutex: the claim is what keeps them out).
+     */
     private boolean lowerFlagLocked() {
-        if (queue.noWriter() && (int) FLAG.getOpaque(this) != 0) {
-            // release: a reader that loads 0 with acquire sees what the last writer wrote (it released the mutex
-            // we hold now)
+        if ((int) FLAG.getOpaque(this) == 0 || !queue.claimForBurstEnd()) {
+            return false;
+        }
+        try {
+            if ((int) FLAG.getOpaque(this) == 0) { // opaque: written only by a claim holder; our CAS came after
+                return false;
+            }
+            // release: a reader that loads 0 with acquire sees what the last writer wrote (it gave the claim back
+            // before our CAS took it)
             FLAG.setRelease(this, 0);
             sealed = false;
             return true;
+        } finally {
+            queue.releaseClaim();
         }
-        return false;
     }
 
     /**
@@ -497,7 +546,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * their 256th entry; the burst is still over within about 30 ms of the last write.
      */
     long burstTimerFired() {
-        long left = (long) LAST_EXIT.getOpaque(this) + timerWindowNanos - clock.getAsLong();
+        long now = clock.getAsLong();
+        long last = timerLastExit(now);
+        if (last == Long.MIN_VALUE && (int) FLAG.getOpaque(this) != 0) {
+            return timerWindowNanos; // writes inside the burst since the last look: look again a window later
+        }
+        long left = last + timerWindowNanos - now;
         if (left > 0L && (int) FLAG.getOpaque(this) != 0) {
             // a writer left within the timer's window: look again, having written nothing (no tryLock), so that
             // the next write finds the mutex and the flag in its own CPU's cache, not in the timer's
@@ -514,7 +568,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
             if (!queue.noWriter()) {
                 return BURST_END_DELAY_NANOS; // stay armed: a queued writer may give up without a release
             }
-            left = (long) LAST_EXIT.getOpaque(this) + timerWindowNanos - clock.getAsLong();
+            now = clock.getAsLong();
+            last = timerLastExit(now);
+            if (last == Long.MIN_VALUE) {
+                return timerWindowNanos;
+            }
+            left = last + timerWindowNanos - now;
             if (left > 0L) {
                 return Math.max(left, BURST_END_DELAY_NANOS);
             }
@@ -524,6 +583,26 @@ public final class ReadMostlyLock implements ReadWriteLock {
         } finally {
             queue.mutex.unlock();
         }
+    }
+
+    /**
+     * The burst timer's view of the last exit, writing nothing of the lock's own (see {@link #burstTimerFired}):
+     * its clock reading if every exit was stamped; else, if no writer left since the timer's last look, that look's
+     * time (the unstamped exits came before it); else {@link Long#MIN_VALUE} (writers left since: look again later),
+     * and the timer remembers this look.
+     */
+    private long timerLastExit(long now) {
+        long e = (long) EXITS.getOpaque(this);
+        long last = (long) LAST_EXIT.getOpaque(this);
+        if (e == (long) STAMPED.getOpaque(this)) {
+            return last;
+        }
+        if (e != timerSeen[TIMER_SEEN]) {
+            timerSeen[TIMER_SEEN] = e;
+            timerSeen[TIMER_SEEN + 1] = now;
+            return Long.MIN_VALUE;
+        }
+        return Math.max(last, timerSeen[TIMER_SEEN + 1]);
     }
 
     /** The burst timer could not re-arm itself: the next writer's release arms it again. */
@@ -599,24 +678,30 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
         boolean tryOnly = how == TRY || (how == TIMED && nanos <= 0);
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
-        boolean needHeavy;
-        queue.lockForWriter();
-        try {
-            // nobody ahead: our turn at once, without the queue; else a try fails, and the others wait their turn
-            if (!queue.free() && (tryOnly || !queue.awaitTurn(me, how, deadline))) {
-                return false;
-            }
-            WRITER.setVolatile(this, me); // volatile store: readers on the fenced path see it after their fence
-            if ((int) FLAG.getOpaque(this) == 0) { // opaque: only written under the mutex we hold
-                FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
-                sealed = false;
-            }
-            needHeavy = !sealed; // a flag raised by a writer whose heavy() threw seals nothing
-        } finally {
-            queue.mutex.unlock();
+        // the claim first: it excludes the other writers and the end of a burst (the class doc's "Writers")
+        if (!queue.claim(me, how, deadline, tryOnly)) {
+            return false; // a try, or a timeout while queued: nothing held
         }
+        boolean needHeavy = false;
         boolean done = false;
         try {
+            // opaque: the flag and sealed are written only by a claim holder, and our CAS of the claim came after
+            // the last holder gave it back
+            if ((int) FLAG.getOpaque(this) != 0 && sealed) {
+                WRITER.setOpaque(this, me); // inside a burst; the full fence below orders it before the loads of active
+            } else {
+                queue.lockForWriter(); // raising the flag under the mutex: a reader that registers sees it
+                try {
+                    WRITER.setVolatile(this, me);
+                    if ((int) FLAG.getOpaque(this) == 0) {
+                        FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
+                        sealed = false;
+                    }
+                    needHeavy = !sealed; // a flag raised by a writer whose heavy() threw seals nothing
+                } finally {
+                    queue.mutex.unlock();
+                }
+            }
             if (needHeavy) {
                 barrier.heavy(); // throws: sealed stays false, and the next writer runs its own
                 sealed = true;
@@ -724,18 +809,28 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return out;
     }
 
-    /** Under the mutex: the claiming or holding writer leaves; the flag stays raised for the rest of the burst. */
+    /**
+     * Under the mutex: the claiming or holding writer leaves (and gives the claim back); the flag stays raised for
+     * the rest of the burst.
+     */
     void releaseWriteLocked() {
-        if (++writesSincePrune >= PRUNE_EVERY_WRITES) { // a lock nobody new reads must still drop dead threads
-            writesSincePrune = 0;
-            registry.prune();
-        }
-        LAST_EXIT.setOpaque(this, clock.getAsLong());
-        OWNER.setRelease(this, null);
-        WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
-        queue.writerLeft();
-        if (!burstTimerArmed && (int) FLAG.getOpaque(this) != 0) {
-            burstTimerArmed = BurstEnder.arm(this, timerWindowNanos);
+        try {
+            if (++writesSincePrune >= PRUNE_EVERY_WRITES) { // a lock nobody new reads must still drop dead threads
+                writesSincePrune = 0;
+                registry.prune();
+            }
+            LAST_EXIT.setOpaque(this, clock.getAsLong());
+            long e = (long) EXITS.getOpaque(this) + 1;
+            EXITS.setOpaque(this, e);
+            STAMPED.setOpaque(this, e); // this exit is stamped with its own time
+            OWNER.setRelease(this, null);
+            WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
+            queue.writerLeft();
+            if (!burstTimerArmed && (int) FLAG.getOpaque(this) != 0) {
+                burstTimerArmed = BurstEnder.arm(this, timerWindowNanos);
+            }
+        } finally {
+            queue.releaseClaim(); // after the admission: the next claimant sees it and lets those readers in first
         }
     }
 
@@ -747,11 +842,34 @@ public final class ReadMostlyLock implements ReadWriteLock {
         if (--writeHolds > 0) {
             return;
         }
+        if (writesSincePrune + 1 < PRUNE_EVERY_WRITES && burstTimerArmed) { // volatile load
+            releaseWriteInBurst();
+            return;
+        }
         queue.lockForWriter();
         try {
             releaseWriteLocked();
         } finally {
             queue.mutex.unlock();
+        }
+    }
+
+    /**
+     * A release without the mutex (the burst timer is armed, no pruning due): what {@link #releaseWriteLocked} does,
+     * where the claim's release admits the blocked readers (under the mutex) only if there are any. The clock is read
+     * only if no other writer spins or queues: one that does will write and read it (and while one does, no burst
+     * ends).
+     */
+    private void releaseWriteInBurst() {
+        try {
+            writesSincePrune++;
+            EXITS.setOpaque(this, (long) EXITS.getOpaque(this) + 1); // no clock: see exits
+            OWNER.setRelease(this, null);
+            // release store: readers' volatile load of writer happens-after our writes; the claim's CAS below is a
+            // full fence, so a reader that sees the claim free sees writer null
+            WRITER.setRelease(this, null);
+        } finally {
+            queue.releaseClaim();
         }
     }
 
