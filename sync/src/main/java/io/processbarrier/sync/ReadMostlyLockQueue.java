@@ -580,6 +580,11 @@ final class ReadMostlyLockQueue {
         }
     }
 
+    /** The queued writer that reserved the claim, or null (tests). */
+    Thread reservedFor() {
+        return (Thread) RESERVED.getVolatile(this);
+    }
+
     /** The number of queued writers (tests: no node is left behind by a failed timed try; racy). */
     int waitingWriters() {
         mutex.lock();
