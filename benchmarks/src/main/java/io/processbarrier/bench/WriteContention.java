@@ -17,7 +17,8 @@ import java.util.concurrent.locks.StampedLock;
 
 /**
  * Contended writers: W threads loop {@code writeLock().lock(); value++; unlock()} on one lock for a run, with R
- * readers beside looping {@code readLock().lock(); read value; unlock()}, on platform or virtual threads. Not JMH:
+ * readers beside looping {@code readLock().lock(); read value; unlock()} (virtual readers yield every 1024 reads,
+ * as in {@link WriterProgress}: one that never blocks would keep its carrier), on platform or virtual threads. Not JMH:
  * besides the write throughput (writes per ms of all writers together) it reports how long a thread made no progress
  * at all (the longest stall of any writer and of any reader), which an average would hide, and it needs virtual
  * threads, which JMH's workers are not.
@@ -138,6 +139,9 @@ public final class WriteContention {
                         l.unlock();
                     }
                     COUNT.setOpaque(p, ++n);
+                    if (!writer && virtual && (n & 1023) == 0) {
+                        Thread.yield(); // a virtual reader on the fast path never parks: let the writers have a carrier
+                    }
                 } while (!shared.stop);
                 sink[me] = sum;
             };

@@ -11,29 +11,40 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * The slow paths of a {@link ReadMostlyLock}: the writers' first-come, first-served queue and the readers that wait
- * for a writer to leave, with the phase-fair hand-over between the two. Nothing here runs on a read or write fast
- * path.
+ * The writers' side of a {@link ReadMostlyLock} and its slow paths: the claim word that orders the writers (and the
+ * end of a burst), the queue of writers that wait for it, and the readers that wait for a writer to leave, with the
+ * phase-fair hand-over between the two. Only the claim's CAS and its release run on a write fast path; nothing here
+ * runs on a read fast path.
  *
- * <p><b>Hand-over.</b> A writer's release admits every reader that was waiting for it (one generation); the next
- * writer claims only once all of them have entered, or once {@link #ADMISSION_GRACE_NANOS} has passed on the
- * queue's clock since the admission: an admitted reader that is not scheduled in that time (a virtual thread whose
- * carriers are all busy, a platform thread the kernel left off-CPU) loses its turn and waits for the writer after,
- * so that one slow thread cannot hold back every writer. Readers that arrive while no writer claims do not wait
- * here at all.
+ * <p><b>Claim.</b> {@link #state}: {@link #CLAIMED}, plus {@link #WAKE} (the first queued writer parked: the
+ * release unparks it) and {@link #READERS} (readers wait for the holder: the release admits them, under the mutex).
+ * Both bits are set by CAS only while the claim is held, so a release that finds neither is one CAS to 0, and one
+ * that finds either sees every waiter that set it (a CAS on the same word orders the two). Who may take it, and why
+ * nobody starves, is the lock's class doc ("Writers"): running writers barge, spin up to {@link #SPIN_NANOS}, then
+ * queue; the first in line reserves the claim after {@link #HANDOFF_NANOS}.
+ *
+ * <p><b>Hand-over to readers.</b> A claim's release admits every reader that was waiting for it (one generation);
+ * the next writer keeps the claim only once all of them have entered, or once {@link #ADMISSION_GRACE_NANOS} has
+ * passed on the queue's clock since the admission (before that, it gives the claim back at once, unseen: readers look
+ * at the lock's {@code writer}, published only later): an admitted reader that is not scheduled in that time (a
+ * virtual thread whose carriers are all busy, a platform thread the kernel left off-CPU) loses its turn and waits for
+ * the writer after, so that one slow thread cannot hold back every writer. Readers that arrive while no writer claims
+ * do not wait here at all.
  *
  * <p><b>Why nobody waits in the mutex's queue behind a reader.</b> The mutex guards short, non-blocking sections
  * only; all waiting is by {@link LockSupport#park} on a state of our own, never on a {@link Condition} of the mutex.
  * A {@code Condition}'s {@code signalAll} moves its waiters into the mutex's FIFO queue, where each must be scheduled
  * to pass the mutex on: with virtual readers on busy carriers, an unparked reader at the head of that queue may not
  * run for seconds (measured by {@code WriterProgress} on 2 vCPUs, Temurin 25: ReentrantReadWriteLock and the
- * earlier version of this lock, both built that way, let a writer wait 3 s of a 3 s run). So admitted readers enter without the mutex (the fenced
- * path's Dekker pair), count themselves with a CAS, and the last one unparks the first writer; and a writer takes
- * the mutex by barging ({@link #lockForWriter}: {@code tryLock}, never a queued {@code lock()}), so it passes a
- * reader that was unparked but not yet scheduled.
+ * earlier version of this lock, both built that way, let a writer wait 3 s of a 3 s run). So admitted readers enter
+ * without the mutex (the fenced path's Dekker pair), count themselves with a CAS, and the last one unparks the first
+ * writer; a writer takes the claim without the mutex, and the mutex by barging ({@link #lockForWriter}:
+ * {@code tryLock}, never a queued {@code lock()}), so it passes a reader that was unparked but not yet scheduled.
+ * Nobody ever waits for the claim while holding the mutex (the mutex's holders only try a CAS on it), so the two
+ * never deadlock.
  *
  * <p><b>Fault model.</b> Nothing here calls user code or logs. An interrupt or a timeout of a waiting writer removes
- * it from the queue and unparks the writer behind it; of a waiting reader, takes it out of the count of readers to
+ * it from the queue (and its reservation) and unparks the writer behind it, holding no claim; of a waiting reader, takes it out of the count of readers to
  * admit (or, if it was admitted already, counts it as entered, so that writers do not wait for it). An
  * uninterruptible wait keeps the interrupt status, re-asserted when it returns. Every wake-up re-checks the state it
  * waits for, so a spurious or early unpark only costs a look.
