@@ -132,7 +132,7 @@ final class ReadMostlyLockQueue {
      * the mutex; given back by {@link #releaseClaim}, a single CAS when neither bit is set.
      */
     private volatile int state;
-    /** Writers spinning or queued for the claim (a releasing writer that sees none reads the clock). */
+    /** Writers spinning or queued for the claim: while there are any, no burst ends ({@link #noWriter}). */
     private volatile int contenders;
     /** The first queued writer once it has waited {@link #HANDOFF_NANOS}: only it may claim (a try aside). */
     private volatile Thread reserved;
@@ -212,11 +212,6 @@ final class ReadMostlyLockQueue {
         return (int) STATE.getVolatile(this) == 0 && (int) CONTENDERS.getVolatile(this) == 0 && writers.isEmpty();
     }
 
-    /** Whether no writer spins or queues for the claim (a volatile load): a releasing writer then reads the clock. */
-    boolean noContenders() {
-        return (int) CONTENDERS.getVolatile(this) == 0;
-    }
-
     /**
      * Takes the writers' claim for {@code me}: at once if it is free (barging past queued writers unless one of them
      * has waited longer than {@link #HANDOFF_NANOS}; a {@code tryOnly} barges past that one too, as
@@ -233,7 +228,7 @@ final class ReadMostlyLockQueue {
         if (tryOnly) {
             return false;
         }
-        CONTENDERS.getAndAdd(this, 1); // a releasing writer reads it: a contender will record the burst's clock
+        CONTENDERS.getAndAdd(this, 1); // while a writer spins or queues, no burst ends (noWriter)
         try {
             if (spinForClaim(me, how, deadline)) {
                 return true;
