@@ -183,7 +183,8 @@ for s in "${sections[@]}"; do
       ;;
     rml)
       # ReadMostlyLock (io.processbarrier.sync) against the JDK's locks: a HashMap, 0.1% writes, 1, 2 and 8 threads;
-      # then the write side on one thread: a write at the start of a burst, one inside a burst, one heavy()
+      # then the write side on one thread: a write at the start of a burst, one inside a burst, one heavy(); then
+      # contended writers (WriteContention)
       for t in 1 2 8; do
         jmh rml ReadMostlyLockBench.read "${jmh_time[@]}" -t "$t"
       done
@@ -195,6 +196,10 @@ for s in "${sections[@]}"; do
       "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.ColdWrite seconds="$cold_seconds" \
           | tee "$out/cold-write.txt" >&2
       "$java" -cp "$jar" io.processbarrier.bench.Report --rml-svg "$out" > "$out/read-mostly-lock.svg"
+      # contended writers (issue 28): 2/4/8 writers, alone and with 2 readers beside, platform and (JDK 21+)
+      # virtual threads, against ReentrantReadWriteLock default and fair and StampedLock, taking turns per round
+      "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.WriteContention \
+          --seconds "$([ "$quick" = 1 ] && echo 0.5 || echo 1)" --rounds 3 | tee "$out/write-contention.txt" >&2
       ;;
     rcu)
       # Rcu (processbarrier-sync): read side on 1 and 2 threads against a read lock and an OpOrder-style counter,

@@ -73,6 +73,7 @@ public final class Report {
         scaling(dir, sb);
         litmus(dir, sb);
         readMostlyLock(dir, sb);
+        writeContention(dir, sb);
         rcu(dir, sb);
         return sb.toString();
     }
@@ -453,6 +454,106 @@ public final class Report {
                     + "%.3fx | - |%n", ns(burst.score()), ns(heavy.score()), burst.score() / heavy.score()));
         }
         sb.append("\nChart: read-mostly-lock.svg in the results directory.\n\n");
+    }
+
+    /** Issue 28's targets: ReadMostlyLock's contended writes at least this fraction of the default RRWL's... */
+    static final double CONTENTION_VS_RRWL = 0.5;
+    /** ...and no thread (writer or reader beside) stalled longer than this while writers contend. */
+    static final double CONTENTION_MAX_STALL_MS = 100;
+
+    /**
+     * Contended writers, from {@link WriteContention}'s {@code write-contention.txt} (its summary lines: medians over
+     * rounds, the locks taking turns in each round): per setting, the write throughput of each lock, and the
+     * targets: rml at least {@link #CONTENTION_VS_RRWL} of rrwl's and at least fair's, and every stall of rml's
+     * threads (the longest over the rounds) at most {@link #CONTENTION_MAX_STALL_MS}.
+     */
+    static void writeContention(Path dir, StringBuilder sb) throws IOException {
+        Path f = dir.resolve("write-contention.txt");
+        if (!Files.exists(f)) {
+            return;
+        }
+        // setting ("platform, 2 readers, 4 writers") -> lock -> key/values of its summary line
+        Map<String, Map<String, Map<String, String>>> settings = new LinkedHashMap<>();
+        List<String> skipped = new ArrayList<>();
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+            if (line.startsWith("skipped")) {
+                skipped.add(line);
+                continue;
+            }
+            if (!line.startsWith("summary ")) {
+                continue;
+            }
+            Map<String, String> kv = keyValues(line);
+            if (Double.isNaN(decimal(kv.get("medianWritesPerMs"))) || kv.get("lock") == null) {
+                continue; // not a complete summary line
+            }
+            String setting = kv.get("threads") + " | " + kv.get("readers") + " | " + kv.get("writers");
+            settings.computeIfAbsent(setting, k -> new LinkedHashMap<>()).put(kv.get("lock"), kv);
+        }
+        if (settings.isEmpty() && skipped.isEmpty()) {
+            return;
+        }
+        sb.append("## ReadMostlyLock: contended writers (writes/ms, all writers; median over rounds)\n\n");
+        sb.append("| threads | readers | writers | rml | rrwl | fair | stamped | rml / rrwl ≥ 0.5 | rml ≥ fair "
+                + "| rml's longest stall, writer / reader ≤ 100 ms |\n|---|---:|---:|---:|---:|---:|---:|---|---|---|\n");
+        int missed = 0;
+        for (Map.Entry<String, Map<String, Map<String, String>>> e : settings.entrySet()) {
+            Map<String, Map<String, String>> locks = e.getValue();
+            double rml = rate(locks.get("rml"));
+            double rrwl = rate(locks.get("rrwl"));
+            double fair = rate(locks.get("fair"));
+            double stamped = rate(locks.get("stamped"));
+            sb.append("| ").append(e.getKey()).append(" |");
+            for (double v : new double[] {rml, rrwl, fair, stamped}) {
+                sb.append(Double.isNaN(v) ? " - |" : String.format(Locale.ROOT, " %.0f |", v));
+            }
+            String vsRrwl = "-";
+            if (!Double.isNaN(rml) && rrwl > 0) {
+                boolean ok = rml / rrwl >= CONTENTION_VS_RRWL;
+                missed += ok ? 0 : 1;
+                vsRrwl = String.format(Locale.ROOT, "**%.2fx** %s", rml / rrwl, ok ? "met" : "MISSED");
+            }
+            String vsFair = "-";
+            if (!Double.isNaN(rml) && !Double.isNaN(fair)) {
+                boolean ok = rml >= fair;
+                missed += ok ? 0 : 1;
+                vsFair = String.format(Locale.ROOT, "%.2fx %s", fair > 0 ? rml / fair : Double.POSITIVE_INFINITY,
+                        ok ? "met" : "MISSED");
+            }
+            String stall = "-";
+            Map<String, String> r = locks.get("rml");
+            if (r != null) {
+                double w = decimal(r.get("maxWriterStallMs"));
+                double rd = decimal(r.get("maxReaderStallMs"));
+                boolean ok = w <= CONTENTION_MAX_STALL_MS && !(rd > CONTENTION_MAX_STALL_MS); // NaN misses
+                missed += ok ? 0 : 1;
+                stall = String.format(Locale.ROOT, "%.1f / %s ms %s", w, "0".equals(r.get("readers")) ? "-"
+                        : String.format(Locale.ROOT, "%.1f", rd), ok ? "met" : "MISSED");
+            }
+            sb.append(' ').append(vsRrwl).append(" | ").append(vsFair).append(" | ").append(stall).append(" |\n");
+        }
+        for (String s : skipped) {
+            sb.append("\n").append(s).append('\n');
+        }
+        sb.append(String.format(Locale.ROOT, "%nTargets missed: %d. A stall is the longest time a thread made no "
+                + "progress (sampled every ms), scheduling included.%n%n", missed));
+    }
+
+    /** A summary line's median writes per ms, or NaN if the lock did not run. */
+    private static double rate(Map<String, String> kv) {
+        return kv == null ? Double.NaN : decimal(kv.get("medianWritesPerMs"));
+    }
+
+    /** A number of a key=value line, or NaN (missing, or not a number). */
+    private static double decimal(String value) {
+        if (value == null) {
+            return Double.NaN;
+        }
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
     }
 
     /**

@@ -72,6 +72,36 @@ class ReportTest {
         assertFalse(md.contains("MISSED"), md);
     }
 
+    @Test
+    void contendedWritersAreJudgedAgainstTheDefaultAndTheFairLock(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("write-contention.txt"), List.of(
+                "# WriteContention java=25 cpus=2",
+                "lock=rml threads=platform writers=2 readers=0 round=1 writesPerMs=1.0 maxWriterStallMs=1.0",
+                "summary lock=rml threads=platform writers=2 readers=0 rounds=3 medianWritesPerMs=600.0"
+                        + " writesPerMs=1..2 maxWriterStallMs=12.5 maxReaderStallMs=0.0",
+                "summary lock=rrwl threads=platform writers=2 readers=0 rounds=3 medianWritesPerMs=1000.0"
+                        + " writesPerMs=1..2 maxWriterStallMs=3.0 maxReaderStallMs=0.0",
+                "summary lock=fair threads=platform writers=2 readers=0 rounds=3 medianWritesPerMs=300.0"
+                        + " writesPerMs=1..2 maxWriterStallMs=3.0 maxReaderStallMs=0.0",
+                "summary lock=rml threads=virtual writers=4 readers=2 rounds=3 medianWritesPerMs=400.0"
+                        + " writesPerMs=1..2 maxWriterStallMs=20.0 maxReaderStallMs=150.0",
+                "summary lock=rrwl threads=virtual writers=4 readers=2 rounds=3 medianWritesPerMs=1000.0"
+                        + " writesPerMs=1..2 maxWriterStallMs=3.0 maxReaderStallMs=3.0",
+                "summary lock=fair threads=virtual writers=4 readers=2 rounds=3 medianWritesPerMs=500.0"
+                        + " writesPerMs=1..2 maxWriterStallMs=3.0 maxReaderStallMs=3.0",
+                "summary lock=stamped threads=virtual writers=4 readers=2 rounds=3 medianWritesPerMs=x",
+                "summary threads=virtual writers=8 readers=2 medianWritesPerMs=5.0"));
+        String md = Report.render(dir);
+        // met: 0.6x of rrwl, 2x fair, stalls within 100 ms (no readers: no reader stall judged)
+        assertTrue(md.contains("| platform | 0 | 2 | 600 | 1000 | 300 | - | **0.60x** met | 2.00x met | 12.5 / - ms met |"),
+                md);
+        // missed three times: 0.4x of rrwl, below fair, a reader stalled 150 ms; a line without a number is skipped
+        assertTrue(md.contains("| virtual | 2 | 4 | 400 | 1000 | 500 | - | **0.40x** MISSED | 0.80x MISSED "
+                + "| 20.0 / 150.0 ms MISSED |"), md);
+        assertTrue(md.contains("Targets missed: 3."), md);
+        assertFalse(md.contains("| virtual | 2 | 8 |"), md);
+    }
+
     /** A run.sh rml result: one read row in rml.csv, and these rows in rml-write.csv. */
     private static void rmlRun(Path dir, String... writeRows) throws IOException {
         String h = "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\","

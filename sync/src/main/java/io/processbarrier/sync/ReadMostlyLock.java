@@ -40,20 +40,26 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * {@code unlock} of the write lock that preceded it, and the {@code unlock} of a read lock happens-before the
  * {@code lock} of the write lock that follows it.
  *
- * <p><b>Fairness.</b> Phase-fair: once a writer has claimed the lock, new readers wait; the readers inside leave
- * (read sections are finite), so a stream of readers cannot starve a writer. When a writer releases the lock, every
- * reader that was waiting for it is admitted before the next writer may claim it, so a stream of writers cannot
- * starve readers (an admitted reader that is not scheduled within 20 ms, e.g. a virtual thread whose carriers are
- * all busy, loses its turn and enters after the next writer, so that it cannot hold back every writer). Writers
- * are served first come, first served. A reader that already holds the read lock
- * re-enters without waiting (as in {@code ReentrantReadWriteLock}: anything else would deadlock).
+ * <p><b>Fairness.</b> Phase-fair between readers and writers: once a writer has claimed the lock, new readers wait;
+ * the readers inside leave (read sections are finite), so a stream of readers cannot starve a writer. When a writer
+ * releases the lock, every reader that was waiting for it is admitted before the next writer may claim it, so a
+ * stream of writers cannot starve readers (an admitted reader that is not scheduled within 20 ms, e.g. a virtual
+ * thread whose carriers are all busy, loses its turn and enters after the next writer, so that it cannot hold back
+ * every writer). Among writers, barging with a bound (see "Writers" below): a running writer takes a free lock even
+ * if others queue, and a writer queued for more than 2 ms is handed the lock by the next release. A reader that
+ * already holds the read lock re-enters without waiting (as in {@code ReentrantReadWriteLock}: anything else would
+ * deadlock).
  *
- * <p><b>{@code tryLock()}</b> does not barge. The read lock's {@code tryLock()} succeeds unless a writer has
- * claimed the lock (it is draining the readers or holds it); writers that only queue behind the readers of an
- * admission do not stop it, a writer waiting for the readers inside does ({@code ReentrantReadWriteLock}'s read
- * {@code tryLock()} barges past such a writer; this one keeps the phase). The write lock's {@code tryLock()}
- * succeeds only if no writer claims, queues or waits for admitted readers and no reader is inside; it may pay a
- * {@code heavy()} to find out.
+ * <p><b>{@code tryLock()}.</b> The read lock's {@code tryLock()} succeeds unless a writer has claimed the lock (it
+ * is draining the readers or holds it); writers that only queue do not stop it, a writer waiting for the readers
+ * inside does ({@code ReentrantReadWriteLock}'s read {@code tryLock()} barges past such a writer; this one keeps the
+ * phase). The write lock's {@code tryLock()} succeeds if the lock is free at that moment, whoever queues (as
+ * {@link Lock#tryLock()} says, and as {@code ReentrantReadWriteLock}'s does even in fair mode): no writer claims or
+ * holds it and no reader is inside (it may pay a {@code heavy()} to find out). One exception, kept on purpose:
+ * readers that the last writer's release admitted and that have not entered yet count as holders for up to 20 ms
+ * (the admission grace), so that a spinning {@code tryLock()} cannot take their turn, which is what bounds a
+ * reader's wait among writers (measured: a spinning {@code tryLock()} against 3 contending writers succeeds in well
+ * under 100 ms, {@code ReadMostlyLockContentionTest}).
  *
  * <p><b>Introspection</b> as {@code ReentrantReadWriteLock}'s: {@link #isWriteLocked()} (true only while a writer
  * holds the lock, not while it waits for readers to leave), {@link #isWriteLockedByCurrentThread()},
@@ -66,25 +72,25 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *
  * <h2>Algorithm and access modes</h2>
  * Shared state: {@code flag} (the readers' gate, 0 = fast path allowed), {@code writer} (the thread that claimed the
- * write lock: draining or holding), {@code scanner} (the writer parked while readers drain), and one padded record per
- * reader thread with {@code active} (1 while inside). Everything else lives under an internal {@code ReentrantLock}
- * used only on slow paths.
+ * write lock: draining or holding), {@code scanner} (the writer parked while readers drain), one padded record per
+ * reader thread with {@code active} (1 while inside), and the writers' claim word in {@code ReadMostlyLockQueue}
+ * (claimed by CAS; it orders the writers and the end of a burst). Everything else lives under an internal
+ * {@code ReentrantLock} used only on slow paths.
  * <pre>
  * reader fast path                            writer
- *   active = 1            (opaque store)        under the mutex: writer = me (volatile);
- *   light()                                       if flag == 0: flag = 1 (volatile); need = !sealed
- *   if flag == 0 (acquire load): inside         if need: heavy(), sealed; else fullFence()
- *   else fenced path:                           for each record: while active != 0 (volatile load):
- *     fullFence()                                 spin (at most 20 µs), then scanner = me (volatile),
- *     if writer is null or me (volatile): inside  re-check, park (1 ms, re-check)
- *     else active = 0 (volatile), unpark the    scanner = null (volatile) if set; inside
- *          scanner, spin (at most 20 µs) for
- *          writer == null, then park until the
- *          writer leaves                        release: under the mutex: writer = null (volatile),
- * reader exit                                     admit the waiting readers; the flag stays raised,
- *                                                 the burst timer is armed
- *   active = 0            (release store)
- *   light()
+ *   active = 1            (opaque store)        take the claim (a CAS; see "Writers")
+ *   light()                                     in a sealed burst: writer = me (opaque); fullFence()
+ *   if flag == 0 (acquire load): inside         else under the mutex: writer = me (volatile);
+ *   else fenced path:                             if flag == 0: flag = 1 (volatile); need = !sealed
+ *     fullFence()                                 if need: heavy(), sealed; else fullFence()
+ *     if writer is null or me (volatile): inside  for each record: while active != 0 (volatile load):
+ *     else active = 0 (volatile), unpark the        spin (at most 20 µs), then scanner = me (volatile),
+ *          scanner, spin (at most 20 µs) for        re-check, park (1 ms, re-check)
+ *          writer == null, then park until the    scanner = null (volatile) if set; inside
+ *          writer leaves
+ * reader exit                                   release: writer = null (release), give the claim back
+ *   active = 0            (release store)         (a CAS; under the mutex only to admit waiting readers);
+ *   light()                                       the flag stays raised, the burst timer is armed
  *   if flag != 0 (acquire load): unpark scanner (volatile load)
  * </pre>
  * On x86_64 the fast path is plain {@code mov}s: an opaque store, a compiler barrier, an acquire load (a {@code mov}
@@ -139,6 +145,43 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * reader whose store of {@code active} was still in its store buffer when it read the flag as 0 may be inside, and
  * only a completed {@code heavy()} makes that store visible.
  *
+ * <h2>Writers: who may barge, and why nobody starves</h2>
+ * Writers exclude each other through a claim word ({@code ReadMostlyLockQueue}: a CAS from free to claimed; its
+ * holder then publishes itself as {@code writer}, drains the readers and holds the lock; the release is one CAS back
+ * to free when nobody asked for anything). The policy, as the JDK's non-fair locks since JDK 16 and Linux's
+ * optimistic spinning:
+ * <ol>
+ *   <li><b>A running writer barges.</b> A writer that finds the claim free takes it, whoever queues; if it is held,
+ *       it spins up to 10 µs (a contended write section is far shorter; a park and wake-up costs about 30 µs here),
+ *       then queues and parks. Only the first in line competes after a wake-up (others park until they are
+ *       first), and a release unparks it only if it asked (a bit in the claim word that it sets again each time it
+ *       parks): one wake-up per park, not one per release. Why: a hand-over to a parked thread costs a wake-up per
+ *       write (about 30 µs: 30-35 writes/ms, issue 28), while a running writer that takes the free lock costs
+ *       nothing extra; a write burst runs at the speed of one thread.</li>
+ *   <li><b>Bound: a writer first in line for more than 2 ms reserves the claim.</b> From then on nobody but it (and
+ *       a {@code tryLock()}) may claim; the holder's release unparks it, and the running writers spin, then queue
+ *       behind it. So a queued writer waits at most the writers ahead of it, each for 2 ms plus one hand-over
+ *       (a few ms for a handful of writers, whatever the arrival rate), and the reservation costs the others one
+ *       wake-up per 2 ms (about 2% of a burst's throughput).</li>
+ *   <li><b>Readers between writers</b> (phase-fair, as before): a reader that finds a writer claimed waits; the
+ *       claim's release admits every reader waiting (a bit in the claim word makes the release take the mutex for
+ *       it), and the next claimant, barging or queued, checks after its CAS whether the readers of the last
+ *       admission have all entered; if not, it gives the claim back before anyone saw it (the readers look at
+ *       {@code writer}, published only after that check) and waits, for at most the 20 ms grace. So a reader that
+ *       arrives while writers contend waits for at most one writer's section, its admission, and the drain of the
+ *       readers already inside; a stream of writers cannot keep it out, and a stream of readers cannot keep a
+ *       claimed writer out.</li>
+ *   <li><b>Virtual threads:</b> spinning is bounded (10 µs of {@link Thread#onSpinWait}, then
+ *       {@link LockSupport#park}), nothing is {@code synchronized}, so a waiting virtual writer never pins its
+ *       carrier; a running virtual writer that keeps barging is stopped by the reservation, parks, and frees the
+ *       carrier for the writer it must let in.</li>
+ * </ol>
+ * Exclusion does not depend on the policy: whoever takes the claim, it is the Dekker pair of {@code writer} and
+ * {@code active} (and {@code heavy()} at a burst's start) that keeps readers out, as below. A release inside a
+ * burst reads no clock (a clock read here costs as much as the rest of the write): it counts its exit, and whoever
+ * asks when the last writer left (a reader's burst check, the burst timer) takes its own time for an exit it has not
+ * seen yet, so a burst may end one look late, never early.
+ *
  * <h2>Fault model</h2>
  * <ul>
  *   <li>{@code heavy()} throws (the signal provider's timeout, a sandbox that starts refusing the syscall): the
@@ -174,9 +217,10 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * Linux 6.18, OpenJDK 17; see {@code docs/read-mostly-lock.md} for the numbers and their ratios to
  * {@code ReentrantReadWriteLock}, {@code StampedLock} and {@code synchronized}. A read lock/unlock pair is two
  * lookups of the reader record (a few dependent loads each) and a few {@code mov}s on the fast path, plus one full
- * fence on the fenced path; a
- * write lock/unlock pair costs one {@code heavy()} at the start of a burst, and two uncontended
- * {@code ReentrantLock} sections plus a scan of the reader records otherwise.
+ * fence on the fenced path. A write lock/unlock pair costs one {@code heavy()} and two sections of the internal
+ * mutex at the start of a burst; inside a burst, two CASes of the claim word, a full fence and a scan of the reader
+ * records, with no mutex and no clock read (one thread, JMH {@code writeInBurst}, JDK 17, shared machine: 35 ns,
+ * 47 ns before issue 28). Contended writers: {@code WriteContention} ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
  * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one
@@ -222,6 +266,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private static final VarHandle OWNER;
     private static final VarHandle SCANNER;
     private static final VarHandle LAST_EXIT;
+    private static final VarHandle EXITS;
+    private static final VarHandle STAMPED;
 
     static {
         try {
@@ -233,6 +279,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
             OWNER = l.findVarHandle(ReadMostlyLock.class, "owner", Thread.class);
             SCANNER = l.findVarHandle(ReadMostlyLock.class, "scanner", Thread.class);
             LAST_EXIT = l.findVarHandle(ReadMostlyLock.class, "lastExit", long.class);
+            EXITS = l.findVarHandle(ReadMostlyLock.class, "exits", long.class);
+            STAMPED = l.findVarHandle(ReadMostlyLock.class, "stamped", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -266,12 +314,30 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private Thread scanner;
     /** The clock's time when the last writer left; opaque, written under the mutex. */
     private long lastExit;
+    /**
+     * Write-lock releases so far; opaque, incremented by the releasing writer (the claim orders the writers). A
+     * release inside a burst reads no clock (a clock read costs as much as the rest of a contended write): whoever
+     * looks at {@link #lastExit} and finds this moved since {@link #stamped} takes its own time as the last exit.
+     */
+    private long exits;
+    /** The value of {@link #exits} that {@link #lastExit} accounts for; opaque. */
+    private long stamped;
+    /**
+     * At {@code [TIMER_SEEN]} the value of {@link #exits} at the burst timer's last look, and at the next index that
+     * look's time: written by the timer only, padded by 128 bytes on each side, so that the timer never writes a line
+     * the writers use.
+     */
+    private final long[] timerSeen = new long[2 * TIMER_SEEN + 2];
+    private static final int TIMER_SEEN = 16;
     /** Write holds of the writer; accessed by the holder only (the mutex carries it from one holder to the next). */
     int writeHolds;
     /** Writes since the registry last dropped dead threads' records; under the mutex. */
     private int writesSincePrune;
-    /** Whether the burst timer is armed for this lock; under the mutex. */
-    boolean burstTimerArmed;
+    /**
+     * Whether the burst timer is armed for this lock; written under the mutex, read (volatile) by a releasing writer
+     * that skips the mutex only while it is armed.
+     */
+    volatile boolean burstTimerArmed;
 
     /** The writers' queue and the readers waiting for a writer, with the mutex of every slow path. */
     final ReadMostlyLockQueue queue;
@@ -465,13 +531,30 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return queue.awaitWriterGone(r, how, deadline);
     }
 
+    /**
+     * When the last writer left, as far as {@code now} can tell: its own clock reading if it released outside a burst,
+     * else {@code now} for the first look after it (see {@link #exits}): a burst may end late by one look, never early.
+     * Opaque loads and stores: a hint, never a premise of exclusion.
+     */
+    private long lastExitAt(long now) {
+        long e = (long) EXITS.getOpaque(this);
+        if (e != (long) STAMPED.getOpaque(this)) {
+            STAMPED.setOpaque(this, e);
+            LAST_EXIT.setOpaque(this, now);
+            return now;
+        }
+        return (long) LAST_EXIT.getOpaque(this);
+    }
+
     /** Lowers the flag if the burst window has passed and no writer holds, drains or waits. */
     private void maybeEndBurst() {
-        if (clock.getAsLong() - (long) LAST_EXIT.getOpaque(this) < burstNanos || !queue.mutex.tryLock()) {
+        long now = clock.getAsLong();
+        if (now - lastExitAt(now) < burstNanos || !queue.mutex.tryLock()) {
             return;
         }
         try {
-            if (clock.getAsLong() - (long) LAST_EXIT.getOpaque(this) < burstNanos) {
+            now = clock.getAsLong();
+            if (now - lastExitAt(now) < burstNanos) {
                 return; // a writer left meanwhile: its window starts again
             }
             lowerFlagLocked();
@@ -480,16 +563,26 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
     }
 
-    /** Under the mutex: ends the burst if no writer holds, drains or waits. */
+    /**
+     * Under the mutex: ends the burst if no writer holds, drains, spins or waits, holding the writers' claim meanwhile
+     * (writers of a burst claim without the mutex: the claim is what keeps them out).
+     */
     private boolean lowerFlagLocked() {
-        if (queue.noWriter() && (int) FLAG.getOpaque(this) != 0) {
-            // release: a reader that loads 0 with acquire sees what the last writer wrote (it released the mutex
-            // we hold now)
+        if ((int) FLAG.getOpaque(this) == 0 || !queue.claimForBurstEnd()) {
+            return false;
+        }
+        try {
+            if ((int) FLAG.getOpaque(this) == 0) { // opaque: written only by a claim holder; our CAS came after
+                return false;
+            }
+            // release: a reader that loads 0 with acquire sees what the last writer wrote (it gave the claim back
+            // before our CAS took it)
             FLAG.setRelease(this, 0);
             sealed = false;
             return true;
+        } finally {
+            queue.releaseClaim();
         }
-        return false;
     }
 
     /**
@@ -502,7 +595,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * their 256th entry; the burst is still over within about 30 ms of the last write.
      */
     long burstTimerFired() {
-        long left = (long) LAST_EXIT.getOpaque(this) + timerWindowNanos - clock.getAsLong();
+        long now = clock.getAsLong();
+        long last = timerLastExit(now);
+        if (last == Long.MIN_VALUE && (int) FLAG.getOpaque(this) != 0) {
+            return timerWindowNanos; // writes inside the burst since the last look: look again a window later
+        }
+        long left = last + timerWindowNanos - now;
         if (left > 0L && (int) FLAG.getOpaque(this) != 0) {
             // a writer left within the timer's window: look again, having written nothing (no tryLock), so that
             // the next write finds the mutex and the flag in its own CPU's cache, not in the timer's
@@ -519,7 +617,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
             if (!queue.noWriter()) {
                 return BURST_END_DELAY_NANOS; // stay armed: a queued writer may give up without a release
             }
-            left = (long) LAST_EXIT.getOpaque(this) + timerWindowNanos - clock.getAsLong();
+            now = clock.getAsLong();
+            last = timerLastExit(now);
+            if (last == Long.MIN_VALUE) {
+                return timerWindowNanos;
+            }
+            left = last + timerWindowNanos - now;
             if (left > 0L) {
                 return Math.max(left, BURST_END_DELAY_NANOS);
             }
@@ -529,6 +632,26 @@ public final class ReadMostlyLock implements ReadWriteLock {
         } finally {
             queue.mutex.unlock();
         }
+    }
+
+    /**
+     * The burst timer's view of the last exit, writing nothing of the lock's own (see {@link #burstTimerFired}):
+     * its clock reading if every exit was stamped; else, if no writer left since the timer's last look, that look's
+     * time (the unstamped exits came before it); else {@link Long#MIN_VALUE} (writers left since: look again later),
+     * and the timer remembers this look.
+     */
+    private long timerLastExit(long now) {
+        long e = (long) EXITS.getOpaque(this);
+        long last = (long) LAST_EXIT.getOpaque(this);
+        if (e == (long) STAMPED.getOpaque(this)) {
+            return last;
+        }
+        if (e != timerSeen[TIMER_SEEN]) {
+            timerSeen[TIMER_SEEN] = e;
+            timerSeen[TIMER_SEEN + 1] = now;
+            return Long.MIN_VALUE;
+        }
+        return Math.max(last, timerSeen[TIMER_SEEN + 1]);
     }
 
     /** The burst timer could not re-arm itself: the next writer's release arms it again. */
@@ -604,24 +727,30 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
         boolean tryOnly = how == TRY || (how == TIMED && nanos <= 0);
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
-        boolean needHeavy;
-        queue.lockForWriter();
-        try {
-            // nobody ahead: our turn at once, without the queue; else a try fails, and the others wait their turn
-            if (!queue.free() && (tryOnly || !queue.awaitTurn(me, how, deadline))) {
-                return false;
-            }
-            WRITER.setVolatile(this, me); // volatile store: readers on the fenced path see it after their fence
-            if ((int) FLAG.getOpaque(this) == 0) { // opaque: only written under the mutex we hold
-                FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
-                sealed = false;
-            }
-            needHeavy = !sealed; // a flag raised by a writer whose heavy() threw seals nothing
-        } finally {
-            queue.mutex.unlock();
+        // the claim first: it excludes the other writers and the end of a burst (the class doc's "Writers")
+        if (!queue.claim(me, how, deadline, tryOnly)) {
+            return false; // a try, or a timeout while queued: nothing held
         }
+        boolean needHeavy = false;
         boolean done = false;
         try {
+            // opaque: the flag and sealed are written only by a claim holder, and our CAS of the claim came after
+            // the last holder gave it back
+            if ((int) FLAG.getOpaque(this) != 0 && sealed) {
+                WRITER.setOpaque(this, me); // inside a burst; the full fence below orders it before the loads of active
+            } else {
+                queue.lockForWriter(); // raising the flag under the mutex: a reader that registers sees it
+                try {
+                    WRITER.setVolatile(this, me);
+                    if ((int) FLAG.getOpaque(this) == 0) {
+                        FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
+                        sealed = false;
+                    }
+                    needHeavy = !sealed; // a flag raised by a writer whose heavy() threw seals nothing
+                } finally {
+                    queue.mutex.unlock();
+                }
+            }
             if (needHeavy) {
                 barrier.heavy(); // throws: sealed stays false, and the next writer runs its own
                 sealed = true;
@@ -729,22 +858,32 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return out;
     }
 
-    /** Under the mutex: the claiming or holding writer leaves; the flag stays raised for the rest of the burst. */
+    /**
+     * Under the mutex: the claiming or holding writer leaves (and gives the claim back); the flag stays raised for
+     * the rest of the burst.
+     */
     void releaseWriteLocked() {
-        if (++writesSincePrune >= PRUNE_EVERY_WRITES) { // a lock nobody new reads must still drop dead threads
-            writesSincePrune = 0;
-            try {
-                registry.prune(); // allocates (the kept slots' array)
-            } catch (OutOfMemoryError e) {
-                // housekeeping only: on a full heap the release must still happen, and the next 1024 writes retry
+        try {
+            if (++writesSincePrune >= PRUNE_EVERY_WRITES) { // a lock nobody new reads must still drop dead threads
+                writesSincePrune = 0;
+                try {
+                    registry.prune(); // allocates (the kept slots' array)
+                } catch (OutOfMemoryError e) {
+                    // housekeeping only: on a full heap the release must still happen, and the next 1024 writes retry
+                }
             }
-        }
-        LAST_EXIT.setOpaque(this, clock.getAsLong());
-        OWNER.setRelease(this, null);
-        WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
-        queue.writerLeft();
-        if (!burstTimerArmed && (int) FLAG.getOpaque(this) != 0) {
-            burstTimerArmed = BurstEnder.arm(this, timerWindowNanos);
+            LAST_EXIT.setOpaque(this, clock.getAsLong());
+            long e = (long) EXITS.getOpaque(this) + 1;
+            EXITS.setOpaque(this, e);
+            STAMPED.setOpaque(this, e); // this exit is stamped with its own time
+            OWNER.setRelease(this, null);
+            WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
+            queue.writerLeft();
+            if (!burstTimerArmed && (int) FLAG.getOpaque(this) != 0) {
+                burstTimerArmed = BurstEnder.arm(this, timerWindowNanos);
+            }
+        } finally {
+            queue.releaseClaim(); // after the admission: the next claimant sees it and lets those readers in first
         }
     }
 
@@ -756,11 +895,34 @@ public final class ReadMostlyLock implements ReadWriteLock {
         if (--writeHolds > 0) {
             return;
         }
+        if (writesSincePrune + 1 < PRUNE_EVERY_WRITES && burstTimerArmed) { // volatile load
+            releaseWriteInBurst();
+            return;
+        }
         queue.lockForWriter();
         try {
             releaseWriteLocked();
         } finally {
             queue.mutex.unlock();
+        }
+    }
+
+    /**
+     * A release without the mutex (the burst timer is armed, no pruning due): what {@link #releaseWriteLocked} does,
+     * where the claim's release admits the blocked readers (under the mutex) only if there are any. The clock is read
+     * only if no other writer spins or queues: one that does will write and read it (and while one does, no burst
+     * ends).
+     */
+    private void releaseWriteInBurst() {
+        try {
+            writesSincePrune++;
+            EXITS.setOpaque(this, (long) EXITS.getOpaque(this) + 1); // no clock: see exits
+            OWNER.setRelease(this, null);
+            // release store: readers' volatile load of writer happens-after our writes; the claim's CAS below is a
+            // full fence, so a reader that sees the claim free sees writer null
+            WRITER.setRelease(this, null);
+        } finally {
+            queue.releaseClaim();
         }
     }
 

@@ -11,29 +11,40 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * The slow paths of a {@link ReadMostlyLock}: the writers' first-come, first-served queue and the readers that wait
- * for a writer to leave, with the phase-fair hand-over between the two. Nothing here runs on a read or write fast
- * path.
+ * The writers' side of a {@link ReadMostlyLock} and its slow paths: the claim word that orders the writers (and the
+ * end of a burst), the queue of writers that wait for it, and the readers that wait for a writer to leave, with the
+ * phase-fair hand-over between the two. Only the claim's CAS and its release run on a write fast path; nothing here
+ * runs on a read fast path.
  *
- * <p><b>Hand-over.</b> A writer's release admits every reader that was waiting for it (one generation); the next
- * writer claims only once all of them have entered, or once {@link #ADMISSION_GRACE_NANOS} has passed on the
- * queue's clock since the admission: an admitted reader that is not scheduled in that time (a virtual thread whose
- * carriers are all busy, a platform thread the kernel left off-CPU) loses its turn and waits for the writer after,
- * so that one slow thread cannot hold back every writer. Readers that arrive while no writer claims do not wait
- * here at all.
+ * <p><b>Claim.</b> {@link #state}: {@link #CLAIMED}, plus {@link #WAKE} (the first queued writer parked: the
+ * release unparks it) and {@link #READERS} (readers wait for the holder: the release admits them, under the mutex).
+ * Both bits are set by CAS only while the claim is held, so a release that finds neither is one CAS to 0, and one
+ * that finds either sees every waiter that set it (a CAS on the same word orders the two). Who may take it, and why
+ * nobody starves, is the lock's class doc ("Writers"): running writers barge, spin up to {@link #SPIN_NANOS}, then
+ * queue; the first in line reserves the claim after {@link #HANDOFF_NANOS}.
+ *
+ * <p><b>Hand-over to readers.</b> A claim's release admits every reader that was waiting for it (one generation);
+ * the next writer keeps the claim only once all of them have entered, or once {@link #ADMISSION_GRACE_NANOS} has
+ * passed on the queue's clock since the admission (before that, it gives the claim back at once, unseen: readers look
+ * at the lock's {@code writer}, published only later): an admitted reader that is not scheduled in that time (a
+ * virtual thread whose carriers are all busy, a platform thread the kernel left off-CPU) loses its turn and waits for
+ * the writer after, so that one slow thread cannot hold back every writer. Readers that arrive while no writer claims
+ * do not wait here at all.
  *
  * <p><b>Why nobody waits in the mutex's queue behind a reader.</b> The mutex guards short, non-blocking sections
  * only; all waiting is by {@link LockSupport#park} on a state of our own, never on a {@link Condition} of the mutex.
  * A {@code Condition}'s {@code signalAll} moves its waiters into the mutex's FIFO queue, where each must be scheduled
  * to pass the mutex on: with virtual readers on busy carriers, an unparked reader at the head of that queue may not
  * run for seconds (measured by {@code WriterProgress} on 2 vCPUs, Temurin 25: ReentrantReadWriteLock and the
- * earlier version of this lock, both built that way, let a writer wait 3 s of a 3 s run). So admitted readers enter without the mutex (the fenced
- * path's Dekker pair), count themselves with a CAS, and the last one unparks the first writer; and a writer takes
- * the mutex by barging ({@link #lockForWriter}: {@code tryLock}, never a queued {@code lock()}), so it passes a
- * reader that was unparked but not yet scheduled.
+ * earlier version of this lock, both built that way, let a writer wait 3 s of a 3 s run). So admitted readers enter
+ * without the mutex (the fenced path's Dekker pair), count themselves with a CAS, and the last one unparks the first
+ * writer; a writer takes the claim without the mutex, and the mutex by barging ({@link #lockForWriter}:
+ * {@code tryLock}, never a queued {@code lock()}), so it passes a reader that was unparked but not yet scheduled.
+ * Nobody ever waits for the claim while holding the mutex (the mutex's holders only try a CAS on it), so the two
+ * never deadlock.
  *
  * <p><b>Fault model.</b> Nothing here calls user code or logs. An interrupt or a timeout of a waiting writer removes
- * it from the queue and unparks the writer behind it; of a waiting reader, takes it out of the count of readers to
+ * it from the queue (and its reservation) and unparks the writer behind it, holding no claim; of a waiting reader, takes it out of the count of readers to
  * admit (or, if it was admitted already, counts it as entered, so that writers do not wait for it). An
  * uninterruptible wait keeps the interrupt status, re-asserted when it returns. Every wake-up re-checks the state it
  * waits for, so a spurious or early unpark only costs a look.
@@ -43,7 +54,24 @@ final class ReadMostlyLockQueue {
     static final long ADMISSION_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     /** How long {@link #lockForWriter} spins before it yields: about one uncontended heavy(). */
-    private static final long SPIN_NANOS = 20_000L;
+    private static final long MUTEX_SPIN_NANOS = 20_000L;
+    /**
+     * How long a writer spins for the claim before it queues and parks (and the first in line after each wake-up):
+     * a contended write section is short, while a park and wake-up costs about 30 µs here (2 vCPU AMD EPYC,
+     * Firecracker, Linux 6.18). Bounded, so that a virtual thread holds its carrier only that long.
+     */
+    static final long SPIN_NANOS = 10_000L;
+    /**
+     * After this long first in line, a queued writer reserves the claim: nobody barges any more (but a
+     * {@code tryLock()}), and the holder's release hands the claim over to it.
+     */
+    static final long HANDOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** {@link #state}: a writer (or the end of a burst) holds the claim. */
+    private static final int CLAIMED = 1;
+    /** {@link #state}: the first queued writer parked; the claim's release must unpark it. */
+    private static final int WAKE = 2;
+    /** {@link #state}: readers wait for the claim's holder to leave; its release must admit them. */
+    private static final int READERS = 4;
 
     static final int TRY = 0;
     static final int TIMED = 1;
@@ -55,15 +83,33 @@ final class ReadMostlyLockQueue {
     private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
 
     private static final VarHandle ADMISSION;
-    private static final VarHandle FIRST_WRITER;
+    private static final VarHandle STATE;
+    private static final VarHandle CONTENDERS;
+    private static final VarHandle RESERVED;
+    private static final VarHandle HEAD;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             ADMISSION = l.findVarHandle(ReadMostlyLockQueue.class, "admission", long.class);
-            FIRST_WRITER = l.findVarHandle(ReadMostlyLockQueue.class, "firstWriter", Thread.class);
+            STATE = l.findVarHandle(ReadMostlyLockQueue.class, "state", int.class);
+            CONTENDERS = l.findVarHandle(ReadMostlyLockQueue.class, "contenders", int.class);
+            RESERVED = l.findVarHandle(ReadMostlyLockQueue.class, "reserved", Thread.class);
+            HEAD = l.findVarHandle(ReadMostlyLockQueue.class, "head", Waiter.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A queued writer. */
+    static final class Waiter {
+        final Thread thread;
+        /** When it queued ({@link System#nanoTime()}): first in line for {@link #HANDOFF_NANOS}, it reserves. */
+        final long since;
+
+        Waiter(Thread thread, long since) {
+            this.thread = thread;
+            this.since = since;
         }
     }
 
@@ -79,11 +125,22 @@ final class ReadMostlyLockQueue {
      * with a CAS that only decrements the count of their own generation.
      */
     private volatile long admission;
-    /** The first writer in the queue, for the last admitted reader to unpark; written under the mutex. */
-    private volatile Thread firstWriter;
+    /**
+     * The writers' claim ({@link #CLAIMED}: a writer may be the writer now: it then publishes itself as the lock's
+     * {@code writer}, drains the readers and holds the lock; or a burst ends), with what its release must do
+     * ({@link #WAKE}, {@link #READERS}: set by CAS, only while it is claimed). Taken by a CAS from 0, with or without
+     * the mutex; given back by {@link #releaseClaim}, a single CAS when neither bit is set.
+     */
+    private volatile int state;
+    /** Writers spinning or queued for the claim: while there are any, no burst ends ({@link #noWriter}). */
+    private volatile int contenders;
+    /** The first queued writer once it has waited {@link #HANDOFF_NANOS}: only it may claim (a try aside). */
+    private volatile Thread reserved;
+    /** The first queued writer, for a release (or the last admitted reader) to unpark; written under the mutex. */
+    private volatile Waiter head;
 
     // ---- under the mutex
-    private final ArrayDeque<Thread> writers = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> writers = new ArrayDeque<>();
     /** Readers waiting for the current writer to leave: the next admission's count, and whom it unparks. */
     private final ArrayList<Thread> blockedReaders = new ArrayList<>();
     /** When the last admission happened, on {@link #clock}. */
@@ -114,7 +171,7 @@ final class ReadMostlyLockQueue {
             return;
         }
         boolean interrupted = false;
-        long spinEnd = System.nanoTime() + SPIN_NANOS;
+        long spinEnd = System.nanoTime() + MUTEX_SPIN_NANOS;
         for (int i = 0; !mutex.tryLock(); i++) {
             if (System.nanoTime() - spinEnd < 0L) {
                 Thread.onSpinWait(); // the holder is inside a short section: most waits end here
@@ -152,35 +209,122 @@ final class ReadMostlyLockQueue {
         return false;
     }
 
-    /** Under the mutex: whether a writer may claim now without queueing (nobody claims or queues, admission over). */
-    boolean free() {
-        return lock.claimant() == null && writers.isEmpty() && admissionOver();
+    /** Whether readers admitted by the last release have not all entered yet (a volatile load; no clock). */
+    private boolean admissionPending() {
+        return (admission & COUNT_MASK) != 0;
     }
 
-    /** Under the mutex: whether no writer claims or waits (a burst may end). */
+    /** Under the mutex: whether no writer claims, spins or queues (a burst may end). */
     boolean noWriter() {
-        return lock.claimant() == null && writers.isEmpty();
+        return (int) STATE.getVolatile(this) == 0 && (int) CONTENDERS.getVolatile(this) == 0 && writers.isEmpty();
     }
 
     /**
-     * Under the mutex (held on entry and on return; released while parked): waits until {@code me} is first in
-     * line, nobody claims and the last admission is over, and takes {@code me} out of the queue.
+     * Takes the writers' claim for {@code me}: at once if it is free (barging past queued writers unless one of them
+     * has waited longer than {@link #HANDOFF_NANOS}; a {@code tryOnly} barges past that one too, as
+     * {@code Lock.tryLock} says), else after a short spin, else queued and parked (see the class doc). The claim is
+     * only taken once the readers of the last admission have entered or their grace ran out.
      *
-     * @return false if a timed wait ran out
+     * @return true if {@code me} holds the claim; false for a failed try or a timed wait that ran out
+     * @throws InterruptedException for {@code INTERRUPTIBLE} and {@code TIMED}, holding nothing
      */
-    boolean awaitTurn(Thread me, int how, long deadline) throws InterruptedException {
-        writers.addLast(me);
-        firstWriter = writers.peekFirst();
+    boolean claim(Thread me, int how, long deadline, boolean tryOnly) throws InterruptedException {
+        if (tryClaim(me, tryOnly)) {
+            return true;
+        }
+        if (tryOnly) {
+            return false;
+        }
+        CONTENDERS.getAndAdd(this, 1); // while a writer spins or queues, no burst ends (noWriter)
+        try {
+            if (spinForClaim(me, how, deadline)) {
+                return true;
+            }
+            return awaitTurn(me, how, deadline);
+        } finally {
+            CONTENDERS.getAndAdd(this, -1);
+        }
+    }
+
+    /**
+     * One attempt: the claim is free, not reserved for another (unless {@code ignoreReservation}), and once taken the
+     * last admission is over (else it is given back at once; nobody saw it: the readers look at the lock's
+     * {@code writer}, set only after this).
+     */
+    private boolean tryClaim(Thread me, boolean ignoreReservation) {
+        Thread r = (Thread) RESERVED.getVolatile(this); // volatile load
+        if ((r != null && r != me && !ignoreReservation) || (int) STATE.getVolatile(this) != 0
+                || !STATE.compareAndSet(this, 0, CLAIMED)) { // the CAS: full fence, after the last holder's release
+            return false;
+        }
+        // after the CAS: the admission a releasing writer made before it gave the claim back is visible
+        if (!admissionPending()) {
+            return true;
+        }
+        if (mutex.tryLock()) { // the grace may have run out: only the mutex's holder ends it
+            try {
+                if (admissionOver()) {
+                    return true;
+                }
+            } finally {
+                mutex.unlock();
+            }
+        }
+        releaseClaim();
+        return false;
+    }
+
+    /** Spins up to {@link #SPIN_NANOS} for the claim: the holder's section is short, a park and wake-up is not. */
+    private boolean spinForClaim(Thread me, int how, long deadline) {
+        long spinEnd = System.nanoTime() + SPIN_NANOS;
+        if (how == TIMED && deadline - spinEnd < 0L) {
+            spinEnd = deadline;
+        }
+        do {
+            Thread.onSpinWait();
+            if ((int) STATE.getOpaque(this) == 0 && tryClaim(me, false)) { // opaque first: spin on a shared line
+                return true;
+            }
+        } while (System.nanoTime() - spinEnd < 0L);
+        return false;
+    }
+
+    /**
+     * Queues {@code me} and parks until it takes the claim. Only the first in line competes (with running writers
+     * that barge); once it has waited {@link #HANDOFF_NANOS} it reserves the claim for itself, and the holder's
+     * release hands it over.
+     */
+    private boolean awaitTurn(Thread me, int how, long deadline) throws InterruptedException {
+        Waiter node = new Waiter(me, System.nanoTime());
+        lockForWriter();
+        try {
+            writers.addLast(node);
+            HEAD.setVolatile(this, writers.peekFirst());
+        } finally {
+            mutex.unlock();
+        }
         boolean ok = false;
         boolean interrupted = false;
         try {
             while (true) {
-                long park = 0L; // 0: until unparked
-                if (lock.claimant() == null && writers.peekFirst() == me) {
-                    if (admissionOver()) {
-                        break;
+                boolean first = HEAD.getVolatile(this) == node;
+                if (first) {
+                    if (tryClaim(me, false) || spinForClaim(me, how, deadline)) {
+                        ok = true;
+                        return true;
                     }
-                    park = Math.max(1L, admittedAt + ADMISSION_GRACE_NANOS - clock.getAsLong());
+                    if (RESERVED.getVolatile(this) == null && System.nanoTime() - node.since >= HANDOFF_NANOS) {
+                        RESERVED.setVolatile(this, me); // from now on nobody barges; the holder's release wakes us
+                        continue;
+                    }
+                }
+                long park = 0L; // 0: until unparked
+                if (first) {
+                    if (admissionPending()) {
+                        park = ADMISSION_GRACE_NANOS; // the last admitted reader unparks us, or the grace ends
+                    } else if (RESERVED.getVolatile(this) == null) {
+                        park = Math.max(1L, node.since + HANDOFF_NANOS - System.nanoTime()); // then reserve
+                    }
                 }
                 if (how == TIMED) {
                     long rem = deadline - System.nanoTime();
@@ -189,15 +333,13 @@ final class ReadMostlyLockQueue {
                     }
                     park = park == 0L ? rem : Math.min(park, rem);
                 }
-                mutex.unlock();
-                try {
-                    if (park == 0L) {
-                        LockSupport.park(this);
-                    } else {
-                        LockSupport.parkNanos(this, park);
-                    }
-                } finally {
-                    lockForWriter();
+                if (first && !askToBeWoken()) {
+                    continue; // freed meanwhile: try at once
+                }
+                if (park == 0L) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, park);
                 }
                 if (Thread.interrupted()) {
                     if (how == INTERRUPTIBLE || how == TIMED) {
@@ -206,22 +348,89 @@ final class ReadMostlyLockQueue {
                     interrupted = true;
                 }
             }
-            ok = true;
-            return true;
         } finally {
-            writers.removeFirstOccurrence(me);
-            Thread next = writers.peekFirst();
-            firstWriter = next;
-            if (!ok && next != null) {
-                LockSupport.unpark(next); // it may be first now
-            }
+            leaveQueue(node, ok);
             if (interrupted) {
                 me.interrupt(); // lock() is not interruptible, but the interrupt is not lost
             }
         }
     }
 
-    /** Under the mutex: the claiming or holding writer left; admits the readers that waited for it. */
+    /** {@code node} leaves the queue (with the claim, or giving up); the next in line becomes first. */
+    private void leaveQueue(Waiter node, boolean claimed) {
+        lockForWriter();
+        try {
+            writers.remove(node);
+            Waiter next = writers.peekFirst();
+            HEAD.setVolatile(this, next);
+            if (RESERVED.getVolatile(this) == node.thread) {
+                RESERVED.setVolatile(this, null);
+            }
+            if (next != null) {
+                LockSupport.unpark(next.thread); // it is first now: it competes, or asks the holder to wake it
+            }
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /**
+     * The first queued writer, about to park: sets {@link #WAKE} so that the claim's release unparks it (a CAS on the
+     * state the release CASes too: one of the two sees the other).
+     *
+     * @return false if the claim is free (and no admission pending): try again instead of parking
+     */
+    private boolean askToBeWoken() {
+        while (true) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & CLAIMED) == 0) {
+                return admissionPending(); // the last admitted reader unparks us, or the grace ends
+            }
+            if ((s & WAKE) != 0 || STATE.compareAndSet(this, s, s | WAKE)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Gives the claim back: a single CAS if nobody asked for anything; else admits the readers that wait (under the
+     * mutex) and unparks the first queued writer. One wake-up at a time: a woken writer that loses the race to a
+     * barging one sets {@link #WAKE} again before it parks (as {@code AbstractQueuedSynchronizer} since JDK 16), so
+     * a stream of releases pays one unpark per park of the first waiter, not one per release.
+     */
+    void releaseClaim() {
+        if (STATE.compareAndSet(this, CLAIMED, 0)) { // full fence: the holder's stores before it
+            return;
+        }
+        while (true) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & READERS) != 0) {
+                lockForWriter(); // readers set the bit under the mutex: admit them, then look again
+                try {
+                    writerLeft();
+                } finally {
+                    mutex.unlock();
+                }
+                continue;
+            }
+            if (STATE.compareAndSet(this, s, 0)) {
+                if ((s & WAKE) != 0) {
+                    Waiter h = (Waiter) HEAD.getVolatile(this);
+                    if (h != null) {
+                        LockSupport.unpark(h.thread);
+                    }
+                }
+                return;
+            }
+        }
+    }
+
+    /** Under the mutex: takes the claim to end a burst (lowering the flag), if no writer claims, spins or queues. */
+    boolean claimForBurstEnd() {
+        return noWriter() && STATE.compareAndSet(this, 0, CLAIMED);
+    }
+
+    /** Under the mutex: the writer holding the claim left; admits the readers that waited for it. */
     void writerLeft() {
         int n = blockedReaders.size();
         if (n > 0) {
@@ -233,10 +442,7 @@ final class ReadMostlyLockQueue {
             }
             blockedReaders.clear();
         }
-        Thread first = writers.peekFirst();
-        if (first != null) {
-            LockSupport.unpark(first);
-        }
+        STATE.getAndBitwiseAnd(this, ~READERS); // under the mutex, where readers set it: every one of them admitted
     }
 
     // ------------------------------------------------------------------------------------------------ readers
@@ -252,19 +458,29 @@ final class ReadMostlyLockQueue {
         boolean interrupted = false;
         try {
             while (true) {
-                long g;
+                long g = -1L;
                 mutex.lock();
                 try {
+                    if (markReadersWaiting()) { // the claim's release will admit us
+                        blockedReaders.add(me);
+                        g = generation(admission);
+                    }
+                } finally {
+                    mutex.unlock();
+                }
+                if (g < 0L) { // enter as the fenced path does: writers claim without the mutex
+                    ReadMostlyLock.ACTIVE.setOpaque(r, 1);
+                    VarHandle.fullFence(); // StoreLoad: active = 1 before the load of writer (the Dekker pair)
                     if (lock.claimant() == null) {
-                        // under the mutex: a writer claims only under it, and then sees this store
-                        ReadMostlyLock.ACTIVE.setVolatile(r, 1);
                         r.holds = 1;
                         return true;
                     }
-                    blockedReaders.add(me);
-                    g = generation(admission);
-                } finally {
-                    mutex.unlock();
+                    ReadMostlyLock.ACTIVE.setVolatile(r, 0); // a writer claimed meanwhile: wait for it
+                    lock.wakeScanner();
+                    if (how == TIMED && deadline - System.nanoTime() <= 0L) {
+                        return false;
+                    }
+                    continue;
                 }
                 // admitted when the generation moves on (the writer's release unparks us after that store)
                 while (generation(admission) == g) {
@@ -316,6 +532,22 @@ final class ReadMostlyLockQueue {
     }
 
     /**
+     * Under the mutex: sets {@link #READERS} if the claim is held (its release then admits the readers waiting here;
+     * a CAS on the state its release CASes too); false if it is free: the reader may enter.
+     */
+    private boolean markReadersWaiting() {
+        while (true) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & CLAIMED) == 0) {
+                return false;
+            }
+            if ((s & READERS) != 0 || STATE.compareAndSet(this, s, s | READERS)) {
+                return true;
+            }
+        }
+    }
+
+    /**
      * A reader that waited on generation {@code g} gives up: takes it out of the waiting readers if no admission
      * came meanwhile.
      *
@@ -344,9 +576,9 @@ final class ReadMostlyLockQueue {
             }
         } while (!ADMISSION.compareAndSet(this, a, a - 1));
         if ((a & COUNT_MASK) == 1) {
-            Thread w = (Thread) FIRST_WRITER.getVolatile(this); // after the CAS: a writer that queued before sees 0
+            Waiter w = (Waiter) HEAD.getVolatile(this); // after the CAS: a writer that queued before sees 0
             if (w != null) {
-                LockSupport.unpark(w);
+                LockSupport.unpark(w.thread);
             }
         }
     }
@@ -355,9 +587,24 @@ final class ReadMostlyLockQueue {
 
     /** For tests that move the clock: the first waiting writer looks at it again. */
     void recheck() {
-        Thread w = firstWriter;
+        Waiter w = head;
         if (w != null) {
-            LockSupport.unpark(w);
+            LockSupport.unpark(w.thread);
+        }
+    }
+
+    /** The queued writer that reserved the claim, or null (tests). */
+    Thread reservedFor() {
+        return (Thread) RESERVED.getVolatile(this);
+    }
+
+    /** The number of queued writers (tests: no node is left behind by a failed timed try; racy). */
+    int waitingWriters() {
+        mutex.lock();
+        try {
+            return writers.size();
+        } finally {
+            mutex.unlock();
         }
     }
 

@@ -104,8 +104,9 @@ final class ReadMostlyLockViews {
         }
 
         /**
-         * Takes the write lock if no writer claims, queues or waits for admitted readers and no reader is inside (it
-         * may pay a {@code heavy()} to find out); or if the caller holds it already.
+         * Takes the write lock if it is free at this moment, whoever queues: no writer claims or holds it, no reader
+         * is inside (it may pay a {@code heavy()} to find out) and no reader admitted by the last release is still on
+         * its way in (see "tryLock()" in the lock's doc); or if the caller holds it already.
          */
         @Override
         public boolean tryLock() {

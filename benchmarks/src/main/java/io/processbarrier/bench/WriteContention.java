@@ -1,0 +1,375 @@
+package io.processbarrier.bench;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.sync.ReadMostlyLock;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
+
+/**
+ * Contended writers: W threads loop {@code writeLock().lock(); value++; unlock()} on one lock for a run, with R
+ * readers beside looping {@code readLock().lock(); read value; unlock()} (virtual readers yield every 1024 reads,
+ * as in {@link WriterProgress}: one that never blocks would keep its carrier), on platform or virtual threads. Not JMH:
+ * besides the write throughput (writes per ms of all writers together) it reports how long a thread made no progress
+ * at all (the longest stall of any writer and of any reader), which an average would hide, and it needs virtual
+ * threads, which JMH's workers are not.
+ *
+ * <p>Progress is watched without a clock read per operation (two {@code nanoTime()} calls would double the cost of
+ * a write here): each thread bumps a counter of its own (an opaque store to its own padded line) after each
+ * acquisition, and a watcher thread samples every counter every {@link #SAMPLE_NANOS}; a thread whose counter did
+ * not move for the longest time between two moves (or until the end) stalled that long. A stall includes time the
+ * thread was not scheduled at all; its resolution is the sampling period.
+ *
+ * <p>Locks: {@code rml} (ReadMostlyLock on {@link ProcessBarrier#get()}), {@code rrwl} (ReentrantReadWriteLock,
+ * default non-fair), {@code fair} (ReentrantReadWriteLock(true)) and {@code stamped} ({@link StampedLock#writeLock()}
+ * and {@code readLock()}). They take turns within each round, so that a disturbance of the machine hits them alike.
+ *
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp benchmarks.jar io.processbarrier.bench.WriteContention \
+ *     [--seconds 1] [--rounds 3] [--writers 2,4,8] [--readers 0,2] [--threads platform,virtual] \
+ *     [--locks rml,rrwl,fair,stamped]</pre>
+ * One line per run ({@code lock= threads= writers= readers= round= writesPerMs= maxWriterStallMs= maxReaderStallMs=
+ * reads=}), then one {@code summary} line per lock and setting with the medians over rounds; {@link Report} judges
+ * them (issue 28: rml at least 0.5x rrwl's and at least fair's write throughput, every stall at most 100 ms).
+ * Virtual threads need JDK 21+: on an older JDK the setting {@code virtual} prints one line saying it was skipped.
+ */
+public final class WriteContention {
+    /** How often the watcher samples the progress counters. */
+    static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** The issue's bound on any thread's wait while writers contend. */
+    static final long MAX_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final List<String> LOCKS = List.of("rml", "rrwl", "fair", "stamped");
+
+    private WriteContention() {
+    }
+
+    /** A thread's progress counter, padded on both sides so that threads do not share its line. */
+    static final class Progress {
+        long p0, p1, p2, p3, p4, p5, p6, p7;
+        long count; // opaque: written by its thread only, read by the watcher
+        long q0, q1, q2, q3, q4, q5, q6, q7;
+    }
+
+    private static final VarHandle COUNT;
+
+    static {
+        try {
+            COUNT = MethodHandles.lookup().findVarHandle(Progress.class, "count", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The two sides of a lock under test. */
+    record Sides(Lock read, Lock write) {
+        static Sides of(String name) {
+            return switch (name) {
+                case "rml" -> {
+                    ReadMostlyLock l = new ReadMostlyLock(ProcessBarrier.get());
+                    yield new Sides(l.readLock(), l.writeLock());
+                }
+                case "rrwl" -> {
+                    ReentrantReadWriteLock l = new ReentrantReadWriteLock();
+                    yield new Sides(l.readLock(), l.writeLock());
+                }
+                case "fair" -> {
+                    ReentrantReadWriteLock l = new ReentrantReadWriteLock(true);
+                    yield new Sides(l.readLock(), l.writeLock());
+                }
+                case "stamped" -> {
+                    StampedLock l = new StampedLock();
+                    yield new Sides(l.asReadLock(), l.asWriteLock());
+                }
+                default -> throw new IllegalArgumentException("unknown lock " + name + ": give one of " + LOCKS);
+            };
+        }
+    }
+
+    /** What one run measured. */
+    record Result(long writes, long reads, long nanos, long maxWriterStallNanos, long maxReaderStallNanos) {
+        double writesPerMs() {
+            return writes / (nanos / 1e6);
+        }
+    }
+
+    private static final class Shared {
+        long value; // plain: the lock orders it
+        volatile boolean stop;
+    }
+
+    /** One run of {@code writers} writers and {@code readers} readers on a fresh lock for {@code nanos}. */
+    static Result run(String lockName, boolean virtual, int writers, int readers, long nanos)
+            throws InterruptedException {
+        Sides lock = Sides.of(lockName);
+        Shared shared = new Shared();
+        int all = writers + readers;
+        Progress[] progress = new Progress[all];
+        CountDownLatch ready = new CountDownLatch(all);
+        CountDownLatch go = new CountDownLatch(1);
+        long[] sink = new long[all];
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < all; i++) {
+            Progress p = new Progress();
+            progress[i] = p;
+            boolean writer = i < writers;
+            int me = i;
+            Runnable task = () -> {
+                ready.countDown();
+                awaitUninterruptibly(go);
+                long n = 0;
+                long sum = 0;
+                Lock l = writer ? lock.write() : lock.read();
+                do {
+                    l.lock();
+                    try {
+                        if (writer) {
+                            shared.value++;
+                        } else {
+                            sum += shared.value;
+                        }
+                    } finally {
+                        l.unlock();
+                    }
+                    COUNT.setOpaque(p, ++n);
+                    if (!writer && virtual && (n & 1023) == 0) {
+                        Thread.yield(); // a virtual reader on the fast path never parks: let the writers have a carrier
+                    }
+                } while (!shared.stop);
+                sink[me] = sum;
+            };
+            String name = (writer ? "writer-" : "reader-") + i;
+            threads.add(virtual ? WriterProgress.VirtualThreads.unstarted(name, task) : daemon(new Thread(task, name)));
+        }
+        for (Thread t : threads) {
+            t.start();
+        }
+        ready.await();
+        long[] last = new long[all];
+        long[] lastMove = new long[all];
+        long[] maxStall = new long[all];
+        long start = System.nanoTime();
+        Arrays.fill(lastMove, start);
+        go.countDown();
+        long end = start + nanos;
+        long now;
+        while ((now = System.nanoTime()) - end < 0L) {
+            LockSupportSleep.sleep(SAMPLE_NANOS);
+            now = System.nanoTime();
+            for (int i = 0; i < all; i++) {
+                long c = (long) COUNT.getOpaque(progress[i]);
+                if (c != last[i]) {
+                    maxStall[i] = Math.max(maxStall[i], now - lastMove[i]);
+                    last[i] = c;
+                    lastMove[i] = now;
+                }
+            }
+        }
+        long[] atEnd = new long[all];
+        for (int i = 0; i < all; i++) {
+            atEnd[i] = (long) COUNT.getOpaque(progress[i]);
+            maxStall[i] = Math.max(maxStall[i], now - lastMove[i]); // a thread still stuck at the end counts too
+        }
+        long elapsed = now - start;
+        shared.stop = true;
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+            if (t.isAlive()) {
+                throw new IllegalStateException(lockName + ": " + t.getName() + " did not finish within 30 s of the"
+                        + " stop (" + t.getState() + ")");
+            }
+        }
+        long writes = 0;
+        long reads = 0;
+        long writerStall = 0;
+        long readerStall = 0;
+        for (int i = 0; i < all; i++) {
+            if (i < writers) {
+                writes += atEnd[i];
+                writerStall = Math.max(writerStall, maxStall[i]);
+            } else {
+                reads += atEnd[i];
+                readerStall = Math.max(readerStall, maxStall[i]);
+            }
+        }
+        return new Result(writes, reads, elapsed, writerStall, readerStall);
+    }
+
+    /** Sleeps by parking: the watcher needs no interrupt handling. */
+    private static final class LockSupportSleep {
+        static void sleep(long nanos) {
+            java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+        }
+    }
+
+    private static Thread daemon(Thread t) {
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch l) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                l.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ main
+
+    /** The command line, checked. */
+    record Options(double seconds, int rounds, List<Integer> writers, List<Integer> readers, List<String> threads,
+                   List<String> locks) {
+        /** @throws IllegalArgumentException naming the bad option and what it accepts */
+        static Options parse(String... args) {
+            double seconds = 1;
+            int rounds = 3;
+            List<Integer> writers = List.of(2, 4, 8);
+            List<Integer> readers = List.of(0, 2);
+            List<String> threads = List.of("platform", "virtual");
+            List<String> locks = LOCKS;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                String v;
+                int eq = a.indexOf('=');
+                if (a.startsWith("--") && eq > 0) {
+                    v = a.substring(eq + 1);
+                    a = a.substring(0, eq);
+                } else if (i + 1 < args.length) {
+                    v = args[++i];
+                } else {
+                    throw new IllegalArgumentException(a + " needs a value (see the usage)");
+                }
+                switch (a) {
+                    case "--seconds" -> {
+                        try {
+                            seconds = Double.parseDouble(v);
+                        } catch (NumberFormatException e) {
+                            seconds = Double.NaN;
+                        }
+                        if (!(seconds > 0 && seconds <= 600)) {
+                            throw new IllegalArgumentException("--seconds " + v + ": give a number, 0 < seconds <= 600");
+                        }
+                    }
+                    case "--rounds" -> rounds = counts(a, v, 1).get(0);
+                    case "--writers" -> writers = counts(a, v, 1);
+                    case "--readers" -> readers = counts(a, v, 0);
+                    case "--threads" -> threads = names(a, v, List.of("platform", "virtual"));
+                    case "--locks" -> locks = names(a, v, LOCKS);
+                    default -> throw new IllegalArgumentException("unknown option " + a + " (see the usage)");
+                }
+            }
+            return new Options(seconds, rounds, writers, readers, threads, locks);
+        }
+
+        private static List<Integer> counts(String option, String v, int min) {
+            List<Integer> out = new ArrayList<>();
+            for (String s : v.split(",")) {
+                int n;
+                try {
+                    n = Integer.parseInt(s.trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(option + " " + v + ": " + s.trim() + " is not a whole number");
+                }
+                if (n < min || n > 1024) {
+                    throw new IllegalArgumentException(option + " " + v + ": give numbers from " + min + " to 1024");
+                }
+                out.add(n);
+            }
+            return List.copyOf(out);
+        }
+
+        private static List<String> names(String option, String v, List<String> known) {
+            List<String> out = new ArrayList<>();
+            for (String s : v.split(",")) {
+                String n = s.trim().toLowerCase(Locale.ROOT);
+                if (!known.contains(n)) {
+                    throw new IllegalArgumentException(option + " " + v + ": unknown " + (n.isEmpty() ? "(empty)" : n)
+                            + ", give a comma-separated list of " + String.join(", ", known));
+                }
+                if (!out.contains(n)) {
+                    out.add(n);
+                }
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    private static final String USAGE = "usage: WriteContention [--seconds 1] [--rounds 3] [--writers 2,4,8]"
+            + " [--readers 0,2] [--threads platform,virtual] [--locks rml,rrwl,fair,stamped]";
+
+    public static void main(String[] args) throws InterruptedException {
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("WriteContention: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        System.out.printf(Locale.ROOT, "# WriteContention java=%s (%s) cpus=%d seconds=%s rounds=%d barrier=%s%n",
+                System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                Runtime.getRuntime().availableProcessors(), o.seconds(), o.rounds(),
+                o.locks().contains("rml") ? ProcessBarrier.get() : "-");
+        long nanos = (long) (o.seconds() * 1e9);
+        List<String> summaries = new ArrayList<>();
+        for (String kind : o.threads()) {
+            boolean virtual = kind.equals("virtual");
+            if (virtual && !WriterProgress.VirtualThreads.supported()) {
+                System.out.println("skipped threads=virtual: " + WriterProgress.VirtualThreads.unsupportedReason());
+                continue;
+            }
+            for (String lock : o.locks()) { // warm-up: every lock's paths compiled before the first measured run
+                run(lock, virtual, 2, 1, Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(300)));
+            }
+            for (int readers : o.readers()) {
+                for (int writers : o.writers()) {
+                    Result[][] rs = new Result[o.locks().size()][o.rounds()];
+                    for (int r = 0; r < o.rounds(); r++) {
+                        for (int k = 0; k < o.locks().size(); k++) {
+                            String lock = o.locks().get(k);
+                            Result res = run(lock, virtual, writers, readers, nanos);
+                            rs[k][r] = res;
+                            System.out.printf(Locale.ROOT, "lock=%s threads=%s writers=%d readers=%d round=%d"
+                                            + " writesPerMs=%.1f maxWriterStallMs=%.1f maxReaderStallMs=%.1f reads=%d%n",
+                                    lock, kind, writers, readers, r + 1, res.writesPerMs(),
+                                    res.maxWriterStallNanos() / 1e6, res.maxReaderStallNanos() / 1e6, res.reads());
+                            System.out.flush();
+                        }
+                    }
+                    for (int k = 0; k < o.locks().size(); k++) {
+                        Result[] x = rs[k];
+                        double[] w = Arrays.stream(x).mapToDouble(Result::writesPerMs).sorted().toArray();
+                        long ws = Arrays.stream(x).mapToLong(Result::maxWriterStallNanos).max().orElse(0);
+                        long rst = Arrays.stream(x).mapToLong(Result::maxReaderStallNanos).max().orElse(0);
+                        summaries.add(String.format(Locale.ROOT, "summary lock=%s threads=%s writers=%d readers=%d"
+                                        + " rounds=%d medianWritesPerMs=%.1f writesPerMs=%.1f..%.1f"
+                                        + " maxWriterStallMs=%.1f maxReaderStallMs=%.1f", o.locks().get(k), kind,
+                                writers, readers, x.length, w[(w.length - 1) / 2], w[0], w[w.length - 1], ws / 1e6,
+                                readers == 0 ? 0.0 : rst / 1e6));
+                    }
+                }
+            }
+        }
+        for (String s : summaries) {
+            System.out.println(s);
+        }
+        System.out.flush();
+        System.exit(0); // a stuck daemon thread must not keep us alive
+    }
+}

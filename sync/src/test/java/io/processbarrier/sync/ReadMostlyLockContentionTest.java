@@ -1,0 +1,172 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.sync.ReadMostlyLockThreads.Task;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.processbarrier.sync.ReadMostlyLockThreads.BOUND_SECONDS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Contended writers (issue 28): a running writer and a {@code tryLock()} take a free lock past queued writers, a
+ * writer queued for long reserves the lock and is handed it, and readers and writers that arrive while writers
+ * contend get in. On platform and virtual threads.
+ */
+class ReadMostlyLockContentionTest {
+    /** The liveness bound of a try against contending writers: far above the 100 ms asked, far below the 5 s seen. */
+    private static final long TRY_BOUND_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private static void assumeKind(boolean virtual) {
+        if (virtual) {
+            ReadMostlyLockThreads.assumeVirtualThreads();
+        }
+    }
+
+    /** {@code n} writers looping lock/unlock until {@code stop}; each returns its number of writes. */
+    private static List<Task<Long>> hammer(ReadMostlyLock lock, boolean virtual, int n, AtomicBoolean stop) {
+        List<Task<Long>> ws = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ws.add(Task.start(virtual, "hammer-" + i, () -> {
+                long k = 0;
+                while (!stop.get()) {
+                    lock.writeLock().lock();
+                    try {
+                        k++;
+                    } finally {
+                        lock.writeLock().unlock();
+                    }
+                }
+                return k;
+            }));
+        }
+        return ws;
+    }
+
+    private static void stopAll(AtomicBoolean stop, List<Task<Long>> ws) throws Exception {
+        stop.set(true);
+        for (Task<Long> w : ws) {
+            w.get();
+        }
+    }
+
+    /**
+     * A thread spinning on the write lock's {@code tryLock()} gets it while three writers contend, some of them
+     * queued (the premise, seen in the queue): {@code tryLock} takes the lock whenever it is free at that moment,
+     * whoever queues. The old hand-over (each release handed the lock to the next queued writer) made it fail for
+     * seconds: run against commit 03c9fc2, this test fails at its 5 s bound.
+     */
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aSpinningTryLockGetsInPastQueuedWriters(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get());
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Task<Long>> ws = hammer(lock, virtual, 3, stop);
+        try {
+            ReadMostlyLockThreads.await(() -> lock.queue.waitingWriters() > 0, "a writer to queue");
+            for (int round = 0; round < 5; round++) {
+                long t0 = System.nanoTime();
+                while (!lock.writeLock().tryLock()) {
+                    assertTrue(System.nanoTime() - t0 < TRY_BOUND_NANOS,
+                            "tryLock() did not get in within 5 s against contending writers");
+                    Thread.onSpinWait();
+                }
+                lock.writeLock().unlock();
+            }
+        } finally {
+            stopAll(stop, ws);
+        }
+    }
+
+    /**
+     * A writer queued for longer than the hand-over bound reserves the lock: the holder's release hands it over, and
+     * the releasing thread, which asks again at once (and would barge past the parked writer otherwise: its wake-up
+     * takes tens of µs), gets it only after. The premise (the writer reserved the lock, parked in the queue) is seen
+     * through the queue.
+     */
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aWriterQueuedTooLongIsHandedTheLock(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get());
+        Queue<String> order = new ConcurrentLinkedQueue<>();
+        lock.writeLock().lock();
+        Task<Boolean> queued = Task.start(virtual, "queued writer", () -> {
+            lock.writeLock().lock();
+            try {
+                order.add("queued");
+                return true;
+            } finally {
+                lock.writeLock().unlock();
+            }
+        });
+        ReadMostlyLockThreads.await(() -> lock.queue.reservedFor() == queued.thread || queued.isDone(),
+                "the queued writer to reserve the lock");
+        queued.awaitAt(Thread.State.WAITING, ReadMostlyLockQueue.class, "awaitTurn");
+        lock.writeLock().unlock();
+        lock.writeLock().lock(); // a barging attempt: it must wait for the reserved writer
+        try {
+            order.add("releaser");
+        } finally {
+            lock.writeLock().unlock();
+        }
+        assertTrue(queued.get());
+        assertEquals(List.of("queued", "releaser"), List.copyOf(order), "the reserved writer went first");
+        assertEquals(null, lock.queue.reservedFor(), "the reservation ends with the claim");
+    }
+
+    /**
+     * While four writers contend, a reader and a writer that arrive get in, again and again (each wait bounded: a
+     * writer that barged for ever, or readers never admitted between writers, would fail the bound); their longest
+     * waits are printed for the record.
+     */
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void readersAndWritersArrivingWhileWritersContendGetIn(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get());
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Task<Long>> ws = hammer(lock, virtual, 4, stop);
+        long maxRead = 0;
+        long maxWrite = 0;
+        try {
+            ReadMostlyLockThreads.await(() -> lock.queue.waitingWriters() > 0, "a writer to queue");
+            for (int i = 0; i < 20; i++) {
+                CountDownLatch in = new CountDownLatch(2);
+                Task<Long> reader = Task.start(virtual, "arriving reader", () -> {
+                    long t0 = System.nanoTime();
+                    lock.readLock().lock();
+                    long waited = System.nanoTime() - t0;
+                    lock.readLock().unlock();
+                    in.countDown();
+                    return waited;
+                });
+                Task<Long> writer = Task.start(virtual, "arriving writer", () -> {
+                    long t0 = System.nanoTime();
+                    lock.writeLock().lock();
+                    long waited = System.nanoTime() - t0;
+                    lock.writeLock().unlock();
+                    in.countDown();
+                    return waited;
+                });
+                assertTrue(in.await(BOUND_SECONDS, TimeUnit.SECONDS), "an arriving reader or writer never got in");
+                maxRead = Math.max(maxRead, reader.get());
+                maxWrite = Math.max(maxWrite, writer.get());
+            }
+        } finally {
+            stopAll(stop, ws);
+        }
+        System.out.printf("virtual=%s: longest wait of an arriving reader %.1f ms, of an arriving writer %.1f ms%n",
+                virtual, maxRead / 1e6, maxWrite / 1e6);
+    }
+}
