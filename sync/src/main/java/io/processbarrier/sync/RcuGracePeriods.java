@@ -196,7 +196,7 @@ abstract class RcuGracePeriods {
         // acquire: reading a release store orders everything the section did
         long e = (long) RcuRecord.EPOCH.getAcquire(r);
         for (int spins = 0; e != 0 && e < g; spins++) {
-            if (!r.owner.isAlive()) {
+            if (r.ownerGone()) {
                 return watch; // ended inside its section: it can use nothing any more
             }
             if (spins < 100) {
@@ -237,8 +237,9 @@ abstract class RcuGracePeriods {
         List<StallWarnings.Blocker> out = new ArrayList<>();
         for (ReaderRegistry.Slot s : registry.slots()) {
             long e = (long) RcuRecord.EPOCH.getOpaque(s);
-            if (e != 0 && e < g && s.owner.isAlive()) {
-                out.add(new StallWarnings.Blocker(s.owner, insideAtLeast(e, now),
+            Thread t = s.owner(); // null once its thread ended and was collected
+            if (e != 0 && e < g && t != null && t.isAlive()) {
+                out.add(new StallWarnings.Blocker(t, insideAtLeast(e, now),
                         "a read section entered during grace period " + e));
             }
         }
@@ -297,7 +298,7 @@ abstract class RcuGracePeriods {
         long min = Long.MAX_VALUE;
         for (ReaderRegistry.Slot s : registry.slots()) {
             long e = (long) RcuRecord.EPOCH.getOpaque(s);
-            if (e != 0 && e < min && s.owner.isAlive()) {
+            if (e != 0 && e < min && !s.ownerGone()) {
                 min = e;
             }
         }

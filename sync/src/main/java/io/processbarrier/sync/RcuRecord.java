@@ -74,9 +74,9 @@ final class RcuRecord extends RcuRecordFields implements Rcu.Reader {
 
     void leave(int depth) {
         Thread t = Thread.currentThread();
-        if (t != owner) {
+        if (!ownedBy(t)) {
             throw new IllegalStateException("Reader.close() on thread '" + t.getName() + "', but the section was "
-                    + "entered on '" + owner.getName() + "': a section must be left by the thread that entered it");
+                    + "entered on another thread: a section must be left by the thread that entered it");
         }
         int n = epoch == 0 ? 0 : nest + 1; // the depth now
         if (n != depth) {

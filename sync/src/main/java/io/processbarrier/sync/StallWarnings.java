@@ -146,13 +146,17 @@ final class StallWarnings {
     /**
      * A thread that blocks a wait.
      *
-     * @param thread      the thread
+     * @param thread      the thread; null if it cannot be named (sections counted on a stripe, or a record whose
+     *                    thread ended and was collected): then {@code detail} says what blocks
      * @param insideNanos how long it has been inside, at least (an estimate by the caller); negative if unknown
-     * @param detail      what it holds, for the message (e.g. {@code "a read section of grace period 16"}); may be null
+     * @param detail      what it holds, for the message (e.g. {@code "a read section of grace period 16"}); may be
+     *                    null only with a thread
      */
     record Blocker(Thread thread, long insideNanos, String detail) {
         Blocker {
-            Objects.requireNonNull(thread, "thread");
+            if (thread == null) {
+                Objects.requireNonNull(detail, "detail: say what blocks when no thread can be named");
+            }
         }
     }
 
@@ -262,6 +266,13 @@ final class StallWarnings {
                 break;
             }
             Thread t = x.thread();
+            if (t == null) { // counted, not named (see Blocker)
+                b.append("\n  ").append(x.detail());
+                if (x.insideNanos() >= 0) {
+                    b.append(", inside for at least ").append(millis(x.insideNanos())).append(" ms");
+                }
+                continue;
+            }
             b.append("\n  '").append(t.getName()).append("' (id ").append(t.getId()).append(", ")
                     .append(t.getState());
             if (t.getClass().getName().equals("java.lang.VirtualThread")) { // isVirtual() is JDK 21
