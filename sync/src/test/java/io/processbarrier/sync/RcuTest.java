@@ -519,7 +519,7 @@ class RcuTest {
         long first = Long.MAX_VALUE;
         long last = 0;
         long end = 0;
-        for (Class<?> c = RcuRecord.class; c != Object.class; c = c.getSuperclass()) {
+        for (Class<?> c = RcuRecord.class; c != java.lang.ref.Reference.class; c = c.getSuperclass()) {
             for (java.lang.reflect.Field x : c.getDeclaredFields()) {
                 if (java.lang.reflect.Modifier.isStatic(x.getModifiers())) {
                     continue;
