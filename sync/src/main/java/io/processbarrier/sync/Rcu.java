@@ -251,13 +251,32 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()} (for an outermost section)
      */
     public Reader read() {
+        RcuRecord r = enterSection();
+        // the handle is allocated here, in a method small enough to be inlined into every caller, so that escape
+        // analysis removes it in a try-with-resources block (see RcuRecord: Handles)
+        return new RcuRecord.Section(r, r.newTag());
+    }
+
+    /**
+     * Enters a section on the calling thread's record (registered on its first section) and returns the record: the
+     * entry of {@link #read()}, {@link #read(Supplier)} and {@link RcuReference#read}, each of which leaves it with
+     * {@link RcuRecord#exitInnermost()}.
+     */
+    RcuRecord enterSection() {
         Thread t = Thread.currentThread();
         RcuRecord r = ReaderRegistry.cached(front, t);
         if (r == null) {
             r = registry.current(t);
         }
+        enter(r);
+        return r;
+    }
+
+    /** Enters a section on {@code r}, the calling thread's record. */
+    void enter(RcuRecord r) {
         if (r.epoch != 0) { // plain: our own field. Inside already: only count
-            return r.enterNested();
+            r.enterNested();
+            return;
         }
         if ((boolean) CLOSED.getOpaque(this)) {
             throw new IllegalStateException("read(): this Rcu is closed; create a new one");
@@ -272,26 +291,57 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
             EPOCH.setRelease(r, 0L);
             throw x;
         }
-        return r;
     }
 
     /**
      * Runs {@code section.get()} inside a read section and returns its result: {@link #read()} with the handle kept
-     * out of sight (no try-with-resources variable that {@code -Xlint:all} would call unused). The section ends
-     * however {@code section} ends, a throw included. Costs what {@code read()} and {@code close()} cost (the JIT
-     * inlines the lambda at a monomorphic call site).
+     * out of sight (no try-with-resources variable that {@code -Xlint:all} would call unused, and no handle object).
+     * The section ends however {@code section} ends, a throw included. Costs what {@code read()} and {@code close()}
+     * cost (the JIT inlines the lambda at a monomorphic call site).
      *
      * @throws IllegalStateException after {@link #close()} (for an outermost section)
      * @throws NullPointerException  if {@code section} is null
      */
     public <R> R read(Supplier<? extends R> section) {
         Objects.requireNonNull(section, "read(section): section is null");
-        Reader r = read();
+        RcuRecord r = enterSection();
         try {
             return section.get();
         } finally {
-            r.close();
+            r.exitInnermost();
         }
+    }
+
+    /**
+     * The calling thread's handle for read sections without the lookup of its record: for a thread that reads in a
+     * loop (an event loop, a worker), kept by the caller. Registers the thread's record now if it has none. The
+     * handle holds its thread (it is the caller's object); the record does not (see {@link ReaderRegistry}).
+     */
+    public Local local() {
+        Thread t = Thread.currentThread();
+        return new RcuLocal(this, registry.current(t), t);
+    }
+
+    /**
+     * One thread's handle for read sections (see {@link #local()}); only that thread may use it. A section through
+     * it is what {@link #read()} does after the lookup of the thread's record: an acquire load of the grace-period
+     * number, a release store to the record and {@code light()} on entry, a release store on exit.
+     */
+    public interface Local {
+        /**
+         * Begins a read section (nests), as {@link Rcu#read()} does.
+         *
+         * @throws IllegalStateException on another thread than the one that called {@link Rcu#local()}, or after
+         *                               {@link Rcu#close()} (for an outermost section)
+         */
+        void enter();
+
+        /**
+         * Ends the innermost section.
+         *
+         * @throws IllegalStateException on another thread, or if no section is open
+         */
+        void exit();
     }
 
     /** A read-side section of one thread, left by {@link #close()}. */

@@ -343,6 +343,19 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /**
+     * The calling thread's read lock: {@code lock()}/{@code unlock()} without the lookup of the thread's record, for a
+     * thread that reads in a loop (an event loop, a worker) and keeps the handle. Registers the thread's record now if
+     * it has none. Only that thread may use it: any method of it called on another thread throws
+     * {@link IllegalStateException}. Otherwise it is {@link #readLock()} (the same holds, reentrancy, exclusion and
+     * {@link IllegalMonitorStateException} rules: a hold taken through one is released through either). The handle
+     * holds its thread (it is the caller's object); the lock's record of the thread does not.
+     */
+    public Lock localReadLock() {
+        Thread t = Thread.currentThread();
+        return new ReadMostlyLockViews.LocalRead(this, registry.current(t), t);
+    }
+
+    /**
      * The write lock, exclusive of every read and write lock of other threads. Memory ordering: its {@code lock}
      * happens-after the {@code unlock} of every read lock and write lock before it; its {@code unlock}
      * happens-before every later {@code lock}. Costs one {@code heavy()} at the start of a burst of writes.
@@ -433,7 +446,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /** Read lock through the thread's record {@code r}: the fast path. */
-    private boolean acquireRecord(ReadMostlyLockReader r, int how, long nanos) throws InterruptedException {
+    boolean acquireRecord(ReadMostlyLockReader r, int how, long nanos) throws InterruptedException {
         int h = r.holds; // plain: owner only
         if (h > 0) {
             if (h == Integer.MAX_VALUE) {
@@ -629,6 +642,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
         if (r == null) {
             r = registry.lookup(t);
         }
+        releaseRecord(r, t);
+    }
+
+    /** Read unlock through {@code r}, the record of {@code t} (the calling thread), or null if it has none. */
+    void releaseRecord(ReadMostlyLockReader r, Thread t) {
         int h = r == null ? 0 : r.holds;
         if (h <= 0) {
             releaseRare(t);

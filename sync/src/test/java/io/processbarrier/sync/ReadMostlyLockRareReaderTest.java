@@ -111,12 +111,14 @@ class ReadMostlyLockRareReaderTest {
         ReadMostlyLock lock = new ReadMostlyLock(barrier());
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
         Task<Void> reader = Task.start(virtual, "rare-reader", () -> {
             lock.readLock().lock();
             try {
                 inside.countDown();
                 assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
             } finally {
+                leaving.set(true); // still inside: a writer that sees false entered beside us
                 lock.readLock().unlock();
             }
             return null;
@@ -128,7 +130,7 @@ class ReadMostlyLockRareReaderTest {
         Task<Boolean> writer = Task.start(virtual, "writer", () -> {
             lock.writeLock().lock();
             try {
-                return reader.isDone();
+                return leaving.get();
             } finally {
                 lock.writeLock().unlock();
             }
