@@ -304,12 +304,96 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      */
     public <R> R read(Supplier<? extends R> section) {
         Objects.requireNonNull(section, "read(section): section is null");
-        RcuRecord r = enterSection();
+        Object s = enterAny();
         try {
             return section.get();
         } finally {
-            r.exitInnermost();
+            exitAny(s);
         }
+    }
+
+    /**
+     * Enters a section for a caller that leaves it itself, in a finally block ({@link #read(Supplier)},
+     * {@link RcuReference#read}): on the thread's record if it has one, else counted on its stripe (a thread that
+     * reads rarely: see "Threads that read rarely"). Returns what {@link #exitAny} needs.
+     */
+    Object enterAny() {
+        Thread t = Thread.currentThread();
+        RcuRecord r = ReaderRegistry.cached(front, t);
+        if (r == null && (r = registry.lookup(t)) == null) {
+            return enterRare(t);
+        }
+        enter(r);
+        return r;
+    }
+
+    /** Leaves the section {@link #enterAny()} entered. */
+    void exitAny(Object s) {
+        if (s instanceof RcuRecord) { // a final class: one compare of the class
+            ((RcuRecord) s).exitInnermost();
+        } else {
+            exitRare((long[]) s);
+        }
+    }
+
+    private static final int R_DEPTH = 0;
+    private static final int R_STRIPE = 1;
+    private static final int R_INDEX = 2;
+    private static final int R_SECTIONS = 3;
+    /** The default of {@link #promoteAfter}. */
+    static final int PROMOTE_AFTER = 64;
+    /**
+     * The state of a thread that reads without a record: {@code {depth, stripe, index, outermost sections so far}},
+     * sections {@code < 0} once it has a record. A {@code long[]} (a JDK class) under a plain {@code ThreadLocal}: an
+     * entry left in a pool thread's map pins nothing of this library, and dies with its thread.
+     */
+    private final ThreadLocal<long[]> rare = new ThreadLocal<>();
+    /** Outermost sections through the stripes after which a thread registers a record; tests may change it. */
+    int promoteAfter = PROMOTE_AFTER;
+
+    /** {@link #enterAny()} for a thread the lookup did not find a record for. */
+    private Object enterRare(Thread t) {
+        long[] st = rare.get();
+        if (st == null) {
+            st = new long[] {0L, stripes.stripeOf(t), 0L, 0L};
+            rare.set(st);
+        }
+        long d = st[R_DEPTH];
+        if (d > 0) { // nested in a section of the stripes: only count
+            st[R_DEPTH] = d + 1;
+            return st;
+        }
+        if (st[R_SECTIONS] < 0 || ++st[R_SECTIONS] > promoteAfter) { // keeps reading (or an unstable getId())
+            st[R_SECTIONS] = -1;
+            RcuRecord r = registry.current(t);
+            enter(r);
+            return r;
+        }
+        if ((boolean) CLOSED.getOpaque(this)) {
+            throw new IllegalStateException("read(): this Rcu is closed; create a new one");
+        }
+        int stripe = (int) st[R_STRIPE];
+        int i = phase; // volatile load: the index of this section (see "Threads that read rarely")
+        stripes.add(stripe, LOCK + i, 1L); // volatile RMW, a full fence: StoreLoad before the section's loads
+        stripes.noteEntrant(stripe, LAST_ID, t.getId()); // for stall warnings only
+        st[R_INDEX] = i;
+        st[R_DEPTH] = 1L;
+        return st;
+    }
+
+    private void exitRare(long[] st) {
+        long d = st[R_DEPTH] - 1;
+        st[R_DEPTH] = d;
+        if (d == 0) {
+            // volatile RMW: the section's accesses happen-before a grace period that reads this count
+            stripes.add((int) st[R_STRIPE], UNLOCK + (int) st[R_INDEX], 1L);
+        }
+    }
+
+    /** Whether the calling thread is inside a section counted on its stripe. */
+    private boolean insideRare() {
+        long[] st = rare.get();
+        return st != null && st[R_DEPTH] > 0;
     }
 
     /**
@@ -535,6 +619,9 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     }
 
     private boolean insideSection() {
+        if (insideRare()) {
+            return true;
+        }
         RcuRecord r = registry.find();
         return r != null && r.epoch != 0;
     }

@@ -79,11 +79,11 @@ public final class RcuReference<T> {
      */
     @SuppressWarnings("unchecked")
     public <R> R read(Function<? super T, ? extends R> reader) {
-        RcuRecord r = rcu.enterSection(); // a section without a handle object (as Rcu.read(Supplier))
+        Object s = rcu.enterAny(); // a section without a handle object (as Rcu.read(Supplier))
         try {
             return reader.apply((T) VALUE.getAcquire(this)); // LoadLoad: after the section's entry, sees the value built
         } finally {
-            r.exitInnermost();
+            rcu.exitAny(s);
         }
     }
 

@@ -49,7 +49,7 @@ class LocalHandlesTest {
                 rcu.synchronize();
                 return null;
             });
-            sync.awaitAt(Thread.State.TIMED_WAITING, RcuGracePeriods.class, "awaitReader");
+            sync.awaitAt(Thread.State.TIMED_WAITING, RcuGracePeriods.class, "backOff");
             mine.exit();
             sync.get();
             assertThrows(IllegalStateException.class, mine::exit, "an exit with no section open");

@@ -500,32 +500,21 @@ class RcuTest {
         Rcu rcu = rcu();
         Rcu.Local local = rcu.local();
         long id = Thread.currentThread().getId();
-        long[] bytes = new long[4];
-        for (int round = 0; round < 3; round++) { // the first rounds warm up the JIT (C2 and its escape analysis)
-            long before = bean.getThreadAllocatedBytes(id);
-            for (int i = 0; i < 1_000_000; i++) { // a handle per section, removed by escape analysis
-                try (Rcu.Reader r = rcu.read()) {
-                    r.getClass();
-                }
+        long[] bytes = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
+        // the first rounds warm up the JIT (C2 and its escape analysis); a round may still see a recompilation, so
+        // each path's best round counts (a path that allocates does so in every round). Each path is a method of
+        // its own, as in an application (escape analysis needs read() inlined into its caller)
+        for (int round = 0; round < 8; round++) {
+            long[] now = new long[4];
+            for (int k = 0; k < 4; k++) {
+                long before = bean.getThreadAllocatedBytes(id);
+                sink += k == 0 ? sectionsThroughRead(rcu) : k == 1 ? sectionsThroughSupplier(rcu)
+                        : k == 2 ? sectionsThroughLocal(local) : nestedThroughRead(rcu);
+                now[k] = bean.getThreadAllocatedBytes(id) - before;
             }
-            long mid = bean.getThreadAllocatedBytes(id);
-            for (int i = 0; i < 1_000_000; i++) { // no handle at all, nested too
-                rcu.read(() -> rcu.read(() -> "x"));
+            for (int k = 0; k < 4; k++) {
+                bytes[k] = round < 2 ? Long.MAX_VALUE : Math.min(bytes[k], now[k]);
             }
-            long mid2 = bean.getThreadAllocatedBytes(id);
-            for (int i = 0; i < 1_000_000; i++) {
-                local.enter();
-                local.enter();
-                local.exit();
-                local.exit();
-            }
-            long mid3 = bean.getThreadAllocatedBytes(id);
-            for (int i = 0; i < 1_000_000; i++) { // nested handles: removed on JDK 21+, one of the two kept on 17
-                try (Rcu.Reader r = rcu.read(); Rcu.Reader n = rcu.read()) {
-                    n.getClass();
-                }
-            }
-            bytes = new long[] {mid - before, mid2 - mid, mid3 - mid2, bean.getThreadAllocatedBytes(id) - mid3};
         }
         // the counter itself may allocate a few bytes; a million sections allocating would be tens of megabytes
         assertTrue(bytes[0] < 64 * 1024, "a million sections through read() allocated " + bytes[0] + " bytes");
@@ -534,6 +523,48 @@ class RcuTest {
         if (Runtime.version().feature() >= 21) { // JDK 17's C2 keeps one handle of a nested try (24 B a pair)
             assertTrue(bytes[3] < 64 * 1024, "a million nested read() pairs allocated " + bytes[3] + " bytes");
         }
+    }
+
+    static long sink;
+
+    private static long sectionsThroughRead(Rcu rcu) {
+        long n = 0;
+        for (int i = 0; i < 1_000_000; i++) { // a handle per section, removed by escape analysis
+            try (Rcu.Reader r = rcu.read()) {
+                n += i;
+            }
+        }
+        return n;
+    }
+
+    private static long sectionsThroughSupplier(Rcu rcu) {
+        long n = 0;
+        for (int i = 0; i < 1_000_000; i++) { // no handle at all, nested too
+            n += rcu.read(() -> rcu.read(() -> "x")).length();
+        }
+        return n;
+    }
+
+    private static long sectionsThroughLocal(Rcu.Local local) {
+        long n = 0;
+        for (int i = 0; i < 1_000_000; i++) {
+            local.enter();
+            local.enter();
+            n += i;
+            local.exit();
+            local.exit();
+        }
+        return n;
+    }
+
+    private static long nestedThroughRead(Rcu rcu) {
+        long n = 0;
+        for (int i = 0; i < 1_000_000; i++) { // nested handles: removed on JDK 21+, one of the two kept on 17
+            try (Rcu.Reader r = rcu.read(); Rcu.Reader q = rcu.read()) {
+                n += i;
+            }
+        }
+        return n;
     }
 
     @Test
