@@ -95,6 +95,35 @@ import java.util.function.Supplier;
  * resume on another carrier; the hand-over between carriers is itself ordered (the scheduler's queues), so the
  * store-buffering argument holds across it.
  *
+ * <h2>Threads that read rarely</h2>
+ * A record costs its thread a registration (a lock, an allocation, a copy of the registry's dense array): nothing for
+ * a thread that reads all day, microseconds for a virtual thread per request whose first read is its last. So
+ * {@link #read(Supplier)} and {@link RcuReference#read} register nobody at first: a thread without a record counts its
+ * section on one of a few padded <em>stripes</em> (chosen by a hash of its thread id, never by its carrier: a virtual
+ * thread may park inside and resume on another carrier), as Linux SRCU counts on per-CPU counters. Entry: load the
+ * phase {@code i} (0 or 1, volatile), {@code lock[stripe][i] += 1} (an atomic, a full fence); exit:
+ * {@code unlock[stripe][i] += 1}. The thread keeps {@code {depth, stripe, i}} in a {@code ThreadLocal} whose value is
+ * a {@code long[]} (a JDK class: an entry left in a pool thread's map pins nothing of this library, and dies with
+ * the thread). That is roughly what {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way) with no
+ * lock, no allocation but the thread's first {@code long[]}, and nothing whose size grows with the threads. A thread
+ * that has begun {@value #PROMOTE_AFTER} outermost sections this way registers a record and uses the fast path from
+ * then on; {@link #read()} (whose handle a caller may fail to close) and {@link #local()} always use the record.
+ * <p>A grace period, after {@code heavy()} and the records, waits for the stripes in two steps, as SRCU does: it waits
+ * until, under the index readers do not use now, the sections ended equal the sections begun (it sums the ended ones
+ * over every stripe first, then the begun ones: a section whose end was counted had its beginning counted, so equal
+ * sums mean every counted section has ended); it flips the phase; then it waits the same way for the index readers
+ * used until the flip. Why a reader not counted cannot hold the object: its increment (a full fence) came after the
+ * grace period's load of that counter, which came after the writer's stores and a full fence (the writer's own
+ * atomic arrival, {@code heavy()}, and a fence before the scan): the store-buffering pattern with a full fence on
+ * both sides, so the reader's loads see the writer's stores. The first step exists for a reader that loaded the
+ * phase before an earlier flip and counted itself under the old index later: its section may have begun before this
+ * grace period, and it is waited for there. Readers that keep entering under the current index cannot starve a
+ * grace period (new ones use the other index after the flip). Stall warnings count the open sections per stripe and
+ * name the last thread to enter a stripe if it is a live platform thread (the JDK lists no virtual threads; a
+ * thread dump names them); {@link #oldestSectionNanos()} sees records only. A section on a stripe always ends
+ * (every path that enters one leaves it in a {@code finally} block); a virtual thread parked for ever inside one
+ * (and collected) would hold grace periods up for ever, where a record would be skipped once its thread is gone.
+ *
  * <h2>Grace-period sharing</h2>
  * A caller of {@code synchronize()} takes its target {@code gp + 1} with an atomic read, then takes the grace-period
  * lock: if a grace period {@code >=} target has completed meanwhile (run by another caller or the retire thread) it
@@ -131,7 +160,11 @@ import java.util.function.Supplier;
  * front cache, a few dependent loads (a {@code ThreadLocal} measured 4 ns more per section); {@code synchronize()}
  * with no reader 1.08-1.19x one {@code heavy()} (452-505 ns against 419-424 ns with no other thread running;
  * {@code heavy()} costs 4-10 µs when other threads run), otherwise plus the longest section in progress;
- * {@code retire} 81-91 ns per object over a million, reclamation included.
+ * {@code retire} 81-91 ns per object over a million, reclamation included. Which thread pays what: a thread's first
+ * {@value #PROMOTE_AFTER} sections through {@code read(Supplier)} or {@link RcuReference#read} cost two atomics on
+ * a stripe (a virtual thread per request: see {@code ThreadPerRequest} in {@code docs/rcu.md}); later sections, and
+ * every {@link #read()}, the record's fast path above (the first {@code read()} of a thread registers it:
+ * microseconds); a {@link Local} the fast path without the lookup.
  *
  * <p>Thread-safe. Keep an {@code Rcu} in a {@code static final} field (or another final field) so the JIT inlines
  * the read side, and {@link #close()} one you no longer need: its retire thread lives until then.

@@ -139,6 +139,28 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * reader whose store of {@code active} was still in its store buffer when it read the flag as 0 may be inside, and
  * only a completed {@code heavy()} makes that store visible.
  *
+ * <h2>Threads that read rarely</h2>
+ * A record costs its thread a registration under the mutex (an allocation, a copy of the registry's dense array):
+ * nothing for a thread that reads all day, microseconds for a virtual thread per request whose first read is its
+ * last. So a thread without a record takes the read lock on a <em>stripe</em> instead (one of a few padded counters,
+ * chosen by a hash of its thread id, never by its carrier: a virtual thread may park holding the lock and resume on
+ * another carrier), as percpu-rwsem counts on per-CPU counters: {@code count[stripe] += 1} (an atomic, a full fence),
+ * then the fenced path's check: inside if the flag is 0 or no writer claims; else it backs out
+ * ({@code count[stripe] -= 1}, then wakes the scanner) and waits for the writer as a registered reader. Release:
+ * {@code count[stripe] -= 1} (an atomic: the section's accesses before it), and the scanner is woken if the flag is
+ * raised. Its holds and stripe live in a {@code ThreadLocal} whose value is an {@code int[]} (a JDK class: an entry
+ * left in a pool thread's map pins nothing of this library, and it dies with its thread). That is what
+ * {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way), with no lock and nothing whose size grows
+ * with the threads. A writer, after its {@code heavy()} (or fence) and the records, waits until every stripe's count
+ * is 0: the Dekker pair of the fenced path (the reader's atomic increment, then its volatile loads of the flag and
+ * the writer; the writer's volatile stores of the flag or its claim, a full fence, then its volatile loads of the
+ * counts), so either the writer sees the reader counted or the reader sees the writer and backs out. A thread that
+ * has taken the read lock {@value #PROMOTE_AFTER} times this way, one that holds or claims the write lock (a
+ * downgrade stays on the record the writer's drain skips), one that must wait for a writer, and every
+ * {@link #localReadLock()} get a record. {@link #getReadLockCount()} and {@link #getReadHoldCount()} count both;
+ * a stall warning counts a stripe's holds and names the last thread to enter it if it is a live platform thread (the
+ * JDK lists no virtual threads; a thread dump names them).
+ *
  * <h2>Fault model</h2>
  * <ul>
  *   <li>{@code heavy()} throws (the signal provider's timeout, a sandbox that starts refusing the syscall): the
@@ -169,19 +191,20 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * Linux 6.18, OpenJDK 17; see {@code docs/read-mostly-lock.md} for the numbers and their ratios to
  * {@code ReentrantReadWriteLock}, {@code StampedLock} and {@code synchronized}. A read lock/unlock pair is two
  * lookups of the reader record (a few dependent loads each) and a few {@code mov}s on the fast path, plus one full
- * fence on the fenced path; a
+ * fence on the fenced path; through {@link #localReadLock()} the same without the lookups; for a thread without a
+ * record (its first {@value #PROMOTE_AFTER} read locks) two atomics on its stripe; a
  * write lock/unlock pair costs one {@code heavy()} at the start of a burst, and two uncontended
  * {@code ReentrantLock} sections plus a scan of the reader records otherwise.
  *
  * <h2>Memory</h2>
  * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one
  * record (about 300 bytes) per thread that has used the read lock: a lock is meant to guard a structure, not to
- * be made per entry. A record is referenced by the lock's registry only (no thread-local map entry outlives the
- * lock). A record holds its thread (the lookup compares it), and a dead thread still holds its context class loader,
- * so records of dead threads that hold no read lock are dropped when the registry has grown to twice its size after
- * the last clean-up, and every 1024th write: many short-lived threads neither make it grow without bound nor stay
- * referenced while the lock is written. A thread that dies holding the read lock keeps it held, as in
- * {@code ReentrantReadWriteLock}.
+ * be made per entry; threads that read rarely have none (see above), only an {@code int[3]} in their own
+ * thread-local map, and the lock has 4 x CPUs stripes of 128 bytes. A record is referenced by the lock's registry
+ * only and refers to its thread weakly (see {@code ReaderRegistry}), so no ended thread, and no context class loader
+ * of one, stays reachable from the lock, without any write or call; records of dead threads that hold no read lock
+ * are dropped when the registry has grown to twice its size after the last clean-up, and every 1024th write. A
+ * thread that dies holding the read lock keeps it held, as in {@code ReentrantReadWriteLock}.
  */
 public final class ReadMostlyLock implements ReadWriteLock {
     /** Time after the last writer left before the burst may end and readers go back to the fast path. */
