@@ -226,8 +226,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private static final long SPIN_NANOS = 20_000L;
     /**
      * Every this many writes, the registry drops the records of dead threads that hold no read lock (an O(records)
-     * scan, amortized to a few ns per write), besides the pruning on registration: a record holds its thread, and a
-     * dead thread its context class loader.
+     * scan, amortized to a few ns per write), besides the pruning on registration, so that a lock nobody new reads
+     * does not keep dead threads' records (each about 300 bytes; they refer to their threads weakly).
      */
     private static final int PRUNE_EVERY_WRITES = 1024;
     /** The default of {@link #promoteAfter}: a thread that has read this often is likely to go on reading. */
