@@ -516,13 +516,19 @@ class RcuTest {
                 bytes[k] = round < 2 ? Long.MAX_VALUE : Math.min(bytes[k], now[k]);
             }
         }
-        // the counter itself may allocate a few bytes; a million sections allocating would be tens of megabytes
-        assertTrue(bytes[0] < 64 * 1024, "a million sections through read() allocated " + bytes[0] + " bytes");
+        // the counter itself may allocate a few bytes; a million sections allocating would be tens of megabytes.
+        // read(Supplier) and a Local never allocate. read() returns a handle of its own per section (issue 30: a
+        // reused handle cannot tell a stale close from a current one): escape analysis removes it when read() is
+        // inlined into the caller (0 B in a quiet JVM, JDK 17 and 25), but C2 does not always inline it (seen under
+        // tools/stress-tests on JDK 17: 24 B per section), so only its bound is asserted: the handle, nothing more
         assertTrue(bytes[1] < 64 * 1024, "a million nested read(Supplier) allocated " + bytes[1] + " bytes");
         assertTrue(bytes[2] < 64 * 1024, "a million nested Local sections allocated " + bytes[2] + " bytes");
-        if (Runtime.version().feature() >= 21) { // JDK 17's C2 keeps one handle of a nested try (24 B a pair)
-            assertTrue(bytes[3] < 64 * 1024, "a million nested read() pairs allocated " + bytes[3] + " bytes");
-        }
+        assertTrue(bytes[0] <= 24L * 1_000_000 + 64 * 1024, "a million sections through read() allocated " + bytes[0]
+                + " bytes: more than their handles");
+        assertTrue(bytes[3] <= 2 * 24L * 1_000_000 + 64 * 1024, "a million nested read() pairs allocated " + bytes[3]
+                + " bytes: more than their handles");
+        System.out.println("readSideAllocatesNothing: bytes per million sections: read() " + bytes[0]
+                + ", read(Supplier) nested " + bytes[1] + ", Local nested " + bytes[2] + ", read() nested " + bytes[3]);
     }
 
     static long sink;
