@@ -5,8 +5,9 @@
 #
 #   benchmarks/run.sh [--quick] [--out DIR] [--java JAVA] [--first-java JAVA]... [--before DIR] [SECTION...]
 #
-# SECTION: ratio light readlock coalesce single first scaling litmus rml rcu progress (default: all, in that order;
-# progress needs virtual threads: on a JDK before 21 it prints why it is skipped).
+# SECTION: ratio light readlock coalesce single first scaling litmus rml rcu progress tpr local (default: all, in
+# that order; progress needs virtual threads: on a JDK before 21 it prints why it is skipped; tpr runs platform
+# threads only there; local needs liburcu-dev: apt-get install -y liburcu-dev).
 # --quick: short iterations (about 4 minutes for everything instead of about 20); numbers are rougher.
 # first: --first-java (repeatable) the JDKs to start (default: --java); --before DIR an older checkout, built
 # (mvn -pl benchmarks -am package -DskipTests there), run interleaved with this tree for a before/after table.
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#sections[@]} -gt 0 ] || sections=(ratio light readlock coalesce single first scaling litmus rml rcu progress)
+[ ${#sections[@]} -gt 0 ] || sections=(ratio light readlock coalesce single first scaling litmus rml rcu progress tpr local)
 out="${out:-$here/target/results-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 
@@ -224,7 +225,33 @@ for s in "${sections[@]}"; do
             "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java progress)" | tee "$out/progress.txt" >&2
       fi
       ;;
-    *) echo "run.sh: unknown section $s (ratio light readlock coalesce single first scaling litmus rml rcu progress)" >&2; exit 2 ;;
+    tpr)
+      # issue 27: a new thread per read (virtual on JDK 21+, and a recreated platform pool) against the JDK's ways,
+      # rounds interleaved; then the churn soak (the library's objects left after many threads, class histogram)
+      "$java" -Xmx2g --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.ThreadPerRequest \
+          threads="$([ "$quick" = 1 ] && echo 100000 || echo 300000)" rounds="$([ "$quick" = 1 ] && echo 5 || echo 9)" \
+          | tee "$out/thread-per-request.txt" >&2
+      "$java" -Xmx2g --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.ThreadPerRequest \
+          churn="$([ "$quick" = 1 ] && echo 1000000 || echo 10000000)" | tee "$out/churn.txt" >&2
+      ;;
+    local)
+      # issue 27 item 4: a section through a thread's own handle against liburcu's read side around the same load:
+      # the memb flavour (and QSBR, whose read side is empty), inlined with _LGPL_SOURCE, before and after JMH
+      if [ ! -f /usr/include/urcu/urcu-memb.h ] && [ ! -f /usr/include/x86_64-linux-gnu/urcu/urcu-memb.h ] \
+          && [ ! -f /usr/include/aarch64-linux-gnu/urcu/urcu-memb.h ]; then
+        echo "== local skipped: no liburcu headers (apt-get install -y liburcu-dev)" | tee "$out/urcu.txt" >&2
+      else
+        for f in memb qsbr; do
+          gcc -O2 -Wall -pthread -DPB_FLAVOUR_"$(echo "$f" | tr a-z A-Z)" -o "$here/target/urcusection-$f" \
+              "$here/src/main/c-baseline/urcusection.c" -lurcu-"$f"
+        done
+        iters=$([ "$quick" = 1 ] && echo 100000000 || echo 300000000)
+        for f in memb qsbr; do "$here/target/urcusection-$f" "$iters" 3 | tee -a "$out/urcu.txt" >&2; done
+        jmh local LocalBench "${jmh_time[@]}" -t 1
+        for f in memb qsbr; do "$here/target/urcusection-$f" "$iters" 3 | tee -a "$out/urcu.txt" >&2; done
+      fi
+      ;;
+    *) echo "run.sh: unknown section $s (ratio light readlock coalesce single first scaling litmus rml rcu progress tpr local)" >&2; exit 2 ;;
   esac
 done
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end" >> "$out/environment.txt"

@@ -75,6 +75,7 @@ public final class Report {
         readMostlyLock(dir, sb);
         writeContention(dir, sb);
         rcu(dir, sb);
+        readSides(dir, sb);
         return sb.toString();
     }
 
@@ -736,6 +737,78 @@ public final class Report {
                     "processbarrier-sync, JMH; 2 vCPU AMD EPYC, " + System.getProperty("java.version"), chart));
             sb.append("Chart: rcu.svg in the results directory.\n\n");
         }
+    }
+
+    /**
+     * Issue 27: a thread per request ({@code thread-per-request.txt}: {@link ThreadPerRequest}'s summary lines, target
+     * each library read <= 1.1x the same program with ReentrantReadWriteLock), the churn soak ({@code churn.txt}) and
+     * the Local handles against liburcu ({@code local.csv} from {@link LocalBench}, {@code urcu.txt} from
+     * urcusection.c: target the cost added to a load <= 1.0x liburcu memb's, QSBR's for reference).
+     */
+    static void readSides(Path dir, StringBuilder sb) throws IOException {
+        Path tpr = dir.resolve("thread-per-request.txt");
+        if (Files.exists(tpr)) {
+            sb.append("## Read side: a thread per request (one read per new thread; median of rounds, ns per thread)\n\n"
+                    + "| threads | read | ns per thread | / ReentrantReadWriteLock | GC ms per round | heap after GC | target |\n"
+                    + "|---|---|---|---|---|---|---|\n");
+            for (String line : Files.readAllLines(tpr, StandardCharsets.UTF_8)) {
+                if (!line.startsWith("summary ")) {
+                    continue;
+                }
+                Map<String, String> kv = keyValues(line);
+                String v = kv.get("variant");
+                double ratio = Double.parseDouble(kv.get("ratioToRrwl"));
+                boolean library = v.equals("rcuSection") || v.equals("rcuReference") || v.equals("readMostlyLock");
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2fx | %s | %s KB | %s |%n", kv.get("kind"), v,
+                        kv.get("medianNsPerThread"), ratio, kv.get("medianGcMillis"), kv.get("heapAfterGcKB"),
+                        library ? (ratio <= 1.1 ? "<= 1.1x: met" : "<= 1.1x: MISSED") : "-"));
+            }
+            sb.append('\n');
+        }
+        Path churn = dir.resolve("churn.txt");
+        if (Files.exists(churn)) {
+            sb.append("### Churn soak: the library's objects left after the threads (class histogram after a full GC)\n\n"
+                    + "```\n");
+            for (String line : Files.readAllLines(churn, StandardCharsets.UTF_8)) {
+                if (line.startsWith("churn ") || line.startsWith("histogram ")) {
+                    sb.append(line).append('\n');
+                }
+            }
+            sb.append("```\n\n");
+        }
+        List<Row> local = csvIfExists(dir.resolve("local.csv"));
+        Path urcu = dir.resolve("urcu.txt");
+        if (local.isEmpty() || !Files.exists(urcu)) {
+            return;
+        }
+        List<Double> memb = new ArrayList<>();
+        List<Double> qsbr = new ArrayList<>();
+        for (String line : Files.readAllLines(urcu, StandardCharsets.UTF_8)) {
+            Map<String, String> kv = keyValues(line);
+            if (kv.containsKey("added_ns")) {
+                ("memb".equals(kv.get("flavour")) ? memb : qsbr).add(Double.parseDouble(kv.get("added_ns")));
+            }
+        }
+        Row load = find(local, r -> r.shortName().equals("LocalBench.load"));
+        if (load == null || memb.isEmpty()) {
+            return;
+        }
+        double c = middle(memb);
+        sb.append(String.format(Locale.ROOT, "## Read side: a thread's own handle against liburcu (cost added to one "
+                + "load, ns; the load alone %.2f ns; liburcu memb, inlined: %.2f ns, median of %d; QSBR %.2f ns)%n%n"
+                + "| section | ns/op | added to the load | / liburcu memb | target |%n|---|---|---|---|---|%n",
+                load.score(), c, memb.size(), qsbr.isEmpty() ? Double.NaN : middle(qsbr)));
+        for (String m : List.of("rcuLocal", "rmlLocalReadLock", "rcuRead", "rmlReadLock")) {
+            Row r = find(local, x -> x.shortName().equals("LocalBench." + m));
+            if (r == null) {
+                continue;
+            }
+            double added = r.score() - load.score();
+            boolean target = m.endsWith("Local") || m.endsWith("LocalReadLock");
+            sb.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2fx | %s |%n", m, r.score(), added, added / c,
+                    target ? (added / c <= 1.0 ? "<= 1.0x: met" : "<= 1.0x: MISSED") : "-"));
+        }
+        sb.append('\n');
     }
 
     static List<Row> csvIfExists(Path f) throws IOException {

@@ -95,6 +95,35 @@ import java.util.function.Supplier;
  * resume on another carrier; the hand-over between carriers is itself ordered (the scheduler's queues), so the
  * store-buffering argument holds across it.
  *
+ * <h2>Threads that read rarely</h2>
+ * A record costs its thread a registration (a lock, an allocation, a copy of the registry's dense array): nothing for
+ * a thread that reads all day, microseconds for a virtual thread per request whose first read is its last. So
+ * {@link #read(Supplier)} and {@link RcuReference#read} register nobody at first: a thread without a record counts its
+ * section on one of a few padded <em>stripes</em> (chosen by a hash of its thread id, never by its carrier: a virtual
+ * thread may park inside and resume on another carrier), as Linux SRCU counts on per-CPU counters. Entry: load the
+ * phase {@code i} (0 or 1, volatile), {@code lock[stripe][i] += 1} (an atomic, a full fence); exit:
+ * {@code unlock[stripe][i] += 1}. The thread keeps {@code {depth, stripe, i}} in a {@code ThreadLocal} whose value is
+ * a {@code long[]} (a JDK class: an entry left in a pool thread's map pins nothing of this library, and dies with
+ * the thread). That is roughly what {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way) with no
+ * lock, no allocation but the thread's first {@code long[]}, and nothing whose size grows with the threads. A thread
+ * that has begun {@value #PROMOTE_AFTER} outermost sections this way registers a record and uses the fast path from
+ * then on; {@link #read()} (whose handle a caller may fail to close) and {@link #local()} always use the record.
+ * <p>A grace period, after {@code heavy()} and the records, waits for the stripes in two steps, as SRCU does: it waits
+ * until, under the index readers do not use now, the sections ended equal the sections begun (it sums the ended ones
+ * over every stripe first, then the begun ones: a section whose end was counted had its beginning counted, so equal
+ * sums mean every counted section has ended); it flips the phase; then it waits the same way for the index readers
+ * used until the flip. Why a reader not counted cannot hold the object: its increment (a full fence) came after the
+ * grace period's load of that counter, which came after the writer's stores and a full fence (the writer's own
+ * atomic arrival, {@code heavy()}, and a fence before the scan): the store-buffering pattern with a full fence on
+ * both sides, so the reader's loads see the writer's stores. The first step exists for a reader that loaded the
+ * phase before an earlier flip and counted itself under the old index later: its section may have begun before this
+ * grace period, and it is waited for there. Readers that keep entering under the current index cannot starve a
+ * grace period (new ones use the other index after the flip). Stall warnings count the open sections per stripe and
+ * name the last thread to enter a stripe if it is a live platform thread (the JDK lists no virtual threads; a
+ * thread dump names them); {@link #oldestSectionNanos()} sees records only. A section on a stripe always ends
+ * (every path that enters one leaves it in a {@code finally} block); a virtual thread parked for ever inside one
+ * (and collected) would hold grace periods up for ever, where a record would be skipped once its thread is gone.
+ *
  * <h2>Grace-period sharing</h2>
  * A caller of {@code synchronize()} takes its target {@code gp + 1} with an atomic read, then takes the grace-period
  * lock: if a grace period {@code >=} target has completed meanwhile (run by another caller or the retire thread) it
@@ -159,7 +188,11 @@ import java.util.function.Supplier;
  * front cache, a few dependent loads (a {@code ThreadLocal} measured 4 ns more per section); {@code synchronize()}
  * with no reader 1.08-1.19x one {@code heavy()} (452-505 ns against 419-424 ns with no other thread running;
  * {@code heavy()} costs 4-10 µs when other threads run), otherwise plus the longest section in progress;
- * {@code retire} 81-91 ns per object over a million, reclamation included.
+ * {@code retire} 81-91 ns per object over a million, reclamation included. Which thread pays what: a thread's first
+ * {@value #PROMOTE_AFTER} sections through {@code read(Supplier)} or {@link RcuReference#read} cost two atomics on
+ * a stripe (a virtual thread per request: see {@code ThreadPerRequest} in {@code docs/rcu.md}); later sections, and
+ * every {@link #read()}, the record's fast path above (the first {@code read()} of a thread registers it:
+ * microseconds); a {@link Local} the fast path without the lookup.
  *
  * <p>Thread-safe. Keep an {@code Rcu} in a {@code static final} field (or another final field) so the JIT inlines
  * the read side, and {@link #close()} one you no longer need whose callbacks must run.
@@ -284,13 +317,32 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()} (for an outermost section)
      */
     public Reader read() {
+        RcuRecord r = enterSection();
+        // the handle is allocated here, in a method small enough to be inlined into every caller, so that escape
+        // analysis removes it in a try-with-resources block (see RcuRecord: Handles)
+        return new RcuRecord.Section(r, r.newTag());
+    }
+
+    /**
+     * Enters a section on the calling thread's record (registered on its first section) and returns the record: the
+     * entry of {@link #read()}, {@link #read(Supplier)} and {@link RcuReference#read}, each of which leaves it with
+     * {@link RcuRecord#exitInnermost()}.
+     */
+    RcuRecord enterSection() {
         Thread t = Thread.currentThread();
         RcuRecord r = ReaderRegistry.cached(front, t);
         if (r == null) {
             r = registry.current(t);
         }
+        enter(r);
+        return r;
+    }
+
+    /** Enters a section on {@code r}, the calling thread's record. */
+    void enter(RcuRecord r) {
         if (r.epoch != 0) { // plain: our own field. Inside already: only count
-            return r.enterNested();
+            r.enterNested();
+            return;
         }
         if ((boolean) CLOSED.getOpaque(this)) {
             throw new IllegalStateException("read(): this Rcu is closed; create a new one");
@@ -305,26 +357,141 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
             EPOCH.setRelease(r, 0L);
             throw x;
         }
-        return r;
     }
 
     /**
      * Runs {@code section.get()} inside a read section and returns its result: {@link #read()} with the handle kept
-     * out of sight (no try-with-resources variable that {@code -Xlint:all} would call unused). The section ends
-     * however {@code section} ends, a throw included. Costs what {@code read()} and {@code close()} cost (the JIT
-     * inlines the lambda at a monomorphic call site).
+     * out of sight (no try-with-resources variable that {@code -Xlint:all} would call unused, and no handle object).
+     * The section ends however {@code section} ends, a throw included. Costs what {@code read()} and {@code close()}
+     * cost (the JIT inlines the lambda at a monomorphic call site).
      *
      * @throws IllegalStateException after {@link #close()} (for an outermost section)
      * @throws NullPointerException  if {@code section} is null
      */
     public <R> R read(Supplier<? extends R> section) {
         Objects.requireNonNull(section, "read(section): section is null");
-        Reader r = read();
+        Object s = enterAny();
         try {
             return section.get();
         } finally {
-            r.close();
+            exitAny(s);
         }
+    }
+
+    /**
+     * Enters a section for a caller that leaves it itself, in a finally block ({@link #read(Supplier)},
+     * {@link RcuReference#read}): on the thread's record if it has one, else counted on its stripe (a thread that
+     * reads rarely: see "Threads that read rarely"). Returns what {@link #exitAny} needs.
+     */
+    Object enterAny() {
+        Thread t = Thread.currentThread();
+        RcuRecord r = ReaderRegistry.cached(front, t);
+        if (r == null && (r = registry.lookup(t)) == null) {
+            return enterRare(t);
+        }
+        enter(r);
+        return r;
+    }
+
+    /** Leaves the section {@link #enterAny()} entered. */
+    void exitAny(Object s) {
+        if (s instanceof RcuRecord) { // a final class: one compare of the class
+            ((RcuRecord) s).exitInnermost();
+        } else {
+            exitRare((long[]) s);
+        }
+    }
+
+    private static final int R_DEPTH = 0;
+    private static final int R_STRIPE = 1;
+    private static final int R_INDEX = 2;
+    private static final int R_SECTIONS = 3;
+    /** The default of {@link #promoteAfter}. */
+    static final int PROMOTE_AFTER = 64;
+    /**
+     * The state of a thread that reads without a record: {@code {depth, stripe, index, outermost sections so far}},
+     * sections {@code < 0} once it has a record. A {@code long[]} (a JDK class) under a plain {@code ThreadLocal}: an
+     * entry left in a pool thread's map pins nothing of this library, and dies with its thread.
+     */
+    private final ThreadLocal<long[]> rare = new ThreadLocal<>();
+    /** Outermost sections through the stripes after which a thread registers a record; tests may change it. */
+    int promoteAfter = PROMOTE_AFTER;
+
+    /** {@link #enterAny()} for a thread the lookup did not find a record for. */
+    private Object enterRare(Thread t) {
+        long[] st = rare.get();
+        if (st == null) {
+            st = new long[] {0L, stripes.stripeOf(t), 0L, 0L};
+            rare.set(st);
+        }
+        long d = st[R_DEPTH];
+        if (d > 0) { // nested in a section of the stripes: only count
+            st[R_DEPTH] = d + 1;
+            return st;
+        }
+        if (st[R_SECTIONS] < 0 || ++st[R_SECTIONS] > promoteAfter) { // keeps reading (or an unstable getId())
+            st[R_SECTIONS] = -1;
+            RcuRecord r = registry.current(t);
+            enter(r);
+            return r;
+        }
+        if ((boolean) CLOSED.getOpaque(this)) {
+            throw new IllegalStateException("read(): this Rcu is closed; create a new one");
+        }
+        int stripe = (int) st[R_STRIPE];
+        int i = phase; // volatile load: the index of this section (see "Threads that read rarely")
+        stripes.add(stripe, LOCK + i, 1L); // volatile RMW, a full fence: StoreLoad before the section's loads
+        stripes.noteEntrant(stripe, LAST_ID, t.getId()); // for stall warnings only
+        st[R_INDEX] = i;
+        st[R_DEPTH] = 1L;
+        return st;
+    }
+
+    private void exitRare(long[] st) {
+        long d = st[R_DEPTH] - 1;
+        st[R_DEPTH] = d;
+        if (d == 0) {
+            // volatile RMW: the section's accesses happen-before a grace period that reads this count
+            stripes.add((int) st[R_STRIPE], UNLOCK + (int) st[R_INDEX], 1L);
+        }
+    }
+
+    /** Whether the calling thread is inside a section counted on its stripe. */
+    private boolean insideRare() {
+        long[] st = rare.get();
+        return st != null && st[R_DEPTH] > 0;
+    }
+
+    /**
+     * The calling thread's handle for read sections without the lookup of its record: for a thread that reads in a
+     * loop (an event loop, a worker), kept by the caller. Registers the thread's record now if it has none. The
+     * handle holds its thread (it is the caller's object); the record does not (see {@link ReaderRegistry}).
+     */
+    public Local local() {
+        Thread t = Thread.currentThread();
+        return new RcuLocal(this, registry.current(t), t);
+    }
+
+    /**
+     * One thread's handle for read sections (see {@link #local()}); only that thread may use it. A section through
+     * it is what {@link #read()} does after the lookup of the thread's record: an acquire load of the grace-period
+     * number, a release store to the record and {@code light()} on entry, a release store on exit.
+     */
+    public interface Local {
+        /**
+         * Begins a read section (nests), as {@link Rcu#read()} does.
+         *
+         * @throws IllegalStateException on another thread than the one that called {@link Rcu#local()}, or after
+         *                               {@link Rcu#close()} (for an outermost section)
+         */
+        void enter();
+
+        /**
+         * Ends the innermost section.
+         *
+         * @throws IllegalStateException on another thread, or if no section is open
+         */
+        void exit();
     }
 
     /** A read-side section of one thread, left by {@link #close()}. */
@@ -520,6 +687,9 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     }
 
     private boolean insideSection() {
+        if (insideRare()) {
+            return true;
+        }
         RcuRecord r = registry.find();
         return r != null && r.epoch != 0;
     }

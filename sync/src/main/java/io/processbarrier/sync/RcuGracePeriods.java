@@ -63,6 +63,17 @@ abstract class RcuGracePeriods {
     /** The highest grace period asked for by startPoll(), for the retire thread to run. */
     volatile long requested = 1;
     final ReentrantLock gpLock = new ReentrantLock();
+    /**
+     * The sections of threads without a record (see "Threads that read rarely" in {@link Rcu}): per stripe, the
+     * sections begun ({@code LOCK + index}) and ended ({@code UNLOCK + index}) under each of the two indexes, and the
+     * id of the last thread to begin one there.
+     */
+    final ReaderStripes stripes = new ReaderStripes(5);
+    static final int LOCK = 0;
+    static final int UNLOCK = 2;
+    static final int LAST_ID = 4;
+    /** The index that sections without a record count under now (0 or 1): flipped by each grace period. */
+    volatile int phase;
     final int id = IDS.incrementAndGet();
     final StallWarnings stalls;
     /**
@@ -73,6 +84,8 @@ abstract class RcuGracePeriods {
     private final long[] gpTime = new long[RING_MASK + 1];
     /** The longest wait for readers of a grace period, ns: opaque stores under gpLock, opaque loads by anyone. */
     private long longestGracePeriod;
+    /** For the controls of the tests: grace periods skip the stripes (they forget every reader without a record). */
+    volatile boolean skipStripes;
     /** Stall warnings logged: written under gpLock, read by anyone. */
     volatile long stallWarnings;
 
@@ -165,6 +178,21 @@ abstract class RcuGracePeriods {
                     return false;
                 }
             }
+            if (!skipStripes) {
+                if (!clocked) { // no clock read unless the stripes hold us up: see above
+                    long ended0 = stripes.sum(UNLOCK) + stripes.sum(UNLOCK + 1);
+                    if (stripes.sum(LOCK) + stripes.sum(LOCK + 1) != ended0) {
+                        clocked = true;
+                        start = stalls.now();
+                        GP_TIME.setOpaque(gpTime, (int) (g & RING_MASK), start);
+                        GP_NUM.setRelease(gpNum, (int) (g & RING_MASK), g);
+                    }
+                }
+                watch = awaitStripes(g, who, start, watch, deadline, timed);
+                if (watch == TIMED_OUT) {
+                    return false;
+                }
+            }
             // Monotonic: a grace period may run inside another on the same thread (gpLock is reentrant: a stall
             // warning's log handler that calls synchronize(), a retire() that helps under back-pressure from there);
             // the inner one completed a later number, which the outer one must not lower (poll() would turn false).
@@ -208,40 +236,94 @@ abstract class RcuGracePeriods {
         // acquire: reading a release store orders everything the section did
         long e = (long) RcuRecord.EPOCH.getAcquire(r);
         for (int spins = 0; e != 0 && e < g; spins++) {
-            if (!r.owner.isAlive()) {
+            if (r.ownerGone()) {
                 return watch; // ended inside its section: it can use nothing any more
             }
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else if (spins < 120) {
-                Thread.yield();
-            } else {
-                if (Thread.interrupted()) {
-                    if (timed) {
-                        throw new InterruptedException("synchronize(timeout, unit): interrupted while waiting for a"
-                                + " reader");
-                    }
-                    swallowedInterrupt = true; // restored when the grace period ends (under gpLock)
-                }
-                if (timed && deadline - System.nanoTime() <= 0) {
-                    return TIMED_OUT;
-                }
-                if (watch == null) { // the message is built only if warnings are on: nothing allocated if off
-                    watch = !stalls.enabled() ? NO_WATCH : stalls.begin("Rcu#" + id + " grace period " + g + " ("
-                            + WHO[who] + " on '" + Thread.currentThread().getName() + "')", start, true);
-                }
-                if (watch.enabled() && watch.check(now -> blockers(g, now))) {
-                    stallWarnings++; // plain: one grace period at a time (gpLock)
-                }
-                long nap = Math.min(1_000_000L, 1_000L << Math.min(10, (spins - 120) / 8)); // back off up to 1 ms
-                if (timed) {
-                    nap = Math.max(1L, Math.min(nap, deadline - System.nanoTime()));
-                }
-                LockSupport.parkNanos(this, nap);
+            watch = backOff(spins, g, who, start, watch, deadline, timed);
+            if (watch == TIMED_OUT) {
+                return TIMED_OUT;
             }
             e = (long) RcuRecord.EPOCH.getAcquire(r);
         }
         return watch;
+    }
+
+    /**
+     * One step of a grace period's wait for readers: spins, then yields, then parks with a growing back-off (readers
+     * never signal: that would cost them an atomic), logging stall warnings when due. Interrupts neither end nor
+     * shorten an untimed wait (the status is cleared here and restored when the grace period ends).
+     *
+     * @return the grace period's stall watch, created on its first park; {@link #TIMED_OUT} if the deadline passed
+     */
+    private StallWarnings.Watch backOff(int spins, long g, int who, long start, StallWarnings.Watch watch,
+                                        long deadline, boolean timed) throws InterruptedException {
+        if (spins < 100) {
+            Thread.onSpinWait();
+        } else if (spins < 120) {
+            Thread.yield();
+        } else {
+            if (Thread.interrupted()) {
+                if (timed) {
+                    throw new InterruptedException("synchronize(timeout, unit): interrupted while waiting for a"
+                            + " reader");
+                }
+                swallowedInterrupt = true; // restored when the grace period ends (under gpLock)
+            }
+            if (timed && deadline - System.nanoTime() <= 0) {
+                return TIMED_OUT;
+            }
+            if (watch == null) { // the message is built only if warnings are on: nothing allocated if off
+                watch = !stalls.enabled() ? NO_WATCH : stalls.begin("Rcu#" + id + " grace period " + g + " ("
+                        + WHO[who] + " on '" + Thread.currentThread().getName() + "')", start, true);
+            }
+            if (watch.enabled() && watch.check(now -> blockers(g, now))) {
+                stallWarnings++; // plain: one grace period at a time (gpLock)
+            }
+            long nap = Math.min(1_000_000L, 1_000L << Math.min(10, (spins - 120) / 8)); // back off up to 1 ms
+            if (timed) {
+                nap = Math.max(1L, Math.min(nap, deadline - System.nanoTime()));
+            }
+            LockSupport.parkNanos(this, nap);
+        }
+        return watch;
+    }
+
+    /**
+     * Waits until every section counted under stripe index {@code i} that began before this call has ended: sums the
+     * sections ended under {@code i} over every stripe, then the sections begun (volatile loads, in that order), and
+     * is done when the two are equal (the SRCU check; see "Threads that read rarely" in {@link Rcu}).
+     */
+    private StallWarnings.Watch awaitIndex(int i, long g, int who, long start, StallWarnings.Watch watch,
+                                           long deadline, boolean timed) throws InterruptedException {
+        for (int spins = 0; ; spins++) {
+            long ended = stripes.sum(UNLOCK + i); // first: a section whose end is counted has its beginning counted
+            long begun = stripes.sum(LOCK + i);
+            if (begun == ended) {
+                return watch;
+            }
+            watch = backOff(spins, g, who, start, watch, deadline, timed);
+            if (watch == TIMED_OUT) {
+                return TIMED_OUT;
+            }
+        }
+    }
+
+    /**
+     * After the records: waits for the sections of threads without a record, as SRCU does. First the index readers do
+     * not use now (a reader that loaded the phase before the last flip may have counted itself there since, inside a
+     * section that began before this grace period), then flips the phase (new sections count under the other index),
+     * then waits for the index they used until now.
+     */
+    private StallWarnings.Watch awaitStripes(long g, int who, long start, StallWarnings.Watch watch, long deadline,
+                                             boolean timed) throws InterruptedException {
+        VarHandle.fullFence(); // StoreLoad: the caller's stores (and heavy()) before the loads of the counters
+        int cur = phase; // volatile load; written under gpLock only
+        watch = awaitIndex(1 - cur, g, who, start, watch, deadline, timed);
+        if (watch == TIMED_OUT) {
+            return TIMED_OUT;
+        }
+        phase = 1 - cur; // volatile store: a reader that loads it sees everything before it
+        return awaitIndex(cur, g, who, start, watch, deadline, timed);
     }
 
     /** The live threads inside a section that began before grace period {@code g}: for a stall warning. */
@@ -249,9 +331,25 @@ abstract class RcuGracePeriods {
         List<StallWarnings.Blocker> out = new ArrayList<>();
         for (ReaderRegistry.Slot s : registry.slots()) {
             long e = (long) RcuRecord.EPOCH.getOpaque(s);
-            if (e != 0 && e < g && s.owner.isAlive()) {
-                out.add(new StallWarnings.Blocker(s.owner, insideAtLeast(e, now),
+            Thread t = s.owner(); // null once its thread ended and was collected
+            if (e != 0 && e < g && t != null && t.isAlive()) {
+                out.add(new StallWarnings.Blocker(t, insideAtLeast(e, now),
                         "a read section entered during grace period " + e));
+            }
+        }
+        for (int i = 0; i < stripes.count(); i++) {
+            long open = stripes.get(i, LOCK) + stripes.get(i, LOCK + 1) - stripes.get(i, UNLOCK)
+                    - stripes.get(i, UNLOCK + 1);
+            if (open > 0) { // counted, not recorded: name the last thread to enter the stripe if it can be found
+                long lastId = stripes.get(i, LAST_ID);
+                Thread last = ReaderStripes.liveThread(lastId);
+                String what = open + " section(s) open on stripe " + i + " of " + stripes.count() + ", entered by"
+                        + " threads without a record (threads that read rarely)";
+                out.add(last != null
+                        ? new StallWarnings.Blocker(last, -1L, "a read section, most likely: the last thread to"
+                        + " enter " + what)
+                        : new StallWarnings.Blocker(null, -1L, what + "; the last to enter had id " + lastId + ", which"
+                        + " no live platform thread has (a virtual thread: a thread dump names it)"));
             }
         }
         return out;
@@ -312,7 +410,7 @@ abstract class RcuGracePeriods {
         long min = Long.MAX_VALUE;
         for (ReaderRegistry.Slot s : registry.slots()) {
             long e = (long) RcuRecord.EPOCH.getOpaque(s);
-            if (e != 0 && e < min && s.owner.isAlive()) {
+            if (e != 0 && e < min && !s.ownerGone()) {
                 min = e;
             }
         }

@@ -13,8 +13,12 @@ abstract class RcuRecordFields extends ReaderRegistry.Slot { // padded before by
     long epoch;
     /** The depth beyond the outermost section (0 in an outermost one); plain, owner only. */
     int nest;
-    /** The handles of depths 2, 3, ...; created on first use, owner only. */
-    RcuRecord.Nested[] nested;
+    /** The last tag handed to a {@link RcuRecord.Section} of {@link Rcu#read()}; plain, owner only. */
+    long serial;
+    /** The tag of the open outermost section's handle; 0 if it has none (or it was closed). Plain, owner only. */
+    long outerTag;
+    /** The tags of the open nested sections' handles, {@code tags[depth - 2]}; created on first use, owner only. */
+    long[] tags;
 
     RcuRecordFields(Thread owner) {
         super(owner);
@@ -22,16 +26,28 @@ abstract class RcuRecordFields extends ReaderRegistry.Slot { // padded before by
 }
 
 /**
- * One thread's reader record for one {@link Rcu}, which is also its handle ({@link Rcu.Reader}) for an outermost
- * section, padded so that no other thread writes its cache line: the owner writes {@code epoch}, a grace period only
- * reads it. Held by the {@code Rcu}'s registry only. The read side's entry is {@link Rcu#read()}.
+ * One thread's reader record for one {@link Rcu}, padded so that no other thread writes its cache line: the owner
+ * writes {@code epoch}, a grace period only reads it. Held by the {@code Rcu}'s registry only (it refers to its thread
+ * weakly: see {@link ReaderRegistry.Slot}). The read side's entry is in {@link Rcu}.
  *
- * <p><b>Fault model.</b> Nothing here calls user code, logs, blocks or allocates after a thread's first section at
- * each depth. Misuse (closing on another thread, or out of order) is an {@link IllegalStateException} that
- * leaves the record as it was. A thread that ends inside a section leaves its {@code epoch} set: grace periods skip
- * it ({@link Thread#isAlive()} {@code false}) and the registry drops it.
+ * <p><b>Handles.</b> A section entered with {@link Rcu#read()} gets a {@link Section} of its own that carries a tag
+ * unique to the section, noted in the record at the section's depth, so that closing a handle twice, or a stale one
+ * after the thread entered a new section, is an {@link IllegalStateException} and never ends the new section (issue
+ * 30: the record, reused as the handle, ended the later section, and a grace period then completed while it still
+ * used the object). No reused object can tell a stale close from a current one (the caller holds the same
+ * reference), so the handle is a small object (24 bytes) per section, allocated in {@code read()} itself, which is
+ * small enough to be inlined into its caller: in a try-with-resources block escape analysis then removes it (0 bytes
+ * per section measured on JDK 17 and Temurin 25 in a quiet JVM), but C2 does not always inline it (under
+ * {@code tools/stress-tests} on JDK 17 it kept the handle: 24 bytes per section).
+ * {@link Rcu#read(java.util.function.Supplier)}, {@link RcuReference#read} and {@link Rcu.Local} need no handle and
+ * never allocate.
+ *
+ * <p><b>Fault model.</b> Nothing here calls user code, logs or blocks. Misuse (closing on another thread, out of
+ * order, twice, or a stale handle) is an {@link IllegalStateException} that leaves the record as it was. A thread
+ * that ends inside a section leaves its {@code epoch} set: grace periods skip it (its thread is no longer alive, or
+ * was collected) and the registry drops it.
  */
-final class RcuRecord extends RcuRecordFields implements Rcu.Reader {
+final class RcuRecord extends RcuRecordFields {
     static final VarHandle EPOCH;
 
     static {
@@ -48,62 +64,108 @@ final class RcuRecord extends RcuRecordFields implements Rcu.Reader {
         super(owner);
     }
 
-    /** Enters a section inside the outermost one: depth {@code nest + 2}. */
-    Rcu.Reader enterNested() {
+    /** Enters a section inside the outermost one (the owner, inside already): depth {@code nest + 2}. */
+    void enterNested() {
         int n = nest + 1; // the new section's index among the nested ones, from 1
         if (n == Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("read(): sections nested " + n + " deep; a Reader is not closed");
         }
-        Nested[] a = nested;
-        if (a == null || a.length < n) {
-            a = nested = Arrays.copyOf(a == null ? new Nested[0] : a, Math.max(4, 2 * n));
-        }
-        Nested h = a[n - 1];
-        if (h == null) {
-            h = a[n - 1] = new Nested(this, n + 1);
-        }
         nest = n;
-        return h;
     }
 
-    /** Leaves the outermost section. */
-    @Override
-    public void close() {
-        leave(1);
+    /** The depth of the innermost open section (0 outside); owner only. */
+    int depth() {
+        return epoch == 0 ? 0 : nest + 1;
     }
 
-    void leave(int depth) {
-        Thread t = Thread.currentThread();
-        if (t != owner) {
-            throw new IllegalStateException("Reader.close() on thread '" + t.getName() + "', but the section was "
-                    + "entered on '" + owner.getName() + "': a section must be left by the thread that entered it");
-        }
-        int n = epoch == 0 ? 0 : nest + 1; // the depth now
-        if (n != depth) {
-            throw new IllegalStateException(n < depth
-                    ? "Reader.close(): this section (depth " + depth + ") is already closed"
-                    : "Reader.close(): an inner section (depth " + n + ") is still open; close it first");
-        }
-        if (depth == 1) {
-            EPOCH.setRelease(this, 0L); // LoadStore|StoreStore: the section's accesses stay before
+    /** Leaves the innermost section, whatever entered it (the caller pairs it with its own entry). */
+    void exitInnermost() {
+        int n = nest;
+        if (n > 0) {
+            nest = n - 1;
         } else {
-            nest = depth - 2;
+            EPOCH.setRelease(this, 0L); // LoadStore|StoreStore: the section's accesses stay before
         }
     }
 
-    /** The handle of a nested section: only counts. */
-    static final class Nested implements Rcu.Reader {
-        private final RcuRecord record;
-        private final int depth;
+    /**
+     * A new tag for the handle of the section just entered (by {@link Rcu#read()}), noted at its depth: unique per
+     * section of this record, so that a handle knows whether its section is still the one open at its depth.
+     */
+    long newTag() {
+        int d = depth();
+        long tag = serial + 1;
+        serial = tag;
+        if (d == 1) {
+            outerTag = tag;
+        } else {
+            nestedTag(d, tag);
+        }
+        return tag;
+    }
 
-        Nested(RcuRecord record, int depth) {
+    private void nestedTag(int depth, long tag) {
+        long[] a = tags;
+        if (a == null || a.length < depth - 1) {
+            a = tags = Arrays.copyOf(a == null ? new long[0] : a, Math.max(4, 2 * (depth - 1)));
+        }
+        a[depth - 2] = tag;
+    }
+
+    /** The tag noted for the section open at {@code depth} (0 if none: entered without a handle, or closed). */
+    private long tagAt(int depth) {
+        if (depth == 1) {
+            return outerTag;
+        }
+        long[] a = tags;
+        return a != null && a.length >= depth - 1 ? a[depth - 2] : 0L;
+    }
+
+    /** Forgets the handle of the section at {@code depth} (it is being left by other means, e.g. a Local). */
+    void dropTag(int depth) {
+        if (depth == 1) {
+            outerTag = 0L;
+        } else if (tags != null && tags.length >= depth - 1) {
+            tags[depth - 2] = 0L;
+        }
+    }
+
+    /** Leaves the section whose handle has {@code tag}, if it is the innermost one open. */
+    void leave(long tag) {
+        Thread t = Thread.currentThread();
+        if (!ownedBy(t)) {
+            throw new IllegalStateException("Reader.close() on thread '" + t.getName() + "', but the section was "
+                    + "entered on another thread: a section must be left by the thread that entered it");
+        }
+        int n = depth(); // the depth now
+        if (n > 0 && tagAt(n) == tag) {
+            dropTag(n);
+            exitInnermost();
+            return;
+        }
+        for (int d = n - 1; d >= 1; d--) {
+            if (tagAt(d) == tag) {
+                throw new IllegalStateException("Reader.close(): an inner section (depth " + n + ") is still open;"
+                        + " close it first");
+            }
+        }
+        throw new IllegalStateException("Reader.close(): this section is already closed" + (n > 0
+                ? "; the thread is in another section now, which stays open" : ""));
+    }
+
+    /** The handle of one section entered with {@link Rcu#read()}: its record and its tag. */
+    static final class Section implements Rcu.Reader {
+        private final RcuRecord record;
+        private final long tag;
+
+        Section(RcuRecord record, long tag) {
             this.record = record;
-            this.depth = depth;
+            this.tag = tag;
         }
 
         @Override
         public void close() {
-            record.leave(depth);
+            record.leave(tag);
         }
     }
 }

@@ -79,11 +79,11 @@ public final class RcuReference<T> {
      */
     @SuppressWarnings("unchecked")
     public <R> R read(Function<? super T, ? extends R> reader) {
-        Rcu.Reader r = rcu.read();
+        Object s = rcu.enterAny(); // a section without a handle object (as Rcu.read(Supplier))
         try {
             return reader.apply((T) VALUE.getAcquire(this)); // LoadLoad: after the section's entry, sees the value built
         } finally {
-            r.close();
+            rcu.exitAny(s);
         }
     }
 

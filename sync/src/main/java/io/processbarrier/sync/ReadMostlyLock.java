@@ -182,6 +182,28 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * asks when the last writer left (a reader's burst check, the burst timer) takes its own time for an exit it has not
  * seen yet, so a burst may end one look late, never early.
  *
+ * <h2>Threads that read rarely</h2>
+ * A record costs its thread a registration under the mutex (an allocation, a copy of the registry's dense array):
+ * nothing for a thread that reads all day, microseconds for a virtual thread per request whose first read is its
+ * last. So a thread without a record takes the read lock on a <em>stripe</em> instead (one of a few padded counters,
+ * chosen by a hash of its thread id, never by its carrier: a virtual thread may park holding the lock and resume on
+ * another carrier), as percpu-rwsem counts on per-CPU counters: {@code count[stripe] += 1} (an atomic, a full fence),
+ * then the fenced path's check: inside if the flag is 0 or no writer claims; else it backs out
+ * ({@code count[stripe] -= 1}, then wakes the scanner) and waits for the writer as a registered reader. Release:
+ * {@code count[stripe] -= 1} (an atomic: the section's accesses before it), and the scanner is woken if the flag is
+ * raised. Its holds and stripe live in a {@code ThreadLocal} whose value is an {@code int[]} (a JDK class: an entry
+ * left in a pool thread's map pins nothing of this library, and it dies with its thread). That is what
+ * {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way), with no lock and nothing whose size grows
+ * with the threads. A writer, after its {@code heavy()} (or fence) and the records, waits until every stripe's count
+ * is 0: the Dekker pair of the fenced path (the reader's atomic increment, then its volatile loads of the flag and
+ * the writer; the writer's volatile stores of the flag or its claim, a full fence, then its volatile loads of the
+ * counts), so either the writer sees the reader counted or the reader sees the writer and backs out. A thread that
+ * has taken the read lock {@value #PROMOTE_AFTER} times this way, one that holds or claims the write lock (a
+ * downgrade stays on the record the writer's drain skips), one that must wait for a writer, and every
+ * {@link #localReadLock()} get a record. {@link #getReadLockCount()} and {@link #getReadHoldCount()} count both;
+ * a stall warning counts a stripe's holds and names the last thread to enter it if it is a live platform thread (the
+ * JDK lists no virtual threads; a thread dump names them).
+ *
  * <h2>Fault model</h2>
  * <ul>
  *   <li>{@code heavy()} throws (the signal provider's timeout, a sandbox that starts refusing the syscall): the
@@ -217,20 +239,22 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * Linux 6.18, OpenJDK 17; see {@code docs/read-mostly-lock.md} for the numbers and their ratios to
  * {@code ReentrantReadWriteLock}, {@code StampedLock} and {@code synchronized}. A read lock/unlock pair is two
  * lookups of the reader record (a few dependent loads each) and a few {@code mov}s on the fast path, plus one full
- * fence on the fenced path. A write lock/unlock pair costs one {@code heavy()} and two sections of the internal
- * mutex at the start of a burst; inside a burst, two CASes of the claim word, a full fence and a scan of the reader
- * records, with no mutex and no clock read (one thread, JMH {@code writeInBurst}, JDK 17, shared machine: 35 ns,
- * 47 ns before issue 28). Contended writers: {@code WriteContention} ({@code benchmarks/run.sh rml}).
+ * fence on the fenced path; through {@link #localReadLock()} the same without the lookups; for a thread without a
+ * record (its first {@value #PROMOTE_AFTER} read locks) two atomics on its stripe. A write lock/unlock pair costs
+ * one {@code heavy()} and two sections of the internal mutex at the start of a burst; inside a burst, two CASes of the
+ * claim word, a full fence and a scan of the reader records and the stripes, with no mutex and no clock read (one
+ * thread, JMH {@code writeInBurst}, JDK 17, shared machine: 35 ns, 47 ns before issue 28). Contended writers:
+ * {@code WriteContention} ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
  * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one
  * record (about 300 bytes) per thread that has used the read lock: a lock is meant to guard a structure, not to
- * be made per entry. A record is referenced by the lock's registry only (no thread-local map entry outlives the
- * lock). A record holds its thread (the lookup compares it), and a dead thread still holds its context class loader,
- * so records of dead threads that hold no read lock are dropped when the registry has grown to twice its size after
- * the last clean-up, and every 1024th write: many short-lived threads neither make it grow without bound nor stay
- * referenced while the lock is written. A thread that dies holding the read lock keeps it held, as in
- * {@code ReentrantReadWriteLock}.
+ * be made per entry; threads that read rarely have none (see above), only an {@code int[3]} in their own
+ * thread-local map, and the lock has 4 x CPUs stripes of 128 bytes. A record is referenced by the lock's registry
+ * only and refers to its thread weakly (see {@code ReaderRegistry}), so no ended thread, and no context class loader
+ * of one, stays reachable from the lock, without any write or call; records of dead threads that hold no read lock
+ * are dropped when the registry has grown to twice its size after the last clean-up, and every 1024th write. A
+ * thread that dies holding the read lock keeps it held, as in {@code ReentrantReadWriteLock}.
  */
 public final class ReadMostlyLock implements ReadWriteLock {
     /** Time after the last writer left before the burst may end and readers go back to the fast path. */
@@ -252,10 +276,15 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private static final long SPIN_NANOS = 20_000L;
     /**
      * Every this many writes, the registry drops the records of dead threads that hold no read lock (an O(records)
-     * scan, amortized to a few ns per write), besides the pruning on registration: a record holds its thread, and a
-     * dead thread its context class loader.
+     * scan, amortized to a few ns per write), besides the pruning on registration, so that a lock nobody new reads
+     * does not keep dead threads' records (each about 300 bytes; they refer to their threads weakly).
      */
     private static final int PRUNE_EVERY_WRITES = 1024;
+    /** The default of {@link #promoteAfter}: a thread that has read this often is likely to go on reading. */
+    static final int PROMOTE_AFTER = 64;
+    private static final int R_HOLDS = 0;
+    private static final int R_STRIPE = 1;
+    private static final int R_SECTIONS = 2;
     /** A writer parked for a reader re-checks after this long even if no reader unparked it. */
     private static final long PARK_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -348,6 +377,20 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private final ReaderRegistry<ReadMostlyLockReader> registry;
     /** The registry's front cache, in a final field of our own: see {@link ReaderRegistry#front()}. */
     private final ReadMostlyLockReader[] front;
+    /**
+     * The read holds of threads without a record, one counter per stripe (see "Threads that read rarely" in the class
+     * doc): incremented on every acquisition of such a thread, decremented on every release.
+     */
+    private final ReaderStripes stripes = new ReaderStripes(2); // {holds, id of the last entrant}
+    /**
+     * The state of a thread that reads without a record: {@code {holds, stripe, outermost sections so far}}, or
+     * sections {@code < 0} once it has a record. The value is an {@code int[]} (a JDK class) and the key a plain
+     * {@code ThreadLocal}: an entry left in a pool thread's map after this library's class loader is gone pins
+     * nothing of it, and the entry dies with its thread.
+     */
+    private final ThreadLocal<int[]> rare = new ThreadLocal<>();
+    /** Outermost sections through the stripes after which a thread registers a record; tests may lower it. */
+    int promoteAfter = PROMOTE_AFTER;
 
     /** A lock on the process-wide default barrier, {@link ProcessBarrier#get()}. */
     public ReadMostlyLock() {
@@ -395,6 +438,19 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /**
+     * The calling thread's read lock: {@code lock()}/{@code unlock()} without the lookup of the thread's record, for a
+     * thread that reads in a loop (an event loop, a worker) and keeps the handle. Registers the thread's record now if
+     * it has none. Only that thread may use it: any method of it called on another thread throws
+     * {@link IllegalStateException}. Otherwise it is {@link #readLock()} (the same holds, reentrancy, exclusion and
+     * {@link IllegalMonitorStateException} rules: a hold taken through one is released through either). The handle
+     * holds its thread (it is the caller's object); the lock's record of the thread does not.
+     */
+    public Lock localReadLock() {
+        Thread t = Thread.currentThread();
+        return new ReadMostlyLockViews.LocalRead(this, registry.current(t), t);
+    }
+
+    /**
      * The write lock, exclusive of every read and write lock of other threads. Memory ordering: its {@code lock}
      * happens-after the {@code unlock} of every read lock and write lock before it; its {@code unlock}
      * happens-before every later {@code lock}. Costs one {@code heavy()} at the start of a burst of writes.
@@ -428,7 +484,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** The calling thread's reentrant holds of the read lock: 0 if it holds none. */
     public int getReadHoldCount() {
         ReadMostlyLockReader r = ownReader();
-        return r == null ? 0 : r.holds;
+        return (r == null ? 0 : r.holds) + rareHolds();
     }
 
     /**
@@ -441,7 +497,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
         for (ReaderRegistry.Slot s : registry.slots()) {
             n += (int) HOLDS.getOpaque(s);
         }
-        return (int) Math.min(Integer.MAX_VALUE, n);
+        n += stripes.sum(0); // the holds of threads without a record (a hold being taken or backed out included)
+        return (int) Math.max(0L, Math.min(Integer.MAX_VALUE, n));
     }
 
     @Override
@@ -455,22 +512,36 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     // ------------------------------------------------------------------------------------------------ readers
 
-    /** The calling thread's record, registered on its first read lock. */
-    private ReadMostlyLockReader reader() {
-        Thread t = Thread.currentThread();
+    /** The calling thread's record, or null if it has none (or its id was unstable: see ReaderRegistry). */
+    private ReadMostlyLockReader lookup(Thread t) {
         ReadMostlyLockReader r = ReaderRegistry.cached(front, t);
-        return r != null ? r : registry.current(t);
+        return r != null ? r : registry.lookup(t);
     }
 
-    /** The calling thread's record, or null if it never took the read lock. */
+    /** The calling thread's record, or null if it never registered one. */
     private ReadMostlyLockReader ownReader() {
         ReadMostlyLockReader r = ReaderRegistry.cached(front, Thread.currentThread());
         return r != null ? r : registry.find();
     }
 
-    /** Read lock, fast path; {@code how}: one of {@link ReadMostlyLockQueue}'s modes. */
+    /** The calling thread's read holds taken through the stripes (0 if none, or if it never read without a record). */
+    private int rareHolds() {
+        int[] st = rare.get();
+        return st == null ? 0 : st[R_HOLDS];
+    }
+
+    /** Read lock; {@code how}: one of {@link ReadMostlyLockQueue}'s modes. */
     boolean acquireRead(int how, long nanos) throws InterruptedException {
-        ReadMostlyLockReader r = reader();
+        Thread t = Thread.currentThread();
+        ReadMostlyLockReader r = ReaderRegistry.cached(front, t);
+        if (r == null && (r = registry.lookup(t)) == null) {
+            return acquireRare(t, how, nanos); // no record: a thread that reads rarely, or for the first time
+        }
+        return acquireRecord(r, how, nanos);
+    }
+
+    /** Read lock through the thread's record {@code r}: the fast path. */
+    boolean acquireRecord(ReadMostlyLockReader r, int how, long nanos) throws InterruptedException {
         int h = r.holds; // plain: owner only
         if (h > 0) {
             if (h == Integer.MAX_VALUE) {
@@ -496,13 +567,66 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
     }
 
+    /**
+     * Read lock for a thread without a record: its holds in its stripe's counter (one atomic, a full fence), its
+     * state in {@link #rare}. A thread that has read {@link #promoteAfter} times, one that holds the write lock or
+     * claims it (a downgrade, a log handler of its own stall warning), and one that must wait for a writer get a
+     * record and go on through it.
+     */
+    private boolean acquireRare(Thread t, int how, long nanos) throws InterruptedException {
+        int[] st = rare.get();
+        if (st == null) {
+            st = new int[] {0, stripes.stripeOf(t), 0};
+            rare.set(st);
+        }
+        int h = st[R_HOLDS];
+        if (h > 0) { // reentrant: inside already, so no writer can be in; never waits
+            if (h == Integer.MAX_VALUE) {
+                throw new Error("Maximum lock count exceeded");
+            }
+            stripes.add(st[R_STRIPE], 0, 1L); // volatile RMW: counted before the section's accesses
+            st[R_HOLDS] = h + 1;
+            return true;
+        }
+        if (st[R_SECTIONS] < 0) { // registered, but the lookup missed: an unstable getId() (see ReaderRegistry)
+            return acquireRecord(registry.current(t), how, nanos);
+        }
+        if (++st[R_SECTIONS] > promoteAfter || OWNER.getOpaque(this) == t) { // opaque: only t stores itself there
+            return acquireRecord(promote(t, st), how, nanos);
+        }
+        int stripe = st[R_STRIPE];
+        stripes.add(stripe, 0, 1L); // volatile RMW, a full fence: StoreLoad before the loads of flag and writer
+        stripes.noteEntrant(stripe, 1, t.getId()); // for stall warnings only
+        boolean in = false;
+        try {
+            // volatile loads: the Dekker pair with a writer's volatile store of flag (or writer) and its volatile
+            // loads of the stripes (see "Threads that read rarely")
+            in = (int) FLAG.getVolatile(this) == 0 || WRITER.getVolatile(this) == null;
+        } finally {
+            if (in) {
+                st[R_HOLDS] = 1;
+            } else { // a writer claims (or an Error struck): back out before anything else
+                stripes.add(stripe, 0, -1L); // volatile RMW: then the load of scanner
+                wakeScanner();
+            }
+        }
+        return in || acquireRecord(promote(t, st), how, nanos); // wait for the writer as a registered reader
+    }
+
+    /** Registers the calling thread's record (under the mutex, so it sees a raised flag) and marks it in {@code st}. */
+    private ReadMostlyLockReader promote(Thread t, int[] st) {
+        ReadMostlyLockReader r = registry.current(t);
+        st[R_SECTIONS] = -1;
+        return r;
+    }
+
     /** The fenced path: {@code active} is 1 and the flag was raised. */
     private boolean readSlow(ReadMostlyLockReader r, int how, long nanos) throws InterruptedException {
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
         Thread me = Thread.currentThread();
         VarHandle.fullFence(); // StoreLoad: our active = 1 before the load of writer (pairs with the writer's fence)
         Thread w = (Thread) WRITER.getVolatile(this);
-        if (w == null || w == me) {
+        if (w == null || w == me || rareHolds() > 0) { // the last: holds through the stripes make this re-entrant
             r.holds = 1;
             if ((++r.fencedEntries & (BURST_CHECK_PERIOD - 1)) == 0) {
                 maybeEndBurst();
@@ -665,11 +789,20 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     void releaseRead() {
-        ReadMostlyLockReader r = ownReader();
+        Thread t = Thread.currentThread();
+        ReadMostlyLockReader r = ReaderRegistry.cached(front, t);
+        if (r == null) {
+            r = registry.lookup(t);
+        }
+        releaseRecord(r, t);
+    }
+
+    /** Read unlock through {@code r}, the record of {@code t} (the calling thread), or null if it has none. */
+    void releaseRecord(ReadMostlyLockReader r, Thread t) {
         int h = r == null ? 0 : r.holds;
         if (h <= 0) {
-            throw new IllegalMonitorStateException("unlock() of the read lock of " + this
-                    + " by a thread that does not hold it (" + Thread.currentThread().getName() + ")");
+            releaseRare(t);
+            return;
         }
         r.holds = h - 1;
         if (h > 1) {
@@ -679,6 +812,33 @@ public final class ReadMostlyLock implements ReadWriteLock {
         barrier.light(); // StoreLoad only together with a writer's heavy()
         if ((int) FLAG.getAcquire(this) != 0) { // a writer may be draining: wake it
             wakeScanner(); // no fence: a missed wake-up costs the writer one re-check period, not a read a fence
+        }
+    }
+
+    /** Read unlock of a thread whose record holds nothing: a hold through the stripes, or a misuse. */
+    private void releaseRare(Thread t) {
+        int[] st = rare.get();
+        int h = st == null ? 0 : st[R_HOLDS];
+        if (h <= 0) {
+            ReadMostlyLockReader r = registry.find(); // an unstable getId(): the lookup may have missed the record
+            if (r != null && r.holds > 0 && r.ownedBy(t)) {
+                r.holds--;
+                if (r.holds == 0) {
+                    ACTIVE.setRelease(r, 0);
+                    barrier.light();
+                    if ((int) FLAG.getAcquire(this) != 0) {
+                        wakeScanner();
+                    }
+                }
+                return;
+            }
+            throw new IllegalMonitorStateException("unlock() of the read lock of " + this
+                    + " by a thread that does not hold it (" + t.getName() + ")");
+        }
+        st[R_HOLDS] = h - 1;
+        stripes.add(st[R_STRIPE], 0, -1L); // volatile RMW: the section's accesses before it (release), then a fence
+        if (h == 1 && (int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed here)
+            wakeScanner();
         }
     }
 
@@ -720,7 +880,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                     + " called back from inside the acquisition, e.g. by a log handler that takes this lock");
         }
         ReadMostlyLockReader self = ownReader();
-        if (self != null && self.holds > 0 && !reacquire) {
+        if (((self != null && self.holds > 0) || rareHolds() > 0) && !reacquire) {
             throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
                     + me.getName() + ", which holds only the read lock: an upgrade would deadlock. Release the read"
                     + " lock first (and re-check what you read), or take the write lock from the start");
@@ -776,7 +936,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return true;
     }
 
-    /** Waits, parked, until no reader other than {@code self} is inside. */
+    /**
+     * Waits, parked, until no reader other than {@code self} is inside: every record's {@code active} is 0, then
+     * every stripe's count of holds (threads without a record: the writer never holds any there, see acquireRare).
+     */
     private boolean drain(Thread me, ReadMostlyLockReader self, int how, long deadline, boolean tryOnly)
             throws InterruptedException {
         boolean interrupted = false;
@@ -784,13 +947,17 @@ public final class ReadMostlyLock implements ReadWriteLock {
         StallWarnings.Watch watch = null;
         long start = 0L;
         try {
-            for (ReaderRegistry.Slot s : registry.slots()) { // volatile load of the registry
-                ReadMostlyLockReader x = (ReadMostlyLockReader) s;
-                if (x == self) {
+            ReaderRegistry.Slot[] recs = registry.slots(); // volatile load of the registry
+            int n = recs.length + stripes.count();
+            for (int i = 0; i < n; i++) {
+                ReadMostlyLockReader x = i < recs.length ? (ReadMostlyLockReader) recs[i] : null;
+                if (x != null && x == self) {
                     continue; // our own read holds (a downgraded writer awaiting a condition) do not exclude us
                 }
+                int stripe = i - recs.length;
                 long spinEnd = 0L;
-                while ((int) ACTIVE.getVolatile(x) != 0) { // volatile load
+                // volatile loads: of the record's active, or of the stripe's count (whose increments are full fences)
+                while (x != null ? (int) ACTIVE.getVolatile(x) != 0 : stripes.get(stripe, 0) != 0) {
                     if (tryOnly) {
                         return false;
                     }
@@ -849,10 +1016,26 @@ public final class ReadMostlyLock implements ReadWriteLock {
         List<StallWarnings.Blocker> out = new ArrayList<>();
         for (ReaderRegistry.Slot s : registry.slots()) {
             if (s != self && (int) ACTIVE.getVolatile(s) != 0) {
-                out.add(new StallWarnings.Blocker(s.owner, waited, s.owner.isAlive()
+                Thread t = s.owner(); // null once a thread that ended was collected
+                out.add(new StallWarnings.Blocker(t, waited, t != null && t.isAlive()
                         ? "a read section (read holds: " + (int) HOLDS.getOpaque(s) + ")"
                         : "a read section it never left: the thread died holding the read lock, which stays held, as"
                         + " in ReentrantReadWriteLock, and no writer can ever have it; release it in a finally block"));
+            }
+        }
+        for (int i = 0; i < stripes.count(); i++) {
+            long k = stripes.get(i, 0);
+            if (k != 0) { // threads without a record are counted: name the last one to enter, if it can be found
+                long id = stripes.get(i, 1);
+                Thread last = ReaderStripes.liveThread(id);
+                String what = k + " read hold(s) on stripe " + i + " of " + stripes.count() + ", taken by threads"
+                        + " without a record (threads that read this lock rarely)";
+                out.add(last != null
+                        ? new StallWarnings.Blocker(last, waited, "holds the read lock, most likely: the last thread"
+                        + " to enter " + what)
+                        : new StallWarnings.Blocker(null, waited, what + "; the last to enter had id " + id + ", which"
+                        + " no live platform thread has: a virtual thread (a thread dump names it), or a thread"
+                        + " that ended holding the read lock (it stays held, as in ReentrantReadWriteLock)"));
             }
         }
         return out;
@@ -960,6 +1143,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
      */
     void forgetReaders() {
         registry.forgetAll();
+        stripes.forgetAll();
+    }
+
+    /** For the controls: writers no longer wait for the stripes (threads without a record), records still count. */
+    void forgetStripes() {
+        stripes.forgetAll();
     }
 
     /** Whether readers are kept off the fast path right now (tests of bursts). */

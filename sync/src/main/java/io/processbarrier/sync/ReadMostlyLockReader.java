@@ -31,6 +31,6 @@ final class ReadMostlyLockReader extends ReadMostlyLockReaderFields {
     @Override
     boolean abandoned() {
         // volatile load: a dead owner's last release store of 0 must be seen, or the record is kept (safe)
-        return !owner.isAlive() && (int) ReadMostlyLock.ACTIVE.getVolatile(this) == 0;
+        return ownerGone() && (int) ReadMostlyLock.ACTIVE.getVolatile(this) == 0;
     }
 }

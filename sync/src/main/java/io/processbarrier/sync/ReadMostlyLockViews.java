@@ -137,4 +137,87 @@ final class ReadMostlyLockViews {
             return lock + ".writeLock";
         }
     }
+
+    /**
+     * {@link ReadMostlyLock#localReadLock()}: the read lock of one thread, through its record kept here (no lookup).
+     * Every method checks the calling thread first (a compare with a final field) and throws
+     * {@link IllegalStateException} on another one, changing nothing.
+     */
+    static final class LocalRead implements Lock {
+        private final ReadMostlyLock lock;
+        private final ReadMostlyLockReader record;
+        private final Thread thread;
+
+        LocalRead(ReadMostlyLock lock, ReadMostlyLockReader record, Thread thread) {
+            this.lock = lock;
+            this.record = record;
+            this.thread = thread;
+        }
+
+        private void check(String what) {
+            Thread t = Thread.currentThread();
+            if (t != thread) {
+                throw new IllegalStateException("localReadLock()." + what + " on thread '" + t.getName() + "', but"
+                        + " the handle belongs to '" + thread.getName() + "': call lock.localReadLock() on each"
+                        + " thread that reads (or use readLock(), which any thread may use)");
+            }
+        }
+
+        @Override
+        public void lock() {
+            check("lock()");
+            try {
+                lock.acquireRecord(record, UNINTERRUPTIBLE, 0L);
+            } catch (InterruptedException e) {
+                throw new AssertionError("uninterruptible", e);
+            }
+        }
+
+        @Override
+        public void lockInterruptibly() throws InterruptedException {
+            check("lockInterruptibly()");
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            lock.acquireRecord(record, INTERRUPTIBLE, 0L);
+        }
+
+        @Override
+        public boolean tryLock() {
+            check("tryLock()");
+            try {
+                return lock.acquireRecord(record, TRY, 0L);
+            } catch (InterruptedException e) {
+                throw new AssertionError("a try never waits", e);
+            }
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            check("tryLock(time, unit)");
+            long nanos = unit.toNanos(time);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            return lock.acquireRecord(record, TIMED, nanos);
+        }
+
+        @Override
+        public void unlock() {
+            check("unlock()");
+            lock.releaseRecord(record, thread);
+        }
+
+        /** @throws UnsupportedOperationException always: read locks have no conditions (as in RRWL) */
+        @Override
+        public Condition newCondition() {
+            throw new UnsupportedOperationException("the read lock of a ReadMostlyLock has no conditions (as in"
+                    + " ReentrantReadWriteLock): use writeLock().newCondition()");
+        }
+
+        @Override
+        public String toString() {
+            return lock + ".localReadLock[" + thread.getName() + "]";
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.processbarrier.sync;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,9 +27,9 @@ import java.util.function.IntFunction;
  * <p><b>Why the lookup is safe without a lock.</b> The table is replaced (a new array, published with a release store)
  * when it grows or is pruned, and otherwise only gains slots in empty cells (release stores); the front cache is
  * written the same way, under the lock only, and never by a reader, so it stays read-only while no thread registers.
- * A reader loads the table with acquire and its cells with plain loads: a cell it reads is either empty, a slot of another thread (it
- * compares only the final {@code owner}), or its own slot, which it registered itself. Its own slot is in every table
- * published after its registration (pruning keeps the slots of live threads) and in the one it registered into, so a
+ * A reader loads the table with acquire and its cells with plain loads: a cell it reads is either empty, a slot of
+ * another thread (it compares only the identity of the slot's thread, {@link Slot#ownedBy}), or its own slot, which it
+ * registered itself. Its own slot is in every table published after its registration (pruning keeps the slots of live threads) and in the one it registered into, so a
  * miss can only come from an unstable {@code Thread.getId()} (a subclass may override it) or a stale read, and the
  * slow path then searches the whole registry under the lock before it registers anything: the id is a hint, never the
  * identity.
@@ -38,6 +39,12 @@ import java.util.function.IntFunction;
  * whatever the construct does under it (a read-mostly lock registers under its mutex, so a registering reader sees a
  * writer's flag; {@link Rcu} takes it around its snapshot, so that a thread registering later sees the grace
  * period's stores).
+ *
+ * <p><b>Nothing of an ended thread stays reachable.</b> A slot refers to its thread weakly (it is a
+ * {@link WeakReference}), so a thread that ended is collected with its context class loader whether or not anything
+ * prunes the registry; the slot itself (a few hundred bytes of padding and counters, no reference to anything of
+ * the thread) stays until the next pruning. Only threads that read often get a slot at all: the constructs serve a
+ * thread's first sections without one (see their read sides), so a thread per request never registers.
  *
  * <p>Costs: {@link #current()} is a few loads after the thread's first call; registration takes the lock and copies the
  * dense array, O(registered); pruning is O(registered) and happens when the registry has doubled since the last one,
@@ -49,20 +56,44 @@ import java.util.function.IntFunction;
 final class ReaderRegistry<S extends ReaderRegistry.Slot> {
 
     /**
-     * A thread's slot: whose it is, and whether it may be dropped. Its first 128 bytes are padding, so that whatever
-     * object precedes the slot in memory (and the line the CPU prefetches with it) is off the lines of the owner's
-     * fields, which the owner reads and writes on every section. {@code pi} takes the 4 bytes after the object header,
-     * where the JVM (JDK 15+ field layout) would otherwise put the first 4-byte field, {@code owner} (a compressed
-     * reference) or a subclass's int (measured: with a record's hot int there, two reading threads ran 10x slower).
+     * A thread's slot: whose it is, and whether it may be dropped. The slot <em>is</em> a weak reference to its
+     * thread: the lookup compares identity with {@link #refersTo} (an intrinsic: one load of the referent and a
+     * compare, what comparing a strong {@code final Thread} field cost), and nothing here keeps an ended thread, or
+     * its context class loader, reachable. Once the thread is collected the slot refers to nothing, matches no thread
+     * and is {@linkplain #abandoned() abandoned}. (Keeping the id and comparing it instead would let a {@code Thread}
+     * subclass that overrides {@code getId()} on JDK 17 alias another thread's slot; identity cannot be forged.)
+     * <p>The referent sits right after the object header; the owner only reads it (the collector writes
+     * {@code discovered} during a pause). The owner's written fields come after 128 bytes of padding, so that
+     * whatever object precedes the slot in memory (and the line the CPU prefetches with it) is off their lines.
+     * {@code pi} takes the 4 bytes after {@code Reference}'s fields, where the JVM (JDK 15+ field layout) would
+     * otherwise put the first 4-byte field of a subclass (measured: with a record's hot int there, two reading threads
+     * ran 10x slower).
      */
-    abstract static class Slot {
+    abstract static class Slot extends WeakReference<Thread> {
         int pi;
         long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
-        /** The thread that owns the slot; the identity the lookup compares. */
-        final Thread owner;
+        /** The owner's id when it registered: where the slot sits in the tables (a hint: see the class doc). */
+        final long id;
 
         Slot(Thread owner) {
-            this.owner = owner;
+            super(owner);
+            this.id = owner.getId();
+        }
+
+        /** Whether {@code t} is the slot's thread: identity, never the id. */
+        final boolean ownedBy(Thread t) {
+            return refersTo(t);
+        }
+
+        /** The slot's thread, or null once it ended and was collected: for liveness checks and stall warnings. */
+        final Thread owner() {
+            return get();
+        }
+
+        /** Whether the owner has ended (or was collected). */
+        final boolean ownerGone() {
+            Thread t = get();
+            return t == null || !t.isAlive();
         }
 
         /**
@@ -70,7 +101,7 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
          * under the registry's lock.
          */
         boolean abandoned() {
-            return !owner.isAlive();
+            return ownerGone();
         }
     }
 
@@ -122,6 +153,10 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
         return (int) t.getId() & mask; // ids are sequential: consecutive threads take consecutive cells
     }
 
+    private static int index(Slot s, int mask) {
+        return (int) s.id & mask; // the id it registered with: its thread may be gone
+    }
+
     /**
      * The front cache, for the construct to keep in a final field of its own and look up with
      * {@link #cached(Slot[], Thread)}: on the read side every dependent load counts (one hop less than through the
@@ -133,11 +168,11 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
 
     /**
      * The slot of {@code t} if it sits in its cell of {@code front} (a registry's {@link #front()}), else null: one
-     * array cell at a constant mask (no load of a length on the way) and a compare of the final {@code owner}.
+     * array cell at a constant mask (no load of a length on the way) and a compare of the slot's referent.
      */
     static <S extends Slot> S cached(S[] front, Thread t) {
         S s = front[index(t, FRONT - 1)];
-        return s != null && s.owner == t ? s : null;
+        return s != null && s.ownedBy(t) ? s : null;
     }
 
     /** The calling thread's slot, created and registered on the thread's first call. */
@@ -154,7 +189,26 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     @SuppressWarnings("unchecked")
     S current(Thread t) {
         Slot s = probe(t);
-        return s != null ? (S) s : register(t);
+        return s != null ? (S) s : registerLocked(t);
+    }
+
+    /**
+     * The slot of {@code t} (the calling thread) through the front cache and the table only: null if it has none, or
+     * if its id was unstable (then {@link #find()} searches). No lock, no registration: the constructs' first look for
+     * a thread that may read without a slot.
+     */
+    @SuppressWarnings("unchecked")
+    S lookup(Thread t) {
+        S f = cached(front, t);
+        return f != null ? f : (S) probe(t);
+    }
+
+    /**
+     * Registers {@code t} (the calling thread) unless it has a slot already (searched under the lock, so an unstable
+     * id never makes a second one), and returns its slot.
+     */
+    S register(Thread t) {
+        return registerLocked(t);
     }
 
     /** The calling thread's slot, or null if it has none (nothing is registered). */
@@ -175,7 +229,7 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
         int m = tab.length - 1;
         for (int i = index(t, m); ; i = (i + 1) & m) {
             Slot s = tab[i];
-            if (s == null || s.owner == t) {
+            if (s == null || s.ownedBy(t)) {
                 return s;
             }
         }
@@ -183,7 +237,7 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
 
     private Slot search(Thread t) {
         for (Slot s : slots) {
-            if (s.owner == t) {
+            if (s.ownedBy(t)) {
                 return s;
             }
         }
@@ -191,7 +245,7 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     }
 
     @SuppressWarnings("unchecked")
-    private S register(Thread t) {
+    private S registerLocked(Thread t) {
         lock.lock();
         try {
             Slot found = search(t);
@@ -211,14 +265,14 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
                 publishTable(a); // too full: a fresh table (the table holds exactly the slots: at most half full)
             } else {
                 int m = tab.length - 1;
-                int i = index(t, m);
+                int i = index(slot, m);
                 while (tab[i] != null) {
                     i = (i + 1) & m;
                 }
                 CELL.setRelease(tab, i, slot); // other readers may read it now: the slot is fully built
-                int f = index(t, FRONT - 1);
+                int f = index(slot, FRONT - 1);
                 Slot g = front[f];
-                if (g == null || !g.owner.isAlive()) {
+                if (g == null || g.ownerGone()) {
                     VarHandle.releaseFence(); // a release store: a reader that loads the slot sees it built
                     front[f] = slot;
                 }
@@ -239,7 +293,7 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
         Slot[] tab = new Slot[cap];
         int m = cap - 1;
         for (Slot s : a) {
-            int i = index(s.owner, m);
+            int i = index(s, m);
             while (tab[i] != null) {
                 i = (i + 1) & m;
             }
@@ -248,7 +302,7 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
         TABLE.setRelease(this, tab);
         Slot[] f = new Slot[FRONT]; // the first slot of each cell, in registration order, as registrations fill it
         for (Slot x : a) {
-            int i = index(x.owner, FRONT - 1);
+            int i = index(x, FRONT - 1);
             if (f[i] == null) {
                 f[i] = x;
             }

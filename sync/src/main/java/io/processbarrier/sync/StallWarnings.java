@@ -247,13 +247,17 @@ final class StallWarnings {
     /**
      * A thread that blocks a wait.
      *
-     * @param thread      the thread
+     * @param thread      the thread; null if it cannot be named (sections counted on a stripe, or a record whose
+     *                    thread ended and was collected): then {@code detail} says what blocks
      * @param insideNanos how long it has been inside, at least (an estimate by the caller); negative if unknown
-     * @param detail      what it holds, for the message (e.g. {@code "a read section of grace period 16"}); may be null
+     * @param detail      what it holds, for the message (e.g. {@code "a read section of grace period 16"}); may be
+     *                    null only with a thread
      */
     record Blocker(Thread thread, long insideNanos, String detail) {
         Blocker {
-            Objects.requireNonNull(thread, "thread");
+            if (thread == null) {
+                Objects.requireNonNull(detail, "detail: say what blocks when no thread can be named");
+            }
         }
     }
 
@@ -358,7 +362,8 @@ final class StallWarnings {
         List<Blocker> blockers = new java.util.ArrayList<>(listed.size());
         List<Thread.State> states = new java.util.ArrayList<>(listed.size());
         for (Blocker x : listed) {
-            Thread.State st = x.thread().getState(); // read once: the state shown is the state filtered on
+            Thread t = x.thread(); // null: a blocker counted, not named (see Blocker)
+            Thread.State st = t == null ? null : t.getState(); // read once: the state shown is the state filtered on
             if (!skipEnded || st != Thread.State.TERMINATED) {
                 blockers.add(x);
                 states.add(st);
@@ -379,7 +384,15 @@ final class StallWarnings {
                 break;
             }
             Thread t = x.thread();
-            b.append("\n  '").append(t.getName()).append("' (id ").append(t.getId()).append(", ").append(state);
+            if (t == null) { // counted, not named (see Blocker)
+                b.append("\n  ").append(x.detail());
+                if (x.insideNanos() >= 0) {
+                    b.append(", inside for at least ").append(millis(x.insideNanos())).append(" ms");
+                }
+                continue;
+            }
+            b.append("\n  '").append(t.getName()).append("' (id ").append(t.getId()).append(", ")
+                    .append(state);
             if (t.getClass().getName().equals("java.lang.VirtualThread")) { // isVirtual() is JDK 21
                 b.append(", virtual");
             }

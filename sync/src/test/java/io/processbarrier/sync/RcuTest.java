@@ -305,11 +305,35 @@ class RcuTest {
         // still inside the outer section: another thread's synchronize() must wait for it
         assertThrows(IllegalStateException.class, rcu::synchronize);
         assertWaitsUntil(rcu::synchronize, "awaitReader", "synchronize() with the outer section open", outer::close);
-        // handles are the thread's own and reused
+        // a handle per section: the old ones are stale, and closing them ends nothing (issue 30)
         try (Rcu.Reader again = rcu.read(); Rcu.Reader again2 = rcu.read()) {
-            assertSame(outer, again);
-            assertSame(inner, again2);
+            assertNotSame(outer, again);
+            assertNotSame(inner, again2);
+            assertThrows(IllegalStateException.class, inner::close, "a stale inner handle");
+            assertThrows(IllegalStateException.class, outer::close, "a stale outer handle");
         }
+    }
+
+    /**
+     * Issue 30: closing a Reader a second time after the thread entered a new section throws and does not end the new
+     * section (the old code returned normally and ended it: a grace period then completed under it).
+     */
+    @Test
+    void aStaleReaderDoesNotEndALaterSection() throws Exception {
+        Rcu rcu = rcu();
+        Rcu.Reader first = rcu.read();
+        first.close();
+        Rcu.Reader second = rcu.read();
+        IllegalStateException e = assertThrows(IllegalStateException.class, first::close);
+        assertTrue(e.getMessage().contains("already closed"), e.getMessage());
+        // the second section is still open: another thread's synchronize() waits for it
+        assertWaitsUntil(rcu::synchronize, "awaitReader", "synchronize() with the second section open", second::close);
+        assertThrows(IllegalStateException.class, second::close, "closed twice");
+        // the same through read(Supplier) and a Local, which have no handle: a stale Reader ends neither
+        Rcu.Local local = rcu.local();
+        local.enter();
+        assertThrows(IllegalStateException.class, second::close);
+        assertWaitsUntil(rcu::synchronize, "awaitReader", "synchronize() with the Local's section open", local::exit);
     }
 
     @Test
@@ -474,21 +498,82 @@ class RcuTest {
         assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "this JVM cannot count allocated bytes per thread");
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
         Rcu rcu = rcu();
-        for (int i = 0; i < 20_000; i++) { // first section per depth creates the handles; warm up the JIT
-            try (Rcu.Reader r = rcu.read(); Rcu.Reader n = rcu.read()) {
-                assertNotSame(r, n);
-            }
-        }
+        Rcu.Local local = rcu.local();
         long id = Thread.currentThread().getId();
-        long before = bean.getThreadAllocatedBytes(id);
-        for (int i = 0; i < 1_000_000; i++) {
-            try (Rcu.Reader r = rcu.read(); Rcu.Reader n = rcu.read()) {
-                n.getClass();
+        long[] bytes = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
+        // the first rounds warm up the JIT (C2 and its escape analysis); a round may still see a recompilation, so
+        // each path's best round counts (a path that allocates does so in every round). Each path is a method of
+        // its own, as in an application (escape analysis needs read() inlined into its caller)
+        for (int round = 0; round < 8; round++) {
+            long[] now = new long[4];
+            for (int k = 0; k < 4; k++) {
+                long before = bean.getThreadAllocatedBytes(id);
+                sink += k == 0 ? sectionsThroughRead(rcu) : k == 1 ? sectionsThroughSupplier(rcu)
+                        : k == 2 ? sectionsThroughLocal(local) : nestedThroughRead(rcu);
+                now[k] = bean.getThreadAllocatedBytes(id) - before;
+            }
+            for (int k = 0; k < 4; k++) {
+                bytes[k] = round < 2 ? Long.MAX_VALUE : Math.min(bytes[k], now[k]);
             }
         }
-        long allocated = bean.getThreadAllocatedBytes(id) - before;
-        // the counter itself may allocate a few bytes; a million sections allocating would be tens of megabytes
-        assertTrue(allocated < 64 * 1024, "a million nested enter/exit pairs allocated " + allocated + " bytes");
+        // the counter itself may allocate a few bytes; a million sections allocating would be tens of megabytes.
+        // read(Supplier) and a Local never allocate (the suppliers are made once: a capturing lambda per call would be
+        // the test's own allocation, seen under load on Temurin 25). read() returns a handle of its own per section (issue 30: a
+        // reused handle cannot tell a stale close from a current one): escape analysis removes it when read() is
+        // inlined into the caller (0 B in a quiet JVM, JDK 17 and 25), but C2 does not always inline it (seen under
+        // tools/stress-tests on JDK 17: 24 B per section), so only its bound is asserted: the handle, nothing more
+        assertTrue(bytes[1] < 64 * 1024, "a million nested read(Supplier) allocated " + bytes[1] + " bytes");
+        assertTrue(bytes[2] < 64 * 1024, "a million nested Local sections allocated " + bytes[2] + " bytes");
+        assertTrue(bytes[0] <= 24L * 1_000_000 + 64 * 1024, "a million sections through read() allocated " + bytes[0]
+                + " bytes: more than their handles");
+        assertTrue(bytes[3] <= 2 * 24L * 1_000_000 + 64 * 1024, "a million nested read() pairs allocated " + bytes[3]
+                + " bytes: more than their handles");
+        System.out.println("readSideAllocatesNothing: bytes per million sections: read() " + bytes[0]
+                + ", read(Supplier) nested " + bytes[1] + ", Local nested " + bytes[2] + ", read() nested " + bytes[3]);
+    }
+
+    static long sink;
+
+    private static long sectionsThroughRead(Rcu rcu) {
+        long n = 0;
+        for (int i = 0; i < 1_000_000; i++) { // a handle per section, removed by escape analysis
+            try (Rcu.Reader r = rcu.read()) {
+                n += i;
+            }
+        }
+        return n;
+    }
+
+    private static long sectionsThroughSupplier(Rcu rcu) {
+        long n = 0;
+        java.util.function.Supplier<String> inner = () -> "x";
+        java.util.function.Supplier<String> outer = () -> rcu.read(inner); // captured once: no lambda per section
+        for (int i = 0; i < 1_000_000; i++) { // no handle at all, nested too
+            n += rcu.read(outer).length();
+        }
+        return n;
+    }
+
+    private static long sectionsThroughLocal(Rcu.Local local) {
+        long n = 0;
+        for (int i = 0; i < 1_000_000; i++) {
+            local.enter();
+            local.enter();
+            n += i;
+            local.exit();
+            local.exit();
+        }
+        return n;
+    }
+
+    private static long nestedThroughRead(Rcu rcu) {
+        long n = 0;
+        for (int i = 0; i < 1_000_000; i++) { // nested handles: removed on JDK 21+, one of the two kept on 17
+            try (Rcu.Reader r = rcu.read(); Rcu.Reader q = rcu.read()) {
+                n += i;
+            }
+        }
+        return n;
     }
 
     @Test
@@ -519,7 +604,7 @@ class RcuTest {
         long first = Long.MAX_VALUE;
         long last = 0;
         long end = 0;
-        for (Class<?> c = RcuRecord.class; c != Object.class; c = c.getSuperclass()) {
+        for (Class<?> c = RcuRecord.class; c != java.lang.ref.Reference.class; c = c.getSuperclass()) {
             for (java.lang.reflect.Field x : c.getDeclaredFields()) {
                 if (java.lang.reflect.Modifier.isStatic(x.getModifiers())) {
                     continue;

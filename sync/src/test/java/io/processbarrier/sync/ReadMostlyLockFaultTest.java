@@ -220,6 +220,7 @@ class ReadMostlyLockFaultTest {
         AtomicLong clock = new AtomicLong(1_000 * MS);
         ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), MS, clock::get,
                 new StallWarnings(() -> log, 100, clock::get));
+        lock.promoteAfter = 0; // a record names its dead thread (without one: ReadMostlyLockRareReaderTest)
         Thread dead = ReadMostlyLockThreads.newThread(false, "died-inside", () -> lock.readLock().lock());
         dead.start();
         ReadMostlyLockThreads.join(dead);

@@ -95,6 +95,23 @@ class ReadMostlyLockTortureTest {
                 + " the torture could not catch one: " + s);
     }
 
+    /**
+     * The control of the stripes: writers that wait for every record but not for the stripes (the threads without a
+     * record, here the short-lived readers) must see torn pairs.
+     */
+    @Test
+    void theControlThatSkipsTheStripesSeesTornPairs() throws Exception {
+        ProcessBarrier barrier = availableBarrier("membarrier");
+        Stats s = null;
+        for (int round = 0; round < CONTROL_ROUNDS && (s == null || s.torn.get() == 0); round++) {
+            ReadMostlyLock lock = new ReadMostlyLock(barrier, 0L);
+            s = torture(lock, lock::forgetStripes, CONTROL_ROUND_NANOS);
+            System.out.println("torture control (stripes not drained), round " + round + ": " + s);
+        }
+        assertTrue(s.torn.get() > 0, "the lock that skips the stripes showed no torn pair in " + CONTROL_ROUNDS
+                + " rounds of 1 s, so the torture could not catch a scheme that forgets a reader: " + s);
+    }
+
     private static Stats torture(ReadMostlyLock lock, Runnable breakBeforeWrite, long runNanos)
             throws InterruptedException {
         Pair pair = new Pair();
@@ -107,6 +124,10 @@ class ReadMostlyLockTortureTest {
         }
         workers.add(ReadMostlyLockThreads.newThread(false, "writer", () -> writer(lock, pair, s, stop,
                 breakBeforeWrite)));
+        for (int i = 0; i < 2; i++) {
+            workers.add(ReadMostlyLockThreads.newThread(false, "churn-" + i, () -> churn(lock, pair, s, stop,
+                    virtual)));
+        }
         if (virtual) {
             for (int i = 0; i < 8; i++) {
                 workers.add(ReadMostlyLockThreads.newThread(true, "vreader-" + i, () -> reader(lock, pair, s, stop)));
@@ -164,10 +185,40 @@ class ReadMostlyLockTortureTest {
     }
 
     private static void reader(ReadMostlyLock lock, Pair pair, Stats s, AtomicBoolean stop) {
+        reader(lock, pair, s, stop, Long.MAX_VALUE);
+    }
+
+    /**
+     * Starts short-lived readers one after the other (platform, and virtual on JDK 21+), each of which reads a few
+     * times and ends: threads without a record, counted on the stripes (a thread per request), beside the others.
+     */
+    private static void churn(ReadMostlyLock lock, Pair pair, Stats s, AtomicBoolean stop, boolean virtual) {
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        try {
+            for (int i = 0; !stop.get(); i++) {
+                int reads = 1 + rnd.nextInt(8);
+                Thread t = ReadMostlyLockThreads.newThread(virtual && (i & 1) == 0, "rare-" + i,
+                        () -> reader(lock, pair, s, stop, reads));
+                t.start();
+                while (true) {
+                    try {
+                        ReadMostlyLockThreads.join(t); // bounded
+                        break;
+                    } catch (InterruptedException e) {
+                        s.interrupted.incrementAndGet(); // the interrupter's: wait on for the reader
+                    }
+                }
+            }
+        } catch (Throwable e) {
+            s.failures.add(e);
+        }
+    }
+
+    private static void reader(ReadMostlyLock lock, Pair pair, Stats s, AtomicBoolean stop, long maxReads) {
         Lock r = lock.readLock();
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         try {
-            while (!stop.get()) {
+            for (long n = 0; n < maxReads && !stop.get(); n++) {
                 if (!acquire(r, s)) {
                     continue;
                 }

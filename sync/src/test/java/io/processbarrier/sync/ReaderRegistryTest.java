@@ -114,7 +114,7 @@ class ReaderRegistryTest {
                 }
                 for (int k = 0; k < 1000; k++) {
                     if (registry.current() != mine || registry.find() != mine
-                            || mine.owner != Thread.currentThread()) {
+                            || !mine.ownedBy(Thread.currentThread())) {
                         wrong.incrementAndGet();
                     }
                 }

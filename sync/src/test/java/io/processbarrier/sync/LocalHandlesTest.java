@@ -1,0 +1,93 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.ProcessBarrier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+
+import static io.processbarrier.sync.ReadMostlyLockThreads.Task;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Rcu#local()} and {@link ReadMostlyLock#localReadLock()}: a thread's own handle works as the lookup-based
+ * entry does (nesting, exclusion, holds, the misuse rules), and used from another thread it throws
+ * {@link IllegalStateException} and changes nothing. Platform and virtual threads (JDK 21+).
+ */
+class LocalHandlesTest {
+    private static void assumeKind(boolean virtual) {
+        if (virtual) {
+            ReadMostlyLockThreads.assumeVirtualThreads();
+        }
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void anRcuLocalIsItsThreadsOnly(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        try (Rcu rcu = Rcu.create(ProcessBarrier.get())) {
+            Rcu.Local mine = rcu.local();
+            mine.enter();
+            Task<Void> other = Task.start(virtual, "other", () -> {
+                assertThrows(IllegalStateException.class, mine::enter, "enter on another thread");
+                assertThrows(IllegalStateException.class, mine::exit, "exit on another thread");
+                Rcu.Local own = rcu.local(); // its own works, nested too
+                own.enter();
+                own.enter();
+                own.exit();
+                own.exit();
+                assertThrows(IllegalStateException.class, own::exit, "an exit with no section open");
+                return null;
+            });
+            other.get();
+            // our section survived the other thread's misuse: a synchronize() elsewhere still waits for it
+            Task<Void> sync = Task.start(virtual, "synchronize", () -> {
+                rcu.synchronize();
+                return null;
+            });
+            sync.awaitAt(Thread.State.TIMED_WAITING, RcuGracePeriods.class, "backOff");
+            mine.exit();
+            sync.get();
+            assertThrows(IllegalStateException.class, mine::exit, "an exit with no section open");
+        }
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aLocalReadLockIsItsThreadsOnly(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get());
+        Lock mine = lock.localReadLock();
+        mine.lock();
+        assertTrue(mine.tryLock(), "re-entry");
+        assertEquals(2, lock.getReadHoldCount());
+        Task<Void> other = Task.start(virtual, "other", () -> {
+            assertThrows(IllegalStateException.class, mine::lock);
+            assertThrows(IllegalStateException.class, mine::tryLock);
+            assertThrows(IllegalStateException.class, () -> mine.tryLock(1, TimeUnit.SECONDS));
+            assertThrows(IllegalStateException.class, mine::lockInterruptibly);
+            assertThrows(IllegalStateException.class, mine::unlock);
+            assertFalse(lock.writeLock().tryLock(), "the owner's holds exclude a writer");
+            return null;
+        });
+        other.get();
+        assertEquals(2, lock.getReadHoldCount(), "the misuse changed nothing");
+        mine.unlock();
+        lock.readLock().unlock(); // a hold taken through one is released through either
+        assertEquals(0, lock.getReadHoldCount());
+        assertThrows(IllegalMonitorStateException.class, mine::unlock, "one unlock too many");
+        assertThrows(UnsupportedOperationException.class, mine::newCondition);
+        Task<Boolean> writer = Task.start(virtual, "writer", () -> {
+            boolean got = lock.writeLock().tryLock(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS);
+            if (got) {
+                lock.writeLock().unlock();
+            }
+            return got;
+        });
+        assertTrue(writer.get(), "a writer once the local holds are released");
+    }
+}

@@ -1,0 +1,187 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.ProcessBarrier;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+
+import static io.processbarrier.sync.ReadMostlyLockThreads.Task;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Threads that read a {@link ReadMostlyLock} without a record of their own (a thread per request): they register
+ * nothing, count on a stripe, and every contract of the read lock still holds for them (exclusion, reentrancy, the
+ * {@link IllegalMonitorStateException} rules, the counts); a thread that keeps reading gets a record. Each test runs on
+ * platform and on virtual threads (JDK 21+; skipped before). Controls: on the code before the stripes every reading
+ * thread registered a record ({@link #aThreadThatReadsOnceRegistersNothing} failed with one record per thread), and
+ * a lock whose writers skip the stripes lets a writer in beside such a reader
+ * ({@link #aWriterWaitsForAReaderWithoutARecord} with {@code forgetStripes}: see the torture's control).
+ */
+class ReadMostlyLockRareReaderTest {
+    private static ProcessBarrier barrier() {
+        return ProcessBarrier.get();
+    }
+
+    private static void assumeKind(boolean virtual) {
+        if (virtual) {
+            ReadMostlyLockThreads.assumeVirtualThreads();
+        }
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aThreadThatReadsOnceRegistersNothing(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        for (int i = 0; i < 200; i++) {
+            Task<Integer> t = Task.start(virtual, "once-" + i, () -> {
+                lock.readLock().lock();
+                try {
+                    return lock.getReadHoldCount();
+                } finally {
+                    lock.readLock().unlock();
+                }
+            });
+            assertEquals(1, t.get(), "the hold count inside");
+        }
+        assertEquals(0, lock.registeredReaders(), "threads that read once registered records");
+        assertEquals(0, lock.getReadLockCount());
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aThreadThatKeepsReadingGetsOneRecord(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        Task<int[]> t = Task.start(virtual, "steady", () -> {
+            int[] seen = new int[2];
+            for (int i = 0; i < 3 * ReadMostlyLock.PROMOTE_AFTER; i++) {
+                lock.readLock().lock();
+                lock.readLock().unlock();
+                if (i == ReadMostlyLock.PROMOTE_AFTER - 2) {
+                    seen[0] = lock.registeredReaders();
+                }
+            }
+            seen[1] = lock.registeredReaders();
+            return seen;
+        });
+        int[] seen = t.get();
+        assertEquals(0, seen[0], "registered before its " + ReadMostlyLock.PROMOTE_AFTER + "th section");
+        assertEquals(1, seen[1], "one record once it kept reading");
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void reentrancyCountsAndMisuseWithoutARecord(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        Lock r = lock.readLock();
+        Task<Void> t = Task.start(virtual, "rare", () -> {
+            assertThrows(IllegalMonitorStateException.class, r::unlock, "unlock without a hold");
+            r.lock();
+            assertTrue(r.tryLock(), "re-entry");
+            assertEquals(2, lock.getReadHoldCount());
+            assertEquals(2, lock.getReadLockCount());
+            assertThrows(IllegalMonitorStateException.class, () -> lock.writeLock().lock(), "an upgrade");
+            assertThrows(IllegalMonitorStateException.class, () -> lock.writeLock().tryLock(), "an upgrade (try)");
+            r.unlock();
+            assertEquals(1, lock.getReadHoldCount());
+            r.unlock();
+            assertEquals(0, lock.getReadHoldCount());
+            assertThrows(IllegalMonitorStateException.class, r::unlock, "one unlock too many");
+            assertTrue(lock.writeLock().tryLock(), "the write lock once the reads are released");
+            lock.writeLock().unlock();
+            return null;
+        });
+        t.get();
+        assertEquals(0, lock.registeredReaders());
+        assertEquals(0, lock.getReadLockCount());
+    }
+
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aWriterWaitsForAReaderWithoutARecord(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
+        Task<Void> reader = Task.start(virtual, "rare-reader", () -> {
+            lock.readLock().lock();
+            try {
+                inside.countDown();
+                assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+            } finally {
+                leaving.set(true); // still inside: a writer that sees false entered beside us
+                lock.readLock().unlock();
+            }
+            return null;
+        });
+        assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+        assertEquals(0, lock.registeredReaders(), "the reader has no record");
+        assertEquals(1, lock.getReadLockCount());
+        assertFalse(lock.writeLock().tryLock(), "tryLock beside a reader");
+        Task<Boolean> writer = Task.start(virtual, "writer", () -> {
+            lock.writeLock().lock();
+            try {
+                return leaving.get();
+            } finally {
+                lock.writeLock().unlock();
+            }
+        });
+        writer.awaitAt(Thread.State.TIMED_WAITING, ReadMostlyLock.class, "drain");
+        assertFalse(writer.isDone(), "the writer entered beside a reader");
+        leave.countDown();
+        reader.get();
+        assertTrue(writer.get(), "the writer entered before the reader left");
+    }
+
+    /** A reader without a record that finds a writer inside waits for it, and enters once it leaves. */
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aReaderWithoutARecordWaitsForAWriter(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        lock.writeLock().lock();
+        Task<Boolean> reader;
+        try {
+            reader = Task.start(virtual, "rare-reader", () -> {
+                lock.readLock().lock();
+                try {
+                    return !lock.isWriteLocked();
+                } finally {
+                    lock.readLock().unlock();
+                }
+            });
+            reader.awaitWaitingIn(lock.queue);
+            assertFalse(reader.isDone());
+        } finally {
+            lock.writeLock().unlock();
+        }
+        assertTrue(reader.get(), "the reader entered while the writer held the lock");
+    }
+
+    /** A thread without a record that dies holding the read lock keeps it held (as in ReentrantReadWriteLock). */
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aReaderWithoutARecordThatDiedHoldingTheLockKeepsIt(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        Task<Void> t = Task.start(virtual, "dies holding", () -> {
+            lock.readLock().lock();
+            return null;
+        });
+        t.get();
+        ReadMostlyLockThreads.join(t.thread);
+        assertEquals(0, lock.registeredReaders());
+        assertEquals(1, lock.getReadLockCount(), "the dead reader's hold");
+        assertFalse(lock.writeLock().tryLock(), "the dead reader's hold is still there");
+        assertFalse(lock.writeLock().tryLock(50, TimeUnit.MILLISECONDS), "the dead reader's hold (timed)");
+    }
+}
