@@ -1031,8 +1031,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 String what = k + " read hold(s) on stripe " + i + " of " + stripes.count() + ", taken by threads"
                         + " without a record (threads that read this lock rarely)";
                 out.add(last != null
-                        ? new StallWarnings.Blocker(last, waited, "holds the read lock, most likely: the last thread"
-                        + " to enter " + what)
+                        ? new StallWarnings.Blocker(last, waited, "a read section, most likely (the last thread to"
+                        + " enter " + what + ")")
                         : new StallWarnings.Blocker(null, waited, what + "; the last to enter had id " + id + ", which"
                         + " no live platform thread has: a virtual thread (a thread dump names it), or a thread"
                         + " that ended holding the read lock (it stays held, as in ReentrantReadWriteLock)"));
