@@ -394,12 +394,26 @@ final class RcuRetirer extends RcuRetirerPad {
 
     /**
      * Called by a retire() whose wake() found no retire thread and could not start one (outside a read section, not
-     * on the retire thread): reclaims the stack on the caller's thread, or nothing would until some later call. Not
-     * while close() stops the thread: close() reclaims what is left itself.
+     * on the retire thread): reclaims the stack on the caller's thread until it is empty (the callbacks may retire
+     * more), or nothing would until some later call. Not while close() stops the thread (close() reclaims what is
+     * left itself), and not from a callback this thread runs: that retire is left to the loop that runs it (this
+     * one, or barrier()'s), so a chain of callbacks that retire the next object does not nest one grace period and
+     * batch per link on the stack.
      */
     void noThread() {
-        if (!stopping) { // volatile load
-            help();
+        if (stopping || inCallback()) { // volatile load; the lock, only in this degraded mode
+            return;
+        }
+        while (!stopping) {
+            Batch b;
+            try {
+                b = take(false);
+            } catch (Throwable t) { // no heap for a batch: nothing taken; the next call tries again
+                return;
+            }
+            if (b == null || !reclaimOrHandOn(b, RcuGracePeriods.HELPER)) {
+                return; // empty, or its grace period failed: handed on (a failure is not retried in a loop here)
+            }
         }
     }
 

@@ -123,6 +123,29 @@ class RcuRetireFaultTest {
         awaitTrue(() -> ran.get() == 5, "the callback run by the restarted retire thread, with no barrier()");
     }
 
+    /**
+     * While no retire thread can start, a chain of callbacks each retiring the next object (a list freed link by
+     * link) is reclaimed whole by the first retire, in a loop, not by one nested grace period and batch per link:
+     * 20000 links would overflow the stack (seen failing before the loop: fewer than 20000 ran).
+     */
+    @Test
+    void aChainOfRetiresFromCallbacksIsReclaimedWithoutAThreadAndWithoutNesting() throws Exception {
+        Rcu rcu = track(Rcu.create(ProcessBarrier.get(), new FailingFactory("factoryThrows")));
+        int links = 20_000;
+        AtomicInteger ran = new AtomicInteger();
+        AtomicReference<java.util.function.Consumer<Integer>> next = new AtomicReference<>();
+        next.set(i -> {
+            ran.incrementAndGet();
+            if (i + 1 < links) {
+                rcu.retire(i + 1, next.get());
+            }
+        });
+        Thread t = daemon("chain-retirer", () -> rcu.retire(0, next.get()));
+        join(t, "the retire that reclaims the chain");
+        assertEquals(links, ran.get());
+        assertEquals(0, rcu.callbacksPending());
+    }
+
     /** Whether {@code t} is parked in a CountDownLatch's wait, with {@code caller} on its stack. */
     static boolean parkedInLatch(Thread t, String caller) {
         Thread.State st = t.getState();
