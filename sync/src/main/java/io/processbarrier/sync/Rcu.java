@@ -153,10 +153,11 @@ import java.util.function.Supplier;
  *       the log message is built inside the guarded logging call: a record that cannot be built is lost).</li>
  *   <li>The logger or a handler throws (an {@link Error} included): swallowed.</li>
  *   <li>The retire thread cannot be made or started (the factory throws or returns null, {@code start()} throws
- *       "unable to create native thread"): logged; the {@code retire} returns (its object is queued); later retires
- *       try again; meanwhile {@link #barrier()} and {@link #close()} reclaim on their own thread, and back-pressure
- *       bounds what waits. A retire thread that dies all the same hands its batch on; the next call starts
- *       another.</li>
+ *       "unable to create native thread"): logged; the {@code retire} reclaims what waits on its own thread, as a
+ *       helper does, and returns (outside a read section of this {@code Rcu}; inside one its object is queued for
+ *       the next call); later retires try to start a thread again; meanwhile {@link #barrier()} and {@link #close()}
+ *       reclaim on their own thread too. A retire thread that dies all the same hands its batch on and, if work
+ *       waits, starts its successor.</li>
  *   <li>The caller is interrupted: {@code synchronize()}, {@code barrier()} and {@code close()} go on waiting and
  *       keep the status; {@link #synchronize(long, TimeUnit)} throws {@link InterruptedException}.</li>
  *   <li>A reader's thread dies (inside a section or not): grace periods skip it, stall warnings do not list it.</li>
@@ -662,7 +663,8 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      * order, but two batches may be reclaimed at the same time on two threads, so a callback must be safe to run
      * concurrently with another. If a helper's grace period fails ({@code heavy()} threw) the batch goes to the
      * retire thread, which retries it: nothing retired is ever dropped. If no retire thread can be started, this
-     * call still returns normally (the failure is logged; see the class's fault model).
+     * call reclaims the stack on its own thread, as a helper (outside a read section), and returns normally (the
+     * failure is logged; see the class's fault model).
      *
      * @throws NullPointerException  if {@code object} or {@code reclaim} is null
      * @throws IllegalStateException after {@link #close()}
@@ -681,8 +683,10 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         }
         if (depth > MAX_PENDING && Thread.currentThread() != retirer.worker && !insideSection()) {
             retirer.help();
-        } else if (depth == 1 || !retirer.running) { // volatile load: no thread (ended idle, died, or never started)
-            retirer.wake(); // never throws: a thread that cannot be started is logged, and retried later
+        } else if ((depth == 1 || !retirer.running) // volatile load: no thread (ended idle, died, or never started)
+                && !retirer.wake() // never throws: a thread that cannot be started is logged, and retried later
+                && Thread.currentThread() != retirer.worker && !insideSection()) {
+            retirer.noThread(); // no thread to reclaim it: reclaim here, or it would wait for some later call
         }
     }
 
@@ -816,8 +820,10 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Rcu#" + id + "[" + barrier.name() + (shared ? ", shared" : "") + ", grace period "
-                + (long) GP.getVolatile(this) + ", completed " + gracePeriodsCompleted() + ", longest wait "
+        long g = (long) GP.getVolatile(this); // first: a grace period that began after it is not "in progress"
+        long done = (long) COMPLETED.getAcquire(this);
+        return "Rcu#" + id + "[" + barrier.name() + (shared ? ", shared" : "") + ", grace periods completed "
+                + (done - 1) + (g > done ? ", one in progress" : "") + ", longest wait "
                 + TimeUnit.NANOSECONDS.toMicros(longestGracePeriodNanos()) + " us, pending " + callbacksPending()
                 + ", oldest section " + TimeUnit.NANOSECONDS.toMillis(oldestSectionNanos()) + " ms, stall warnings "
                 + stallWarnings + ((boolean) CLOSED.getVolatile(this) ? ", closed" : "") + "]";

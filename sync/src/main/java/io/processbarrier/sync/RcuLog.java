@@ -44,8 +44,8 @@ final class RcuLog {
             String m;
             switch (what) {
                 case START_FAILED:
-                    m = ": could not start the retire thread; a later retire() tries again, barrier() and close() "
-                            + "reclaim on their own thread meanwhile; nothing retired is lost";
+                    m = ": could not start the retire thread; a later retire() tries again; meanwhile retire(), "
+                            + "barrier() and close() reclaim on their own thread; nothing retired is lost";
                     break;
                 case GRACE_PERIOD_FAILED:
                     m = " retire thread: a grace period failed; retrying, nothing is lost";

@@ -30,9 +30,11 @@ abstract class RcuRetirerPad {
  * <ul>
  *   <li>A thread that cannot be made or started (the factory throws or returns null, {@code start()} throws
  *       "unable to create native thread", any {@link Error}) is logged; the {@code retire()} that hit it returns
- *       normally (its object is queued); starting is tried again by the next retire, {@code startPoll()} or
- *       {@code barrier()} after {@link #START_RETRY_NANOS}; meanwhile {@code barrier()} and {@code close()} reclaim
- *       on their own thread, and back-pressure bounds what waits.</li>
+ *       normally after reclaiming the stack on its own thread as a helper does ({@link #noThread}; inside a read
+ *       section it cannot: its object waits for the next call); starting is tried again by the next retire,
+ *       {@code startPoll()} or {@code barrier()} after {@link #START_RETRY_NANOS} (a retire within that window
+ *       reclaims on its own thread too); meanwhile {@code barrier()} and {@code close()} reclaim on their own
+ *       thread. A thread from the factory that ends without running this body counts as no thread.</li>
  *   <li>A grace period that throws ({@code heavy()}, an {@link OutOfMemoryError}, anything) keeps its batch: the
  *       retire thread retries it with a back-off; a helper hands it to the retire thread (or to whoever waits in
  *       {@code barrier()}).</li>
@@ -43,8 +45,8 @@ abstract class RcuRetirerPad {
  *       drop a batch nor release a marker early, and {@code callbacksPending()} stays right. The handlers
  *       themselves are guarded: on a full heap even code that runs for the first time may throw (a string literal,
  *       a call site linked on first use), so a failure while handling a failure is survived too.</li>
- *   <li>A retire thread that dies all the same hands its batch on and logs why; the next retire or
- *       {@code barrier()} starts a new one.</li>
+ *   <li>A retire thread that dies all the same hands its batch on, logs why and, if work waits (a retire that saw
+ *       it still running, its own batch), starts a successor ({@link #died}).</li>
  *   <li>{@code barrier()} or {@code close()} in a retire callback, on whatever thread runs it (the retire thread or
  *       a helping caller), is an {@link IllegalStateException}: it would wait for its own batch.</li>
  * </ul>
@@ -133,6 +135,11 @@ final class RcuRetirer extends RcuRetirerPad {
     /** A spin lock held for a few instructions (take, finish, the orphans): never while user code runs. */
     private volatile int lock;
     private long taken;            // under the lock
+    /**
+     * Whether a batch was ever taken off the stack: set before the CAS that takes it, so that whoever sees the stack
+     * emptied by a taker sees this too (neverUsed()). Volatile; written once per Rcu in practice (checked first).
+     */
+    private volatile boolean everTaken;
     private Batch openHead;        // under the lock: the open batches in ticket order
     private Batch openTail;        // under the lock
     /** Batches whose grace period failed on a helper or on a dying thread, for a retry: under the lock. */
@@ -179,9 +186,13 @@ final class RcuRetirer extends RcuRetirerPad {
         return h == null || h == CLOSED ? 0 : h.depth;
     }
 
-    /** Whether nothing was ever retired nor a thread started (volatile loads): barrier() has nothing to wait for. */
+    /**
+     * Whether nothing was ever retired (volatile loads): barrier() has nothing to wait for. An empty stack alone does
+     * not say so: another thread (a barrier() or a helper, while no retire thread runs) may have taken a batch and
+     * still be reclaiming it. The stack is read first: a taker wrote everTaken before its CAS emptied it.
+     */
     boolean neverUsed() {
-        return (Node) HEAD.getVolatile(this) == null && worker == null && orphans == null;
+        return (Node) HEAD.getVolatile(this) == null && !everTaken && worker == null && orphans == null;
     }
 
     /**
@@ -203,6 +214,9 @@ final class RcuRetirer extends RcuRetirerPad {
                 }
                 if (h == null && !close) {
                     return null;
+                }
+                if (h != null && !everTaken) {
+                    everTaken = true; // volatile store before the CAS below: see neverUsed()
                 }
             } while (!HEAD.compareAndSet(this, h, close ? CLOSED : null)); // acquire: the retirers' stores
             if (h == null) {
@@ -307,7 +321,8 @@ final class RcuRetirer extends RcuRetirerPad {
      * @return whether a retire thread is running (false: it could not be started, or close() stopped it)
      */
     boolean wake() {
-        if (!running) { // volatile load, after the caller's push (a volatile CAS): see the class doc's handshake
+        if (!running || !worker.isAlive()) { // volatile load, after the caller's push (a volatile CAS): see the
+            // class doc's handshake; a thread that ended without died() (a factory's thread that never ran our body)
             long retry = startRetryAt;
             if (retry != 0 && System.nanoTime() - retry < 0) {
                 return false; // a start failed just now: do not hammer the factory
@@ -321,7 +336,7 @@ final class RcuRetirer extends RcuRetirerPad {
     }
 
     private synchronized boolean start() {
-        if (running) {
+        if (running && worker.isAlive()) {
             return true;
         }
         if (stopping) {
@@ -359,10 +374,46 @@ final class RcuRetirer extends RcuRetirerPad {
         return true;
     }
 
-    /** A dying thread (an Error escaped its loop): let the next wake() start another. */
-    private synchronized void died(Thread me) {
-        if (worker == me) {
-            running = false;
+    /**
+     * A dying thread (an Error escaped its loop): the ending handshake as in mayEnd(), then a successor if there is
+     * work. A retire that read running == true before the store below did not start a thread; its push is seen by the
+     * loads after it, so its object is not left on the stack until some later call. Package-private: for tests.
+     */
+    synchronized void died(Thread me) {
+        if (worker != me) {
+            return;
+        }
+        running = false; // volatile store, then the loads below: a retirer that missed it sees running == false
+        Node h = (Node) HEAD.getVolatile(this);
+        boolean work = (h != null && h != CLOSED) || orphans != null
+                || (long) RcuGracePeriods.COMPLETED.getAcquire(gps) < (long) RcuGracePeriods.REQUESTED.getVolatile(gps);
+        if (work && !stopping) {
+            start(); // never throws; if it fails, the next retire, startPoll() or barrier() tries again
+        }
+    }
+
+    /**
+     * Called by a retire() whose wake() found no retire thread and could not start one (outside a read section, not
+     * on the retire thread): reclaims the stack on the caller's thread until it is empty (the callbacks may retire
+     * more), or nothing would until some later call. Not while close() stops the thread (close() reclaims what is
+     * left itself), and not from a callback this thread runs: that retire is left to the loop that runs it (this
+     * one, or barrier()'s), so a chain of callbacks that retire the next object does not nest one grace period and
+     * batch per link on the stack.
+     */
+    void noThread() {
+        if (stopping || inCallback()) { // volatile load; the lock, only in this degraded mode
+            return;
+        }
+        while (!stopping) {
+            Batch b;
+            try {
+                b = take(false);
+            } catch (Throwable t) { // no heap for a batch: nothing taken; the next call tries again
+                return;
+            }
+            if (b == null || !reclaimOrHandOn(b, RcuGracePeriods.HELPER)) {
+                return; // empty, or its grace period failed: handed on (a failure is not retried in a loop here)
+            }
         }
     }
 

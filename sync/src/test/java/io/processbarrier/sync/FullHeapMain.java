@@ -189,6 +189,10 @@ final class FullHeapMain {
     private static volatile Thread ticker;
     /** Whether the clock, called by the timer, fills the heap and throws. */
     private static volatile boolean fillOnTick;
+    /** Set once fill() returned, cleared before the heap is freed: the clock counts the timer's calls meanwhile. */
+    private static volatile boolean heapFull;
+    /** The timer's clock calls while {@link #heapFull} (an increment allocates nothing). */
+    private static final AtomicInteger ticksWhileFull = new AtomicInteger();
 
     /**
      * The burst timer meets a full heap (issue 30 item 13). {@code ticking}: the heap fills while the timer ticks
@@ -204,6 +208,9 @@ final class FullHeapMain {
         ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), ms, () -> {
             if (Thread.currentThread().getName().startsWith("processbarrier-rml-burst-end-")) {
                 ticker = Thread.currentThread();
+                if (heapFull) {
+                    ticksWhileFull.incrementAndGet();
+                }
                 if (fillOnTick) {
                     fillOnTick = false;
                     OutOfMemoryError full = fill();
@@ -227,11 +234,18 @@ final class FullHeapMain {
         if (ticking) {
             write(lock); // armed again; the timer looks every 10 ms and sees a recent write
             full = fill() != null;
+            heapFull = true;
+            // the premise: the timer ticked (called the clock) with the heap full; bounded wait for the first tick,
+            // then 20 more tick periods in which a timer that allocates per tick would die
+            while (ticksWhileFull.get() == 0 && System.nanoTime() - deadline < 0L) {
+                LockSupport.parkNanos(ms);
+            }
             long end = System.nanoTime() + 20 * ReadMostlyLock.BURST_END_DELAY_NANOS;
             while (System.nanoTime() - end < 0L) {
                 LockSupport.parkNanos(ms);
             }
-            full &= filler != null;
+            heapFull = false;
+            full &= ticksWhileFull.get() > 0 && filler != null;
         } else {
             fillOnTick = true;
             write(lock); // armed again; its next look calls the clock
@@ -254,6 +268,7 @@ final class FullHeapMain {
         }
         System.out.println("warm=" + warm);
         System.out.println("premise=" + (full ? "full" : "not full"));
+        System.out.println("ticksWhileFull=" + ticksWhileFull.get());
         System.out.println("timerDied=" + died);
         System.out.println("armedAfterDeath=" + armedAfterDeath);
         System.out.println("flagLowered=" + !lock.flagRaised());

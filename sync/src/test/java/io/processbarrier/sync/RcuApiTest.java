@@ -279,4 +279,34 @@ class RcuApiTest {
         rcu.barrier();
         assertEquals(0, rcu.callbacksPending());
     }
+
+    /**
+     * Issue 30 item 11: toString() shows the grace periods completed and whether one is in progress. Old code: an
+     * idle Rcu read "grace period 2, completed 1", as if one were in progress (seen failing: "in progress" absent
+     * from "grace period 3, completed 1" while one waited, and the idle text had no "grace periods completed").
+     */
+    @Test
+    void toStringSaysWhetherAGracePeriodIsInProgress() throws Exception {
+        Rcu rcu = track(Rcu.create(ProcessBarrier.get()));
+        rcu.synchronize();
+        String idle = rcu.toString();
+        assertTrue(idle.contains("grace periods completed 1,"), idle);
+        assertFalse(idle.contains("in progress"), idle);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        holdSection(rcu, inside, leave, failure);
+        await(inside, "entering the section");
+        Thread s = daemon("held-synchronize", rcu::synchronize);
+        // the premise: the grace period began and waits for the reader
+        awaitTrue(() -> onStack(s, "awaitReader"), "synchronize() waiting for the reader");
+        String busy = rcu.toString();
+        assertTrue(busy.contains("grace periods completed 1, one in progress"), busy);
+        leave.countDown();
+        join(s, "the grace period once the reader left");
+        String after = rcu.toString();
+        assertTrue(after.contains("grace periods completed 2,"), after);
+        assertFalse(after.contains("in progress"), after);
+        assertNull(failure.get());
+    }
 }

@@ -87,7 +87,9 @@ class RcuRetireFaultTest {
 
     /**
      * Item 1. Old code: the retire() that hit the failure threw (its object queued all the same); the thread, stored
-     * before start() threw, was never started again (NEW, not TERMINATED), and barrier() hung.
+     * before start() threw, was never started again (NEW, not TERMINATED), and barrier() hung. The retires reclaim
+     * on their own thread (review of issue 30, defect 2: before, "a" and "b" waited for some later call, the
+     * assertion on {@code ran} right after them failed with 0); inside a read section they cannot: barrier() does.
      */
     @ParameterizedTest
     @ValueSource(strings = {"factoryThrows", "factoryReturnsNull", "startThrows"})
@@ -95,13 +97,19 @@ class RcuRetireFaultTest {
         FailingFactory f = new FailingFactory(how);
         Rcu rcu = track(Rcu.create(ProcessBarrier.get(), f));
         AtomicInteger ran = new AtomicInteger();
-        rcu.retire("a", s -> ran.incrementAndGet()); // must return: the object is queued
-        rcu.retire("b", s -> ran.incrementAndGet());
+        rcu.retire("a", s -> ran.incrementAndGet()); // must return, reclaimed: no thread will, and no call follows
         assertTrue(f.calls.get() >= 1, "the factory was asked for a thread");
+        assertEquals(1, ran.get(), "the retire that could not start a thread left its object to a later call");
+        rcu.retire("b", s -> ran.incrementAndGet()); // within START_RETRY_NANOS of the failure: no new try
+        assertEquals(2, ran.get(), "a retire within the retry window left its object to a later call");
+        try (Rcu.Reader r = rcu.read()) {
+            rcu.retire("in-a-section", s -> ran.incrementAndGet()); // queued: a grace period would wait for us
+            rcu.retire("in-a-section", s -> ran.incrementAndGet());
+        }
         assertEquals(2, rcu.callbacksPending());
         Thread w = daemon("barrier-without-a-retire-thread", rcu::barrier);
         join(w, "barrier() while no retire thread can be started");
-        assertEquals(2, ran.get(), "barrier() returned with callbacks not run");
+        assertEquals(4, ran.get(), "barrier() returned with callbacks not run");
         assertEquals(0, rcu.callbacksPending());
         f.failing = false;
         // the next retire starts the thread (a start is retried at most every START_RETRY_NANOS: wait that out
@@ -112,7 +120,177 @@ class RcuRetireFaultTest {
             return t != null && t.getName().equals("framework-retire");
         }, "a retire thread once the factory works again");
         rcu.retire("c", s -> ran.incrementAndGet());
-        awaitTrue(() -> ran.get() == 3, "the callback run by the restarted retire thread, with no barrier()");
+        awaitTrue(() -> ran.get() == 5, "the callback run by the restarted retire thread, with no barrier()");
+    }
+
+    /**
+     * While no retire thread can start, a chain of callbacks each retiring the next object (a list freed link by
+     * link) is reclaimed whole by the first retire, in a loop, not by one nested grace period and batch per link:
+     * 20000 links would overflow the stack (seen failing before the loop: fewer than 20000 ran).
+     */
+    @Test
+    void aChainOfRetiresFromCallbacksIsReclaimedWithoutAThreadAndWithoutNesting() throws Exception {
+        Rcu rcu = track(Rcu.create(ProcessBarrier.get(), new FailingFactory("factoryThrows")));
+        int links = 20_000;
+        AtomicInteger ran = new AtomicInteger();
+        AtomicReference<java.util.function.Consumer<Integer>> next = new AtomicReference<>();
+        next.set(i -> {
+            ran.incrementAndGet();
+            if (i + 1 < links) {
+                rcu.retire(i + 1, next.get());
+            }
+        });
+        Thread t = daemon("chain-retirer", () -> rcu.retire(0, next.get()));
+        join(t, "the retire that reclaims the chain");
+        assertEquals(links, ran.get());
+        assertEquals(0, rcu.callbacksPending());
+    }
+
+    /** Whether {@code t} is parked in a CountDownLatch's wait, with {@code caller} on its stack. */
+    static boolean parkedInLatch(Thread t, String caller) {
+        Thread.State st = t.getState();
+        if (st != Thread.State.WAITING && st != Thread.State.TIMED_WAITING) {
+            return false;
+        }
+        boolean latch = false;
+        for (StackTraceElement e : t.getStackTrace()) {
+            latch |= e.getClassName().equals(CountDownLatch.class.getName()) && e.getMethodName().equals("await");
+        }
+        return latch && onStack(t, caller);
+    }
+
+    /**
+     * Review of issue 30, defect 1: no retire thread can start; a batch is taken by another thread (the retiring
+     * caller itself, or a barrier() caller after a retire inside a section) whose callback blocks. A later barrier()
+     * and close() must wait for that callback. Old code: neverUsed() saw an empty stack, no worker, no orphans, and
+     * both returned at once ("returned while it had to wait", seen with both variants).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"retirer", "barrier"})
+    void barrierAndCloseWaitForABatchAnotherThreadIsReclaiming(String taker) throws Exception {
+        Rcu rcu = Rcu.create(ProcessBarrier.get(), new FailingFactory("factoryThrows"));
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger ran = new AtomicInteger();
+        Runnable retire = () -> rcu.retire("x", s -> {
+            running.countDown();
+            try {
+                release.await(RcuTest.WAIT, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ran.incrementAndGet();
+        });
+        Thread b;
+        if (taker.equals("retirer")) {
+            b = daemon("retirer-reclaiming", retire); // no thread: reclaims its own retire
+        } else {
+            try (Rcu.Reader r = rcu.read()) {
+                retire.run(); // queued: no inline reclaim inside a section
+            }
+            b = daemon("barrier-reclaiming", rcu::barrier); // no thread: takes the stack and runs the callback
+        }
+        await(running, "the callback running on " + b.getName());
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread c = daemon("barrier-behind", () -> {
+            try {
+                rcu.barrier();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        awaitTrue(() -> !c.isAlive() || parkedInLatch(c, "barrier"), "barrier() reaching its wait");
+        assertTrue(c.isAlive(), "barrier() returned while a callback retired before it was still running");
+        Thread d = daemon("close-behind", () -> {
+            try {
+                rcu.close();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        awaitTrue(() -> !d.isAlive() || parkedInLatch(d, "close"), "close() reaching its wait");
+        assertTrue(d.isAlive(), "close() returned while a callback retired before it was still running");
+        assertTrue(c.isAlive(), "barrier() returned while a callback retired before it was still running");
+        assertEquals(0, ran.get());
+        release.countDown();
+        join(b, b.getName());
+        join(c, "barrier() once the callback ran");
+        join(d, "close() once the callback ran");
+        assertEquals(1, ran.get());
+        assertEquals(0, rcu.callbacksPending());
+        assertNull(failure.get());
+    }
+
+    /** A factory whose first thread never runs the retire body: it waits for {@code gate}, then ends. */
+    static final class HollowFirstFactory implements ThreadFactory {
+        final CountDownLatch gate = new CountDownLatch(1);
+        final AtomicInteger calls = new AtomicInteger();
+        volatile Thread hollow;
+
+        @Override
+        public Thread newThread(Runnable r) {
+            if (calls.incrementAndGet() == 1) {
+                hollow = new Thread(() -> {
+                    try {
+                        gate.await(RcuTest.WAIT, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "hollow-retire");
+                hollow.setDaemon(true);
+                return hollow;
+            }
+            Thread t = new Thread(r, "framework-retire");
+            t.setDaemon(true);
+            return t;
+        }
+    }
+
+    private static RcuRetirer retirerOf(Rcu rcu) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = Rcu.class.getDeclaredField("retirer");
+        f.setAccessible(true);
+        return (RcuRetirer) f.get(rcu);
+    }
+
+    /**
+     * Review of issue 30, defect 2: a retire that saw the retire thread still running just before it died. The
+     * thread's death path (died(), what run()'s finally calls) must look for work and start a successor, with no
+     * later call. The "thread" here is the factory's, which never ran the body (so it stays "running" until it is
+     * seen dead). Old code: died() only cleared running; the factory was never asked again and the callback never
+     * ran (seen failing on {@code calls == 2}).
+     */
+    @Test
+    void aRetireThreadThatDiesWithWorkWaitingStartsItsSuccessor() throws Exception {
+        HollowFirstFactory f = new HollowFirstFactory();
+        Rcu rcu = track(Rcu.create(ProcessBarrier.get(), f));
+        AtomicInteger ran = new AtomicInteger();
+        rcu.retire("x", s -> ran.incrementAndGet()); // starts the hollow thread: "running", it sees nothing
+        assertEquals(1, f.calls.get());
+        assertEquals(1, rcu.callbacksPending(), "the premise: nothing reclaimed the object");
+        f.gate.countDown();
+        join(f.hollow, "the hollow retire thread ending");
+        retirerOf(rcu).died(f.hollow); // what its finally would call, after the retire had read running == true
+        assertEquals(2, f.calls.get(), "the dying thread started no successor although work waited");
+        awaitTrue(() -> ran.get() == 1, "the callback, with no later call");
+    }
+
+    /**
+     * A factory's thread that ends without running the body (so without died()): a later barrier() sees it dead and
+     * starts another. Old code: wake() trusted running == true forever, unparked the dead thread every 100 ms, and
+     * barrier() hung (seen failing: "did not finish within 30 s").
+     */
+    @Test
+    void barrierRecoversFromAFactoryThreadThatNeverRanTheBody() throws Exception {
+        HollowFirstFactory f = new HollowFirstFactory();
+        f.gate.countDown(); // the hollow thread ends at once
+        Rcu rcu = track(Rcu.create(ProcessBarrier.get(), f));
+        AtomicInteger ran = new AtomicInteger();
+        rcu.retire("x", s -> ran.incrementAndGet());
+        join(f.hollow, "the hollow retire thread ending");
+        Thread w = daemon("barrier-after-a-hollow-thread", rcu::barrier);
+        join(w, "barrier() after the factory's thread ended without running the body");
+        assertEquals(1, ran.get());
+        assertEquals(2, f.calls.get());
     }
 
     /** A real barrier whose heavy() throws an Error while {@code failing} is set. */
