@@ -196,6 +196,46 @@ class MembarrierProviderTest {
         assertEquals(true, s[4], "a daemon");
     }
 
+    /**
+     * A registration failure whose WARNING cannot be built (an {@code OutOfMemoryError} while formatting it, here
+     * from the failure's own message) leaves the outcome published and throws nothing out of the registering thread
+     * (register() never throws: on a heavy() caller it would escape heavy()). Control: the code before this fix built
+     * the message in the catch block, outside any guard (seen failing "nothing escapes register()").
+     */
+    @Test
+    void aWarningThatCannotBeBuiltNeverEscapesTheRegistration() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Throwable> escaped = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Thread> on = new java.util.concurrent.atomic.AtomicReference<>();
+        RuntimeException unprintable = new RuntimeException() {
+            @Override
+            public String getMessage() {
+                throw new OutOfMemoryError("formatting the failure");
+            }
+
+            @Override
+            public String toString() {
+                throw new OutOfMemoryError("formatting the failure");
+            }
+        };
+        MembarrierProvider p = new MembarrierProvider(io.processbarrier.internal.support.Settings.system(), () -> {
+            Thread t = Thread.currentThread();
+            t.setUncaughtExceptionHandler((thread, e) -> escaped.set(e)); // this thread only
+            on.set(t);
+            throw unprintable;
+        });
+        assertTrue(p.probe().isAvailable());
+        p.prepare();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (on.get() == null && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals("processbarrier-membarrier-register", on.get().getName(), "the premise: failed on its thread");
+        on.get().join(60_000);
+        assertEquals(null, escaped.get(), "nothing escapes register()");
+        assertTrue(p.registrationFailure() == unprintable, "the outcome is published: FAILED");
+        assertTrue(!p.isRegistering());
+    }
+
     @Test
     void strategyPrefersPrivateExpeditedThenGlobalExpeditedThenGlobal() {
         int all = 0x3ff;
