@@ -184,7 +184,10 @@ public final class RegistrationWindowChild {
      * {@code k = r2[j] + 1}, is a store-buffering pair with it: the writer did not see its store, so it must have seen
      * Y=j; the reader records, per round, the first trial that saw it ({@code firstSeen[j]}, Y only grows). A round
      * is forbidden when {@code r2[j] + 1 < firstSeen[j]}. A slow heavy() (GLOBAL: 10-15 ms) covers millions of reader
-     * trials per round, a fence a few: the count is of writer rounds.
+     * trials per round, a fence a few: the count is of writer rounds. Before its store, the writer waits 0-15 more reads
+     * of X, a different delay each round: with one fixed delay, whether the writer's store meets the reader's buffered
+     * store depended on the run (on the loaded 2-vCPU VM, JDK 17, 300 rounds of the fence-only control found 0-1 in 2
+     * of 6 runs without it; 7-35 in 6 of 6 runs with it, while the reader kept running beside the writer).
      */
     static long storeBuffering(ProcessBarrier b, int rounds) throws InterruptedException {
         long[] m = new long[64];
@@ -241,7 +244,7 @@ public final class RegistrationWindowChild {
             Thread.onSpinWait(); // the reader is running: 2 CPUs, no third thread spins
         }
         for (int d = j & 15; d > 0; d--) {
-            LONGS.getOpaque(m, X); // a phase that differs from round to round: see PHASES
+            LONGS.getOpaque(m, X); // a delay of 0-15 reads that differs from round to round: see storeBuffering
         }
         LONGS.setOpaque(m, Y, (long) j);
         b.heavy();
