@@ -187,7 +187,8 @@ public final class RegistrationWindowChild {
      * trials per round, a fence a few: the count is of writer rounds. Before its store, the writer waits 0-15 more reads
      * of X, a different delay each round: with one fixed delay, whether the writer's store meets the reader's buffered
      * store depended on the run (on the loaded 2-vCPU VM, JDK 17, 300 rounds of the fence-only control found 0-1 in 2
-     * of 6 runs without it; 7-35 in 6 of 6 runs with it, while the reader kept running beside the writer).
+     * of 6 runs without it, 7-35 in 6 of 6 with it; a later batch of 10 with it found none in 6, in which the reader
+     * mostly took hundreds to a million spins to advance after a round: it was not running beside the writer).
      */
     static long storeBuffering(ProcessBarrier b, int rounds) throws InterruptedException {
         long[] m = new long[64];
