@@ -1,5 +1,6 @@
 package io.processbarrier.internal;
 
+import io.processbarrier.internal.support.LibraryThreads;
 import io.processbarrier.spi.ProcessBarrierProvider;
 
 import java.util.ArrayList;
@@ -53,10 +54,7 @@ final class ProviderScan {
     void start(Runnable whenDone) {
         onDone = whenDone; // volatile: set before the thread that reads it starts
         try {
-            Thread t = new Thread(null, new Body(this), "processbarrier-providers", 0, false);
-            t.setDaemon(true);
-            t.setContextClassLoader(null);
-            t.start();
+            LibraryThreads.newThread(new Body(this), "processbarrier-providers").start(); // inherits nothing
         } catch (OutOfMemoryError | RuntimeException e) {
             // await() runs it
         }

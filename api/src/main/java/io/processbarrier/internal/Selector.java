@@ -262,8 +262,33 @@ public final class Selector {
         }
     }
 
-    private synchronized void afterScan() {
-        mergeScan();
+    /**
+     * The scan thread's merge and late check. Its WARNINGs are built under this selector's lock and written after
+     * releasing it: writing one may initialize the logging backend, and a backend whose initialization calls
+     * {@code ProcessBarrier.get()} (or anything that takes this lock) on another thread and waits for it would
+     * otherwise deadlock with this thread.
+     */
+    private void afterScan() {
+        List<String> warnings = new ArrayList<>();
+        synchronized (this) {
+            mergeScan(warnings);
+            lateCheck(warnings);
+        }
+        java.util.function.Consumer<String> sink = scanWarningSink;
+        for (String w : warnings) {
+            if (sink != null) {
+                sink.accept(w);
+            } else {
+                log(System.Logger.Level.WARNING, w); // outside the lock, see above
+            }
+        }
+    }
+
+    /** Tests: where the scan thread's WARNINGs go instead of the log (to see which locks the writer holds). */
+    volatile java.util.function.Consumer<String> scanWarningSink;
+
+    /** Under this lock: adds the WARNING naming a provider found late that outranks the choice, if any. */
+    private void lateCheck(List<String> warnings) {
         if (!(defaultChoice instanceof ProcessBarrier) || forced != null) {
             return;
         }
@@ -281,7 +306,7 @@ public final class Selector {
             lateWarning = "ProcessBarrier: found after get() had chosen " + chosen + " (priority " + c.priority
                     + "), with a higher priority: " + late + ". The project's own providers are chosen without "
                     + "waiting for the class-path scan; set -D" + PROVIDER_PROPERTY + "=<name> to use another.";
-            log(System.Logger.Level.WARNING, lateWarning);
+            warnings.add(lateWarning);
         }
     }
 
@@ -289,7 +314,11 @@ public final class Selector {
     private void awaitScan() {
         if (scan != null && !scanMerged) {
             scan.await(); // under this lock, which the scan's thread takes only after the scan is done
-            mergeScan();
+            List<String> warnings = new ArrayList<>();
+            mergeScan(warnings);
+            for (String w : warnings) {
+                log(System.Logger.Level.WARNING, w); // a caller of a selection method, under this lock, as logChoice
+            }
         }
     }
 
@@ -301,8 +330,12 @@ public final class Selector {
         }
     }
 
-    /** Adds what a finished scan found, once: providers not found by name, and entries that failed to load. */
-    private void mergeScan() {
+    /**
+     * Under this lock: adds what a finished scan found, once (providers not found by name, and entries that failed to
+     * load); the WARNINGs it has go into {@code warnings}, for the caller to write (after releasing the lock, where
+     * it can).
+     */
+    private void mergeScan(List<String> warnings) {
         if (scan == null || scanMerged || !scan.isDone()) {
             return;
         }
@@ -317,7 +350,7 @@ public final class Selector {
             }
             Entry e = declare(p);
             if (!names.add(e.name)) {
-                log(System.Logger.Level.WARNING, "ProcessBarrier: ignoring a second provider named " + e.name + " ("
+                warnings.add("ProcessBarrier: ignoring a second provider named " + e.name + " ("
                         + p.getClass().getName() + ")");
                 continue;
             }

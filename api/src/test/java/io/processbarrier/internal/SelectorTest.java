@@ -318,6 +318,51 @@ class SelectorTest {
         assertEquals("service-good", merged.defaultBarrier().name());
     }
 
+    /**
+     * The late check's WARNING is written on the scan's thread after it has released the selector's lock: a logging
+     * backend that, while it initializes, calls into selection on another thread and waits for it (here: the handler
+     * runs {@code statuses()} on a second thread and joins it) does not deadlock. Control: the code before this fix
+     * logged under the lock (seen failing "the WARNING is written without the selector's lock").
+     */
+    @Test
+    void theLateWarningIsLoggedAfterTheSelectorsLockIsReleased() throws Exception {
+        CountDownLatch held = new CountDownLatch(1);
+        ProviderScan scan = new ProviderScan(SelectorTest.class.getClassLoader(), () -> {
+            try {
+                held.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Selector s = new Selector(List.of(Scripted.available("membarrier", 10), FenceBarrier.PROVIDER), List.of(),
+                Settings.of(props::get), scan);
+        java.util.concurrent.atomic.AtomicReference<Object[]> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch logged = new CountDownLatch(1);
+        s.scanWarningSink = message -> {
+            if (!message.contains("found after get() had chosen")) {
+                return;
+            }
+            boolean locked = Thread.holdsLock(s);
+            Thread other = new Thread(s::statuses, "backend-init"); // a backend's initialization, asking selection
+            other.setDaemon(true);
+            other.start();
+            try {
+                other.join(10_000); // bounded: with the lock held here it would wait for ever
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            seen.set(new Object[] {locked, other.isAlive(), Thread.currentThread().getName()});
+            logged.countDown();
+        };
+        assertEquals("membarrier", s.defaultBarrier().name());
+        held.countDown();
+        assertTrue(logged.await(60, java.util.concurrent.TimeUnit.SECONDS), "the late WARNING was written");
+        Object[] r = seen.get();
+        assertEquals("processbarrier-providers", r[2], "the premise: logged on the scan's thread");
+        assertEquals(false, r[0], "the WARNING is written without the selector's lock");
+        assertEquals(false, r[1], "another thread's selection call did not wait for the logging thread");
+    }
+
     @Test
     void publicApiUsesTheSameSelection() {
         ProcessBarrier b = ProcessBarrier.get();

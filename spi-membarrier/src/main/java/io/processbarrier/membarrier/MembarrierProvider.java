@@ -3,6 +3,7 @@ package io.processbarrier.membarrier;
 import io.processbarrier.ErrnoException;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.spi.Availability;
+import io.processbarrier.internal.support.LibraryThreads;
 import io.processbarrier.internal.support.LogHandoff;
 import io.processbarrier.internal.support.NativeLibrary;
 import io.processbarrier.internal.support.Settings;
@@ -172,10 +173,8 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
         }
         registration.set(UNCLAIMED); // release: barrier() now claims or waits instead of failing with EPERM
         try {
-            Thread t = new Thread(null, new Registrar(this), "processbarrier-membarrier-register", 0, false);
-            t.setDaemon(true);
-            t.setContextClassLoader(null);
-            t.start();
+            // inherits nothing from the get() caller (context class loader, thread group, access-control context)
+            LibraryThreads.newThread(new Registrar(this), "processbarrier-membarrier-register").start();
         } catch (OutOfMemoryError | RuntimeException e) {
             // no thread: the first barrier() claims the registration and runs it itself
         }
@@ -203,27 +202,47 @@ public final class MembarrierProvider implements ProcessBarrierProvider {
     /**
      * Runs the registration if nobody has claimed it yet (the background thread, or a barrier() that got there first);
      * whoever claims it publishes the outcome and wakes the barrier() calls waiting for it. Never throws.
+     *
+     * <p>A failure is logged at WARNING after the outcome is published (the waiting barrier() calls go on at once),
+     * by {@link LogHandoff#write} on the thread that registered, never queued: a queued record may be lost when a
+     * program exits within {@link LogHandoff}'s hold-off, and this WARNING must reach the log. On the background
+     * thread nobody waits for that write; on a barrier() that claimed the registration (the thread could not be
+     * started), that heavy() pays for it once. Building and writing the record is guarded: an {@link Error} there (an
+     * {@code OutOfMemoryError} building the message) is dropped, never thrown out of a heavy().
      */
     void register() {
         if (!registration.compareAndSet(UNCLAIMED, RUNNING)) { // volatile CAS: exactly one registers
             return;
         }
         int outcome = FAILED;
+        Throwable failure = null;
         try {
             registrar.run();
             outcome = REGISTERED;
         } catch (Throwable t) {
+            failure = t;
             registrationFailure = t; // plain: published by the volatile store of FAILED below
-            LogHandoff.submit(System.Logger.Level.WARNING, "ProcessBarrier: membarrier("
-                    + Membarrier.name(registerCommand(command)) + ") failed after selection: "
-                    + ProcessBarrierException.describe(t) + "; every heavy() now uses MEMBARRIER_CMD_GLOBAL, which "
-                    + "orders every thread but waits for an RCU grace period (milliseconds): exclude membarrier "
-                    + "(-Dprocessbarrier.exclude=membarrier) to select the next provider instead");
         } finally {
             synchronized (registration) {
                 registration.set(outcome); // volatile: the barrier() that reads it sees the failure too
                 registration.notifyAll();
             }
+        }
+        if (failure != null) {
+            warnFailed(failure);
+        }
+    }
+
+    /** The WARNING of a failed registration, on this thread; never throws. */
+    private void warnFailed(Throwable failure) {
+        try {
+            LogHandoff.write(System.Logger.Level.WARNING, "ProcessBarrier: membarrier("
+                    + Membarrier.name(registerCommand(command)) + ") failed after selection: "
+                    + ProcessBarrierException.describe(failure) + "; every heavy() now uses MEMBARRIER_CMD_GLOBAL, "
+                    + "which orders every thread but waits for an RCU grace period (milliseconds): exclude membarrier "
+                    + "(-Dprocessbarrier.exclude=membarrier) to select the next provider instead");
+        } catch (Throwable t) {
+            // building the record failed (OutOfMemoryError): the outcome stands, preparation() still reports it
         }
     }
 

@@ -94,11 +94,11 @@ class MembarrierProviderTest {
     /**
      * prepare() returns while the registration runs; a heavy() in that window waits for it (seen waiting, with the
      * registration held), and a store-buffering litmus whose first trial starts in the window finds no forbidden
-     * outcome. The litmus can fail: {@link #aFailedRegistrationFallsBackToGlobalNeverToAFence} runs its control.
+     * outcome. The litmus can fail: {@link #theFailureLitmusCanFailItsControlFindsForbiddenOutcomes} runs its control.
      */
     @Test
     void heavyInTheRegistrationWindowWaitsForItAndOrdersEveryThread() throws Exception {
-        ChildProcess.Result r = freshJvm(RegistrationWindowChild.class, List.of("window", "5000"));
+        ChildProcess.Result r = freshJvm(RegistrationWindowChild.class, List.of("window", "300"));
         assertEquals(0, r.exit(), r.out());
         assertEquals("true", value(r.out(), "registering"), r.out());
         assertEquals("ProcessBarrier[membarrier: registering in the background "
@@ -111,13 +111,20 @@ class MembarrierProviderTest {
     }
 
     /**
+     * Writer rounds of the registration-failure litmus: enough for its control to find forbidden outcomes within a few
+     * runs (measured: see {@link #theFailureLitmusCanFailItsControlFindsForbiddenOutcomes}), few enough for GLOBAL's
+     * 10-15 ms per heavy() (40-45 ms on a loaded machine).
+     */
+    private static final String FAIL_ROUNDS = "200";
+
+    /**
      * A registration that fails after prepare() returned (readers may already rely on light()): the heavy() waiting
-     * for it, and every later one, use MEMBARRIER_CMD_GLOBAL, and the litmus finds no forbidden outcome. Control (the
-     * forbidden design, a plain fence after the failure): the same litmus finds some.
+     * for it, and every later one, use MEMBARRIER_CMD_GLOBAL, and the litmus finds no forbidden outcome. Its control,
+     * at the same count: {@link #theFailureLitmusCanFailItsControlFindsForbiddenOutcomes}.
      */
     @Test
     void aFailedRegistrationFallsBackToGlobalNeverToAFence() throws Exception {
-        ChildProcess.Result r = freshJvm(RegistrationWindowChild.class, List.of("fail", "300"));
+        ChildProcess.Result r = freshJvm(RegistrationWindowChild.class, List.of("fail", FAIL_ROUNDS));
         assertEquals(0, r.exit(), r.out());
         assertEquals("true", value(r.out(), "heavyWaited"), r.out());
         String preparation = value(r.out(), "preparation");
@@ -128,6 +135,105 @@ class MembarrierProviderTest {
         assertEquals("0", value(r.out(), "forbidden"), r.out());
         assertTrue(r.out().contains("WARNING") && r.out().contains("every heavy() now uses MEMBARRIER_CMD_GLOBAL"),
                 "the failure is logged, and the record is written before the child exits: " + r.out());
+    }
+
+    /**
+     * The control of {@link #aFailedRegistrationFallsBackToGlobalNeverToAFence}, at the same count: the design the
+     * javadoc forbids, a plain fence as heavy() once the registration has failed (readers keep their compiler barrier),
+     * lets the litmus see forbidden outcomes. What it shows, measured on a 2-vCPU VM shared with other builds (load
+     * 10-14, JDK 17): a run of 300 rounds found 7-125 forbidden outcomes when the reader ran beside the writer, none
+     * in about half of the runs (the reader descheduled or slow); so the child repeats the control's run (at most
+     * {@link RegistrationWindowChild#CONTROL_ATTEMPTS} times) until one finds some. The real fallback's single run
+     * would therefore catch a fence-only fallback in only about half of the suite's runs on such a machine: a
+     * detector, not a proof. The count is {@link #FAIL_ROUNDS}, not more: GLOBAL took 40-45 ms per round there.
+     */
+    @Test
+    void theFailureLitmusCanFailItsControlFindsForbiddenOutcomes() throws Exception {
+        ChildProcess.Result r = freshJvm(RegistrationWindowChild.class, List.of("fail-fence-control", FAIL_ROUNDS));
+        assertEquals(0, r.exit(), r.out());
+        assertEquals("true", value(r.out(), "heavyWaited"), r.out());
+        assertTrue(Long.parseLong(value(r.out(), "forbidden")) > 0, "the control finds forbidden outcomes: " + r.out());
+        assertTrue(value(r.out(), "preparation").startsWith("registration failed after selection"), r.out());
+    }
+
+    /**
+     * The background registration's thread inherits nothing from the caller of get() (as every thread of the
+     * library: see LibraryThreads): no context class loader, the system thread group, normal priority, a daemon.
+     * Control: the thread as made before (the creator's group and priority) fails "the system thread group".
+     */
+    @Test
+    void theRegistrationThreadInheritsNothing() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Object[]> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.CountDownLatch ran = new java.util.concurrent.CountDownLatch(1);
+        MembarrierProvider p = new MembarrierProvider(io.processbarrier.internal.support.Settings.system(), () -> {
+            Thread t = Thread.currentThread();
+            seen.set(new Object[] {t.getName(), t.getContextClassLoader(), t.getThreadGroup(), t.getPriority(),
+                t.isDaemon()});
+            ran.countDown(); // registers nothing: this provider is never asked for a barrier
+        });
+        assertTrue(p.probe().isAvailable());
+        assertEquals(Membarrier.CMD_PRIVATE_EXPEDITED, p.command());
+        ThreadGroup app = new ThreadGroup("an-application");
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread creator = new Thread(app, () -> {
+            try {
+                p.prepare();
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        }, "creator");
+        creator.setPriority(Thread.MAX_PRIORITY);
+        creator.setContextClassLoader(new java.net.URLClassLoader(new java.net.URL[0], null));
+        creator.start();
+        creator.join(60_000);
+        assertEquals(null, failed.get());
+        assertTrue(ran.await(60, TimeUnit.SECONDS), "the registration ran");
+        Object[] s = seen.get();
+        assertEquals("processbarrier-membarrier-register", s[0], "the premise: on its own thread");
+        assertEquals(null, s[1], "no context class loader");
+        assertEquals(null, ((ThreadGroup) s[2]).getParent(), "the system thread group, not " + s[2]);
+        assertEquals(Thread.NORM_PRIORITY, s[3], "normal priority");
+        assertEquals(true, s[4], "a daemon");
+    }
+
+    /**
+     * A registration failure whose WARNING cannot be built (an {@code OutOfMemoryError} while formatting it, here
+     * from the failure's own message) leaves the outcome published and throws nothing out of the registering thread
+     * (register() never throws: on a heavy() caller it would escape heavy()). Control: the code before this fix built
+     * the message in the catch block, outside any guard (seen failing "nothing escapes register()").
+     */
+    @Test
+    void aWarningThatCannotBeBuiltNeverEscapesTheRegistration() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Throwable> escaped = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Thread> on = new java.util.concurrent.atomic.AtomicReference<>();
+        RuntimeException unprintable = new RuntimeException() {
+            @Override
+            public String getMessage() {
+                throw new OutOfMemoryError("formatting the failure");
+            }
+
+            @Override
+            public String toString() {
+                throw new OutOfMemoryError("formatting the failure");
+            }
+        };
+        MembarrierProvider p = new MembarrierProvider(io.processbarrier.internal.support.Settings.system(), () -> {
+            Thread t = Thread.currentThread();
+            t.setUncaughtExceptionHandler((thread, e) -> escaped.set(e)); // this thread only
+            on.set(t);
+            throw unprintable;
+        });
+        assertTrue(p.probe().isAvailable());
+        p.prepare();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (on.get() == null && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals("processbarrier-membarrier-register", on.get().getName(), "the premise: failed on its thread");
+        on.get().join(60_000);
+        assertEquals(null, escaped.get(), "nothing escapes register()");
+        assertTrue(p.registrationFailure() == unprintable, "the outcome is published: FAILED");
+        assertTrue(!p.isRegistering());
     }
 
     @Test

@@ -1,8 +1,9 @@
 package io.processbarrier.sync;
 
 /**
- * The library's own threads (the retire threads of {@link Rcu} and {@link ReadMostlyLock}'s burst timer), made
- * as the JDK makes its InnocuousThread: they hold nothing of whoever happened to start them.
+ * The library's own threads (the retire threads of {@link Rcu} and {@link ReadMostlyLock}'s burst timer): made by
+ * the api's factory, {@link io.processbarrier.internal.support.LibraryThreads}, as every thread of the library is, so
+ * that they hold nothing of whoever happened to start them.
  *
  * <p><b>Fault model.</b> Making a thread calls no user code; {@code new Thread} may throw an {@link Error}
  * ({@link OutOfMemoryError}), which reaches the caller, and so may the caller's {@code start()} ("unable to create
@@ -13,38 +14,11 @@ final class LibraryThreads {
     }
 
     /**
-     * A library thread (the default retire thread, {@code ReadMostlyLock}'s burst timer): inherits nothing from
-     * whoever first needs it (like the JDK's InnocuousThread): no context class loader (a web application's loader
-     * stays collectable after an undeploy), no inheritable thread-locals, no access-control context of the creator's stack
-     * (on JDK 17 a thread keeps its creator's {@code AccessControlContext}, whose protection domains hold the class
-     * loaders of every class on that stack), the system thread group (not the creator's), normal priority, a daemon
-     * named {@code name}.
+     * A library thread (the default retire thread, {@code ReadMostlyLock}'s burst timer), not started: see
+     * {@link io.processbarrier.internal.support.LibraryThreads#newThread} for what it does not inherit (context class
+     * loader, inheritable thread-locals, the creator's access-control context and thread group, its priority).
      */
-    @SuppressWarnings("removal") // AccessController: the JDK 17 access-control context, gone from JDK 24 on
     static Thread newThread(Runnable task, String name) {
-        java.security.PrivilegedAction<Thread> make = () -> {
-            Thread t = new Thread(systemGroup(), task, name, 0, false);
-            t.setDaemon(true);
-            t.setContextClassLoader(null);
-            t.setPriority(Thread.NORM_PRIORITY);
-            return t;
-        };
-        return java.security.AccessController.doPrivileged(make, NothingInherited.CONTEXT);
-    }
-
-    /** The root of the thread groups: a thread there keeps no application's group alive. */
-    private static ThreadGroup systemGroup() {
-        ThreadGroup g = Thread.currentThread().getThreadGroup();
-        for (ThreadGroup p = g == null ? null : g.getParent(); p != null; p = p.getParent()) {
-            g = p;
-        }
-        return g;
-    }
-
-    @SuppressWarnings("removal")
-    private static final class NothingInherited {
-        /** As the JDK's InnocuousThread: one protection domain with no code source and no permissions. */
-        static final java.security.AccessControlContext CONTEXT = new java.security.AccessControlContext(
-                new java.security.ProtectionDomain[] {new java.security.ProtectionDomain(null, null)});
+        return io.processbarrier.internal.support.LibraryThreads.newThread(task, name);
     }
 }

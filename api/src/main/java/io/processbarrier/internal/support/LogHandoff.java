@@ -9,8 +9,8 @@ import java.util.ArrayDeque;
  * logging: about 75 ms for {@code java.util.logging} on a 2-vCPU VM, more for Log4j).
  *
  * <p>{@link #submit} queues the record and returns: no logging class is touched on the caller. A daemon thread
- * ({@code processbarrier-log}; it inherits nothing from the caller: no context class loader, no inheritable
- * thread-locals) writes the queue in order and ends when it is empty. It holds off its first write for
+ * ({@code processbarrier-log}; it inherits nothing from the caller: {@link LibraryThreads#newThread}) writes the queue
+ * in order and ends when it is empty. It holds off its first write for
  * {@link #HOLD_OFF_MILLIS}: an application initializes its logging at startup, about when it calls {@code get()}, and
  * a second thread initializing Log4j at the same moment gets its record dropped (Log4j configures a context on one
  * thread and lets the others log through the default configuration meanwhile: the DEBUG line was lost in 2 of 6 runs).
@@ -110,12 +110,9 @@ public final class LogHandoff {
         }
     }
 
-    /** A daemon that inherits nothing from whoever caused it (as the JDK's InnocuousThread). */
+    /** A daemon that inherits nothing from whoever caused it: {@link LibraryThreads#newThread}. */
     private static Thread thread(Runnable r, String name) {
-        Thread t = new Thread(null, r, name, 0, false);
-        t.setDaemon(true);
-        t.setContextClassLoader(null);
-        return t;
+        return LibraryThreads.newThread(r, name);
     }
 
     /** Writes the queue until it is empty: the daemon writer, or the shutdown hook. */
