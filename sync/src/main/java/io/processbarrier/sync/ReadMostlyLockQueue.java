@@ -2,7 +2,6 @@ package io.processbarrier.sync;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -106,6 +105,12 @@ final class ReadMostlyLockQueue {
         final Thread thread;
         /** When it queued ({@link System#nanoTime()}): first in line for {@link #HANDOFF_NANOS}, it reserves. */
         final long since;
+        /**
+         * The queue's links, under the mutex: the queue is linked through its waiters, so queueing allocates nothing
+         * but the waiter (an array deque that fails to grow on a full heap loses every element it held).
+         */
+        Waiter prev;
+        Waiter next;
 
         Waiter(Thread thread, long since) {
             this.thread = thread;
@@ -140,7 +145,10 @@ final class ReadMostlyLockQueue {
     private volatile Waiter head;
 
     // ---- under the mutex
-    private final ArrayDeque<Waiter> writers = new ArrayDeque<>();
+    /** The queued writers, first to last, linked through {@link Waiter#next}; {@link #head} mirrors the first. */
+    private Waiter firstWaiter;
+    private Waiter lastWaiter;
+    private int queued;
     /** Readers waiting for the current writer to leave: the next admission's count, and whom it unparks. */
     private final ArrayList<Thread> blockedReaders = new ArrayList<>();
     /** When the last admission happened, on {@link #clock}. */
@@ -216,7 +224,7 @@ final class ReadMostlyLockQueue {
 
     /** Under the mutex: whether no writer claims, spins or queues (a burst may end). */
     boolean noWriter() {
-        return (int) STATE.getVolatile(this) == 0 && (int) CONTENDERS.getVolatile(this) == 0 && writers.isEmpty();
+        return (int) STATE.getVolatile(this) == 0 && (int) CONTENDERS.getVolatile(this) == 0 && firstWaiter == null;
     }
 
     /**
@@ -295,11 +303,23 @@ final class ReadMostlyLockQueue {
      * release hands it over.
      */
     private boolean awaitTurn(Thread me, int how, long deadline) throws InterruptedException {
-        Waiter node = new Waiter(me, System.nanoTime());
+        Waiter node;
+        try {
+            node = new Waiter(me, System.nanoTime());
+        } catch (OutOfMemoryError e) { // a full heap: wait without a place in the queue rather than fail
+            return awaitTurnWithoutNode(me, how, deadline);
+        }
         lockForWriter();
         try {
-            writers.addLast(node);
-            HEAD.setVolatile(this, writers.peekFirst());
+            node.prev = lastWaiter; // plain: under the mutex
+            if (lastWaiter == null) {
+                firstWaiter = node;
+            } else {
+                lastWaiter.next = node;
+            }
+            lastWaiter = node;
+            queued++;
+            HEAD.setVolatile(this, firstWaiter);
         } finally {
             mutex.unlock();
         }
@@ -356,12 +376,63 @@ final class ReadMostlyLockQueue {
         }
     }
 
+    /** Under the mutex: takes {@code node} out of the queue. */
+    private void unlink(Waiter node) {
+        Waiter p = node.prev;
+        Waiter n = node.next;
+        if (p == null) {
+            firstWaiter = n;
+        } else {
+            p.next = n;
+        }
+        if (n == null) {
+            lastWaiter = p;
+        } else {
+            n.prev = p;
+        }
+        node.prev = null;
+        node.next = null;
+        queued--;
+    }
+
+    /**
+     * A writer whose waiter could not be allocated (a full heap): it waits with no place in the queue, taking the
+     * claim whenever it finds it free (a queued writer's reservation still stops it), and re-checks every 1 ms, so
+     * nothing on its way allocates; a reservation by a queued writer bounds how long it can keep that writer out.
+     */
+    private boolean awaitTurnWithoutNode(Thread me, int how, long deadline) throws InterruptedException {
+        boolean interrupted = false;
+        try {
+            while (!tryClaim(me, false)) {
+                if (how == TIMED && deadline - System.nanoTime() <= 0L) {
+                    return false;
+                }
+                try {
+                    LockSupport.parkNanos(this, 1_000_000L);
+                } catch (OutOfMemoryError e) { // a virtual thread's timed park allocates: spin instead
+                    Thread.onSpinWait();
+                }
+                if (Thread.interrupted()) {
+                    if (how == INTERRUPTIBLE || how == TIMED) {
+                        throw new InterruptedException();
+                    }
+                    interrupted = true;
+                }
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                me.interrupt(); // lock() is not interruptible, but the interrupt is not lost
+            }
+        }
+    }
+
     /** {@code node} leaves the queue (with the claim, or giving up); the next in line becomes first. */
     private void leaveQueue(Waiter node, boolean claimed) {
         lockForWriter();
         try {
-            writers.remove(node);
-            Waiter next = writers.peekFirst();
+            unlink(node);
+            Waiter next = firstWaiter;
             HEAD.setVolatile(this, next);
             if (RESERVED.getVolatile(this) == node.thread) {
                 RESERVED.setVolatile(this, null);
@@ -602,7 +673,7 @@ final class ReadMostlyLockQueue {
     int waitingWriters() {
         mutex.lock();
         try {
-            return writers.size();
+            return queued;
         } finally {
             mutex.unlock();
         }

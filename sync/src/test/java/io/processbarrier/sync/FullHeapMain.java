@@ -223,9 +223,9 @@ final class FullHeapMain {
             return time.get();
         }, null);
         write(lock); // warm-up: the timer starts and ends a burst
-        time.addAndGet(50 * ms);
         long deadline = System.nanoTime() + BOUND_NANOS;
         while (lock.flagRaised() && System.nanoTime() - deadline < 0L) {
+            time.addAndGet(50 * ms); // as below: the timer's look stamps the exit
             LockSupport.parkNanos(ms);
         }
         boolean warm = !lock.flagRaised();
@@ -261,9 +261,11 @@ final class FullHeapMain {
         boolean armedAfterDeath = died && lock.burstTimerArmed;
         time.addAndGet(50 * ms);
         write(lock); // a later write: if the timer died, this arms it again
-        time.addAndGet(50 * ms);
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // the timer looks every 10 ms
         while (lock.flagRaised() && System.nanoTime() - deadline < 0L) {
+            // the clock moves on while we wait: a release inside a burst reads no clock, and the timer stamps an exit
+            // it had not seen with its own look's time (issue 28), so a clock that stood still would never end it
+            time.addAndGet(50 * ms);
             LockSupport.parkNanos(ms);
         }
         System.out.println("warm=" + warm);
