@@ -25,7 +25,9 @@ import java.util.ArrayDeque;
  * its handlers or appenders, and the JVM runs shutdown hooks concurrently, so a record still queued when a program
  * that already logged exits within {@link #HOLD_OFF_MILLIS} of {@code get()} may be lost (a DEBUG line, never a
  * WARNING of selection, which is written on the caller). A backend the hook initializes during the exit registers no
- * hook of its own, so a program that had not logged yet shows the record.
+ * hook of its own, so a program that had not logged yet shows the record. Not on every JDK: Temurin 25 writes nothing
+ * through a backend first initialized during the exit (OpenJDK 17 does; {@code HookLoggingProbe} in the tests), so
+ * there a DEBUG line of a program that exits within the hold-off is lost; WARNINGs are written on the caller.
  *
  * <p>Fault model: whatever the logger throws (a broken handler, an {@code OutOfMemoryError}) is caught per record
  * and never reaches the code that submitted it; the writer goes on with the next record. If the writer thread cannot
