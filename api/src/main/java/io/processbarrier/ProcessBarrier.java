@@ -1,6 +1,6 @@
 package io.processbarrier;
 
-import io.processbarrier.internal.Selector;
+import io.processbarrier.internal.BackgroundSelection;
 
 import java.util.List;
 
@@ -55,6 +55,17 @@ import java.util.List;
  * its decision (a WARNING is written at once), and membarrier's registration; {@link #providers()} probes them all
  * and waits for all of it.
  *
+ * <p><b>The selection window.</b> Without {@code processbarrier.*} settings, the first {@code get()} returns before
+ * anything is chosen, in well under a millisecond of work: the choice (loading the providers, the natives, probing,
+ * logging) runs on a daemon thread. The barrier it returns meanwhile fences on both sides; from the moment the
+ * chosen barrier exists, its {@code light()} reads one field and is the chosen one's, and its {@code heavy()} is the
+ * chosen one's. A writer that found no choice yet and a reader that already found one are still ordered: the
+ * writer fenced before it looked, and the reader looked after the choice was published (the argument in full is in
+ * the javadoc of {@code io.processbarrier.internal.support.DeferredBarrier}). Later {@code get()} calls return the
+ * chosen barrier itself; sync's constructs exchange the first one for it on their writers' path. Every other
+ * question ({@link #of}, {@link #providers()}, {@link #choice()}, {@link #isAvailable}, and that barrier's
+ * {@code name()} and {@code isAsymmetric()}) waits for the choice in progress.
+ *
  * <p><b>The registration window.</b> membarrier's {@code PRIVATE_EXPEDITED} needs a per-process registration that
  * waits for an RCU grace period (about 10 ms); it runs on a daemon thread, so {@code get()} may return before it is
  * done, and readers may call {@code light()} (a compiler barrier) from then on. A {@code heavy()} in that window
@@ -95,13 +106,17 @@ public interface ProcessBarrier {
     boolean isAsymmetric();
 
     /**
-     * The process-wide default barrier, chosen once on first use.
+     * The process-wide default barrier, chosen once on first use. Without {@code processbarrier.*} settings the first
+     * call returns at once and the choice is made on a library thread: what it returns meanwhile is a full fence on
+     * both sides and takes the chosen barrier's fast {@code light()} when the choice is made (correct for every pair
+     * from the first call on: see "The selection window" above); later calls return the chosen barrier itself. With
+     * settings given, the caller chooses, so that what they make this method throw reaches it.
      *
      * @throws ProcessBarrierException if {@code processbarrier.provider} forces a provider that is unknown or
      *                                 unavailable (the message lists every provider found and why)
      */
     static ProcessBarrier get() {
-        return Selector.instance().defaultBarrier();
+        return BackgroundSelection.get();
     }
 
     /**
@@ -110,7 +125,7 @@ public interface ProcessBarrier {
      * @throws ProcessBarrierException if no provider has that name, or it is unavailable here (with the cause)
      */
     static ProcessBarrier of(String name) {
-        return Selector.instance().barrier(name);
+        return BackgroundSelection.selector().barrier(name);
     }
 
     /**
@@ -119,12 +134,12 @@ public interface ProcessBarrier {
      * {@code Epoll.isAvailable()}. Never throws for an unknown name: that provider is simply not available.
      */
     static boolean isAvailable(String name) {
-        return Selector.instance().availability(name).isAvailable();
+        return BackgroundSelection.selector().availability(name).isAvailable();
     }
 
     /** Why the named provider is not available here ({@code null} if it is), without side effects (see {@link #isAvailable}). */
     static Throwable unavailabilityCause(String name) {
-        return Selector.instance().availability(name).cause();
+        return BackgroundSelection.selector().availability(name).cause();
     }
 
     /**
@@ -136,7 +151,7 @@ public interface ProcessBarrier {
      * @throws ProcessBarrierException whenever {@link #get()} would throw
      */
     static String choice() {
-        return Selector.instance().choice();
+        return BackgroundSelection.selector().choice();
     }
 
     /**
@@ -144,6 +159,6 @@ public interface ProcessBarrier {
      * every provider (and so may load the native library and make {@link #get()}'s choice first).
      */
     static List<ProviderStatus> providers() {
-        return Selector.instance().statuses();
+        return BackgroundSelection.selector().statuses();
     }
 }

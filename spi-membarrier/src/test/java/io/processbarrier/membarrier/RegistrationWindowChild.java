@@ -109,7 +109,7 @@ public final class RegistrationWindowChild {
      * rounds against three barriers that do nothing, so that the calls of light() and heavy() are compiled as virtual
      * calls and the real barrier deoptimises nothing, and through the control's barrier, both of its paths.
      */
-    private static void warmUp() throws InterruptedException {
+    static void warmUp() throws InterruptedException {
         ProcessBarrier[] noops = {new Noop(), new Noop() { }, new Noop() { }};
         for (int i = 0; i < 30; i++) {
             ProcessBarrier noop = noops[i % noops.length];
@@ -233,8 +233,15 @@ public final class RegistrationWindowChild {
         return (int) (long) LONGS.getOpaque(m, Y);
     }
 
+    /** Called by the litmus writer before each round when set (SelectionWindowChild opens the window from it). */
+    static volatile java.util.function.IntConsumer roundHook;
+
     private static void writer(ProcessBarrier b, long[] m, long[] r2, int rounds) {
+        java.util.function.IntConsumer hook = roundHook;
         for (int j = 1; j <= rounds; j++) {
+            if (hook != null) {
+                hook.accept(j); // between rounds: never between a round's store and its heavy()
+            }
             r2[j] = round(b, m, j); // plain store: read by the main thread after join()
         }
     }

@@ -1,6 +1,7 @@
 package io.processbarrier.sync;
 
 import io.processbarrier.ProcessBarrier;
+import io.processbarrier.internal.support.DeferredBarrier;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -54,7 +55,12 @@ abstract class RcuGracePeriods {
 
     // Read by every reader on entry, written once per grace period: a read-mostly line. The retire stack, written
     // by every retire(), lives in its own padded object (RcuRetirer) so that retiring does not slow reading.
-    final ProcessBarrier barrier;
+    /**
+     * Not final: a {@link DeferredBarrier} (the first {@code ProcessBarrier.get()}, its selection still running) is
+     * exchanged here for the barrier it selected once that exists, so that readers stop paying its check; a reader
+     * that still reads the old one is ordered as well (see DeferredBarrier).
+     */
+    ProcessBarrier barrier;
     final ReaderRegistry<RcuRecord> registry;
     /** The latest grace period begun; readers copy it into their record. Atomic RMW by writers, acquire by readers. */
     volatile long gp = 1;
@@ -107,6 +113,16 @@ abstract class RcuGracePeriods {
     static final int RETIRE_THREAD = 1;
     static final int HELPER = 2;
     static final int CLOSING = 3;
+    /** The barrier for a writer's heavy(): a settled DeferredBarrier is exchanged for its selection first. */
+    final ProcessBarrier heavyBarrier() {
+        ProcessBarrier b = barrier;
+        ProcessBarrier r = DeferredBarrier.resolve(b);
+        if (r != b) {
+            barrier = r; // a plain store, once: readers see it soon or keep the deferred one, both correct
+        }
+        return r;
+    }
+
     private static final String[] WHO = {"synchronize()", "the retire thread (retire, barrier, poll)",
         "retire() helping to reclaim (more than MAX_PENDING waiting)", "close()"};
     /** What retryGracePeriod logs, per caller: built once, not on a path that may run on a full heap. */
@@ -151,7 +167,7 @@ abstract class RcuGracePeriods {
                 return true; // served by a grace period that began after our arrival
             }
             long g = (long) GP.getAndAdd(this, 1L) + 1; // >= target: gp only grows under this lock
-            barrier.heavy(); // throws: the grace period did not complete, completed stays, the caller retries
+            heavyBarrier().heavy(); // throws: the grace period did not complete, completed stays, the caller retries
             // No clock is read unless a reader holds the grace period up: a grace period with no reader inside is
             // meant to cost little more than its heavy() (benchmarks/README.md), and two clock reads are much of that
             // margin. So the start recorded is when the scan first found a reader inside, after heavy(): every

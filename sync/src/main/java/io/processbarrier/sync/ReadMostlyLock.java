@@ -1,6 +1,7 @@
 package io.processbarrier.sync;
 
 import io.processbarrier.ProcessBarrier;
+import io.processbarrier.internal.support.DeferredBarrier;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -315,7 +316,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
     }
 
-    private final ProcessBarrier barrier;
+    /** Not final: a settled DeferredBarrier is exchanged for its selection on the writer's path (heavyBarrier). */
+    private ProcessBarrier barrier;
     private final long burstNanos;
     /**
      * The burst timer's window, the longer of {@link #burstNanos} and {@link #BURST_END_DELAY_NANOS}: its first look
@@ -425,6 +427,16 @@ public final class ReadMostlyLock implements ReadWriteLock {
         this.queue = new ReadMostlyLockQueue(this, clock);
         this.registry = new ReaderRegistry<>(ReadMostlyLockReader::new, ReadMostlyLockReader[]::new, queue.mutex);
         this.front = registry.front();
+    }
+
+    /** The barrier for a writer's heavy(): a settled DeferredBarrier is exchanged for its selection first. */
+    private ProcessBarrier heavyBarrier() {
+        ProcessBarrier b = barrier;
+        ProcessBarrier r = DeferredBarrier.resolve(b);
+        if (r != b) {
+            barrier = r; // a plain store, once: readers see it soon or keep the deferred one, both correct
+        }
+        return r;
     }
 
     /**
@@ -912,7 +924,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 }
             }
             if (needHeavy) {
-                barrier.heavy(); // throws: sealed stays false, and the next writer runs its own
+                heavyBarrier().heavy(); // throws: sealed stays false, and the next writer runs its own
                 sealed = true;
             } else {
                 VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')

@@ -189,10 +189,41 @@ public final class LogHandoff {
 
     /** Writes one record now, on the caller's thread; never throws. */
     public static void write(System.Logger.Level level, String message) {
+        if (level.getSeverity() >= System.Logger.Level.WARNING.getSeverity() && jvmExiting()) {
+            // the JVM is exiting: the backend may refuse to start now (Log4j: "Cannot start ShutdownCallbackRegistry,
+            // already shutting down", the record dropped) or be closing in its own hook; standard error is still open
+            System.err.println(level.getName() + " " + Settings.GROUP_ID + ": " + message
+                    + " [written to standard error: the JVM was exiting]");
+            System.err.flush();
+            return;
+        }
         try {
             System.getLogger(Settings.GROUP_ID).log(level, message);
         } catch (Throwable t) {
             // a logger that fails must not take the library down with it; there is nowhere else to report it
+        }
+    }
+
+    /**
+     * Whether the JVM has begun to exit: the one reliable test is that a shutdown hook can no longer be added (asked
+     * for a WARNING only, which is rare: it makes an unstarted thread and adds and removes it).
+     */
+    private static boolean jvmExiting() {
+        try {
+            Thread probe = LibraryThreads.newThread(new NoOp(), "processbarrier-exit-probe");
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException shutdownInProgress) {
+            return true;
+        } catch (Throwable t) {
+            return false; // a security manager, or no memory for the probe: write through the logger, as before
+        }
+    }
+
+    private static final class NoOp implements Runnable {
+        @Override
+        public void run() {
         }
     }
 

@@ -1,0 +1,221 @@
+package io.processbarrier.internal;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.internal.support.DeferredBarrier;
+import io.processbarrier.internal.support.LibraryThreads;
+import io.processbarrier.internal.support.Settings;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The first {@code ProcessBarrier.get()} off its caller's path. Selecting costs tens of milliseconds in a fresh JVM
+ * (loading and verifying the providers' classes, extracting or checking the natives, loading them, probing, creating
+ * the barrier, and, at WARNING, initializing logging), and none of it has to happen before the caller can go on:
+ * the caller gets a {@link DeferredBarrier}, correct from its first call (a full fence on both sides until the
+ * selection is over, see its javadoc), and the selection runs on a library thread ({@code processbarrier-select},
+ * inheriting nothing of the caller: {@link LibraryThreads}).
+ *
+ * <p><b>When the caller waits instead.</b> With any {@code processbarrier.*} setting given, the caller selects, as
+ * before: a setting may make {@code get()} throw ({@code requireAsymmetric}, a forced provider that is absent, a bad
+ * value), and an exception that a background thread found could not be thrown by the {@code get()} that started it.
+ * Without settings the selection cannot fail (it ends in {@code fence} at worst). If the thread cannot be started,
+ * the caller selects. Every other question ({@code of}, {@code providers}, {@code choice}, {@code isAvailable}, and
+ * the deferred barrier's {@code name()} and {@code isAsymmetric()}) first waits for a selection in progress: they
+ * report what it found.
+ *
+ * <p><b>Its log records.</b> Selection writes a misconfiguration's WARNING on its own thread, which is now this one.
+ * So that a program that exits at once still shows it, a shutdown hook waits (up to {@link #EXIT_WAIT_SECONDS}) for
+ * the selection to end; it is removed when the selection ends, so that it pins no class loader. A WARNING that the
+ * selection writes once the JVM is exiting goes to standard error ({@code LogHandoff.write}): by then the
+ * application's backend may be closing in its own shutdown hook (java.util.logging's closes its handlers, and the
+ * JVM runs hooks concurrently) or refuse to start (Log4j drops the record: "already shutting down").
+ *
+ * <p><b>Fault model.</b> Whatever the selection throws (an {@link Error} included) leaves the deferred barrier a
+ * fence for good and makes the next {@code get()} select on its caller, which then sees the exception. A caller
+ * interrupted while it waits for the selection keeps waiting (the selection is bounded and short) and returns with
+ * its interrupt status set.
+ */
+public final class BackgroundSelection {
+    /** How long a shutdown hook waits for a selection in progress so that its WARNING is written. */
+    static final long EXIT_WAIT_SECONDS = 10;
+
+    private static final Object LOCK = new Object();
+    /** Once the background selection has ended well: what {@code get()} returns from then on. */
+    private static volatile ProcessBarrier selected;
+    /** Under LOCK: the deferred barrier, while its selection runs or after it ended (null before or without one). */
+    private static DeferredBarrier deferred;
+    /** Under LOCK: the thread selecting, null when none does. */
+    private static Thread running;
+    /** Under LOCK: the caller selects (settings are given, the thread could not start, or the selection failed). */
+    private static boolean onCaller;
+
+    private BackgroundSelection() {
+    }
+
+    /** {@code ProcessBarrier.get()}. */
+    public static ProcessBarrier get() {
+        ProcessBarrier s = selected;
+        return s != null ? s : getSlow();
+    }
+
+    private static ProcessBarrier getSlow() {
+        synchronized (LOCK) {
+            if (selected != null) {
+                return selected;
+            }
+            if (!onCaller) {
+                if (deferred != null) {
+                    return deferred; // still selecting
+                }
+                if (Settings.Given.anySystemProperty()) {
+                    onCaller = true;
+                } else {
+                    DeferredBarrier d = start();
+                    if (d != null) {
+                        return d;
+                    }
+                }
+            }
+        }
+        return Selector.instance().defaultBarrier();
+    }
+
+    /** Under LOCK: starts the selection thread and its exit hook; null (and {@link #onCaller}) if it cannot. */
+    private static DeferredBarrier start() {
+        DeferredBarrier d = new DeferredBarrier(new Await());
+        Thread t;
+        try {
+            t = LibraryThreads.newThread(new Select(d), "processbarrier-select");
+            Thread hook = LibraryThreads.newThread(new AtExit(t), "processbarrier-select-at-exit");
+            t.start();
+            running = t;
+            deferred = d;
+            if (exitHookForTest) {
+                addHook(hook);
+            }
+        } catch (VirtualMachineError | RuntimeException e) {
+            onCaller = true; // no thread (out of memory, or of native threads): the caller selects, as before
+            return null;
+        }
+        return d;
+    }
+
+    /** Under LOCK. */
+    private static void addHook(Thread hook) {
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            exitHook = hook;
+        } catch (RuntimeException exiting) {
+            // IllegalStateException: the JVM is already exiting (the selection's records are then written while it
+            // still runs); SecurityException: a security manager refuses. The daemon alone, then. (One catch of
+            // RuntimeException: each exception class named here is loaded when the first get() is verified.)
+        }
+    }
+
+    /** Under LOCK: the shutdown hook of the running selection, removed when it ends. */
+    private static Thread exitHook;
+
+    /** Waits until no selection runs; returns at once on the selection's own thread (a provider that asks). */
+    public static void awaitSelection() {
+        boolean interrupted = false;
+        synchronized (LOCK) {
+            while (running != null && running != Thread.currentThread()) {
+                try {
+                    LOCK.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The selector, after any selection in progress: for every question but {@code get()}. */
+    public static Selector selector() {
+        awaitSelection();
+        return Selector.instance();
+    }
+
+    /** A named class, not a lambda: made inside the first get(), where a lambda's bootstrap costs milliseconds. */
+    private static final class Await implements Runnable {
+        @Override
+        public void run() {
+            awaitSelection();
+        }
+    }
+
+    private static final class Select implements Runnable {
+        private final DeferredBarrier deferred;
+
+        Select(DeferredBarrier deferred) {
+            this.deferred = deferred;
+        }
+
+        @Override
+        public void run() {
+            ProcessBarrier b = null;
+            try {
+                java.util.concurrent.CountDownLatch hold = holdForTest;
+                if (hold != null) {
+                    hold.await();
+                }
+                b = Selector.instance().defaultBarrier();
+                deferred.settle(b); // readers of the deferred barrier may now use b's light()
+            } catch (Throwable t) {
+                b = null; // the deferred barrier stays a fence; the next get() selects on its caller and throws
+            } finally {
+                Thread hook;
+                synchronized (LOCK) {
+                    if (b != null) {
+                        selected = b; // only now: after settle(), see DeferredBarrier
+                    } else {
+                        onCaller = true;
+                    }
+                    running = null;
+                    hook = exitHook;
+                    exitHook = null;
+                    LOCK.notifyAll();
+                }
+                if (hook != null) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException exiting) {
+                        // the hook is running or about to: it finds the selection over
+                    }
+                }
+            }
+        }
+    }
+
+    /** Lets a program that exits at once still show the selection's WARNING: waits for the selection, bounded. */
+    private static final class AtExit implements Runnable {
+        private final Thread selection;
+
+        AtExit(Thread selection) {
+            this.selection = selection;
+        }
+
+        @Override
+        public void run() {
+            try {
+                selection.join(TimeUnit.SECONDS.toMillis(EXIT_WAIT_SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Tests: when set, the selection waits for it before it begins (to hold the window open). */
+    static volatile java.util.concurrent.CountDownLatch holdForTest;
+    /** Tests: false leaves out the shutdown hook (the control of the exit test). */
+    static volatile boolean exitHookForTest = true;
+
+    /** Tests: the deferred barrier of this JVM, or null. */
+    static DeferredBarrier deferredForTest() {
+        synchronized (LOCK) {
+            return deferred;
+        }
+    }
+}

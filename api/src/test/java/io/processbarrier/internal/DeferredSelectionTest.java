@@ -1,0 +1,168 @@
+package io.processbarrier.internal;
+
+import io.processbarrier.ProcessBarrier;
+import io.processbarrier.internal.support.DeferredBarrier;
+import io.processbarrier.testsupport.ChildProcess;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The first {@code get()} off its caller's path (issue 29): {@link BackgroundSelection} and {@link DeferredBarrier}.
+ * The memory-ordering litmus across the selection window runs with a real provider, in spi-membarrier's
+ * {@code SelectionWindowChild}.
+ */
+class DeferredSelectionTest {
+
+    /**
+     * A program that calls get() and exits at once, while the selection has not even begun (held until the JVM
+     * exits), still shows the selection's WARNING (here: no provider module). Both ways of ending: System.exit, and
+     * main returning; with java.util.logging and with Log4j as the backend (which refuses to start during the exit:
+     * the record then goes to standard error).
+     */
+    @Test
+    void aProgramThatExitsAtOnceStillShowsTheSelectionsWarning() throws Exception {
+        for (String how : List.of("exit", "return", "exit-log4j", "return-log4j")) {
+            ChildProcess.Result r = child(how.replace("-log4j", ""), false, how.endsWith("log4j"));
+            assertEquals(0, r.exit(), r.toString());
+            assertEquals("true", r.value("deferred"), r.toString());
+            assertEquals("false", r.value("settledAtReturn"), "the selection was held: " + r);
+            assertTrue(r.err().contains("WARNING") && r.err().contains("no provider module"),
+                    how + ": the WARNING reaches the log: " + r);
+        }
+    }
+
+    /** The control: without the library's exit hook the same program loses the WARNING (the test can fail). */
+    @Test
+    void withoutTheExitHookTheWarningIsLostTheControl() throws Exception {
+        ChildProcess.Result r = child("exit", true, false);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("true", r.value("deferred"), r.toString());
+        assertFalse(r.err().contains("no provider module"), "no hook, no WARNING: " + r);
+    }
+
+    /** With a processbarrier.* setting, the caller selects (what a setting makes get() throw reaches it). */
+    @Test
+    void withASettingTheCallerSelects() throws Exception {
+        List<String> cmd = ChildProcess.javaCommand(List.of(), List.of("-Dprocessbarrier.provider=fence"),
+                ChildProcess.classPath(), DeferredExitChild.class, "return");
+        ChildProcess.Result r = ChildProcess.run(cmd, Duration.ofSeconds(60), ChildProcess.Stderr.SEPARATE);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("false", r.value("deferred"), r.toString());
+    }
+
+    /**
+     * The child on a class path of the api alone (no provider module: a misconfiguration, so selection writes a
+     * WARNING), the child's class copied out of the test classes (whose test providers would be selected), and, with
+     * {@code log4j}, Log4j as the System.Logger backend (it refuses to start once the JVM exits: the hard case).
+     */
+    private static ChildProcess.Result child(String how, boolean noHook, boolean log4j) throws Exception {
+        List<String> args = new ArrayList<>(List.of(how));
+        if (noHook) {
+            args.add("nohook");
+        }
+        Path dir = Files.createTempDirectory("pb-deferred-child");
+        try {
+            String file = DeferredExitChild.class.getName().replace('.', '/') + ".class";
+            Path copy = dir.resolve(file);
+            Files.createDirectories(copy.getParent());
+            try (InputStream in = DeferredExitChild.class.getClassLoader().getResourceAsStream(file)) {
+                Files.copy(in, copy);
+            }
+            String api = Path.of(ProcessBarrier.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toString();
+            List<String> cp = new ArrayList<>(List.of(api, dir.toString()));
+            if (log4j) {
+                cp.addAll(ChildProcess.classPathEntries(e -> e.contains("log4j")));
+            }
+            List<String> cmd = ChildProcess.javaCommand(List.of(), List.of(),
+                    String.join(java.io.File.pathSeparator, cp), DeferredExitChild.class, args.toArray(new String[0]));
+            return ChildProcess.run(cmd, Duration.ofSeconds(60), ChildProcess.Stderr.SEPARATE);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** A barrier that counts its heavy() calls; asymmetric. */
+    private static final class Counting implements ProcessBarrier {
+        final AtomicInteger heavies = new AtomicInteger();
+
+        @Override
+        public void heavy() {
+            heavies.incrementAndGet();
+        }
+
+        @Override
+        public void light() {
+        }
+
+        @Override
+        public String name() {
+            return "counting";
+        }
+
+        @Override
+        public boolean isAsymmetric() {
+            return true;
+        }
+    }
+
+    /**
+     * Before settle(): heavy() is the caller's fence alone (the selected barrier does not exist yet); name() and
+     * isAsymmetric() wait for the selection (seen waiting first); after: heavy() is the selected one's, resolve()
+     * gives it out. A selection that ends in a symmetric barrier never makes light() weak.
+     */
+    @Test
+    void aDeferredBarrierTakesTheSelectedOnesHeavyOnceSettledAndItsQuestionsWait() throws Exception {
+        CountDownLatch over = new CountDownLatch(1);
+        DeferredBarrier d = new DeferredBarrier(() -> {
+            try {
+                over.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Counting selected = new Counting();
+        d.light();
+        d.heavy();
+        assertEquals(0, selected.heavies.get());
+        assertSame(d, DeferredBarrier.resolve(d), "nothing to exchange it for yet");
+        String[] name = new String[1];
+        Thread asker = new Thread(() -> name[0] = d.name(), "asker");
+        asker.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (asker.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // the premise: the asker is inside the wait
+        }
+        assertEquals(Thread.State.WAITING, asker.getState());
+        d.settle(selected);
+        over.countDown();
+        asker.join(TimeUnit.SECONDS.toMillis(60));
+        assertEquals("counting", name[0]);
+        assertTrue(d.isSettled() && d.isAsymmetric());
+        d.heavy();
+        assertEquals(1, selected.heavies.get(), "heavy() is the selected barrier's once it exists");
+        assertSame(selected, DeferredBarrier.resolve(d));
+
+        DeferredBarrier f = new DeferredBarrier(() -> { });
+        f.settle(FenceBarrier.INSTANCE);
+        assertFalse(f.isAsymmetric(), "a fence selected: light() stays a fence");
+        assertEquals("fence", f.name());
+        assertSame(FenceBarrier.INSTANCE, DeferredBarrier.resolve(f));
+    }
+}
