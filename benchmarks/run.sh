@@ -137,18 +137,18 @@ for s in "${sections[@]}"; do
         d="$(mktemp -d)"
         dirs+=("$d")
         # extract once per tree: later runs reuse the verified file, as a restarted application does
-        "${first_jdks[0]}" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$d" \
+        "${first_jdks[0]}" --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir="$d" \
             -cp "${trees[t + 1]}/benchmarks/target/benchmarks.jar" io.processbarrier.bench.FirstHeavy >/dev/null
       done
       # FirstHeavy itself always from this tree (the same measurement, getCpuNanos included), the library from TREE
       first_case() { # first_case TREE_ROOT NATIVE_DIR JAVA CASE: prints FirstHeavy's line
         local tr="$1" nd="$2" j="$3" c="$4" mp
         case "$c" in
-          default) "$j" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$nd" \
+          default) "$j" --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir="$nd" \
               -cp "$here/target/classes:$tr/benchmarks/target/benchmarks.jar" io.processbarrier.bench.FirstHeavy parked=16 ;;
           fence) "$j" -Dprocessbarrier.provider=fence -cp "$here/target/classes:$tr/benchmarks/target/benchmarks.jar" \
               io.processbarrier.bench.FirstHeavy parked=16 ;;
-          no-natives) "$j" --enable-native-access=ALL-UNNAMED -Dprocessbarrier.native.dir="$nd" -cp \
+          no-natives) "$j" --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir="$nd" -cp \
               "$here/target/classes:$tr/api/target/classes:$tr/spi-membarrier/target/classes:$tr/spi-mprotect/target/classes:$tr/spi-signal/target/classes" \
               io.processbarrier.bench.FirstHeavy parked=16 2>/dev/null ;;
           sync-alone) "$j" -cp "$here/target/classes:$tr/api/target/classes:$tr/sync/target/classes" \
@@ -157,7 +157,7 @@ for s in "${sections[@]}"; do
             mp="$(ls "$tr"/api/target/processbarrier-api-*[0-9T].jar "$tr"/spi-membarrier/target/processbarrier-spi-membarrier-*[0-9T].jar \
                 "$tr"/spi-mprotect/target/processbarrier-spi-mprotect-*[0-9T].jar "$tr"/spi-signal/target/processbarrier-spi-signal-*[0-9T].jar \
                 "$tr"/natives-linux-x86_64/target/processbarrier-natives-linux-x86_64-*-linux-x86_64.jar | paste -sd:)"
-            "$j" --enable-native-access=io.processbarrier -Dprocessbarrier.native.dir="$nd" -p "$mp" \
+            "$j" --enable-native-access=io.processbarrier -Djava.io.tmpdir="$nd" -p "$mp" \
                 --add-modules io.processbarrier -cp "$here/target/classes" \
                 io.processbarrier.bench.FirstHeavy parked=16 ;;
         esac

@@ -12,8 +12,11 @@ import java.util.concurrent.locks.LockSupport;
  * starts (default selection, natives already extracted, {@code parked=16} idle threads, as a container has).
  *
  * <p>Usage: {@code FirstHeavy [parked=N]}. Prints {@code provider=NAME getNanos=N firstHeavyNanos=N
- * secondHeavyNanos=N parked=N getCpuNanos=N}: {@code firstHeavyNanos} is the first heavy() alone, {@code getNanos}
- * the first get(), {@code getCpuNanos} the part of it the calling thread spent on a CPU.
+ * secondHeavyNanos=N parked=N getCpuNanos=N selectedNanos=N selectedHeavyNanos=N}: {@code firstHeavyNanos} is the
+ * first heavy() alone, {@code getNanos} the first get(), {@code getCpuNanos} the part of it the calling thread spent on
+ * a CPU; {@code selectedNanos} is from the first get() to the end of the selection (which may run in the background
+ * after get() returned: then the first heavy() is the window's fence), {@code selectedHeavyNanos} the first heavy() of
+ * the selected barrier (membarrier's may wait for its registration).
  */
 public final class FirstHeavy {
     private FirstHeavy() {
@@ -42,8 +45,14 @@ public final class FirstHeavy {
         long t2 = System.nanoTime();
         b.heavy();
         long t3 = System.nanoTime();
-        System.out.println("provider=" + b.name() + " getNanos=" + (t1 - t0) + " firstHeavyNanos=" + (t2 - t1)
-                + " secondHeavyNanos=" + (t3 - t2) + " parked=" + parked + " getCpuNanos=" + (c1 - c0));
+        String name = b.name(); // waits for a selection still running in the background (issue 29)
+        long t4 = System.nanoTime();
+        ProcessBarrier selected = ProcessBarrier.get(); // the selected barrier itself from now on
+        selected.heavy();
+        long t5 = System.nanoTime();
+        System.out.println("provider=" + name + " getNanos=" + (t1 - t0) + " firstHeavyNanos=" + (t2 - t1)
+                + " secondHeavyNanos=" + (t3 - t2) + " parked=" + parked + " getCpuNanos=" + (c1 - c0)
+                + " selectedNanos=" + (t4 - t0) + " selectedHeavyNanos=" + (t5 - t4));
     }
 
     /**

@@ -316,8 +316,9 @@ public final class Report {
     static void startupBeforeAfter(Map<String, Map<String, List<Map<String, String>>>> rows, StringBuilder sb) {
         sb.append("## Startup before/after: the first get() in a fresh JVM, 16 parked threads (medians of runs)\n\n");
         sb.append("| case | JDK | selected (after) | runs | first get() before | after | after/before "
-                + "| caller CPU in get() before | after | first heavy() after | get() + heavy() before | after |\n"
-                + "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| caller CPU in get() before | after | first heavy() after | get() + heavy() before | after "
+                + "| selection over after (after) | its first heavy() (after) |\n"
+                + "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<String, Map<String, List<Map<String, String>>>> e : rows.entrySet()) {
             List<Map<String, String>> after = e.getValue().getOrDefault("after", List.of());
             List<Map<String, String>> before = e.getValue().getOrDefault("before", List.of());
@@ -326,7 +327,7 @@ public final class Report {
             }
             double a = medianOf(after, "getNanos");
             double b = before.isEmpty() ? Double.NaN : medianOf(before, "getNanos");
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     e.getKey(), after.get(0).get("provider"), after.size(), before.isEmpty() ? "-" : ns(b), ns(a),
                     before.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", a / b),
                     before.isEmpty() || before.get(0).get("getCpuNanos") == null ? "-"
@@ -334,7 +335,9 @@ public final class Report {
                     after.get(0).get("getCpuNanos") == null ? "-" : ns(medianOf(after, "getCpuNanos")),
                     ns(medianOf(after, "firstHeavyNanos")),
                     before.isEmpty() ? "-" : ns(medianOf(before, "getNanos", "firstHeavyNanos")),
-                    ns(medianOf(after, "getNanos", "firstHeavyNanos"))));
+                    ns(medianOf(after, "getNanos", "firstHeavyNanos")),
+                    after.get(0).get("selectedNanos") == null ? "-" : ns(medianOf(after, "selectedNanos")),
+                    after.get(0).get("selectedHeavyNanos") == null ? "-" : ns(medianOf(after, "selectedHeavyNanos"))));
         }
         sb.append('\n');
     }

@@ -30,6 +30,7 @@ public final class FullHeapCallbacks {
             uncaught = e;
         };
         Thread.setDefaultUncaughtExceptionHandler(record);
+        ProcessBarrier.get().name(); // the selection over (background since issue 29): the Rcu gets the selected one
         Rcu rcu = Rcu.create(ProcessBarrier.get());
         cycle(rcu, false); // the warm-up, heap free
         AtomicInteger[] counts = cycle(rcu, true);
