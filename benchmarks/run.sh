@@ -141,24 +141,34 @@ for s in "${sections[@]}"; do
             -cp "${trees[t + 1]}/benchmarks/target/benchmarks.jar" io.processbarrier.bench.FirstHeavy >/dev/null
       done
       # FirstHeavy itself always from this tree (the same measurement, getCpuNanos included), the library from TREE
+      # FirstHeavy as an application's own jar: an application's classes come from a jar, so the JDK's jar support is
+      # initialized before its first get() (from a directory, the first jar opened is the api's, inside get())
+      app="$out/first-heavy-app.jar"
+      (cd "$here/target/classes" && "$(dirname "$(readlink -f "$(command -v "$java")")")/jar" cf "$app" \
+          io/processbarrier/bench/FirstHeavy*.class)
+      jars() { # jars TREE_ROOT SEP: the api, the three providers and the x86_64 natives jar of TREE_ROOT
+        ls "$1"/api/target/processbarrier-api-*[0-9T].jar "$1"/spi-membarrier/target/processbarrier-spi-membarrier-*[0-9T].jar \
+            "$1"/spi-mprotect/target/processbarrier-spi-mprotect-*[0-9T].jar "$1"/spi-signal/target/processbarrier-spi-signal-*[0-9T].jar \
+            "$1"/natives-linux-x86_64/target/processbarrier-natives-linux-x86_64-*-linux-x86_64.jar | paste -sd"$2"
+      }
       first_case() { # first_case TREE_ROOT NATIVE_DIR JAVA CASE: prints FirstHeavy's line
         local tr="$1" nd="$2" j="$3" c="$4" mp
         case "$c" in
-          default) "$j" --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir="$nd" \
-              -cp "$here/target/classes:$tr/benchmarks/target/benchmarks.jar" io.processbarrier.bench.FirstHeavy parked=16 ;;
-          fence) "$j" -Dprocessbarrier.provider=fence -cp "$here/target/classes:$tr/benchmarks/target/benchmarks.jar" \
+          default) # the library's own jars, as an application ships them (the benchmarks' fat jar would add the
+            # opening of a 3.6 MB jar of JMH to the first class it loads)
+            "$j" --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir="$nd" -cp "$app:$(jars "$tr" :)" \
+              io.processbarrier.bench.FirstHeavy parked=16 ;;
+          fence) "$j" -Dprocessbarrier.provider=fence -cp "$app:$(jars "$tr" :)" \
               io.processbarrier.bench.FirstHeavy parked=16 ;;
           no-natives) "$j" --enable-native-access=ALL-UNNAMED -Djava.io.tmpdir="$nd" -cp \
-              "$here/target/classes:$tr/api/target/classes:$tr/spi-membarrier/target/classes:$tr/spi-mprotect/target/classes:$tr/spi-signal/target/classes" \
+              "$app:$(jars "$tr" : | tr : '\n' | grep -v natives | paste -sd:)" \
               io.processbarrier.bench.FirstHeavy parked=16 2>/dev/null ;;
-          sync-alone) "$j" -cp "$here/target/classes:$tr/api/target/classes:$tr/sync/target/classes" \
+          sync-alone) "$j" -cp "$app:$(ls "$tr"/api/target/processbarrier-api-*[0-9T].jar "$tr"/sync/target/processbarrier-sync-*[0-9T].jar | paste -sd:)" \
               io.processbarrier.bench.FirstHeavy parked=16 2>/dev/null ;;
           module-path)
-            mp="$(ls "$tr"/api/target/processbarrier-api-*[0-9T].jar "$tr"/spi-membarrier/target/processbarrier-spi-membarrier-*[0-9T].jar \
-                "$tr"/spi-mprotect/target/processbarrier-spi-mprotect-*[0-9T].jar "$tr"/spi-signal/target/processbarrier-spi-signal-*[0-9T].jar \
-                "$tr"/natives-linux-x86_64/target/processbarrier-natives-linux-x86_64-*-linux-x86_64.jar | paste -sd:)"
+            mp="$(jars "$tr" :)"
             "$j" --enable-native-access=io.processbarrier -Djava.io.tmpdir="$nd" -p "$mp" \
-                --add-modules io.processbarrier -cp "$here/target/classes" \
+                --add-modules io.processbarrier -cp "$app" \
                 io.processbarrier.bench.FirstHeavy parked=16 ;;
         esac
       }

@@ -75,7 +75,8 @@ import java.util.List;
  * CPU has passed an RCU grace period, so it orders every thread as the contract requires (milliseconds per call; a
  * WARNING says so); never a plain fence, which would leave those readers unordered. {@code toString()} of the barrier
  * and {@link #providers()} say whether the registration still runs or how it ended. Keep the result in a {@code static final} field so that the JIT inlines {@code light()} at every call
- * site. System properties: {@code processbarrier.provider=<name>} forces one provider (failing loudly if it is
+ * site (a barrier that the first {@code get()} returned before its selection was over keeps reading one field in
+ * {@code light()}: where that load matters, take {@code get()} again once {@code name()} has returned). System properties: {@code processbarrier.provider=<name>} forces one provider (failing loudly if it is
  * unavailable), {@code processbarrier.exclude=<name,...>} skips some; names are matched without regard to case.
  *
  * <p>"Once per process" means once per copy of this library: a copy relocated by a shading plugin, or loaded by
