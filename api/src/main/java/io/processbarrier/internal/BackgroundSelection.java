@@ -82,7 +82,8 @@ public final class BackgroundSelection {
 
     /** Under LOCK: starts the selection thread and its exit hook; null (and {@link #onCaller}) if it cannot. */
     private static DeferredBarrier start() {
-        DeferredBarrier d = new DeferredBarrier(new Await());
+        Await await = new Await();
+        DeferredBarrier d = new DeferredBarrier(await, await);
         Thread t;
         try {
             t = LibraryThreads.newThread(new Select(d), "processbarrier-select");
@@ -139,10 +140,18 @@ public final class BackgroundSelection {
     }
 
     /** A named class, not a lambda: made inside the first get(), where a lambda's bootstrap costs milliseconds. */
-    private static final class Await implements Runnable {
+    private static final class Await implements Runnable, java.util.function.BooleanSupplier {
         @Override
         public void run() {
             awaitSelection();
+        }
+
+        /** Whether no selection runs now (then the deferred barrier's has ended). */
+        @Override
+        public boolean getAsBoolean() {
+            synchronized (LOCK) {
+                return running == null;
+            }
         }
     }
 

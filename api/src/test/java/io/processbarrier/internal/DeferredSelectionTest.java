@@ -54,6 +54,36 @@ class DeferredSelectionTest {
         assertFalse(r.err().contains("no provider module"), "no hook, no WARNING: " + r);
     }
 
+    /**
+     * An Error in the background selection: the barrier the first get() returned stays a fence on both sides, the next
+     * get() selects on its caller and throws that Error there; once the cause is gone, a later get() selects.
+     */
+    @Test
+    void anErrorInTheBackgroundSelectionLeavesAFenceAndReachesTheNextCaller() throws Exception {
+        List<String> cmd = ChildProcess.javaCommand(List.of(), List.of(), ChildProcess.classPath(),
+                DeferredFailureChild.class);
+        ChildProcess.Result r = ChildProcess.run(cmd, Duration.ofSeconds(60), ChildProcess.Stderr.SEPARATE);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("true", r.value("deferred"), r.toString());
+        assertEquals("fence", r.value("firstName"), r.toString());
+        assertEquals("false", r.value("firstAsymmetric"), r.toString());
+        assertEquals("java.lang.OutOfMemoryError: the test's error in selection", r.value("second"), r.toString());
+        assertEquals("service-good", r.value("third"), r.toString());
+        assertTrue(r.value("firstStill").startsWith("false ProcessBarrier[fence: the selection failed"), r.toString());
+    }
+
+    /** A caller interrupted while it waits for the selection keeps waiting and returns with its interrupt status set. */
+    @Test
+    void anInterruptedWaiterKeepsWaitingAndKeepsItsInterrupt() throws Exception {
+        List<String> cmd = ChildProcess.javaCommand(List.of(), List.of(), ChildProcess.classPath(),
+                DeferredInterruptChild.class);
+        ChildProcess.Result r = ChildProcess.run(cmd, Duration.ofSeconds(60), ChildProcess.Stderr.SEPARATE);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("true", r.value("waitedAgain"), r.toString());
+        assertEquals("service-good", r.value("name"), r.toString());
+        assertEquals("true", r.value("interrupted"), r.toString());
+    }
+
     /** With a processbarrier.* setting, the caller selects (what a setting makes get() throw reaches it). */
     @Test
     void withASettingTheCallerSelects() throws Exception {
@@ -136,7 +166,8 @@ class DeferredSelectionTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        });
+        }, () -> over.getCount() == 0);
+        assertTrue(d.toString().startsWith("ProcessBarrier[selecting"), "toString() never waits: " + d);
         Counting selected = new Counting();
         d.light();
         d.heavy();
@@ -159,7 +190,7 @@ class DeferredSelectionTest {
         assertEquals(1, selected.heavies.get(), "heavy() is the selected barrier's once it exists");
         assertSame(selected, DeferredBarrier.resolve(d));
 
-        DeferredBarrier f = new DeferredBarrier(() -> { });
+        DeferredBarrier f = new DeferredBarrier(() -> { }, () -> true);
         f.settle(FenceBarrier.INSTANCE);
         assertFalse(f.isAsymmetric(), "a fence selected: light() stays a fence");
         assertEquals("fence", f.name());

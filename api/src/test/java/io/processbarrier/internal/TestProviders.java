@@ -67,8 +67,20 @@ final class TestProviders {
 
     /** Registered in META-INF/services: selectable through the real ServiceLoader. */
     public static final class ServiceGood extends Scripted {
+        /** When set, probe() throws it (DeferredFailureChild: an Error in a selection that runs in the background). */
+        static volatile Error probeError;
+
         public ServiceGood() {
             super("service-good", 50, Availability.available("registered in META-INF/services"), null);
+        }
+
+        @Override
+        public Availability probe() {
+            Error e = probeError;
+            if (e != null) {
+                throw e;
+            }
+            return super.probe();
         }
     }
 

@@ -33,8 +33,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Cost: a {@code light()} reads one field more than the selected barrier's (a load that hits the cache and a
  * branch the CPU predicts; nothing on arm64 beyond the {@code dmb ishld} it already had); sync's constructs exchange
- * this barrier for the selected one on their writers' path ({@link #resolve}). {@link #name()},
- * {@link #isAsymmetric()} and {@link #toString()} wait for the selection: they report what it chose.
+ * this barrier for the selected one on their writers' path ({@link #resolve}). {@link #name()} and
+ * {@link #isAsymmetric()} wait for the selection: they report what it chose; {@link #toString()} never waits.
  */
 public final class DeferredBarrier implements ProcessBarrier {
     /** The selected barrier once it is asymmetric and created; null: {@link #light()} must fence. */
@@ -43,10 +43,16 @@ public final class DeferredBarrier implements ProcessBarrier {
     private volatile ProcessBarrier outcome;
     /** Waits for the selection to end (it may be this thread's own call: then returns at once). */
     private final Runnable await;
+    /** Whether the selection has ended, well or not; never waits. */
+    private final java.util.function.BooleanSupplier isOver;
 
-    /** @param await waits for the background selection to end; returns at once on the selection's own thread */
-    public DeferredBarrier(Runnable await) {
+    /**
+     * @param await  waits for the background selection to end; returns at once on the selection's own thread
+     * @param isOver whether it has ended (well or not), without waiting
+     */
+    public DeferredBarrier(Runnable await, java.util.function.BooleanSupplier isOver) {
         this.await = await;
+        this.isOver = isOver;
     }
 
     /**
@@ -93,12 +99,18 @@ public final class DeferredBarrier implements ProcessBarrier {
         return settled != null;
     }
 
-    /** The selected barrier's text (e.g. {@code ProcessBarrier[membarrier: registering]}); waits for the selection. */
+    /**
+     * The selected barrier's text (e.g. {@code ProcessBarrier[membarrier: registering in the background ...]}), or,
+     * while the selection runs, {@code ProcessBarrier[selecting: ...]}; never waits (a debugger calls it).
+     */
     @Override
     public String toString() {
-        await.run();
         ProcessBarrier o = outcome;
-        return o == null ? "ProcessBarrier[fence: selection failed, see get()]" : o.toString();
+        if (o != null) {
+            return o.toString();
+        }
+        return isOver.getAsBoolean() ? "ProcessBarrier[fence: the selection failed, the next get() says why]"
+                : "ProcessBarrier[selecting in the background: a full fence on both sides until it ends]";
     }
 
     /** Whether the selection is over (tests, diagnostics); never waits. */
