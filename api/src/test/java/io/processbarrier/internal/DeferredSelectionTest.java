@@ -60,9 +60,7 @@ class DeferredSelectionTest {
      */
     @Test
     void anErrorInTheBackgroundSelectionLeavesAFenceAndReachesTheNextCaller() throws Exception {
-        List<String> cmd = ChildProcess.javaCommand(List.of(), List.of(), ChildProcess.classPath(),
-                DeferredFailureChild.class);
-        ChildProcess.Result r = ChildProcess.run(cmd, Duration.ofSeconds(60), ChildProcess.Stderr.SEPARATE);
+        ChildProcess.Result r = onTestClassPath(DeferredFailureChild.class);
         assertEquals(0, r.exit(), r.toString());
         assertEquals("true", r.value("deferred"), r.toString());
         assertEquals("fence", r.value("firstName"), r.toString());
@@ -75,9 +73,7 @@ class DeferredSelectionTest {
     /** A caller interrupted while it waits for the selection keeps waiting and returns with its interrupt status set. */
     @Test
     void anInterruptedWaiterKeepsWaitingAndKeepsItsInterrupt() throws Exception {
-        List<String> cmd = ChildProcess.javaCommand(List.of(), List.of(), ChildProcess.classPath(),
-                DeferredInterruptChild.class);
-        ChildProcess.Result r = ChildProcess.run(cmd, Duration.ofSeconds(60), ChildProcess.Stderr.SEPARATE);
+        ChildProcess.Result r = onTestClassPath(DeferredInterruptChild.class);
         assertEquals(0, r.exit(), r.toString());
         assertEquals("true", r.value("waitedAgain"), r.toString());
         assertEquals("service-good", r.value("name"), r.toString());
@@ -87,11 +83,21 @@ class DeferredSelectionTest {
     /** With a processbarrier.* setting, the caller selects (what a setting makes get() throw reaches it). */
     @Test
     void withASettingTheCallerSelects() throws Exception {
-        List<String> cmd = ChildProcess.javaCommand(List.of(), List.of("-Dprocessbarrier.provider=fence"),
-                ChildProcess.classPath(), DeferredExitChild.class, "return");
-        ChildProcess.Result r = ChildProcess.run(cmd, Duration.ofSeconds(60), ChildProcess.Stderr.SEPARATE);
+        ChildProcess.Result r = onTestClassPath(DeferredExitChild.class, "-Dprocessbarrier.provider=fence", "return");
         assertEquals(0, r.exit(), r.toString());
         assertEquals("false", r.value("deferred"), r.toString());
+    }
+
+    /** A child on this test's class path (its test providers included); stdout and stderr apart. */
+    private static ChildProcess.Result onTestClassPath(Class<?> main, String... jvmArgsThenArgs) throws Exception {
+        List<String> jvm = new ArrayList<>();
+        List<String> args = new ArrayList<>();
+        for (String a : jvmArgsThenArgs) {
+            (a.startsWith("-") ? jvm : args).add(a);
+        }
+        List<String> cmd = ChildProcess.javaCommand(List.of(), jvm, ChildProcess.classPath(), main,
+                args.toArray(new String[0]));
+        return ChildProcess.run(cmd, Duration.ofSeconds(60), ChildProcess.Stderr.SEPARATE);
     }
 
     /**

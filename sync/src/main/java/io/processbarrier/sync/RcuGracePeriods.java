@@ -116,11 +116,8 @@ abstract class RcuGracePeriods {
     /** The barrier for a writer's heavy(): a settled DeferredBarrier is exchanged for its selection first. */
     final ProcessBarrier heavyBarrier() {
         ProcessBarrier b = barrier;
-        ProcessBarrier r = DeferredBarrier.resolve(b);
-        if (r != b) {
-            barrier = r; // a plain store, once: readers see it soon or keep the deferred one, both correct
-        }
-        return r;
+        // a plain store while the deferred barrier is held: readers see the new one soon or keep the old, both correct
+        return b instanceof DeferredBarrier ? (barrier = DeferredBarrier.resolve(b)) : b;
     }
 
     private static final String[] WHO = {"synchronize()", "the retire thread (retire, barrier, poll)",
