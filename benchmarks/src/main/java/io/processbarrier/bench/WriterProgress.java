@@ -3,9 +3,6 @@ package io.processbarrier.bench;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.sync.ReadMostlyLock;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -281,64 +278,23 @@ public final class WriterProgress {
         return b.toString();
     }
 
-    /** Virtual threads from code compiled for Java 17: {@code Thread.ofVirtual().name(n).unstarted(r)}. */
+    /** sync's, with what to do when there are none: the benchmarks' message. */
     static final class VirtualThreads {
-        private static final MethodHandle CREATE;   // () -> Thread.ofVirtual()
-        private static final MethodHandle NAME;     // (builder, name) -> builder.name(name)
-        private static final MethodHandle UNSTARTED; // (builder, task) -> builder.unstarted(task)
-        private static final String UNSUPPORTED;
-
-        static {
-            MethodHandle create = null;
-            MethodHandle name = null;
-            MethodHandle unstarted = null;
-            String why = null;
-            try {
-                MethodHandles.Lookup l = MethodHandles.publicLookup();
-                Class<?> builder = Class.forName("java.lang.Thread$Builder");
-                Class<?> ofVirtual = Class.forName("java.lang.Thread$Builder$OfVirtual");
-                create = l.findStatic(Thread.class, "ofVirtual", MethodType.methodType(ofVirtual))
-                        .asType(MethodType.methodType(Object.class));
-                name = l.findVirtual(ofVirtual, "name", MethodType.methodType(ofVirtual, String.class))
-                        .asType(MethodType.methodType(Object.class, Object.class, String.class));
-                unstarted = l.findVirtual(builder, "unstarted", MethodType.methodType(Thread.class, Runnable.class))
-                        .asType(MethodType.methodType(Thread.class, Object.class, Runnable.class));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                create = null;
-                why = "this JDK (" + System.getProperty("java.version") + ", " + System.getProperty("java.home")
-                        + ") has no virtual threads: " + NO_VIRTUAL_HINT + ", or --settings platform";
-            }
-            CREATE = create;
-            NAME = name;
-            UNSTARTED = unstarted;
-            UNSUPPORTED = why;
-        }
-
         private VirtualThreads() {
         }
 
         static boolean supported() {
-            return CREATE != null;
+            return io.processbarrier.sync.internal.VirtualThreads.supported();
         }
 
         static String unsupportedReason() {
-            return UNSUPPORTED;
+            return "this JDK (" + System.getProperty("java.version") + ", " + System.getProperty("java.home")
+                    + ") has no virtual threads: " + NO_VIRTUAL_HINT + ", or --settings platform";
         }
 
         /** A virtual thread, not started (virtual threads are always daemons). */
         static Thread unstarted(String name, Runnable task) {
-            if (CREATE == null) {
-                throw new UnsupportedOperationException(UNSUPPORTED);
-            }
-            try {
-                Object b = (Object) CREATE.invokeExact();
-                b = (Object) NAME.invokeExact(b, name);
-                return (Thread) UNSTARTED.invokeExact(b, task);
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            return io.processbarrier.sync.internal.VirtualThreads.unstarted(name, task);
         }
     }
 

@@ -6,19 +6,19 @@ import java.lang.invoke.MethodType;
 
 /**
  * Virtual threads (JDK 21+) from code compiled for Java 17: {@code Thread.ofVirtual().name(n).start(r)} through
- * method handles, looked up once. Used by {@link RcuTorture} and the tests. Not API: this package is not exported
+ * method handles, looked up once. Used by {@link RcuTorture}, the tests and the benchmarks. Not API: this package is not exported
  * by the module {@code io.processbarrier.sync} and may change in any release.
  */
 public final class VirtualThreads {
     private static final MethodHandle CREATE; // () -> Thread.ofVirtual()
     private static final MethodHandle NAME;   // (builder, name) -> builder.name(name)
-    private static final MethodHandle START;  // (builder, task) -> builder.start(task)
+    private static final MethodHandle UNSTARTED; // (builder, task) -> builder.unstarted(task)
     private static final String UNSUPPORTED;
 
     static {
         MethodHandle create = null;
         MethodHandle name = null;
-        MethodHandle start = null;
+        MethodHandle unstarted = null;
         String why = null;
         try {
             MethodHandles.Lookup l = MethodHandles.publicLookup();
@@ -28,7 +28,7 @@ public final class VirtualThreads {
                     .asType(MethodType.methodType(Object.class));
             name = l.findVirtual(ofVirtual, "name", MethodType.methodType(ofVirtual, String.class))
                     .asType(MethodType.methodType(Object.class, Object.class, String.class));
-            start = l.findVirtual(builder, "start", MethodType.methodType(Thread.class, Runnable.class))
+            unstarted = l.findVirtual(builder, "unstarted", MethodType.methodType(Thread.class, Runnable.class))
                     .asType(MethodType.methodType(Thread.class, Object.class, Runnable.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             create = null;
@@ -36,7 +36,7 @@ public final class VirtualThreads {
         }
         CREATE = create;
         NAME = name;
-        START = start;
+        UNSTARTED = unstarted;
         UNSUPPORTED = why;
     }
 
@@ -55,13 +55,20 @@ public final class VirtualThreads {
 
     /** Starts a virtual thread. */
     public static Thread start(String name, Runnable task) {
+        Thread t = unstarted(name, task);
+        t.start();
+        return t;
+    }
+
+    /** A virtual thread, not started (virtual threads are always daemons). */
+    public static Thread unstarted(String name, Runnable task) {
         if (CREATE == null) {
             throw new UnsupportedOperationException(UNSUPPORTED);
         }
         try {
             Object builder = (Object) CREATE.invokeExact();
             builder = (Object) NAME.invokeExact(builder, name);
-            return (Thread) START.invokeExact(builder, task);
+            return (Thread) UNSTARTED.invokeExact(builder, task);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
