@@ -39,16 +39,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RcuFaultTest {
     private final List<Rcu> toClose = new ArrayList<>();
 
-    /** A real barrier whose heavy() fails while {@code failing} is set, counting the failures. */
+    /**
+     * A real barrier whose heavy() fails while {@code failing} is set, counting the failures: with a
+     * ProcessBarrierException, or with an Error ({@code error}: an OutOfMemoryError, RcuRetireFaultTest).
+     */
     static final class FailingBarrier implements ProcessBarrier {
         final ProcessBarrier real = ProcessBarrier.get();
+        private final boolean error;
         volatile boolean failing;
         final AtomicInteger failures = new AtomicInteger();
+
+        FailingBarrier() {
+            this(false);
+        }
+
+        FailingBarrier(boolean error) {
+            this.error = error;
+        }
 
         @Override
         public void heavy() {
             if (failing) {
                 failures.incrementAndGet();
+                if (error) {
+                    throw new OutOfMemoryError("test: heavy() ran out of memory");
+                }
                 throw new ProcessBarrierException("test: heavy() refused");
             }
             real.heavy();
@@ -61,7 +76,7 @@ class RcuFaultTest {
 
         @Override
         public String name() {
-            return "failing-" + real.name();
+            return (error ? "error-" : "failing-") + real.name();
         }
 
         @Override

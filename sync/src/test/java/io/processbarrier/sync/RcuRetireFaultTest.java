@@ -293,37 +293,6 @@ class RcuRetireFaultTest {
         assertEquals(2, f.calls.get());
     }
 
-    /** A real barrier whose heavy() throws an Error while {@code failing} is set. */
-    static final class ErrorBarrier implements ProcessBarrier {
-        final ProcessBarrier real = ProcessBarrier.get();
-        volatile boolean failing;
-        final AtomicInteger failures = new AtomicInteger();
-
-        @Override
-        public void heavy() {
-            if (failing) {
-                failures.incrementAndGet();
-                throw new OutOfMemoryError("test: heavy() ran out of memory");
-            }
-            real.heavy();
-        }
-
-        @Override
-        public void light() {
-            real.light();
-        }
-
-        @Override
-        public String name() {
-            return "error-" + real.name();
-        }
-
-        @Override
-        public boolean isAsymmetric() {
-            return real.isAsymmetric();
-        }
-    }
-
     /**
      * An Error from heavy() (not only a ProcessBarrierException), on the retire thread and on a helper that reclaims
      * in barrier() because no retire thread can start: the batch is kept, nothing runs early, all runs once heavy()
@@ -332,7 +301,7 @@ class RcuRetireFaultTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void anErrorFromHeavyLosesNothing(boolean noRetireThread) throws Exception {
-        ErrorBarrier b = new ErrorBarrier();
+        RcuFaultTest.FailingBarrier b = new RcuFaultTest.FailingBarrier(true);
         Rcu rcu = track(noRetireThread ? Rcu.create(b, new FailingFactory("factoryThrows")) : Rcu.create(b));
         AtomicInteger ran = new AtomicInteger();
         b.failing = true;
