@@ -24,7 +24,7 @@ import java.util.Arrays;
  * {@code second=I samples=0} for a second in which some event had no sample (a stall).
  */
 public final class ColdWrite {
-    private final ProcessBarrier barrier = ProcessBarrier.get();
+    private final ProcessBarrier barrier = SelectedBarrier.get();
     private final ReadMostlyLock lock = new ReadMostlyLock(barrier);
     /**
      * The lock heavyCold's set-up reads: never written, so its reads are on the fast path, as in JMH's heavyCold

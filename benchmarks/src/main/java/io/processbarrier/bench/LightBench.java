@@ -2,6 +2,7 @@ package io.processbarrier.bench;
 
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProviderStatus;
+import io.processbarrier.internal.support.DeferredBarrier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.CompilerControl;
@@ -35,6 +36,17 @@ import java.util.concurrent.TimeUnit;
 public class LightBench {
     /** membarrier if it is available here, else the first asymmetric provider: light() is the same final method. */
     static final ProcessBarrier BARRIER = asymmetric();
+    /**
+     * What the first get() of a JVM returns when its selection is still running (issue 29), after the selection:
+     * its light() reads one field more than {@link #BARRIER}'s, for good (kept in a static final field too).
+     */
+    static final ProcessBarrier DEFERRED = settled(BARRIER);
+
+    static ProcessBarrier settled(ProcessBarrier selected) {
+        DeferredBarrier d = new DeferredBarrier(() -> { }, () -> true);
+        d.settle(selected);
+        return d;
+    }
 
     int x;
     int y;
@@ -97,6 +109,14 @@ public class LightBench {
     public int readerOpaqueLight() {
         X.setOpaque(this, 1);
         BARRIER.light();
+        return (int) Y.getOpaque(this);
+    }
+
+    /** The README's reader through the barrier the first get() returned before its selection was over. */
+    @Benchmark
+    public int readerOpaqueDeferredLight() {
+        X.setOpaque(this, 1);
+        DEFERRED.light();
         return (int) Y.getOpaque(this);
     }
 

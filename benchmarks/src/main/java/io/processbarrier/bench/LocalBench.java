@@ -44,7 +44,7 @@ public class LocalBench {
 
     @Setup
     public void setup() {
-        ProcessBarrier b = ProcessBarrier.get();
+        ProcessBarrier b = SelectedBarrier.get();
         rcu = Rcu.create(b);
         local = rcu.local();
         rml = new ReadMostlyLock(b);

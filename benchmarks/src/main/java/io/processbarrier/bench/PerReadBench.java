@@ -48,7 +48,7 @@ public class PerReadBench {
 
     @Setup
     public void setup() {
-        ProcessBarrier barrier = ProcessBarrier.get();
+        ProcessBarrier barrier = SelectedBarrier.get();
         rcu = Rcu.create(barrier);
         ref = new RcuReference<>(rcu, new Version(42), v -> { });
         rmlRead = new ReadMostlyLock(barrier).readLock();

@@ -79,7 +79,7 @@ public class ReadMostlyLockBench {
         for (int i = 0; i < KEYS; i++) {
             map.put(i, i);
         }
-        barrier = ProcessBarrier.get();
+        barrier = SelectedBarrier.get();
         rml = newLock(barrier, rmlWindowNanos);
         rmlRead = rml.readLock();
         rmlWrite = rml.writeLock();
@@ -227,7 +227,7 @@ public class ReadMostlyLockBench {
 
         @Setup(Level.Trial)
         public void setup() throws ReflectiveOperationException {
-            barrier = ProcessBarrier.get();
+            barrier = SelectedBarrier.get();
             lock = new ReadMostlyLock(barrier);
             warmWrites(lock);
         }

@@ -149,6 +149,12 @@ public final class Report {
                     of.error(), of.score() / ol.score()));
             sb.append(String.format(Locale.ROOT, "| volatile + light() (never do this) | %.3f ± %.3f | %.1fx |%n",
                     vl.score(), vl.error(), vl.score() / ol.score()));
+            Row dl = find(rows, r -> r.shortName().equals("LightBench.readerOpaqueDeferredLight"));
+            if (dl != null) {
+                sb.append(String.format(Locale.ROOT, "| opaque + light() of the barrier a first get() returned before "
+                        + "its selection was over | %.3f ± %.3f | %.2fx (%+.3f ns) |%n", dl.score(), dl.error(),
+                        dl.score() / ol.score(), dl.score() - ol.score()));
+            }
         }
         sb.append("\nTargets: light − empty within 0.5 ns on x86_64; fullFence many times light.\n\n");
     }

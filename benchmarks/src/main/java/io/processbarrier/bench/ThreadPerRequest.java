@@ -105,8 +105,8 @@ public final class ThreadPerRequest {
                 default: throw new IllegalArgumentException("ThreadPerRequest: unknown " + kv[0]);
             }
         }
-        ProcessBarrier b = ProcessBarrier.get();
-        rcu = Rcu.shared();
+        ProcessBarrier b = SelectedBarrier.get();
+        rcu = Rcu.shared(); // after SelectedBarrier.get(): the shared Rcu has the selected barrier
         ref = new RcuReference<>(rcu, new Object(), o -> { });
         rml = new ReadMostlyLock(b);
         System.out.println("# ThreadPerRequest: barrier=" + b.name() + " java=" + Runtime.version()
