@@ -15,10 +15,11 @@ import java.util.concurrent.TimeUnit;
  * selection is over, see its javadoc), and the selection runs on a library thread ({@code processbarrier-select},
  * inheriting nothing of the caller: {@link LibraryThreads}).
  *
- * <p><b>When the caller waits instead.</b> With any {@code processbarrier.*} setting given, the caller selects, as
+ * <p><b>When the caller waits instead.</b> With {@code processbarrier.*} settings given, the caller selects, as
  * before: a setting may make {@code get()} throw ({@code requireAsymmetric}, a forced provider that is absent, a bad
- * value), and an exception that a background thread found could not be thrown by the {@code get()} that started it.
- * Without settings the selection cannot fail (it ends in {@code fence} at worst). If the thread cannot be started,
+ * value, a value a provider refuses when probed), and an exception that a background thread found could not be
+ * thrown by the {@code get()} that started it. Without settings the selection cannot fail (it ends in {@code fence} at
+ * worst), nor with valid settings that force {@code fence} (nothing else is probed). If the thread cannot be started,
  * the caller selects. Every other question ({@code of}, {@code providers}, {@code choice}, {@code isAvailable}, and
  * the deferred barrier's {@code name()} and {@code isAsymmetric()}) first waits for a selection in progress: they
  * report what it found.
@@ -67,7 +68,7 @@ public final class BackgroundSelection {
                 if (deferred != null) {
                     return deferred; // still selecting
                 }
-                if (Settings.Given.anySystemProperty()) {
+                if (Settings.Given.anySystemProperty() && !onlyFenceForced(Settings.system())) {
                     onCaller = true;
                 } else {
                     DeferredBarrier d = start();
@@ -78,6 +79,36 @@ public final class BackgroundSelection {
             }
         }
         return Selector.instance().defaultBarrier();
+    }
+
+    /**
+     * Whether the settings, all valid, force {@code fence} and nothing contradicts it ({@code requireAsymmetric},
+     * {@code fence} excluded): then selection probes nothing else and cannot fail, and its result is known now (a full
+     * fence on both sides, which is what the deferred barrier is until then), so the caller need not wait for it.
+     * Selector's rules for the same settings, read here without loading Selector (its constants are inlined).
+     */
+    private static boolean onlyFenceForced(Settings s) {
+        try {
+            s.judge();
+            if (s.bool(Selector.REQUIRE_ASYMMETRIC_PROPERTY)) {
+                return false;
+            }
+        } catch (RuntimeException bad) {
+            return false; // the caller selects and throws it
+        }
+        String forced = s.string(Selector.PROVIDER_PROPERTY);
+        if (forced == null || !forced.trim().equalsIgnoreCase(FenceBarrier.NAME)) {
+            return false;
+        }
+        String excluded = s.string(Selector.EXCLUDE_PROPERTY);
+        if (excluded != null) {
+            for (String x : excluded.split(",")) {
+                if (x.trim().equalsIgnoreCase(FenceBarrier.NAME)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Under LOCK: starts the selection thread and its exit hook; null (and {@link #onCaller}) if it cannot. */

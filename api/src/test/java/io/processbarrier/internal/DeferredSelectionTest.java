@@ -80,12 +80,32 @@ class DeferredSelectionTest {
         assertEquals("true", r.value("interrupted"), r.toString());
     }
 
-    /** With a processbarrier.* setting, the caller selects (what a setting makes get() throw reaches it). */
+    /**
+     * With a processbarrier.* setting, the caller selects (what a setting makes get() throw reaches it); but valid
+     * settings that force fence, with nothing against it, leave nothing to fail: deferred. A contradiction (fence
+     * forced and requireAsymmetric) is thrown by the first get() itself.
+     */
     @Test
-    void withASettingTheCallerSelects() throws Exception {
-        ChildProcess.Result r = onTestClassPath(DeferredExitChild.class, "-Dprocessbarrier.provider=fence", "return");
+    void withASettingTheCallerSelectsUnlessItForcesFenceAndNothingCanFail() throws Exception {
+        ChildProcess.Result r = onTestClassPath(DeferredExitChild.class, "-Dprocessbarrier.requireAsymmetric=false",
+                "return");
         assertEquals(0, r.exit(), r.toString());
         assertEquals("false", r.value("deferred"), r.toString());
+
+        r = onTestClassPath(DeferredExitChild.class, "-Dprocessbarrier.provider= Fence ", "return");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("true", r.value("deferred"), r.toString());
+
+        r = onTestClassPath(DeferredExitChild.class, "-Dprocessbarrier.provider=fence",
+                "-Dprocessbarrier.requireAsymmetric=true", "return");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("processbarrier.provider=fence contradicts processbarrier.requireAsymmetric=true"),
+                r.toString());
+
+        r = onTestClassPath(DeferredExitChild.class, "-Dprocessbarrier.provider=fence",
+                "-Dprocessbarrier.exclude=signal,fence", "return");
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("is also listed in processbarrier.exclude"), r.toString());
     }
 
     /** A child on this test's class path (its test providers included); stdout and stderr apart. */
