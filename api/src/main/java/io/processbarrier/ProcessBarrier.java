@@ -111,7 +111,8 @@ public interface ProcessBarrier {
      * call returns at once and the choice is made on a library thread: what it returns meanwhile is a full fence on
      * both sides and takes the chosen barrier's fast {@code light()} when the choice is made (correct for every pair
      * from the first call on: see "The selection window" above); later calls return the chosen barrier itself. With
-     * settings given, the caller chooses, so that what they make this method throw reaches it.
+     * settings given, the caller chooses, so that what they make this method throw reaches it (unless they force
+     * {@code fence} and nothing contradicts it: then nothing can fail).
      *
      * @throws ProcessBarrierException if {@code processbarrier.provider} forces a provider that is unknown or
      *                                 unavailable (the message lists every provider found and why)
