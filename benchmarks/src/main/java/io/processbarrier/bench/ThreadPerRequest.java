@@ -24,9 +24,10 @@ import java.util.concurrent.locks.StampedLock;
 
 /**
  * Issue 27's thread per request: N new threads, each of which does one read and ends, per way of reading, in one JVM
- * and interleaved round by round: a {@code volatile} read, an {@link AtomicReference}, {@link ReentrantReadWriteLock}'s
- * read lock, {@link StampedLock}'s read lock, an {@link Rcu} section ({@code read(Supplier)}), {@link RcuReference#read}
- * and {@link ReadMostlyLock}'s read lock. Virtual threads ({@code newVirtualThreadPerTaskExecutor}, JDK 21+) and
+ * and interleaved round by round, each round in another order (see {@link #rotated}): a {@code volatile} read, an
+ * {@link AtomicReference}, {@link ReentrantReadWriteLock}'s read lock, {@link StampedLock}'s read lock, an
+ * {@link Rcu} section ({@code read(Supplier)}), {@link RcuReference#read} and {@link ReadMostlyLock}'s read lock.
+ * Virtual threads ({@code newVirtualThreadPerTaskExecutor}, JDK 21+) and
  * platform threads (a pool of 2 x CPUs, created anew each round, so that thread ids move on and each pool thread reads
  * N / pool times). Prints one line per round and a summary: the median per-thread cost of rounds 1.. (round 0 warms
  * up), its ratio to the same program with {@code ReentrantReadWriteLock}, the collector's time per round and the heap
@@ -126,7 +127,7 @@ public final class ThreadPerRequest {
             Map<String, List<Double>> gc = new LinkedHashMap<>();
             Map<String, Long> heap = new LinkedHashMap<>();
             for (int r = 0; r < rounds; r++) {
-                for (Map.Entry<String, Runnable> e : vs.entrySet()) {
+                for (Map.Entry<String, Runnable> e : rotated(vs, r)) {
                     long gc0 = gcMillis();
                     long t0 = System.nanoTime();
                     runThreads(virtual, threads, e.getValue());
@@ -151,6 +152,18 @@ public final class ThreadPerRequest {
                         + " heapAfterGcKB=%d%n", kind, k, m, m / base, median(gc.get(k)), heap.get(k) / 1024);
             }
         }
+    }
+
+    /**
+     * The variants in round {@code r}'s order: the list rotated by {@code r}, so that over the rounds each variant runs
+     * at each position (after each other variant's garbage and threads). In a fixed order two variants with the same
+     * read path ({@code rcuSection} and {@code rcuReference}) came out 1.27x and 1.01x of ReentrantReadWriteLock in
+     * one quiet run (2 vCPU AMD EPYC, Temurin 25, fixed order): their positions differed, their reads did not.
+     */
+    static List<Map.Entry<String, Runnable>> rotated(Map<String, Runnable> vs, int r) {
+        List<Map.Entry<String, Runnable>> l = new ArrayList<>(vs.entrySet());
+        java.util.Collections.rotate(l, -(r % l.size()));
+        return l;
     }
 
     private static void runThreads(boolean virtual, int n, Runnable task) throws Exception {

@@ -103,9 +103,9 @@ import java.util.function.Supplier;
  * thread may park inside and resume on another carrier), as Linux SRCU counts on per-CPU counters. Entry: load the
  * phase {@code i} (0 or 1, volatile), {@code lock[stripe][i] += 1} (an atomic, a full fence); exit:
  * {@code unlock[stripe][i] += 1}. The thread keeps {@code {depth, stripe, i}} in a {@code ThreadLocal} whose value is
- * a {@code long[]} (a JDK class: an entry left in a pool thread's map pins nothing of this library, and dies with
+ * an {@code int[]} (a JDK class: an entry left in a pool thread's map pins nothing of this library, and dies with
  * the thread). That is roughly what {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way) with no
- * lock, no allocation but the thread's first {@code long[]}, and nothing whose size grows with the threads. A thread
+ * lock, no allocation but the thread's first {@code int[]}, and nothing whose size grows with the threads. A thread
  * that has begun {@value #PROMOTE_AFTER} outermost sections this way registers a record and uses the fast path from
  * then on; {@link #read()} (whose handle a caller may fail to close) and {@link #local()} always use the record.
  * <p>A grace period, after {@code heavy()} and the records, waits for the stripes in two steps, as SRCU does: it waits
@@ -399,7 +399,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         if (s instanceof RcuRecord) { // a final class: one compare of the class
             ((RcuRecord) s).exitInnermost();
         } else {
-            exitRare((long[]) s);
+            exitRare((int[]) s);
         }
     }
 
@@ -411,21 +411,22 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     static final int PROMOTE_AFTER = 64;
     /**
      * The state of a thread that reads without a record: {@code {depth, stripe, index, outermost sections so far}},
-     * sections {@code < 0} once it has a record. A {@code long[]} (a JDK class) under a plain {@code ThreadLocal}: an
-     * entry left in a pool thread's map pins nothing of this library, and dies with its thread.
+     * sections {@code < 0} once it has a record. An {@code int[]} (a JDK class; 32 bytes, where a {@code long[4]} took
+     * 48) under a plain {@code ThreadLocal}: an entry left in a pool thread's map pins nothing of this library, and
+     * dies with its thread.
      */
-    private final ThreadLocal<long[]> rare = new ThreadLocal<>();
+    private final ThreadLocal<int[]> rare = new ThreadLocal<>();
     /** Outermost sections through the stripes after which a thread registers a record; tests may change it. */
     int promoteAfter = PROMOTE_AFTER;
 
     /** {@link #enterAny()} for a thread the lookup did not find a record for. */
     private Object enterRare(Thread t) {
-        long[] st = rare.get();
+        int[] st = rare.get();
         if (st == null) {
-            st = new long[] {0L, stripes.stripeOf(t), 0L, 0L};
+            st = new int[] {0, stripes.stripeOf(t), 0, 0};
             rare.set(st);
         }
-        long d = st[R_DEPTH];
+        int d = st[R_DEPTH];
         if (d > 0) { // nested in a section of the stripes: only count
             st[R_DEPTH] = d + 1;
             return st;
@@ -439,27 +440,27 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         if ((boolean) CLOSED.getOpaque(this)) {
             throw new IllegalStateException("read(): this Rcu is closed; create a new one");
         }
-        int stripe = (int) st[R_STRIPE];
+        int stripe = st[R_STRIPE];
         int i = phase; // volatile load: the index of this section (see "Threads that read rarely")
         stripes.add(stripe, LOCK + i, 1L); // volatile RMW, a full fence: StoreLoad before the section's loads
         stripes.noteEntrant(stripe, LAST_ID, t.getId()); // for stall warnings only
         st[R_INDEX] = i;
-        st[R_DEPTH] = 1L;
+        st[R_DEPTH] = 1;
         return st;
     }
 
-    private void exitRare(long[] st) {
-        long d = st[R_DEPTH] - 1;
+    private void exitRare(int[] st) {
+        int d = st[R_DEPTH] - 1;
         st[R_DEPTH] = d;
         if (d == 0) {
             // volatile RMW: the section's accesses happen-before a grace period that reads this count
-            stripes.add((int) st[R_STRIPE], UNLOCK + (int) st[R_INDEX], 1L);
+            stripes.add(st[R_STRIPE], UNLOCK + st[R_INDEX], 1L);
         }
     }
 
     /** Whether the calling thread is inside a section counted on its stripe. */
     private boolean insideRare() {
-        long[] st = rare.get();
+        int[] st = rare.get();
         return st != null && st[R_DEPTH] > 0;
     }
 

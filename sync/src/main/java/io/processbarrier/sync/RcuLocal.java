@@ -18,30 +18,30 @@ final class RcuLocal implements Rcu.Local {
         this.thread = thread;
     }
 
-    private void check(String what) {
-        Thread t = Thread.currentThread();
-        if (t != thread) {
-            throw new IllegalStateException("Rcu.Local." + what + "() on thread '" + t.getName() + "', but the handle"
-                    + " belongs to '" + thread.getName() + "': call rcu.local() on each thread that reads");
-        }
+    /** The misuse of a handle on another thread: built off the fast path (the section's code stays small). */
+    private IllegalStateException wrongThread(String what) {
+        return new IllegalStateException("Rcu.Local." + what + "() on thread '" + Thread.currentThread().getName()
+                + "', but the handle belongs to '" + thread.getName() + "': call rcu.local() on each thread that reads");
     }
 
+    /**
+     * The thread check (a compare of a field with the current thread, which C2 keeps in a register across a loop),
+     * then what {@link Rcu#read()} does after its lookup.
+     */
     @Override
     public void enter() {
-        check("enter");
+        if (Thread.currentThread() != thread) {
+            throw wrongThread("enter");
+        }
         rcu.enter(record);
     }
 
     @Override
     public void exit() {
-        check("exit");
-        RcuRecord r = record;
-        int d = r.depth();
-        if (d == 0) {
-            throw new IllegalStateException("Rcu.Local.exit(): no read section is open on this thread");
+        if (Thread.currentThread() != thread) {
+            throw wrongThread("exit");
         }
-        r.dropTag(d); // a Reader of read() for this section, if any, is stale from now on
-        r.exitInnermost();
+        record.exitLocal();
     }
 
     @Override

@@ -89,6 +89,29 @@ final class RcuRecord extends RcuRecordFields {
     }
 
     /**
+     * Leaves the innermost section for an {@link Rcu.Local}: a {@link Section} of it, if any, is stale from now on.
+     * The outermost exit is the nest check, one plain store (the handle's tag) and the release store, which is what
+     * liburcu's {@code rcu_read_unlock} does besides the tag. An exit with no section open changes nothing and throws.
+     */
+    void exitLocal() {
+        int n = nest; // plain: owner only, and 0 outside a section
+        if (n > 0) {
+            dropTag(n + 1);
+            nest = n - 1;
+            return;
+        }
+        if (epoch == 0) { // plain: our own field
+            throw noSection();
+        }
+        outerTag = 0L;
+        EPOCH.setRelease(this, 0L); // LoadStore|StoreStore: the section's accesses stay before
+    }
+
+    private static IllegalStateException noSection() {
+        return new IllegalStateException("Rcu.Local.exit(): no read section is open on this thread");
+    }
+
+    /**
      * A new tag for the handle of the section just entered (by {@link Rcu#read()}), noted at its depth: unique per
      * section of this record, so that a handle knows whether its section is still the one open at its depth.
      */

@@ -193,14 +193,14 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     }
 
     /**
-     * The slot of {@code t} (the calling thread) through the front cache and the table only: null if it has none, or
-     * if its id was unstable (then {@link #find()} searches). No lock, no registration: the constructs' first look for
-     * a thread that may read without a slot.
+     * The slot of {@code t} (the calling thread) in the table, for a caller that has looked in the front cache
+     * already ({@link #cached}) and missed: null if it has none, or if its id was unstable (then {@link #find()}
+     * searches). No lock, no registration: the constructs' look for a thread that may read without a slot, on every
+     * section of such a thread (so it does not look in the front cache twice).
      */
     @SuppressWarnings("unchecked")
     S lookup(Thread t) {
-        S f = cached(front, t);
-        return f != null ? f : (S) probe(t);
+        return (S) probe(t);
     }
 
     /**

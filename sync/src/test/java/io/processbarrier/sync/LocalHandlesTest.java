@@ -56,6 +56,30 @@ class LocalHandlesTest {
         }
     }
 
+    /**
+     * A Local's exit ends whatever section is innermost, one of {@code read()} included: that section's handle is stale
+     * from then on, at either depth, and closing it later must not end the sections the Local entered since. (Its
+     * control: an exit that does not forget the handle's tag lets both stale closes end the new sections.)
+     */
+    @org.junit.jupiter.api.Test
+    void aLocalExitMakesTheHandleOfTheSectionItEndsStale() {
+        try (Rcu rcu = Rcu.create(ProcessBarrier.get())) {
+            Rcu.Local local = rcu.local();
+            Rcu.Reader outer = rcu.read();
+            Rcu.Reader inner = rcu.read();
+            local.exit(); // ends inner's section (depth 2)
+            local.exit(); // ends outer's section (depth 1)
+            local.enter();
+            local.enter();
+            assertThrows(IllegalStateException.class, inner::close, "a stale handle at depth 2");
+            assertThrows(IllegalStateException.class, outer::close, "a stale handle at depth 1");
+            local.exit(); // both of the Local's sections were still open
+            local.exit();
+            assertThrows(IllegalStateException.class, local::exit, "an exit with no section open");
+            rcu.synchronize(); // and nothing is left inside
+        }
+    }
+
     @ParameterizedTest(name = "virtual={0}")
     @ValueSource(booleans = {false, true})
     void aLocalReadLockIsItsThreadsOnly(boolean virtual) throws Exception {
