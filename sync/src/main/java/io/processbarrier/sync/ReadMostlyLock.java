@@ -874,58 +874,29 @@ public final class ReadMostlyLock implements ReadWriteLock {
             writeHolds++;
             return true;
         }
-        if (WRITER.getOpaque(this) == me) { // still draining: e.g. a log handler of our own stall warning
-            throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
-                    + me.getName() + " while that thread was still acquiring it (waiting for readers to leave):"
-                    + " called back from inside the acquisition, e.g. by a log handler that takes this lock");
-        }
-        ReadMostlyLockReader self = ownReader();
-        if (((self != null && self.holds > 0) || rareHolds() > 0) && !reacquire) {
-            throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
-                    + me.getName() + ", which holds only the read lock: an upgrade would deadlock. Release the read"
-                    + " lock first (and re-check what you read), or take the write lock from the start");
-        }
         boolean tryOnly = how == TRY || (how == TIMED && nanos <= 0);
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
-        // the claim first: it excludes the other writers and the end of a burst (the class doc's "Writers")
-        if (!queue.claim(me, how, deadline, tryOnly)) {
+        // the claim first: it excludes the other writers and the end of a burst (the class doc's "Writers"). One
+        // attempt before anything else: a write in a burst pays no look-up of its own read holds, the drain finds
+        // them if there are any (a hold of ours keeps its record's active, or its stripe's count, non-zero). That
+        // attempt never waits, so an upgrade that it lets through waits for no other writer before it is refused.
+        if ((reacquire || !queue.claimNow(me, tryOnly)) && !claimSlowly(me, how, reacquire, deadline, tryOnly)) {
             return false; // a try, or a timeout while queued: nothing held
         }
-        boolean needHeavy = false;
         boolean done = false;
         try {
-            // opaque: the flag and sealed are written only by a claim holder, and our CAS of the claim came after
-            // the last holder gave it back
-            if ((int) FLAG.getOpaque(this) != 0 && sealed) {
-                WRITER.setOpaque(this, me); // inside a burst; the full fence below orders it before the loads of active
-            } else {
-                queue.lockForWriter(); // raising the flag under the mutex: a reader that registers sees it
-                try {
-                    WRITER.setVolatile(this, me);
-                    if ((int) FLAG.getOpaque(this) == 0) {
-                        FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
-                        sealed = false;
-                    }
-                    needHeavy = !sealed; // a flag raised by a writer whose heavy() threw seals nothing
-                } finally {
-                    queue.mutex.unlock();
-                }
-            }
-            if (needHeavy) {
-                barrier.heavy(); // throws: sealed stays false, and the next writer runs its own
-                sealed = true;
-            } else {
+            // opaque: the flag and sealed are written only by a claim holder, and our CAS of the claim came after the
+            // last holder gave it back
+            if ((int) FLAG.getOpaque(this) != 0 && sealed) { // a write inside a burst: the usual case, kept small
+                WRITER.setOpaque(this, me); // the full fence below orders it before the loads of active
                 VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')
+                done = nobodyInside() || drain(me, how, reacquire, deadline, tryOnly);
+            } else {
+                done = startBurstAndDrain(me, how, reacquire, deadline, tryOnly);
             }
-            done = drain(me, self, how, deadline, tryOnly);
         } finally {
             if (!done) {
-                queue.lockForWriter();
-                try {
-                    releaseWriteLocked(); // leave no trace, and admit the readers that waited for us
-                } finally {
-                    queue.mutex.unlock();
-                }
+                releaseFailed(); // a try, a timeout, an interrupt, an upgrade refused, heavy() or an Error threw
             }
         }
         if (!done) {
@@ -937,10 +908,101 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /**
-     * Waits, parked, until no reader other than {@code self} is inside: every record's {@code active} is 0, then
-     * every stripe's count of holds (threads without a record: the writer never holds any there, see acquireRare).
+     * The claim after the first attempt failed: refuses a call from inside our own acquisition and an upgrade, then
+     * spins or queues ({@link ReadMostlyLockQueue#claim}).
      */
-    private boolean drain(Thread me, ReadMostlyLockReader self, int how, long deadline, boolean tryOnly)
+    private boolean claimSlowly(Thread me, int how, boolean reacquire, long deadline, boolean tryOnly)
+            throws InterruptedException {
+        if (WRITER.getOpaque(this) == me) { // still draining: e.g. a log handler of our own stall warning
+            throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
+                    + me.getName() + " while that thread was still acquiring it (waiting for readers to leave):"
+                    + " called back from inside the acquisition, e.g. by a log handler that takes this lock");
+        }
+        if (!reacquire && holdsReadLock()) {
+            throw upgradeRefused(me);
+        }
+        return queue.claim(me, how, deadline, tryOnly);
+    }
+
+    /** Holding the claim outside a sealed burst: refuses an upgrade, starts the burst, then drains. */
+    private boolean startBurstAndDrain(Thread me, int how, boolean reacquire, long deadline, boolean tryOnly)
+            throws InterruptedException {
+        if (!reacquire && holdsReadLock()) { // before the flag is raised and heavy() paid for nothing
+            throw upgradeRefused(me);
+        }
+        startBurst(me);
+        return nobodyInside() || drain(me, how, reacquire, deadline, tryOnly);
+    }
+
+    /** A claimed acquisition that fails: leaves no trace, and admits the readers that waited for us. */
+    private void releaseFailed() {
+        queue.lockForWriter();
+        try {
+            releaseWriteLocked();
+        } finally {
+            queue.mutex.unlock();
+        }
+    }
+
+    /**
+     * The claim's holder, outside a sealed burst: publishes itself as {@code writer} and raises the flag under the
+     * mutex, then pays the {@code heavy()} if the flag is not sealed yet (else a full fence).
+     */
+    private void startBurst(Thread me) {
+        boolean needHeavy;
+        queue.lockForWriter(); // raising the flag under the mutex: a reader that registers sees it
+        try {
+            WRITER.setVolatile(this, me);
+            if ((int) FLAG.getOpaque(this) == 0) {
+                FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
+                sealed = false;
+            }
+            needHeavy = !sealed; // a flag raised by a writer whose heavy() threw seals nothing
+        } finally {
+            queue.mutex.unlock();
+        }
+        if (needHeavy) {
+            barrier.heavy(); // throws: sealed stays false, and the next writer runs its own
+            sealed = true;
+        } else {
+            VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')
+        }
+    }
+
+    /**
+     * One pass of the drain's loads, for the common case of a write that finds no reader inside (nor a read hold of
+     * its own: that keeps its record's {@code active} or its stripe's count non-zero): volatile loads of every
+     * record's {@code active}, then of every stripe's count.
+     */
+    private boolean nobodyInside() {
+        for (ReaderRegistry.Slot s : registry.slots()) { // volatile load of the registry
+            if ((int) ACTIVE.getVolatile(s) != 0) {
+                return false;
+            }
+        }
+        return stripes.allZero(0);
+    }
+
+    /** Whether the calling thread holds the read lock (through its record or a stripe). */
+    private boolean holdsReadLock() {
+        ReadMostlyLockReader self = ownReader();
+        return (self != null && self.holds > 0) || rareHolds() > 0;
+    }
+
+    private IllegalMonitorStateException upgradeRefused(Thread me) {
+        return new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
+                + me.getName() + ", which holds only the read lock: an upgrade would deadlock. Release the read"
+                + " lock first (and re-check what you read), or take the write lock from the start");
+    }
+
+    /**
+     * Waits, parked, until no reader other than the caller is inside: every record's {@code active} is 0, then
+     * every stripe's count of holds (threads without a record: the writer never holds any there, see acquireRare).
+     * A busy record or stripe is checked for the caller's own read holds (the writes of a burst look them up only
+     * here, where something is inside): with {@code reacquire} (a condition's await, which keeps them) its record is
+     * skipped, else the acquisition is an upgrade and is refused with {@link IllegalMonitorStateException}.
+     */
+    private boolean drain(Thread me, int how, boolean reacquire, long deadline, boolean tryOnly)
             throws InterruptedException {
         boolean interrupted = false;
         boolean published = false; // whether readers are asked to unpark us (only once we are about to park)
@@ -951,13 +1013,18 @@ public final class ReadMostlyLock implements ReadWriteLock {
             int n = recs.length + stripes.count();
             for (int i = 0; i < n; i++) {
                 ReadMostlyLockReader x = i < recs.length ? (ReadMostlyLockReader) recs[i] : null;
-                if (x != null && x == self) {
-                    continue; // our own read holds (a downgraded writer awaiting a condition) do not exclude us
-                }
                 int stripe = i - recs.length;
                 long spinEnd = 0L;
                 // volatile loads: of the record's active, or of the stripe's count (whose increments are full fences)
                 while (x != null ? (int) ACTIVE.getVolatile(x) != 0 : stripes.get(stripe, 0) != 0) {
+                    if (spinEnd == 0L) { // the first look that found it busy: is it our own hold?
+                        if (x != null ? x.ownedBy(me) && x.holds > 0 : rareHolds() > 0) {
+                            if (x != null && reacquire) {
+                                break; // our own read holds (a downgraded writer awaiting a condition) do not exclude us
+                            }
+                            throw upgradeRefused(me); // our release of the claim, on the way out, admits the readers
+                        }
+                    }
                     if (tryOnly) {
                         return false;
                     }
@@ -979,7 +1046,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                                 + ": the writer '" + me.getName() + "'", start);
                     }
                     long from = start;
-                    watch.check(now -> blockers(self, now - from));
+                    watch.check(now -> blockers(me, reacquire, now - from));
                     long wait = Math.min(PARK_RECHECK_NANOS, watch.nanosToNextWarning()); // a missed unpark costs
                     if (how == TIMED) {                                                    // one period (class doc)
                         long rem = deadline - System.nanoTime();
@@ -1012,10 +1079,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /** The readers inside that block a writer (for a stall warning); each has been inside for at least the wait. */
-    private List<StallWarnings.Blocker> blockers(ReadMostlyLockReader self, long waited) {
+    private List<StallWarnings.Blocker> blockers(Thread me, boolean reacquire, long waited) {
         List<StallWarnings.Blocker> out = new ArrayList<>();
         for (ReaderRegistry.Slot s : registry.slots()) {
-            if (s != self && (int) ACTIVE.getVolatile(s) != 0) {
+            if (!(reacquire && s.ownedBy(me)) && (int) ACTIVE.getVolatile(s) != 0) {
                 Thread t = s.owner(); // null once a thread that ended was collected
                 out.add(new StallWarnings.Blocker(t, waited, t != null && t.isAlive()
                         ? "a read section (read holds: " + (int) HOLDS.getOpaque(s) + ")"
