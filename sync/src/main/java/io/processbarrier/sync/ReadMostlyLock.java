@@ -186,12 +186,12 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * <p><b>A write inside a burst</b> is the claim's CAS, {@code writer = me} and a full fence, one pass of volatile
  * loads over the records' {@code active} and the stripes' counts, and at its release two plain stores and the
  * claim's CAS back: no mutex, no clock read, no unpark unless a writer parked and asked for one, and no look-up of
- * the writer's own read holds (it was a {@code ThreadLocal} and a registry search per write). An upgrade is still refused at once, by every acquisition method: a read hold of the caller keeps its
- * record's {@code active} (or its stripe's count) non-zero, so the pass finds it busy, and the drain, which checks a
- * busy record or stripe for the caller's own hold before it waits, throws; the claim was taken by one attempt that
- * never waits, so no other writer was waited for, and its release on the way out admits any reader that saw it.
- * A write that fails that first attempt (or starts a burst) looks its holds up before it spins, queues or raises
- * the flag, as before.
+ * the writer's own read holds (it was a {@code ThreadLocal} and a registry search per write). An upgrade is still
+ * refused at once, by every acquisition method: a read hold of the caller keeps its record's {@code active} (or its
+ * stripe's count) non-zero, so the pass finds it busy, and the drain, which checks a busy record or stripe for the
+ * caller's own hold before it waits, throws; the claim was taken by one attempt that never waits, so no other writer
+ * was waited for, and its release on the way out admits any reader that saw it. A write that fails that first
+ * attempt (or starts a burst) looks its holds up before it spins, queues or raises the flag, as before.
  *
  * <h2>Threads that read rarely</h2>
  * A record costs its thread a registration under the mutex (an allocation, a copy of the registry's dense array):
@@ -1035,7 +1035,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                     if (spinEnd == 0L) { // the first look that found it busy: is it our own hold?
                         if (x != null ? x.ownedBy(me) && x.holds > 0 : rareHolds() > 0) {
                             if (x != null && reacquire) {
-                                break; // our own read holds (a downgraded writer awaiting a condition) do not exclude us
+                                break; // our own read holds (a downgraded writer awaiting a condition)
                             }
                             throw upgradeRefused(me); // our release of the claim, on the way out, admits the readers
                         }
