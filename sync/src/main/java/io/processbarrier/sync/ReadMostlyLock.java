@@ -80,7 +80,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * <pre>
  * reader fast path                            writer
  *   active = 1            (opaque store)        take the claim (a CAS; see "Writers")
- *   light()                                     in a sealed burst: writer = me (opaque); fullFence()
+ *   light()                                     in a sealed burst: writer = me (opaque); fullFence();
+ *                                                 nobody inside (one pass): hold; else drain
  *   if flag == 0 (acquire load): inside         else under the mutex: writer = me (volatile);
  *   else fenced path:                             if flag == 0: flag = 1 (volatile); need = !sealed
  *     fullFence()                                 if need: heavy(), sealed; else fullFence()
@@ -183,6 +184,16 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * asks when the last writer left (a reader's burst check, the burst timer) takes its own time for an exit it has not
  * seen yet, so a burst may end one look late, never early.
  *
+ * <p><b>A write inside a burst</b> is the claim's CAS, {@code writer = me} and a full fence, one pass of volatile
+ * loads over the records' {@code active} and the stripes' counts, and at its release two plain stores and the
+ * claim's CAS back: no mutex, no clock read, no unpark unless a writer parked and asked for one, and no look-up of
+ * the writer's own read holds (it was a {@code ThreadLocal} and a registry search per write). An upgrade is still
+ * refused at once, by every acquisition method: a read hold of the caller keeps its record's {@code active} (or its
+ * stripe's count) non-zero, so the pass finds it busy, and the drain, which checks a busy record or stripe for the
+ * caller's own hold before it waits, throws; the claim was taken by one attempt that never waits, so no other writer
+ * was waited for, and its release on the way out admits any reader that saw it. A write that fails that first
+ * attempt (or starts a burst) looks its holds up before it spins, queues or raises the flag, as before.
+ *
  * <h2>Threads that read rarely</h2>
  * A record costs its thread a registration under the mutex (an allocation, a copy of the registry's dense array):
  * nothing for a thread that reads all day, microseconds for a virtual thread per request whose first read is its
@@ -243,9 +254,10 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * fence on the fenced path; through {@link #localReadLock()} the same without the lookups; for a thread without a
  * record (its first {@value #PROMOTE_AFTER} read locks) two atomics on its stripe. A write lock/unlock pair costs
  * one {@code heavy()} and two sections of the internal mutex at the start of a burst; inside a burst, two CASes of the
- * claim word, a full fence and a scan of the reader records and the stripes, with no mutex and no clock read (one
- * thread, JMH {@code writeInBurst}, JDK 17, shared machine: 35 ns, 47 ns before issue 28). Contended writers:
- * {@code WriteContention} ({@code benchmarks/run.sh rml}).
+ * claim word, a full fence and a scan of the reader records and the stripes, with no mutex and no clock read (see
+ * "A write inside a burst"; one thread, a plain loop of write lock+unlock, JDK 17, shared 2 vCPU machine: 15-30 ns,
+ * against 30-80 ns with the per-write look-up of the writer's own read holds and 5-20 ns for
+ * {@code ReentrantReadWriteLock}). Contended writers: {@code WriteContention} ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
  * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one
@@ -275,6 +287,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * cost of one heavy().
      */
     private static final long SPIN_NANOS = 20_000L;
+    /** A writer waiting for a reader looks this many times between two clock reads while it spins. */
+    private static final int QUICK_LOOKS = 32;
     /**
      * Every this many writes, the registry drops the records of dead threads that hold no read lock (an O(records)
      * scan, amortized to a few ns per write), besides the pruning on registration, so that a lock nobody new reads
@@ -883,58 +897,29 @@ public final class ReadMostlyLock implements ReadWriteLock {
             writeHolds++;
             return true;
         }
-        if (WRITER.getOpaque(this) == me) { // still draining: e.g. a log handler of our own stall warning
-            throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
-                    + me.getName() + " while that thread was still acquiring it (waiting for readers to leave):"
-                    + " called back from inside the acquisition, e.g. by a log handler that takes this lock");
-        }
-        ReadMostlyLockReader self = ownReader();
-        if (((self != null && self.holds > 0) || rareHolds() > 0) && !reacquire) {
-            throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
-                    + me.getName() + ", which holds only the read lock: an upgrade would deadlock. Release the read"
-                    + " lock first (and re-check what you read), or take the write lock from the start");
-        }
         boolean tryOnly = how == TRY || (how == TIMED && nanos <= 0);
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
-        // the claim first: it excludes the other writers and the end of a burst (the class doc's "Writers")
-        if (!queue.claim(me, how, deadline, tryOnly)) {
+        // the claim first: it excludes the other writers and the end of a burst (the class doc's "Writers"). One
+        // attempt before anything else: a write in a burst pays no look-up of its own read holds, the drain finds
+        // them if there are any (a hold of ours keeps its record's active, or its stripe's count, non-zero). That
+        // attempt never waits, so an upgrade that it lets through waits for no other writer before it is refused.
+        if ((reacquire || !queue.claimNow(me, tryOnly)) && !claimSlowly(me, how, reacquire, deadline, tryOnly)) {
             return false; // a try, or a timeout while queued: nothing held
         }
-        boolean needHeavy = false;
         boolean done = false;
         try {
-            // opaque: the flag and sealed are written only by a claim holder, and our CAS of the claim came after
-            // the last holder gave it back
-            if ((int) FLAG.getOpaque(this) != 0 && sealed) {
-                WRITER.setOpaque(this, me); // inside a burst; the full fence below orders it before the loads of active
-            } else {
-                queue.lockForWriter(); // raising the flag under the mutex: a reader that registers sees it
-                try {
-                    WRITER.setVolatile(this, me);
-                    if ((int) FLAG.getOpaque(this) == 0) {
-                        FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
-                        sealed = false;
-                    }
-                    needHeavy = !sealed; // a flag raised by a writer whose heavy() threw seals nothing
-                } finally {
-                    queue.mutex.unlock();
-                }
-            }
-            if (needHeavy) {
-                heavyBarrier().heavy(); // throws: sealed stays false, and the next writer runs its own
-                sealed = true;
-            } else {
+            // opaque: the flag and sealed are written only by a claim holder, and our CAS of the claim came after the
+            // last holder gave it back
+            if ((int) FLAG.getOpaque(this) != 0 && sealed) { // a write inside a burst: the usual case, kept small
+                WRITER.setOpaque(this, me); // the full fence below orders it before the loads of active
                 VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')
+                done = nobodyInside() || drain(me, how, reacquire, deadline, tryOnly);
+            } else {
+                done = startBurstAndDrain(me, how, reacquire, deadline, tryOnly);
             }
-            done = drain(me, self, how, deadline, tryOnly);
         } finally {
             if (!done) {
-                queue.lockForWriter();
-                try {
-                    releaseWriteLocked(); // leave no trace, and admit the readers that waited for us
-                } finally {
-                    queue.mutex.unlock();
-                }
+                releaseFailed(); // a try, a timeout, an interrupt, an upgrade refused, heavy() or an Error threw
             }
         }
         if (!done) {
@@ -946,10 +931,101 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /**
-     * Waits, parked, until no reader other than {@code self} is inside: every record's {@code active} is 0, then
-     * every stripe's count of holds (threads without a record: the writer never holds any there, see acquireRare).
+     * The claim after the first attempt failed: refuses a call from inside our own acquisition and an upgrade, then
+     * spins or queues ({@link ReadMostlyLockQueue#claim}).
      */
-    private boolean drain(Thread me, ReadMostlyLockReader self, int how, long deadline, boolean tryOnly)
+    private boolean claimSlowly(Thread me, int how, boolean reacquire, long deadline, boolean tryOnly)
+            throws InterruptedException {
+        if (WRITER.getOpaque(this) == me) { // still draining: e.g. a log handler of our own stall warning
+            throw new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
+                    + me.getName() + " while that thread was still acquiring it (waiting for readers to leave):"
+                    + " called back from inside the acquisition, e.g. by a log handler that takes this lock");
+        }
+        if (!reacquire && holdsReadLock()) {
+            throw upgradeRefused(me);
+        }
+        return queue.claim(me, how, deadline, tryOnly);
+    }
+
+    /** Holding the claim outside a sealed burst: refuses an upgrade, starts the burst, then drains. */
+    private boolean startBurstAndDrain(Thread me, int how, boolean reacquire, long deadline, boolean tryOnly)
+            throws InterruptedException {
+        if (!reacquire && holdsReadLock()) { // before the flag is raised and heavy() paid for nothing
+            throw upgradeRefused(me);
+        }
+        startBurst(me);
+        return nobodyInside() || drain(me, how, reacquire, deadline, tryOnly);
+    }
+
+    /** A claimed acquisition that fails: leaves no trace, and admits the readers that waited for us. */
+    private void releaseFailed() {
+        queue.lockForWriter();
+        try {
+            releaseWriteLocked();
+        } finally {
+            queue.mutex.unlock();
+        }
+    }
+
+    /**
+     * The claim's holder, outside a sealed burst: publishes itself as {@code writer} and raises the flag under the
+     * mutex, then pays the {@code heavy()} if the flag is not sealed yet (else a full fence).
+     */
+    private void startBurst(Thread me) {
+        boolean needHeavy;
+        queue.lockForWriter(); // raising the flag under the mutex: a reader that registers sees it
+        try {
+            WRITER.setVolatile(this, me);
+            if ((int) FLAG.getOpaque(this) == 0) {
+                FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
+                sealed = false;
+            }
+            needHeavy = !sealed; // a flag raised by a writer whose heavy() threw seals nothing
+        } finally {
+            queue.mutex.unlock();
+        }
+        if (needHeavy) {
+            heavyBarrier().heavy(); // throws: sealed stays false, and the next writer runs its own
+            sealed = true;
+        } else {
+            VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')
+        }
+    }
+
+    /**
+     * One pass of the drain's loads, for the common case of a write that finds no reader inside (nor a read hold of
+     * its own: that keeps its record's {@code active} or its stripe's count non-zero): volatile loads of every
+     * record's {@code active}, then of every stripe's count.
+     */
+    private boolean nobodyInside() {
+        for (ReaderRegistry.Slot s : registry.slots()) { // volatile load of the registry
+            if ((int) ACTIVE.getVolatile(s) != 0) {
+                return false;
+            }
+        }
+        return stripes.allZero(0);
+    }
+
+    /** Whether the calling thread holds the read lock (through its record or a stripe). */
+    private boolean holdsReadLock() {
+        ReadMostlyLockReader self = ownReader();
+        return (self != null && self.holds > 0) || rareHolds() > 0;
+    }
+
+    private IllegalMonitorStateException upgradeRefused(Thread me) {
+        return new IllegalMonitorStateException("the write lock of " + this + " was asked for by "
+                + me.getName() + ", which holds only the read lock: an upgrade would deadlock. Release the read"
+                + " lock first (and re-check what you read), or take the write lock from the start");
+    }
+
+    /**
+     * Waits, parked, until no reader other than the caller is inside: every record's {@code active} is 0, then
+     * every stripe's count of holds (threads without a record: the writer never holds any there, see acquireRare).
+     * A busy record or stripe is checked for the caller's own read holds (the writes of a burst look them up only
+     * here, where something is inside): with {@code reacquire} (a condition's await, which keeps them) its record is
+     * skipped, else the acquisition is an upgrade and is refused with {@link IllegalMonitorStateException}.
+     */
+    private boolean drain(Thread me, int how, boolean reacquire, long deadline, boolean tryOnly)
             throws InterruptedException {
         boolean interrupted = false;
         boolean published = false; // whether readers are asked to unpark us (only once we are about to park)
@@ -960,19 +1036,30 @@ public final class ReadMostlyLock implements ReadWriteLock {
             int n = recs.length + stripes.count();
             for (int i = 0; i < n; i++) {
                 ReadMostlyLockReader x = i < recs.length ? (ReadMostlyLockReader) recs[i] : null;
-                if (x != null && x == self) {
-                    continue; // our own read holds (a downgraded writer awaiting a condition) do not exclude us
-                }
                 int stripe = i - recs.length;
                 long spinEnd = 0L;
+                int looks = 0;
                 // volatile loads: of the record's active, or of the stripe's count (whose increments are full fences)
                 while (x != null ? (int) ACTIVE.getVolatile(x) != 0 : stripes.get(stripe, 0) != 0) {
+                    if (spinEnd == 0L) { // the first look that found it busy: is it our own hold?
+                        if (x != null ? x.ownedBy(me) && x.holds > 0 : rareHolds() > 0) {
+                            if (x != null && reacquire) {
+                                break; // our own read holds (a downgraded writer awaiting a condition)
+                            }
+                            throw upgradeRefused(me); // our release of the claim, on the way out, admits the readers
+                        }
+                    }
                     if (tryOnly) {
                         return false;
                     }
                     if (spinEnd == 0L) {
                         spinEnd = System.nanoTime() + SPIN_NANOS;
                     }
+                    if (++looks < QUICK_LOOKS) { // a read section is often shorter than a clock read: look first
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    looks = 0;
                     if (System.nanoTime() - spinEnd < 0L) {
                         Thread.onSpinWait(); // read sections are short: most end within the spin
                         continue;
@@ -988,7 +1075,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                                 + ": the writer '" + me.getName() + "'", start);
                     }
                     long from = start;
-                    watch.check(now -> blockers(self, now - from));
+                    watch.check(now -> blockers(me, reacquire, now - from));
                     long wait = Math.min(PARK_RECHECK_NANOS, watch.nanosToNextWarning()); // a missed unpark costs
                     if (how == TIMED) {                                                    // one period (class doc)
                         long rem = deadline - System.nanoTime();
@@ -1021,10 +1108,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /** The readers inside that block a writer (for a stall warning); each has been inside for at least the wait. */
-    private List<StallWarnings.Blocker> blockers(ReadMostlyLockReader self, long waited) {
+    private List<StallWarnings.Blocker> blockers(Thread me, boolean reacquire, long waited) {
         List<StallWarnings.Blocker> out = new ArrayList<>();
         for (ReaderRegistry.Slot s : registry.slots()) {
-            if (s != self && (int) ACTIVE.getVolatile(s) != 0) {
+            if (!(reacquire && s.ownedBy(me)) && (int) ACTIVE.getVolatile(s) != 0) {
                 Thread t = s.owner(); // null once a thread that ended was collected
                 out.add(new StallWarnings.Blocker(t, waited, t != null && t.isAlive()
                         ? "a read section (read holds: " + (int) HOLDS.getOpaque(s) + ")"

@@ -255,6 +255,14 @@ final class ReadMostlyLockQueue {
     }
 
     /**
+     * One attempt at the claim, as {@link #claim}'s first (never waits): the write path of a burst tries this before
+     * anything else.
+     */
+    boolean claimNow(Thread me, boolean tryOnly) {
+        return tryClaim(me, tryOnly);
+    }
+
+    /**
      * One attempt: the claim is free, not reserved for another (unless {@code ignoreReservation}), and once taken the
      * last admission is over (else it is given back at once; nobody saw it: the readers look at the lock's
      * {@code writer}, set only after this).

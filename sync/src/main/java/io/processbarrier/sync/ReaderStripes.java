@@ -110,6 +110,23 @@ final class ReaderStripes {
         return blind ? 0L : (long) AA.getVolatile(cells, at(stripe, k));
     }
 
+    /**
+     * Whether counter {@code k} is 0 on every stripe: volatile loads, each stripe read once, in order (a writer's
+     * one pass when nobody reads: no bounds or {@link #blind} check per stripe).
+     */
+    boolean allZero(int k) {
+        if (blind) {
+            return true;
+        }
+        long[] c = cells;
+        for (int i = STRIDE + k, end = c.length - STRIDE; i < end; i += STRIDE) {
+            if ((long) AA.getVolatile(c, i) != 0L) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The sum of counter {@code k} over every stripe: volatile loads, each stripe read once, in order. */
     long sum(int k) {
         long n = 0;

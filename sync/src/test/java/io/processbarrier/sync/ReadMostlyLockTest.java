@@ -76,6 +76,44 @@ class ReadMostlyLockTest {
     }
 
     /**
+     * A write inside a burst looks up none of its thread's read holds before it claims: a hold of its own shows in
+     * the drain (its record's {@code active}, or its stripe's count), which refuses the upgrade there, at once, from
+     * every acquisition method, with a record and without one, paying no {@code heavy()}, and leaving the lock free.
+     * Control: without the drain's check of its own hold, {@code lock()} waits for itself (seen: the task did not
+     * finish within its bound, parked in {@code drain}).
+     */
+    @ParameterizedTest(name = "record={0}")
+    @ValueSource(booleans = {true, false})
+    void anUpgradeInsideABurstIsRefusedAtOnce(boolean record) throws Exception {
+        CountingBarrier b = new CountingBarrier(ProcessBarrier.get());
+        ReadMostlyLock lock = new ReadMostlyLock(b, HOUR);
+        lock.writeLock().lock(); // the burst's first write: raises and seals the flag
+        lock.writeLock().unlock();
+        assertTrue(lock.flagRaised(), "the burst lasts an hour");
+        Task.start("reader asking for the write lock", () -> {
+            Lock r = record ? lock.localReadLock() : lock.readLock(); // a fresh thread's first reads: a stripe
+            Lock w = lock.writeLock();
+            r.lock();
+            try {
+                assertThrows(IllegalMonitorStateException.class, w::lock);
+                assertThrows(IllegalMonitorStateException.class, w::lockInterruptibly);
+                assertThrows(IllegalMonitorStateException.class, w::tryLock);
+                assertThrows(IllegalMonitorStateException.class, () -> w.tryLock(1, TimeUnit.HOURS));
+                assertEquals(1, lock.getReadHoldCount());
+                assertFalse(lock.isWriteLocked());
+            } finally {
+                r.unlock();
+            }
+            assertTrue(w.tryLock(), "the refused upgrades left no claim behind");
+            w.unlock();
+            return 0;
+        }).get();
+        assertEquals(1, b.heavies.get(), "the refused upgrades inside the burst paid no heavy()");
+        assertTrue(lock.writeLock().tryLock());
+        lock.writeLock().unlock();
+    }
+
+    /**
      * The control of the burst test: with a window of 0, readers on the fenced path lower the flag (every 256th fenced
      * entry), so each write after such reads pays its own heavy(), and readers are back on the fast path.
      */
