@@ -45,8 +45,8 @@ public final class BackgroundSelection {
     private static volatile ProcessBarrier selected;
     /** Under LOCK: the deferred barrier, while its selection runs or after it ended (null before or without one). */
     private static DeferredBarrier deferred;
-    /** Under LOCK: the thread selecting, null when none does. */
-    private static Thread running;
+    /** Written under LOCK, read without it by onSelectionThread: the thread selecting, null when none does. */
+    private static volatile Thread running;
     /** Under LOCK: the caller selects (settings are given, the thread could not start, or the selection failed). */
     private static boolean onCaller;
 
@@ -78,7 +78,14 @@ public final class BackgroundSelection {
                 }
             }
         }
-        return Selector.instance().defaultBarrier();
+        ProcessBarrier b = Selector.instance().defaultBarrier();
+        synchronized (LOCK) {
+            if (deferred != null && !deferred.isSettled()) {
+                deferred.settle(b); // after a failed background selection: the first get()'s barrier takes b now
+            }
+            selected = b; // get() returns b from now on (selection chooses once; a failure was thrown above)
+        }
+        return b;
     }
 
     /**
@@ -115,53 +122,83 @@ public final class BackgroundSelection {
     private static DeferredBarrier start() {
         Await await = new Await();
         DeferredBarrier d = new DeferredBarrier(await, await);
-        Thread t;
         try {
-            t = LibraryThreads.newThread(new Select(d), "processbarrier-select");
+            Thread t = LibraryThreads.newThread(new Select(d), "processbarrier-select");
             Thread hook = LibraryThreads.newThread(new AtExit(t), "processbarrier-select-at-exit");
-            t.start();
+            if (exitHookForTest) {
+                // before the thread starts: a JVM already exiting (a first get() from a shutdown hook) would halt the
+                // daemon before its WARNING is written, so then the caller selects
+                Runtime.getRuntime().addShutdownHook(hook);
+                exitHook = hook;
+            }
+            done = new java.util.concurrent.CountDownLatch(1);
             running = t;
             deferred = d;
-            if (exitHookForTest) {
-                addHook(hook);
-            }
+            t.start();
         } catch (VirtualMachineError | RuntimeException e) {
-            onCaller = true; // no thread (out of memory, or of native threads): the caller selects, as before
+            // no thread (out of memory, or of native threads), the JVM exiting (IllegalStateException), a security
+            // manager's refusal: the caller selects, as before. (One catch of RuntimeException: each exception class
+            // named here is loaded when the first get() is verified.)
+            undoStart();
             return null;
         }
         return d;
     }
 
-    /** Under LOCK. */
-    private static void addHook(Thread hook) {
-        try {
-            Runtime.getRuntime().addShutdownHook(hook);
-            exitHook = hook;
-        } catch (RuntimeException exiting) {
-            // IllegalStateException: the JVM is already exiting (the selection's records are then written while it
-            // still runs); SecurityException: a security manager refuses. The daemon alone, then. (One catch of
-            // RuntimeException: each exception class named here is loaded when the first get() is verified.)
+    /** Under LOCK: what a start that failed half way leaves. */
+    private static void undoStart() {
+        Thread hook = exitHook;
+        exitHook = null;
+        running = null;
+        deferred = null;
+        onCaller = true;
+        java.util.concurrent.CountDownLatch l = done;
+        if (l != null) {
+            l.countDown();
+        }
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (RuntimeException exiting) {
+                // exiting: the hook finds no selection alive and returns
+            }
         }
     }
 
     /** Under LOCK: the shutdown hook of the running selection, removed when it ends. */
     private static Thread exitHook;
+    /** Under LOCK (the field): counted down when the running selection ends; waited on without the lock. */
+    private static java.util.concurrent.CountDownLatch done;
 
-    /** Waits until no selection runs; returns at once on the selection's own thread (a provider that asks). */
+    /**
+     * Waits until no selection runs; returns at once on the selection's own thread (a provider that asks). Parks on
+     * a latch, not in {@code Object.wait}: a virtual thread waiting here does not pin its carrier (JDK 21-23).
+     */
     public static void awaitSelection() {
-        boolean interrupted = false;
+        java.util.concurrent.CountDownLatch l;
         synchronized (LOCK) {
-            while (running != null && running != Thread.currentThread()) {
-                try {
-                    LOCK.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+            if (running == null || running == Thread.currentThread()) {
+                return;
+            }
+            l = done;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                l.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // the selection is short and bounded: wait on, and keep the interrupt
             }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Whether the calling thread is the background selection's (its WARNINGs then go through LogHandoff's queue). */
+    static boolean onSelectionThread() {
+        return running == Thread.currentThread(); // volatile: no lock (Selector asks under its own)
     }
 
     /** The selector, after any selection in progress: for every question but {@code get()}. */
@@ -177,7 +214,7 @@ public final class BackgroundSelection {
             awaitSelection();
         }
 
-        /** Whether no selection runs now (then the deferred barrier's has ended). */
+        /** Whether no selection runs now (then the deferred barrier's has ended, or it never started). */
         @Override
         public boolean getAsBoolean() {
             synchronized (LOCK) {
@@ -202,6 +239,9 @@ public final class BackgroundSelection {
                     hold.await();
                 }
                 b = Selector.instance().defaultBarrier();
+                if (b.isAsymmetric()) {
+                    warmUp(b);
+                }
                 deferred.settle(b); // readers of the deferred barrier may now use b's light()
             } catch (Throwable t) {
                 b = null; // the deferred barrier stays a fence; the next get() selects on its caller and throws
@@ -216,16 +256,30 @@ public final class BackgroundSelection {
                     running = null;
                     hook = exitHook;
                     exitHook = null;
-                    LOCK.notifyAll();
+                    done.countDown();
                 }
                 if (hook != null) {
                     try {
                         Runtime.getRuntime().removeShutdownHook(hook);
-                    } catch (IllegalStateException exiting) {
-                        // the hook is running or about to: it finds the selection over
+                    } catch (RuntimeException exiting) {
+                        // IllegalStateException: the hook is running or about to, and finds the selection over
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * One heavy() of the selected barrier here, before it settles: it waits for what is left of membarrier's
+     * registration, and loads and initializes what a first heavy() needs, off the caller's path (so that the first
+     * heavy() of a construct made in the window, perhaps with the heap full, is an ordinary one). What it throws is
+     * left to the callers' own heavy(), which will throw it again.
+     */
+    private static void warmUp(ProcessBarrier b) {
+        try {
+            b.heavy();
+        } catch (RuntimeException e) {
+            // an ErrnoException or ProcessBarrierException: each caller's heavy() reports its own
         }
     }
 

@@ -3,6 +3,7 @@ package io.processbarrier.internal;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.ProcessBarrierException;
 import io.processbarrier.ProviderStatus;
+import io.processbarrier.internal.support.AsymmetricBarriers;
 import io.processbarrier.internal.support.LogHandoff;
 import io.processbarrier.internal.support.Settings;
 import io.processbarrier.spi.Availability;
@@ -672,6 +673,7 @@ public final class Selector {
                 return null;
             }
             b = new AsymmetricProcessBarrier(e.provider, coalesce);
+            AsymmetricBarriers.add(b); // before anyone is given it: a window barrier's heavy() then reaches its readers
         }
         created.put(e.name, b);
         return b;
@@ -857,10 +859,15 @@ public final class Selector {
      * to fix; a short program must still show it, and at exit the logging backend's own shutdown hook races any other
      * thread's record: seen losing it under java.util.logging and log4j-jpl); anything else through
      * {@link LogHandoff}, off the caller's thread (initializing logging costs about 75 ms on a 2-vCPU VM), by a daemon
-     * that holds off its first write so as not to race the application's own logging initialization.
+     * that holds off its first write so as not to race the application's own logging initialization. A WARNING of the
+     * background selection ({@link BackgroundSelection}) takes that way too: it has no caller to write it on, and its
+     * thread must neither race the application's logging initialization nor initialize logging itself (a backend
+     * whose initialization waits for the caller of {@code get()} would deadlock with it). LogHandoff's exit hook
+     * writes it if the program exits first.
      */
     static void log(System.Logger.Level level, String message) {
-        if (level.getSeverity() >= System.Logger.Level.WARNING.getSeverity()) {
+        if (level.getSeverity() >= System.Logger.Level.WARNING.getSeverity()
+                && !BackgroundSelection.onSelectionThread()) {
             LogHandoff.write(level, message);
         } else {
             LogHandoff.submit(level, message);

@@ -17,6 +17,14 @@ public final class DeferredExitChild {
     private DeferredExitChild() {
     }
 
+    /** Whether Log4j's System.LoggerFinder is on the class path (found without loading or initializing anything). */
+    private static boolean log4jBackend() {
+        return DeferredExitChild.class.getClassLoader()
+                .getResource("META-INF/services/java.lang.System$LoggerFinder") != null
+                && DeferredExitChild.class.getClassLoader()
+                .getResource("org/apache/logging/log4j/jpl/Log4jSystemLoggerFinder.class") != null;
+    }
+
     public static void main(String[] args) {
         CountDownLatch hold = new CountDownLatch(1);
         BackgroundSelection.holdForTest = hold;
@@ -31,6 +39,7 @@ public final class DeferredExitChild {
         System.out.println("deferred=" + (b instanceof DeferredBarrier));
         System.out.println("settledAtReturn=" + (b instanceof DeferredBarrier && ((DeferredBarrier) b).isSettled()));
         System.out.println("getNanos=" + (t1 - t0));
+        System.out.println("log4jBackend=" + log4jBackend());
         b.light();
         b.heavy(); // in the window: a fence, and correct (every light() of b fences until the selection is over)
         System.out.flush();

@@ -69,9 +69,12 @@ final class TestProviders {
     public static final class ServiceGood extends Scripted {
         /** When set, probe() throws it (DeferredFailureChild: an Error in a selection that runs in the background). */
         static volatile Error probeError;
+        /** The last instance made (OfBeforeGetChild counts its system barriers). */
+        static volatile ServiceGood last;
 
         public ServiceGood() {
             super("service-good", 50, Availability.available("registered in META-INF/services"), null);
+            last = this;
         }
 
         @Override

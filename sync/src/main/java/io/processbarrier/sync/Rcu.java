@@ -1,6 +1,7 @@
 package io.processbarrier.sync;
 
 import io.processbarrier.ProcessBarrier;
+import io.processbarrier.internal.support.DeferredBarrier;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -823,7 +824,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     public String toString() {
         long g = (long) GP.getVolatile(this); // first: a grace period that began after it is not "in progress"
         long done = (long) COMPLETED.getAcquire(this);
-        return "Rcu#" + id + "[" + barrier.name() + (shared ? ", shared" : "") + ", grace periods completed "
+        return "Rcu#" + id + "[" + DeferredBarrier.nameNow(barrier) + (shared ? ", shared" : "") + ", grace periods completed "
                 + (done - 1) + (g > done ? ", one in progress" : "") + ", longest wait "
                 + TimeUnit.NANOSECONDS.toMicros(longestGracePeriodNanos()) + " us, pending " + callbacksPending()
                 + ", oldest section " + TimeUnit.NANOSECONDS.toMillis(oldestSectionNanos()) + " ms, stall warnings "

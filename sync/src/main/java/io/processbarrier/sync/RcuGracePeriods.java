@@ -113,11 +113,19 @@ abstract class RcuGracePeriods {
     static final int RETIRE_THREAD = 1;
     static final int HELPER = 2;
     static final int CLOSING = 3;
-    /** The barrier for a writer's heavy(): a settled DeferredBarrier is exchanged for its selection first. */
-    final ProcessBarrier heavyBarrier() {
+    /**
+     * A writer's heavy(), through the barrier the construct was made with or, once a {@link DeferredBarrier}'s
+     * selection is over, through the barrier it selected: stored after heavy() (a plain store, once, by a writer,
+     * which the claim or the grace-period lock serializes), so that readers stop paying the deferred one's check; a
+     * reader that still reads the deferred one is ordered as well (see DeferredBarrier).
+     */
+    final void writerHeavy() {
         ProcessBarrier b = barrier;
-        // a plain store while the deferred barrier is held: readers see the new one soon or keep the old, both correct
-        return b instanceof DeferredBarrier ? (barrier = DeferredBarrier.resolve(b)) : b;
+        ProcessBarrier r = DeferredBarrier.resolve(b);
+        r.heavy();
+        if (r != b) {
+            barrier = r;
+        }
     }
 
     private static final String[] WHO = {"synchronize()", "the retire thread (retire, barrier, poll)",
@@ -164,7 +172,7 @@ abstract class RcuGracePeriods {
                 return true; // served by a grace period that began after our arrival
             }
             long g = (long) GP.getAndAdd(this, 1L) + 1; // >= target: gp only grows under this lock
-            heavyBarrier().heavy(); // throws: the grace period did not complete, completed stays, the caller retries
+            writerHeavy(); // throws: the grace period did not complete, completed stays, the caller retries
             // No clock is read unless a reader holds the grace period up: a grace period with no reader inside is
             // meant to cost little more than its heavy() (benchmarks/README.md), and two clock reads are much of that
             // margin. So the start recorded is when the scan first found a reader inside, after heavy(): every

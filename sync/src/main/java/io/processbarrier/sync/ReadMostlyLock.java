@@ -330,7 +330,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
     }
 
-    /** Not final: a settled DeferredBarrier is exchanged for its selection on the writer's path (heavyBarrier). */
+    /** Not final: a settled DeferredBarrier is exchanged for its selection on the writer's path (writerHeavy). */
     private ProcessBarrier barrier;
     private final long burstNanos;
     /**
@@ -443,11 +443,19 @@ public final class ReadMostlyLock implements ReadWriteLock {
         this.front = registry.front();
     }
 
-    /** The barrier for a writer's heavy(): a settled DeferredBarrier is exchanged for its selection first. */
-    private ProcessBarrier heavyBarrier() {
+    /**
+     * A writer's heavy(), through the barrier the construct was made with or, once a {@link DeferredBarrier}'s
+     * selection is over, through the barrier it selected: stored after heavy() (a plain store, once, by a writer,
+     * which the claim or the grace-period lock serializes), so that readers stop paying the deferred one's check; a
+     * reader that still reads the deferred one is ordered as well (see DeferredBarrier).
+     */
+    private void writerHeavy() {
         ProcessBarrier b = barrier;
-        // a plain store while the deferred barrier is held: readers see the new one soon or keep the old, both correct
-        return b instanceof DeferredBarrier ? (barrier = DeferredBarrier.resolve(b)) : b;
+        ProcessBarrier r = DeferredBarrier.resolve(b);
+        r.heavy();
+        if (r != b) {
+            barrier = r;
+        }
     }
 
     /**
@@ -528,7 +536,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
     public String toString() {
         Thread o = (Thread) OWNER.getOpaque(this);
         Thread w = (Thread) WRITER.getOpaque(this);
-        return super.toString() + "[barrier=" + barrier.name() + (o != null ? ", write-locked by " + o.getName()
+        return super.toString() + "[barrier=" + DeferredBarrier.nameNow(barrier)
+                + (o != null ? ", write-locked by " + o.getName()
                 : w != null ? ", write-claimed by " + w.getName() + " (waiting for readers)" : ", not write-locked")
                 + ", read holds=" + getReadLockCount() + "]";
     }
@@ -985,7 +994,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             queue.mutex.unlock();
         }
         if (needHeavy) {
-            heavyBarrier().heavy(); // throws: sealed stays false, and the next writer runs its own
+            writerHeavy(); // throws: sealed stays false, and the next writer runs its own
             sealed = true;
         } else {
             VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')

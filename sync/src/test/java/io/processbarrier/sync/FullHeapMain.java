@@ -25,6 +25,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * {@code LOCK}: {@code rrwl} (ReentrantReadWriteLock, the control) or {@code rml} (ReadMostlyLock).
  */
 final class FullHeapMain {
+    /** Turns per thread before the heap is filled. */
+    static final int WARM_UP_TURNS = 300;
     /** Turns per thread with the heap full. */
     static final int TURNS = 100;
     /** How long the scenario may take before it counts as hung. */
@@ -61,7 +63,11 @@ final class FullHeapMain {
             int me = i;
             threads[i] = ReadMostlyLockThreads.newThread(virtual, "turns-" + i, () -> {
                 try {
-                    turns(alternate, w, c, me, 3); // warm-up, heap not yet full
+                    // warm-up, heap not yet full: enough turns that the contended paths (spin, park, the queue, the
+                    // condition's) have run once, so that no class is first loaded or linked with the heap full (a
+                    // first use allocates in the heap; seen as an OutOfMemoryError without a stack on a loaded
+                    // machine after 3 turns). What allocates on every use still fails: it is not warmed away.
+                    turns(alternate, w, c, me, WARM_UP_TURNS);
                     finished.incrementAndGet();
                     LockSupport.unpark(main);
                     while (!go) {

@@ -28,8 +28,13 @@ import java.lang.invoke.VarHandle;
  *       On x86_64 (TSO) and arm64 (other-multi-copy-atomic, an ordered chain of fence, from-read, read-from and
  *       acquire) this is the same argument.</li>
  * </ul>
- * A failed selection leaves {@link #settled} null for ever: this barrier then stays a full fence on both sides,
- * which is correct, and {@code get()} runs the selection again on its next caller, who sees its exception.
+ * The same argument covers an asymmetric barrier handed out another way while this one has not settled
+ * ({@code of(name)} or {@code providers()} before the first {@code get()}, or a later {@code get()} that selected on
+ * its caller after the background selection failed): every such barrier is published in {@link AsymmetricBarriers}
+ * before it is handed out, and an unsettled {@link #heavy()} reads that list after its fence and runs the first one's
+ * {@code heavy()}, which makes every thread of the process execute a barrier, whatever barrier its {@code light()}
+ * belongs to. A failed selection leaves {@link #settled} null until a later {@code get()} selects on its caller and
+ * settles this barrier with what it found (meanwhile a full fence on both sides, correct).
  *
  * <p>Cost: a {@code light()} reads one field more than the selected barrier's (a load that hits the cache and a
  * branch the CPU predicts; nothing on arm64 beyond the {@code dmb ishld} it already had); sync's constructs exchange
@@ -60,10 +65,10 @@ public final class DeferredBarrier implements ProcessBarrier {
      * itself: from here on readers of this barrier may use the selected barrier's {@code light()}.
      */
     public void settle(ProcessBarrier selected) {
-        outcome = selected;
         if (selected.isAsymmetric()) {
-            settled = selected;
+            settled = selected; // first: resolve() hands out outcome, and light() goes by settled
         }
+        outcome = selected;
     }
 
     @Override
@@ -79,6 +84,9 @@ public final class DeferredBarrier implements ProcessBarrier {
     public void heavy() {
         VarHandle.fullFence(); // before reading settled: see the class javadoc
         ProcessBarrier s = settled;
+        if (s == null) {
+            s = AsymmetricBarriers.first(); // one created otherwise (of(), or a later get()): its readers are fast
+        }
         if (s != null) {
             s.heavy();
         }
@@ -111,6 +119,18 @@ public final class DeferredBarrier implements ProcessBarrier {
         }
         return isOver.getAsBoolean() ? "ProcessBarrier[fence: the selection failed, the next get() says why]"
                 : "ProcessBarrier[selecting in the background: a full fence on both sides until it ends]";
+    }
+
+    /**
+     * {@code b}'s name without waiting: for a deferred barrier whose selection runs, {@code selecting}. For text that
+     * must never block (sync's {@code toString()}, exception messages).
+     */
+    public static String nameNow(ProcessBarrier b) {
+        if (b instanceof DeferredBarrier) {
+            ProcessBarrier o = ((DeferredBarrier) b).outcome;
+            return o == null ? "selecting" : o.name();
+        }
+        return b.name();
     }
 
     /** Whether the selection is over (tests, diagnostics); never waits. */
