@@ -3,6 +3,7 @@ package io.processbarrier.internal;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.internal.support.DeferredBarrier;
 import io.processbarrier.internal.support.LibraryThreads;
+import io.processbarrier.internal.support.LogHandoff;
 import io.processbarrier.internal.support.Settings;
 
 import java.util.concurrent.TimeUnit;
@@ -24,12 +25,17 @@ import java.util.concurrent.TimeUnit;
  * the deferred barrier's {@code name()} and {@code isAsymmetric()}) first waits for a selection in progress: they
  * report what it found.
  *
- * <p><b>Its log records.</b> Selection writes a misconfiguration's WARNING on its own thread, which is now this one.
- * So that a program that exits at once still shows it, a shutdown hook waits (up to {@link #EXIT_WAIT_SECONDS}) for
- * the selection to end; it is removed when the selection ends, so that it pins no class loader. A WARNING that the
- * selection writes once the JVM is exiting goes to standard error ({@code LogHandoff.write}): by then the
- * application's backend may be closing in its own shutdown hook (java.util.logging's closes its handlers, and the
- * JVM runs hooks concurrently) or refuse to start (Log4j drops the record: "already shutting down").
+ * <p><b>Its log records.</b> Its WARNINGs (a misconfiguration) go through {@link LogHandoff}'s queue, as its DEBUG
+ * line: written by that daemon after its hold-off, so that they neither race the application's own logging
+ * initialization nor initialize logging on this thread (a backend whose initialization waits for the caller of
+ * {@code get()} would deadlock with it), or by the queue's shutdown hook. So that a program that exits at once still
+ * shows them, a shutdown hook of this class waits (up to {@link #EXIT_WAIT_SECONDS}) for the selection to end; it is
+ * registered before the selection's thread starts (a first {@code get()} made while the JVM exits selects on its
+ * caller) and removed when the selection ends, so that it pins no class loader. A WARNING written once the JVM is
+ * exiting goes to standard error ({@code LogHandoff.write}): by then the application's backend may be closing in its
+ * own shutdown hook (java.util.logging's closes its handlers, and the JVM runs hooks concurrently) or refuse to start
+ * (Log4j drops the record: "already shutting down"). The selection's thread has no context class loader: a logging
+ * setup per class loader (a servlet container's) files the record under the container, not the application.
  *
  * <p><b>Fault model.</b> Whatever the selection throws (an {@link Error} included) leaves the deferred barrier a
  * fence for good and makes the next {@code get()} select on its caller, which then sees the exception. A caller
