@@ -558,6 +558,12 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     /** The calling thread's read holds taken through the stripes (0 if none, or if it never read without a record). */
     private int rareHolds() {
+        if (stripes.allZero(0)) {
+            // nobody holds through the stripes, so neither do we (our own increments are in program order): no
+            // ThreadLocal look-up, which would make an entry on a thread that never read without a record, an
+            // allocation that a writer's upgrade check must not make (a full heap: ReadMostlyLockFullHeapTest)
+            return 0;
+        }
         int[] st = rare.get();
         return st == null ? 0 : st[R_HOLDS];
     }
