@@ -25,10 +25,12 @@ import java.util.concurrent.TimeUnit;
  * the deferred barrier's {@code name()} and {@code isAsymmetric()}) first waits for a selection in progress: they
  * report what it found.
  *
- * <p><b>Its log records.</b> Its WARNINGs (a misconfiguration) go through {@link LogHandoff}'s queue, as its DEBUG
- * line: written by that daemon after its hold-off, so that they neither race the application's own logging
- * initialization nor initialize logging on this thread (a backend whose initialization waits for the caller of
- * {@code get()} would deadlock with it), or by the queue's shutdown hook. So that a program that exits at once still
+ * <p><b>Its log records.</b> Its WARNINGs (a misconfiguration) are not written on its thread, which must neither
+ * race the application's own logging initialization nor initialize logging itself (a backend whose initialization
+ * waits for the caller of {@code get()} would deadlock with it): a thread that waits for the selection (it asked
+ * {@code name()}, {@code of()}, {@code providers()}...) writes them on its own thread when it wakes, as a selection on
+ * it would have; if nobody waits, they go through {@link LogHandoff}'s queue, as the DEBUG line: written by that
+ * daemon after its hold-off, or by the queue's shutdown hook. So that a program that exits at once still
  * shows them, a shutdown hook of this class waits (up to {@link #EXIT_WAIT_SECONDS}) for the selection to end; it is
  * registered before the selection's thread starts (a first {@code get()} made while the JVM exits selects on its
  * caller) and removed when the selection ends, so that it pins no class loader. A WARNING written once the JVM is
@@ -51,7 +53,7 @@ public final class BackgroundSelection {
     private static volatile ProcessBarrier selected;
     /** Under LOCK: the deferred barrier, while its selection runs or after it ended (null before or without one). */
     private static DeferredBarrier deferred;
-    /** Written under LOCK, read without it by onSelectionThread: the thread selecting, null when none does. */
+    /** Written under LOCK, read without it by keepWarning: the thread selecting, null when none does. */
     private static volatile Thread running;
     /** Under LOCK: the caller selects (settings are given, the thread could not start, or the selection failed). */
     private static boolean onCaller;
@@ -173,6 +175,10 @@ public final class BackgroundSelection {
 
     /** Under LOCK: the shutdown hook of the running selection, removed when it ends. */
     private static Thread exitHook;
+    /** Under LOCK: the running selection's WARNINGs not yet written (null: none). */
+    private static java.util.List<String> pendingWarnings;
+    /** Under LOCK: how many threads wait for the running selection (the first to wake writes its WARNINGs). */
+    private static int waiters;
     /** Under LOCK (the field): counted down when the running selection ends; waited on without the lock. */
     private static java.util.concurrent.CountDownLatch done;
 
@@ -187,14 +193,29 @@ public final class BackgroundSelection {
                 return;
             }
             l = done;
+            waiters++;
         }
         boolean interrupted = false;
-        while (true) {
-            try {
-                l.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true; // the selection is short and bounded: wait on, and keep the interrupt
+        java.util.List<String> warnings;
+        try {
+            while (true) {
+                try {
+                    l.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the selection is short and bounded: wait on, and keep the interrupt
+                }
+            }
+        } finally {
+            synchronized (LOCK) {
+                waiters--;
+                warnings = pendingWarnings;
+                pendingWarnings = null;
+            }
+        }
+        if (warnings != null) {
+            for (String w : warnings) {
+                LogHandoff.write(System.Logger.Level.WARNING, w); // on a thread that asked: as a selection on it would
             }
         }
         if (interrupted) {
@@ -202,9 +223,22 @@ public final class BackgroundSelection {
         }
     }
 
-    /** Whether the calling thread is the background selection's (its WARNINGs then go through LogHandoff's queue). */
-    static boolean onSelectionThread() {
-        return running == Thread.currentThread(); // volatile: no lock (Selector asks under its own)
+    /**
+     * Called by Selector for a WARNING: on the background selection's thread it is kept (true), for a thread that
+     * waits for the selection to write on its own thread when it wakes (as when it selected itself), or, if nobody
+     * waits when the selection ends, for {@link LogHandoff}'s queue; on any other thread false (write it there).
+     */
+    static boolean keepWarning(String message) {
+        if (running != Thread.currentThread()) {
+            return false;
+        }
+        synchronized (LOCK) {
+            if (pendingWarnings == null) {
+                pendingWarnings = new java.util.ArrayList<>();
+            }
+            pendingWarnings.add(message);
+            return true;
+        }
     }
 
     /** The selector, after any selection in progress: for every question but {@code get()}. */
@@ -253,6 +287,7 @@ public final class BackgroundSelection {
                 b = null; // the deferred barrier stays a fence; the next get() selects on its caller and throws
             } finally {
                 Thread hook;
+                java.util.List<String> warnings = null;
                 synchronized (LOCK) {
                     if (b != null) {
                         selected = b; // only now: after settle(), see DeferredBarrier
@@ -262,7 +297,16 @@ public final class BackgroundSelection {
                     running = null;
                     hook = exitHook;
                     exitHook = null;
+                    if (waiters == 0) {
+                        warnings = pendingWarnings; // nobody asked: the queue writes them (else a waiter does)
+                        pendingWarnings = null;
+                    }
                     done.countDown();
+                }
+                if (warnings != null) {
+                    for (String w : warnings) {
+                        LogHandoff.submit(System.Logger.Level.WARNING, w);
+                    }
                 }
                 if (hook != null) {
                     try {

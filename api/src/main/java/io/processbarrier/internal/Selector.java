@@ -860,15 +860,15 @@ public final class Selector {
      * thread's record: seen losing it under java.util.logging and log4j-jpl); anything else through
      * {@link LogHandoff}, off the caller's thread (initializing logging costs about 75 ms on a 2-vCPU VM), by a daemon
      * that holds off its first write so as not to race the application's own logging initialization. A WARNING of the
-     * background selection ({@link BackgroundSelection}) takes that way too: it has no caller to write it on, and its
-     * thread must neither race the application's logging initialization nor initialize logging itself (a backend
-     * whose initialization waits for the caller of {@code get()} would deadlock with it). LogHandoff's exit hook
-     * writes it if the program exits first.
+     * background selection is kept for a thread that waits for it, or for LogHandoff's queue when nobody does
+     * ({@link BackgroundSelection}: its thread must neither race the application's logging initialization nor
+     * initialize logging itself).
      */
     static void log(System.Logger.Level level, String message) {
-        if (level.getSeverity() >= System.Logger.Level.WARNING.getSeverity()
-                && !BackgroundSelection.onSelectionThread()) {
-            LogHandoff.write(level, message);
+        if (level.getSeverity() >= System.Logger.Level.WARNING.getSeverity()) {
+            if (!BackgroundSelection.keepWarning(message)) {
+                LogHandoff.write(level, message);
+            }
         } else {
             LogHandoff.submit(level, message);
         }
