@@ -100,7 +100,8 @@ public final class BackgroundSelection {
      * Whether the settings, all valid, force {@code fence} and nothing contradicts it ({@code requireAsymmetric},
      * {@code fence} excluded): then selection probes nothing else and cannot fail, and its result is known now (a full
      * fence on both sides, which is what the deferred barrier is until then), so the caller need not wait for it.
-     * Selector's rules for the same settings, read here without loading Selector (its constants are inlined).
+     * Selector reads the same settings the same way (Settings' providerName and providerNames); Selector itself is
+     * not loaded here (its constants are inlined).
      */
     private static boolean onlyFenceForced(Settings s) {
         try {
@@ -111,19 +112,8 @@ public final class BackgroundSelection {
         } catch (RuntimeException bad) {
             return false; // the caller selects and throws it
         }
-        String forced = s.string(Selector.PROVIDER_PROPERTY);
-        if (forced == null || !forced.trim().equalsIgnoreCase(FenceBarrier.NAME)) {
-            return false;
-        }
-        String excluded = s.string(Selector.EXCLUDE_PROPERTY);
-        if (excluded != null) {
-            for (String x : excluded.split(",")) {
-                if (x.trim().equalsIgnoreCase(FenceBarrier.NAME)) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return FenceBarrier.NAME.equals(s.providerName(Selector.PROVIDER_PROPERTY))
+                && !s.providerNames(Selector.EXCLUDE_PROPERTY).contains(FenceBarrier.NAME);
     }
 
     /** Under LOCK: starts the selection thread and its exit hook; null (and {@link #onCaller}) if it cannot. */

@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -128,8 +127,8 @@ public final class Selector {
         for (ProcessBarrierProvider p : providers) {
             builtInClasses.add(p.getClass().getName()); // before the scan starts: its late check reads them
         }
-        this.forced = normalize(settings.string(PROVIDER_PROPERTY));
-        this.excluded = parseList(settings.string(EXCLUDE_PROPERTY));
+        this.forced = settings.providerName(PROVIDER_PROPERTY);
+        this.excluded = settings.providerNames(EXCLUDE_PROPERTY);
         ProcessBarrierException bad = null;
         boolean c = true;
         boolean r = false;
@@ -232,8 +231,8 @@ public final class Selector {
 
     /** Whether a forced or excluded provider is not one of the project's (then selection needs every provider). */
     private static boolean namesAnotherParty(Settings settings) {
-        Set<String> named = parseList(settings.string(EXCLUDE_PROPERTY));
-        String forced = normalize(settings.string(PROVIDER_PROPERTY));
+        Set<String> named = settings.providerNames(EXCLUDE_PROPERTY);
+        String forced = settings.providerName(PROVIDER_PROPERTY);
         if (forced != null) {
             named.add(forced);
         }
@@ -906,18 +905,5 @@ public final class Selector {
     /** A provider name as compared: trimmed, lower case; null when blank. */
     private static String normalize(String s) {
         return s == null || s.isBlank() ? null : s.trim().toLowerCase(Locale.ROOT);
-    }
-
-    private static Set<String> parseList(String s) {
-        Set<String> out = new LinkedHashSet<>();
-        if (s != null) {
-            for (String x : s.split(",")) {
-                String n = normalize(x);
-                if (n != null) {
-                    out.add(n);
-                }
-            }
-        }
-        return out;
     }
 }

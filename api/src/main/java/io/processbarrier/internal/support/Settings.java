@@ -489,6 +489,27 @@ public final class Settings {
         return v == null || v.isBlank() ? null : v.trim();
     }
 
+    /** A provider setting {@code name}'s value: trimmed, in lower case (names match without case); null if unset. */
+    public String providerName(String name) {
+        String v = string(name);
+        return v == null ? null : v.toLowerCase(Locale.ROOT);
+    }
+
+    /** The providers a comma-separated setting names, each as {@link #providerName}, in order; empty if unset. */
+    public Set<String> providerNames(String name) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        String v = string(name);
+        if (v != null) {
+            for (String x : v.split(",")) {
+                String n = x.trim();
+                if (!n.isEmpty()) {
+                    out.add(n.toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return out;
+    }
+
     /** {@code true} or {@code false}, in any case; {@code dflt} when unset. */
     public boolean bool(String name, boolean dflt) {
         String v = string(name);
