@@ -76,7 +76,7 @@ public final class BackgroundSelection {
                 if (deferred != null) {
                     return deferred; // still selecting
                 }
-                if (Settings.Given.anySystemProperty() && !onlyFenceForced(Settings.system())) {
+                if (anySetting() && !onlyFenceForced(Settings.system())) {
                     onCaller = true;
                 } else {
                     DeferredBarrier d = start();
@@ -94,6 +94,21 @@ public final class BackgroundSelection {
             selected = b; // get() returns b from now on (selection chooses once; a failure was thrown above)
         }
         return b;
+    }
+
+    /**
+     * Whether a system property named {@code processbarrier.*} exists now: then the caller selects (class doc). Here,
+     * not in {@link Settings}: the first get() asks on its caller's thread, where loading and initializing Settings
+     * and its table takes about 2 ms (a 2-vCPU VM), and even a class of its own would be one more load from the jar
+     * (about 0.3 ms each there); the values themselves are read by {@link Settings#system()}, later.
+     */
+    private static boolean anySetting() {
+        for (Object k : System.getProperties().keySet()) {
+            if (k instanceof String && ((String) k).startsWith(Settings.PREFIX)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -118,18 +133,17 @@ public final class BackgroundSelection {
 
     /** Under LOCK: starts the selection thread and its exit hook; null (and {@link #onCaller}) if it cannot. */
     private static DeferredBarrier start() {
-        Await await = new Await();
+        Task await = new Task(Task.AWAIT, null, null);
         DeferredBarrier d = new DeferredBarrier(await, await);
         try {
-            Thread t = LibraryThreads.newThread(new Select(d), "processbarrier-select");
-            Thread hook = LibraryThreads.newThread(new AtExit(t), "processbarrier-select-at-exit");
+            Thread t = LibraryThreads.newThread(new Task(Task.SELECT, d, null), "processbarrier-select");
+            Thread hook = LibraryThreads.newThread(new Task(Task.AT_EXIT, null, t), "processbarrier-select-at-exit");
             if (exitHookForTest) {
                 // before the thread starts: a JVM already exiting (a first get() from a shutdown hook) would halt the
                 // daemon before its WARNING is written, so then the caller selects
                 Runtime.getRuntime().addShutdownHook(hook);
                 exitHook = hook;
             }
-            done = new java.util.concurrent.CountDownLatch(1);
             running = t;
             deferred = d;
             t.start();
@@ -150,10 +164,7 @@ public final class BackgroundSelection {
         running = null;
         deferred = null;
         onCaller = true;
-        java.util.concurrent.CountDownLatch l = done;
-        if (l != null) {
-            l.countDown();
-        }
+        endWaits();
         if (hook != null) {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -169,8 +180,20 @@ public final class BackgroundSelection {
     private static java.util.List<String> pendingWarnings;
     /** Under LOCK: how many threads wait for the running selection (the first to wake writes its WARNINGs). */
     private static int waiters;
-    /** Under LOCK (the field): counted down when the running selection ends; waited on without the lock. */
+    /**
+     * Under LOCK (the field): counted down when the running selection ends; waited on without the lock. Made by the
+     * first thread that waits, not by the first get(): CountDownLatch is not in the JDK's class-data archive, and
+     * the two classes it loads from the runtime image cost the first get() a few hundred microseconds.
+     */
     private static java.util.concurrent.CountDownLatch done;
+
+    /** Under LOCK: the running selection is over (or never started): its waiters go on. */
+    private static void endWaits() {
+        java.util.concurrent.CountDownLatch l = done;
+        if (l != null) {
+            l.countDown();
+        }
+    }
 
     /**
      * Waits until no selection runs; returns at once on the selection's own thread (a provider that asks). Parks on
@@ -183,6 +206,9 @@ public final class BackgroundSelection {
                 return;
             }
             l = done;
+            if (l == null) {
+                done = l = new java.util.concurrent.CountDownLatch(1);
+            }
             waiters++;
         }
         boolean interrupted = false;
@@ -237,14 +263,46 @@ public final class BackgroundSelection {
         return Selector.instance();
     }
 
-    /** A named class, not a lambda: made inside the first get(), where a lambda's bootstrap costs milliseconds. */
-    private static final class Await implements Runnable, java.util.function.BooleanSupplier {
-        @Override
-        public void run() {
-            awaitSelection();
+    /**
+     * The three jobs of a background selection: what the deferred barrier calls to wait for it ({@link #AWAIT}: its
+     * {@code run()} waits, its {@code getAsBoolean()} says whether it is over), the selection itself on its thread
+     * ({@link #SELECT}), and the shutdown hook that lets a program that exits at once still show its WARNING
+     * ({@link #AT_EXIT}). One class for the three, and named rather than lambdas: all are made inside the first
+     * get(), where a lambda's bootstrap costs milliseconds and every class loaded from the jar about 0.3 ms.
+     */
+    private static final class Task implements Runnable, java.util.function.BooleanSupplier {
+        static final int AWAIT = 0;
+        static final int SELECT = 1;
+        static final int AT_EXIT = 2;
+
+        private final int job;
+        /** SELECT: the barrier to settle. */
+        private final DeferredBarrier deferred;
+        /** AT_EXIT: the selection's thread, to wait for. */
+        private final Thread selection;
+
+        Task(int job, DeferredBarrier deferred, Thread selection) {
+            this.job = job;
+            this.deferred = deferred;
+            this.selection = selection;
         }
 
-        /** Whether no selection runs now (then the deferred barrier's has ended, or it never started). */
+        @Override
+        public void run() {
+            if (job == AWAIT) {
+                awaitSelection();
+            } else if (job == SELECT) {
+                select(deferred);
+            } else {
+                try {
+                    selection.join(TimeUnit.SECONDS.toMillis(EXIT_WAIT_SECONDS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** AWAIT: whether no selection runs now (then the deferred barrier's has ended, or it never started). */
         @Override
         public boolean getAsBoolean() {
             synchronized (LOCK) {
@@ -253,57 +311,49 @@ public final class BackgroundSelection {
         }
     }
 
-    private static final class Select implements Runnable {
-        private final DeferredBarrier deferred;
-
-        Select(DeferredBarrier deferred) {
-            this.deferred = deferred;
-        }
-
-        @Override
-        public void run() {
-            ProcessBarrier b = null;
-            try {
-                java.util.concurrent.CountDownLatch hold = holdForTest;
-                if (hold != null) {
-                    hold.await();
+    /** The selection's thread: selects, settles {@code deferred}, and hands on its WARNINGs. */
+    private static void select(DeferredBarrier deferred) {
+        ProcessBarrier b = null;
+        try {
+            java.util.concurrent.CountDownLatch hold = holdForTest;
+            if (hold != null) {
+                hold.await();
+            }
+            b = Selector.instance().defaultBarrier();
+            if (b.isAsymmetric()) {
+                warmUp(b);
+            }
+            deferred.settle(b); // readers of the deferred barrier may now use b's light()
+        } catch (Throwable t) {
+            b = null; // the deferred barrier stays a fence; the next get() selects on its caller and throws
+        } finally {
+            Thread hook;
+            java.util.List<String> warnings = null;
+            synchronized (LOCK) {
+                if (b != null) {
+                    selected = b; // only now: after settle(), see DeferredBarrier
+                } else {
+                    onCaller = true;
                 }
-                b = Selector.instance().defaultBarrier();
-                if (b.isAsymmetric()) {
-                    warmUp(b);
+                running = null;
+                hook = exitHook;
+                exitHook = null;
+                if (waiters == 0) {
+                    warnings = pendingWarnings; // nobody asked: the queue writes them (else a waiter does)
+                    pendingWarnings = null;
                 }
-                deferred.settle(b); // readers of the deferred barrier may now use b's light()
-            } catch (Throwable t) {
-                b = null; // the deferred barrier stays a fence; the next get() selects on its caller and throws
-            } finally {
-                Thread hook;
-                java.util.List<String> warnings = null;
-                synchronized (LOCK) {
-                    if (b != null) {
-                        selected = b; // only now: after settle(), see DeferredBarrier
-                    } else {
-                        onCaller = true;
-                    }
-                    running = null;
-                    hook = exitHook;
-                    exitHook = null;
-                    if (waiters == 0) {
-                        warnings = pendingWarnings; // nobody asked: the queue writes them (else a waiter does)
-                        pendingWarnings = null;
-                    }
-                    done.countDown();
+                endWaits();
+            }
+            if (warnings != null) {
+                for (String w : warnings) {
+                    LogHandoff.submit(System.Logger.Level.WARNING, w);
                 }
-                if (warnings != null) {
-                    for (String w : warnings) {
-                        LogHandoff.submit(System.Logger.Level.WARNING, w);
-                    }
-                }
-                if (hook != null) {
-                    try {
-                        Runtime.getRuntime().removeShutdownHook(hook);
-                    } catch (RuntimeException exiting) {
-                        // IllegalStateException: the hook is running or about to, and finds the selection over
-                    }
+            }
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (RuntimeException exiting) {
+                    // IllegalStateException: the hook is running or about to, and finds the selection over
                 }
             }
         }
@@ -320,24 +370,6 @@ public final class BackgroundSelection {
             b.heavy();
         } catch (RuntimeException e) {
             // an ErrnoException or ProcessBarrierException: each caller's heavy() reports its own
-        }
-    }
-
-    /** Lets a program that exits at once still show the selection's WARNING: waits for the selection, bounded. */
-    private static final class AtExit implements Runnable {
-        private final Thread selection;
-
-        AtExit(Thread selection) {
-            this.selection = selection;
-        }
-
-        @Override
-        public void run() {
-            try {
-                selection.join(TimeUnit.SECONDS.toMillis(EXIT_WAIT_SECONDS));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

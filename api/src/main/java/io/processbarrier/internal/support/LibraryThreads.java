@@ -9,8 +9,20 @@ package io.processbarrier.internal.support;
  * ({@link OutOfMemoryError}), which reaches the caller, and so may the caller's {@code start()} ("unable to create
  * native thread"): each caller says what it does then.
  */
-public final class LibraryThreads {
-    private LibraryThreads() {
+@SuppressWarnings("removal") // AccessController: the JDK 17 access-control context, gone from JDK 24 on
+public final class LibraryThreads implements java.security.PrivilegedAction<Thread> {
+    /** As the JDK's InnocuousThread: one protection domain with no code source and no permissions. */
+    private static final java.security.AccessControlContext NOTHING_INHERITED = new java.security.AccessControlContext(
+            new java.security.ProtectionDomain[] {new java.security.ProtectionDomain(null, null)});
+
+    private final Runnable task;
+    private final String name;
+
+    // the instance is its own PrivilegedAction, and the context a field here rather than a holder class: the api
+    // makes its first threads inside the first get(), where every class loaded from its jar costs about 0.3 ms
+    private LibraryThreads(Runnable task, String name) {
+        this.task = task;
+        this.name = name;
     }
 
     /**
@@ -20,30 +32,19 @@ public final class LibraryThreads {
      * {@code AccessControlContext}, whose protection domains hold the class loaders of every class on that stack), the
      * system thread group (not the creator's), normal priority, a daemon named {@code name}.
      */
-    @SuppressWarnings("removal") // AccessController: the JDK 17 access-control context, gone from JDK 24 on
     public static Thread newThread(Runnable task, String name) {
         // a class, not a lambda: the api makes its first threads inside the first get(), where a lambda costs ms
-        return java.security.AccessController.doPrivileged(new Make(task, name), NothingInherited.CONTEXT);
+        return java.security.AccessController.doPrivileged(new LibraryThreads(task, name), NOTHING_INHERITED);
     }
 
-    @SuppressWarnings("removal")
-    private static final class Make implements java.security.PrivilegedAction<Thread> {
-        private final Runnable task;
-        private final String name;
-
-        Make(Runnable task, String name) {
-            this.task = task;
-            this.name = name;
-        }
-
-        @Override
-        public Thread run() {
-            Thread t = new Thread(systemGroup(), task, name, 0, false); // false: no inheritable thread-locals
-            t.setDaemon(true);
-            t.setContextClassLoader(null);
-            t.setPriority(Thread.NORM_PRIORITY);
-            return t;
-        }
+    /** Makes the thread, inside {@link #newThread}'s privileged block: not for other callers. */
+    @Override
+    public Thread run() {
+        Thread t = new Thread(systemGroup(), task, name, 0, false); // false: no inheritable thread-locals
+        t.setDaemon(true);
+        t.setContextClassLoader(null);
+        t.setPriority(Thread.NORM_PRIORITY);
+        return t;
     }
 
     /** The root of the thread groups: a thread there keeps no application's group alive. */
@@ -53,12 +54,5 @@ public final class LibraryThreads {
             g = p;
         }
         return g;
-    }
-
-    @SuppressWarnings("removal")
-    private static final class NothingInherited {
-        /** As the JDK's InnocuousThread: one protection domain with no code source and no permissions. */
-        static final java.security.AccessControlContext CONTEXT = new java.security.AccessControlContext(
-                new java.security.ProtectionDomain[] {new java.security.ProtectionDomain(null, null)});
     }
 }

@@ -25,9 +25,12 @@ import java.util.ArrayDeque;
  * its handlers or appenders, and the JVM runs shutdown hooks concurrently, so a record still queued when a program
  * that already logged exits within {@link #HOLD_OFF_MILLIS} of {@code get()} may be lost (a DEBUG line, never a
  * WARNING of selection, which is written on the caller). A backend the hook initializes during the exit registers no
- * hook of its own, so a program that had not logged yet shows the record. Not on every JDK: Temurin 25 writes nothing
- * through a backend first initialized during the exit (OpenJDK 17 does; {@code HookLoggingProbe} in the tests), so
- * there a DEBUG line of a program that exits within the hold-off is lost; WARNINGs are written on the caller.
+ * hook of its own, so a program that had not logged yet shows the record when its {@code main} returns. Not after
+ * {@code System.exit} on JDK 21 and later: there {@code Runtime.exit} logs (JDK-8301627) before the hooks run, which
+ * initializes a configured java.util.logging and its closing hook, and a DEBUG line still queued is written only if
+ * this hook wins that race (1 of 10 runs of Temurin 25 on this project's CI machine; 10 of 10 when {@code main}
+ * returns, and on OpenJDK 17 either way: {@code ExitLoggingProbe} in the tests). WARNINGs are not exposed to it:
+ * once the JVM exits, {@link #write} sends them to standard error.
  *
  * <p>Fault model: whatever the logger throws (a broken handler, an {@code OutOfMemoryError}) is caught per record
  * and never reaches the code that submitted it; the writer goes on with the next record. If the writer thread cannot

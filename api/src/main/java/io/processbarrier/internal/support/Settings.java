@@ -314,28 +314,6 @@ public final class Settings {
         }
     }
 
-    /**
-     * Whether any {@code processbarrier.*} system property is set: then the first {@code get()} selects on its
-     * caller, where what a setting makes it throw can be thrown. A nested class, so that asking loads neither
-     * {@code Settings} nor its table ({@link #KNOWN}): the first {@code get()} asks on its caller's thread, which is to
-     * return within milliseconds of a fresh JVM's start (loading and initializing this class alone takes about 2 ms
-     * there on a 2-vCPU VM); the values themselves are read by {@link #system()}, on the selection's thread.
-     */
-    public static final class Given {
-        private Given() {
-        }
-
-        /** Whether a system property named {@code processbarrier.*} exists now. */
-        public static boolean anySystemProperty() {
-            for (Object k : System.getProperties().keySet()) {
-                if (k instanceof String && ((String) k).startsWith(PREFIX)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
     private static boolean isUnknown(String name) {
         return name.startsWith(PREFIX) && !KNOWN.containsKey(name);
     }
