@@ -231,7 +231,9 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       again each time the wait has doubled, and an INFO when the wait ends. A logger that throws is survived.</li>
  *   <li>A {@code StackOverflowError} or {@code OutOfMemoryError} at a call inside an acquisition leaves no reader
  *       marked inside, and a writer's claim is released on the way out (not if the error strikes inside that
- *       release itself). A write-lock request from inside the writer's own acquisition (a log handler of its stall
+ *       release itself), also when it strikes between the claim and the code that guards it (on a full heap HotSpot
+ *       throws one where it rebuilds a deoptimized frame, at no allocation of ours); a reservation of the claim
+ *       that such an error kept a queued writer from giving up is dropped by the next writer. A write-lock request from inside the writer's own acquisition (a log handler of its stall
  *       warning that takes this lock) throws {@link IllegalMonitorStateException} instead of entering.</li>
  *   <li>Conditions of the write lock keep their own FIFO list of waiters (guarded by the write lock), and a
  *       signalled waiter takes the write lock back as any writer does: nothing, condition waiters included, waits in
@@ -730,10 +732,13 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * (writers of a burst claim without the mutex: the claim is what keeps them out).
      */
     private boolean lowerFlagLocked() {
-        if ((int) FLAG.getOpaque(this) == 0 || !queue.claimForBurstEnd()) {
+        if ((int) FLAG.getOpaque(this) == 0) {
             return false;
         }
         try {
+            if (!queue.claimForBurstEnd()) {
+                return false;
+            }
             if ((int) FLAG.getOpaque(this) == 0) { // opaque: written only by a claim holder; our CAS came after
                 return false;
             }
@@ -743,7 +748,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
             sealed = false;
             return true;
         } finally {
-            queue.releaseClaim();
+            if (queue.claimedBy(Thread.currentThread())) { // also after an Error between the claim and this try
+                queue.releaseClaim();
+            }
         }
     }
 
@@ -895,6 +902,13 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return (Thread) WRITER.getVolatile(this);
     }
 
+    /**
+     * For tests: run by a writer right after it took the claim, before its write path guards the claim: where an
+     * {@link Error} of the JVM can strike (see {@code ReadMostlyLockQueue}'s claimant). Plain: set by the test before
+     * the writer it affects starts.
+     */
+    Runnable claimedHook;
+
     boolean acquireWrite(int how, long nanos) throws InterruptedException {
         return acquireWrite(how, nanos, false);
     }
@@ -918,7 +932,23 @@ public final class ReadMostlyLock implements ReadWriteLock {
         // attempt before anything else: a write in a burst pays no look-up of its own read holds, the drain finds
         // them if there are any (a hold of ours keeps its record's active, or its stripe's count, non-zero). That
         // attempt never waits, so an upgrade that it lets through waits for no other writer before it is refused.
-        if ((reacquire || !queue.claimNow(me, tryOnly)) && !claimSlowly(me, how, reacquire, deadline, tryOnly)) {
+        boolean claimed;
+        try {
+            claimed = (!reacquire && queue.claimNow(me, tryOnly)) || claimSlowly(me, how, reacquire, deadline, tryOnly);
+            Runnable h = claimedHook;
+            if (h != null && claimed) {
+                h.run();
+            }
+        } catch (Throwable e) {
+            // an Error after our CAS took the claim but before the try below guards it (see the queue's claimant): a
+            // claim held by nobody would keep every writer out for ever. Not a call from inside our own acquisition
+            // (claimSlowly's IllegalMonitorStateException): that claim is the outer acquisition's, which goes on
+            if (WRITER.getOpaque(this) != me && queue.claimedBy(me)) {
+                releaseFailed();
+            }
+            throw e;
+        }
+        if (!claimed) {
             return false; // a try, or a timeout while queued: nothing held
         }
         boolean done = false;

@@ -98,6 +98,25 @@ final class ReadMostlyLockQueue {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        // A VarHandle call site is linked when it first runs, and linking allocates (method types, lambda forms): on a
+        // full heap the first reservation, or the first drop of one, threw OutOfMemoryError out of a writer (seen with
+        // -Xlog:exceptions in ReadMostlyLockFullHeapTest's virtual case: the clear in leaveQueue, which left a stale
+        // reservation; the drop in heldBy, out of lock()). A lock may reserve for the first time long after its
+        // start, so these sites are linked here, with the class, on a queue of no lock. (The sites that every write
+        // runs are linked by the lock's first writes.)
+        ReadMostlyLockQueue linked = new ReadMostlyLockQueue(null, null);
+        linked.reserve(null);
+        linked.dropReservation(null);
+    }
+
+    /** Every store of {@link #reserved}: one call site, linked with the class (the static initializer says why). */
+    private void reserve(Thread t) {
+        RESERVED.setVolatile(this, t);
+    }
+
+    /** Every CAS of {@link #reserved}: one call site, linked with the class. */
+    private boolean dropReservation(Thread r) {
+        return RESERVED.compareAndSet(this, r, (Thread) null);
     }
 
     /** A queued writer. */
@@ -137,6 +156,17 @@ final class ReadMostlyLockQueue {
      * the mutex; given back by {@link #releaseClaim}, a single CAS when neither bit is set.
      */
     private volatile int state;
+    /**
+     * The thread whose CAS took the claim: stored right after that CAS, with no call between them, and cleared right
+     * before the claim is given back. An {@link Error} can strike a thread anywhere on its way from the CAS to the
+     * code that guards its claim with a {@code finally} (an {@link OutOfMemoryError} where HotSpot rebuilds the
+     * objects of a deoptimized frame with the heap full, a {@link StackOverflowError} at any call), and the claim
+     * would then be held by nobody for ever (seen: {@code ReadMostlyLockFullHeapTest} on virtual threads, an error
+     * between the claim's return and the write path's {@code try}); with this the thread can tell that the claim is
+     * its own ({@link #claimedBy}). Plain: a thread reads it only to ask whether it is itself, and its own store of
+     * null before its last release keeps it from ever reading an older store of its own.
+     */
+    private Thread claimant;
     /** Writers spinning or queued for the claim: while there are any, no burst ends ({@link #noWriter}). */
     private volatile int contenders;
     /** The first queued writer once it has waited {@link #HANDOFF_NANOS}: only it may claim (a try aside). */
@@ -269,10 +299,11 @@ final class ReadMostlyLockQueue {
      */
     private boolean tryClaim(Thread me, boolean ignoreReservation) {
         Thread r = (Thread) RESERVED.getVolatile(this); // volatile load
-        if ((r != null && r != me && !ignoreReservation) || (int) STATE.getVolatile(this) != 0
+        if ((r != null && r != me && !ignoreReservation && heldBy(r)) || (int) STATE.getVolatile(this) != 0
                 || !STATE.compareAndSet(this, 0, CLAIMED)) { // the CAS: full fence, after the last holder's release
             return false;
         }
+        claimant = me;
         // after the CAS: the admission a releasing writer made before it gave the claim back is visible
         if (!admissionPending()) {
             return true;
@@ -287,6 +318,23 @@ final class ReadMostlyLockQueue {
             }
         }
         releaseClaim();
+        return false;
+    }
+
+    /**
+     * Whether the reservation {@code r} still stands: only the first queued writer reserves, and it gives the
+     * reservation up when it leaves the queue. A reservation whose thread is no longer first is one that an
+     * {@link Error} kept its thread from giving up (seen with the heap full: a writer that had left stayed the
+     * reserver, and the next writer, first in line, spun for ever on a free claim): it is dropped here.
+     */
+    private boolean heldBy(Thread r) {
+        Waiter h = (Waiter) HEAD.getVolatile(this);
+        if (h != null && h.thread == r) {
+            return true;
+        }
+        // stale. Should r have queued again and reserved as first meanwhile, this drops that reservation too: r then
+        // only waits as an unreserved first writer (its release wake-up still comes) and reserves again later
+        dropReservation(r);
         return false;
     }
 
@@ -342,7 +390,7 @@ final class ReadMostlyLockQueue {
                         return true;
                     }
                     if (RESERVED.getVolatile(this) == null && System.nanoTime() - node.since >= HANDOFF_NANOS) {
-                        RESERVED.setVolatile(this, me); // from now on nobody barges; the holder's release wakes us
+                        reserve(me); // from now on nobody barges; the holder's release wakes us
                         continue;
                     }
                 }
@@ -443,7 +491,7 @@ final class ReadMostlyLockQueue {
             Waiter next = firstWaiter;
             HEAD.setVolatile(this, next);
             if (RESERVED.getVolatile(this) == node.thread) {
-                RESERVED.setVolatile(this, null);
+                reserve(null);
             }
             if (next != null) {
                 LockSupport.unpark(next.thread); // it is first now: it competes, or asks the holder to wake it
@@ -478,6 +526,7 @@ final class ReadMostlyLockQueue {
      * a stream of releases pays one unpark per park of the first waiter, not one per release.
      */
     void releaseClaim() {
+        claimant = null; // before the CAS publishes it: the next holder's store comes after
         if (STATE.compareAndSet(this, CLAIMED, 0)) { // full fence: the holder's stores before it
             return;
         }
@@ -506,7 +555,16 @@ final class ReadMostlyLockQueue {
 
     /** Under the mutex: takes the claim to end a burst (lowering the flag), if no writer claims, spins or queues. */
     boolean claimForBurstEnd() {
-        return noWriter() && STATE.compareAndSet(this, 0, CLAIMED);
+        if (noWriter() && STATE.compareAndSet(this, 0, CLAIMED)) {
+            claimant = Thread.currentThread();
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether {@code t} holds the claim: after an {@link Error} on its way from the claim to its guard. */
+    boolean claimedBy(Thread t) {
+        return claimant == t && ((int) STATE.getVolatile(this) & CLAIMED) != 0;
     }
 
     /** Under the mutex: the writer holding the claim left; admits the readers that waited for it. */
@@ -670,6 +728,11 @@ final class ReadMostlyLockQueue {
         if (w != null) {
             LockSupport.unpark(w.thread);
         }
+    }
+
+    /** Tests: a reservation as an {@link Error} can leave it, by a thread that is not (or no longer) queued. */
+    void reserveForTest(Thread t) {
+        reserve(t);
     }
 
     /** The queued writer that reserved the claim, or null (tests). */

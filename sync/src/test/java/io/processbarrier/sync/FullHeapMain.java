@@ -99,7 +99,18 @@ final class FullHeapMain {
         }
         boolean ended = finished.get() == 2;
         filler = null; // the heap is free again: now report
+        String diag = ended ? "" : diagnose(rw);
         System.gc();
+        boolean recovered = false;
+        if (!ended) {
+            long d2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (finished.get() < 2 && System.nanoTime() - d2 < 0L) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+            recovered = finished.get() == 2;
+            System.out.println("diag=" + diag);
+            System.out.println("recoveredAfterRelease=" + recovered + " turns=" + turnsDone[0] + "," + turnsDone[1]);
+        }
         System.out.println("warm=" + warm);
         System.out.println("premise=" + (full ? "full" : "not full"));
         System.out.println("turns=" + turnsDone[0] + "," + turnsDone[1]);
@@ -118,6 +129,24 @@ final class FullHeapMain {
         System.out.println("result=" + (ok ? "ok" : ended ? "failed" : "hung"));
         System.out.flush();
         System.exit(0); // a hung thread must not keep the child alive
+    }
+
+    private static String diagnose(Object rw) {
+        try {
+            StringBuilder b = new StringBuilder(String.valueOf(rw));
+            if (rw instanceof ReadMostlyLock) {
+                Object q = ((ReadMostlyLock) rw).queue;
+                for (String f : new String[] {"state", "contenders", "reserved", "head", "firstWaiter", "queued"}) {
+                    java.lang.reflect.Field fl = q.getClass().getDeclaredField(f);
+                    fl.setAccessible(true);
+                    Object v = fl.get(q);
+                    b.append(' ').append(f).append('=').append(v instanceof Thread ? ((Thread) v).getName() : v);
+                }
+            }
+            return b.toString();
+        } catch (Throwable e) {
+            return "diag failed " + e;
+        }
     }
 
     /** {@code n} turns of thread {@code me} (0 or 1), with the condition ({@code alternate}) or by contention. */

@@ -381,6 +381,100 @@ class ReadMostlyLockFaultTest {
         assertFalse(lock.isWriteLocked(), "nothing held after the waiter left");
     }
 
+    /**
+     * An {@link Error} that strikes a writer right after its claim was taken, before the write path guards it (on a
+     * real full heap: an OutOfMemoryError where HotSpot rebuilds a deoptimized frame, between the claim's return and
+     * the write path's {@code try}; seen as a claim held by nobody in {@link ReadMostlyLockFullHeapTest}'s virtual
+     * case): the writer's {@code lock()} throws it and leaves no claim, so that another thread's {@code tryLock()}
+     * succeeds. Fails without the catch around the claim in {@code acquireWrite} (seen: the other thread's
+     * {@code tryLock()} returned false, the claim left behind).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"OutOfMemoryError", "StackOverflowError"})
+    void anErrorRightAfterTheClaimLeavesNoClaim(String error) throws Exception {
+        ReadMostlyLock lock = new ReadMostlyLock();
+        Error boom = error.equals("OutOfMemoryError") ? new OutOfMemoryError("Java heap space (test)")
+                : new StackOverflowError("test");
+        lock.claimedHook = () -> {
+            throw boom;
+        };
+        assertSame(boom, assertThrows(Error.class, () -> lock.writeLock().lock()));
+        lock.claimedHook = null;
+        Task<Boolean> other = Task.start(false, "other writer", () -> {
+            boolean got = lock.writeLock().tryLock();
+            if (got) {
+                lock.writeLock().unlock();
+            }
+            return got;
+        });
+        assertTrue(other.get(), "another thread takes the write lock: no claim was left behind");
+        assertFalse(lock.isWriteLocked());
+    }
+
+    /**
+     * The same error while a condition's waiter takes the write lock back: {@code await} catches the
+     * OutOfMemoryError, waits a little and tries again (its fault model: it never returns without the lock), which
+     * needs the claim the error struck to have been given back. Fails without the catch around the claim (seen: the
+     * waiter queued for a claim that nobody held, and the bounded wait for it ran out).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void anOutOfMemoryErrorRightAfterAReacquiredClaimIsSurvived(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        ReadMostlyLock lock = new ReadMostlyLock();
+        Lock w = lock.writeLock();
+        java.util.concurrent.locks.Condition c = w.newCondition();
+        java.util.concurrent.atomic.AtomicInteger struck = new java.util.concurrent.atomic.AtomicInteger();
+        Task<String> waiter = Task.start(virtual, "waiter", () -> {
+            w.lock();
+            w.lock();
+            try {
+                lock.claimedHook = () -> { // the reacquire's claim, once
+                    if (struck.getAndIncrement() == 0) {
+                        throw new OutOfMemoryError("Java heap space (test)");
+                    }
+                };
+                long left = c.awaitNanos(1); // times out at once, then takes the lock back
+                return lock.getWriteHoldCount() + " holds, left<=0=" + (left <= 0);
+            } finally {
+                lock.claimedHook = null;
+                w.unlock();
+                w.unlock();
+            }
+        });
+        assertEquals("2 holds, left<=0=true", waiter.get());
+        assertEquals(2, struck.get(), "the premise: the error struck the first reacquire, and it tried again");
+        assertFalse(lock.isWriteLocked(), "nothing held after the waiter left");
+    }
+
+    /**
+     * A reservation of the claim left by a writer that is no longer queued (an {@link Error} kept it from giving the
+     * reservation up; seen with the heap full in {@link ReadMostlyLockFullHeapTest}'s virtual case, where the next
+     * writer, first in line, spun on a free claim for ever): the next writer drops it and takes the lock, by barging
+     * or from the queue. Fails without {@code ReadMostlyLockQueue.heldBy} (seen: the writer did not finish within the
+     * bound, spinning in {@code awaitTurn}).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aReservationOfAWriterThatLeftIsDropped(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        ReadMostlyLock lock = new ReadMostlyLock();
+        Thread gone = new Thread(() -> { }, "a writer that left"); // never queued
+        lock.queue.reserveForTest(gone);
+        Task<Boolean> writer = Task.start(virtual, "writer", () -> {
+            lock.writeLock().lock();
+            lock.writeLock().unlock();
+            return true;
+        });
+        assertTrue(writer.get());
+        assertEquals(null, lock.queue.reservedFor(), "the stale reservation was dropped");
+        assertEquals(0, lock.queue.waitingWriters());
+    }
+
     private static void holdTheReadLock(CountDownLatch leave) throws InterruptedException {
         assertTrue(leave.await(BOUND_SECONDS, TimeUnit.SECONDS), "the test lets the reader leave");
     }
