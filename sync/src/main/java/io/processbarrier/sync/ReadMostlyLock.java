@@ -231,8 +231,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       again each time the wait has doubled, and an INFO when the wait ends. A logger that throws is survived.</li>
  *   <li>A {@code StackOverflowError} or {@code OutOfMemoryError} at a call inside an acquisition leaves no reader
  *       marked inside, and a writer's claim is released on the way out (not if the error strikes inside that
- *       release itself), also when it strikes between the claim and the code that guards it (on a full heap HotSpot
- *       throws one where it rebuilds a deoptimized frame, at no allocation of ours); a reservation of the claim
+ *       release itself), also when it strikes between the claim and the code that guards it (on a full heap the JVM
+ *       throws one where it links a call site that runs for the first time, at no allocation of ours); a reservation of the claim
  *       that such an error kept a queued writer from giving up is dropped by the next writer. A write-lock request from inside the writer's own acquisition (a log handler of its stall
  *       warning that takes this lock) throws {@link IllegalMonitorStateException} instead of entering.</li>
  *   <li>Conditions of the write lock keep their own FIFO list of waiters (guarded by the write lock), and a

@@ -159,10 +159,10 @@ final class ReadMostlyLockQueue {
     /**
      * The thread whose CAS took the claim: stored right after that CAS, with no call between them, and cleared right
      * before the claim is given back. An {@link Error} can strike a thread anywhere on its way from the CAS to the
-     * code that guards its claim with a {@code finally} (an {@link OutOfMemoryError} where HotSpot rebuilds the
-     * objects of a deoptimized frame with the heap full, a {@link StackOverflowError} at any call), and the claim
+     * code that guards its claim with a {@code finally} (an {@link OutOfMemoryError} where the JVM links a call site
+     * that runs for the first time with the heap full, a {@link StackOverflowError} at any call), and the claim
      * would then be held by nobody for ever (seen: {@code ReadMostlyLockFullHeapTest} on virtual threads, an error
-     * between the claim's return and the write path's {@code try}); with this the thread can tell that the claim is
+     * out of {@link #leaveQueue} after the claim was taken); with this the thread can tell that the claim is
      * its own ({@link #claimedBy}). Plain: a thread reads it only to ask whether it is itself, and its own store of
      * null before its last release keeps it from ever reading an older store of its own.
      */

@@ -36,9 +36,9 @@ class ReadMostlyLockFullHeapTest {
      * variant): at 03c9fc2 it passed on platform threads and failed on virtual ones (a virtual thread's
      * {@code Thread.yield()} while it waited for the lock's mutex threw the error). At 035562b the virtual case hung in
      * about 1 run of 12 on Temurin 25 (CI, then 5 of about 60 runs of the child alone): an OutOfMemoryError with no
-     * stack, thrown between a writer's claim and the {@code try} that guards it (HotSpot rebuilding a deoptimized
-     * frame), left the claim held by nobody, and once a reservation left by a writer that had gone kept the next
-     * writer spinning on a free claim ({@code ReadMostlyLockFaultTest}'s {@code anErrorRightAfterTheClaimLeavesNoClaim}
+     * stack, thrown where the JVM linked a VarHandle call site the lock ran for the first time (the clear of a
+     * reservation, after the writer's claim: {@code -Xlog:exceptions}), left the claim held by nobody, or a
+     * reservation by a writer that had gone, which kept the next writer spinning on a free claim ({@code ReadMostlyLockFaultTest}'s {@code anErrorRightAfterTheClaimLeavesNoClaim}
      * and {@code aReservationOfAWriterThatLeftIsDropped} reproduce both). A hung child prints the lock's state once
      * the heap is free ({@code diag}) and whether the threads then finish ({@code recoveredAfterRelease}: true would
      * be the JDK's scheduler waiting for memory, false the lock's own state).
