@@ -232,8 +232,9 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *   <li>A {@code StackOverflowError} or {@code OutOfMemoryError} at a call inside an acquisition leaves no reader
  *       marked inside, and a writer's claim is released on the way out (not if the error strikes inside that
  *       release itself), also when it strikes between the claim and the code that guards it (on a full heap the JVM
- *       throws one where it links a call site that runs for the first time, at no allocation of ours); a reservation of the claim
- *       that such an error kept a queued writer from giving up is dropped by the next writer. A write-lock request from inside the writer's own acquisition (a log handler of its stall
+ *       throws one where it links a call site that runs for the first time, at no allocation of ours); a
+ *       reservation of the claim that such an error kept a writer that left the queue from giving up is dropped by
+ *       the next writer. A write-lock request from inside the writer's own acquisition (a log handler of its stall
  *       warning that takes this lock) throws {@link IllegalMonitorStateException} instead of entering.</li>
  *   <li>Conditions of the write lock keep their own FIFO list of waiters (guarded by the write lock), and a
  *       signalled waiter takes the write lock back as any writer does: nothing, condition waiters included, waits in
@@ -735,10 +736,23 @@ public final class ReadMostlyLock implements ReadWriteLock {
         if ((int) FLAG.getOpaque(this) == 0) {
             return false;
         }
+        Thread me = Thread.currentThread();
+        boolean claimed;
         try {
-            if (!queue.claimForBurstEnd()) {
-                return false;
+            claimed = queue.claimForBurstEnd();
+        } catch (Throwable e) {
+            // an Error after our CAS took the claim (see the queue's claimant). Not a claim we held before: the
+            // caller may be the writer itself, reading inside its write section (readSlow's maybeEndBurst), whose
+            // claim this call never took and must not give away
+            if (WRITER.getOpaque(this) != me && queue.claimedBy(me)) {
+                queue.releaseClaim();
             }
+            throw e;
+        }
+        if (!claimed) {
+            return false;
+        }
+        try {
             if ((int) FLAG.getOpaque(this) == 0) { // opaque: written only by a claim holder; our CAS came after
                 return false;
             }
@@ -748,9 +762,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             sealed = false;
             return true;
         } finally {
-            if (queue.claimedBy(Thread.currentThread())) { // also after an Error between the claim and this try
-                queue.releaseClaim();
-            }
+            queue.releaseClaim();
         }
     }
 

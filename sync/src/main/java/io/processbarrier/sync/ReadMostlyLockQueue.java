@@ -107,6 +107,7 @@ final class ReadMostlyLockQueue {
         ReadMostlyLockQueue linked = new ReadMostlyLockQueue(null, null);
         linked.reserve(null);
         linked.dropReservation(null);
+        linked.claimedBy(null); // the error path's look at the claim
     }
 
     /** Every store of {@link #reserved}: one call site, linked with the class (the static initializer says why). */
@@ -162,14 +163,19 @@ final class ReadMostlyLockQueue {
      * code that guards its claim with a {@code finally} (an {@link OutOfMemoryError} where the JVM links a call site
      * that runs for the first time with the heap full, a {@link StackOverflowError} at any call), and the claim
      * would then be held by nobody for ever (seen: {@code ReadMostlyLockFullHeapTest} on virtual threads, an error
-     * out of {@link #leaveQueue} after the claim was taken); with this the thread can tell that the claim is
-     * its own ({@link #claimedBy}). Plain: a thread reads it only to ask whether it is itself, and its own store of
-     * null before its last release keeps it from ever reading an older store of its own.
+     * out of {@link #leaveQueue} after the claim was taken); with this the thread can tell that the claim is its
+     * own ({@link #claimedBy}: asked only where the thread cannot hold another claim already, or knows it does not,
+     * as a writer reading inside its own write section must). Plain: a thread reads it only to ask whether it is
+     * itself, and its own store of null before its last release keeps it from ever reading an older store of its
+     * own.
      */
     private Thread claimant;
     /** Writers spinning or queued for the claim: while there are any, no burst ends ({@link #noWriter}). */
     private volatile int contenders;
-    /** The first queued writer once it has waited {@link #HANDOFF_NANOS}: only it may claim (a try aside). */
+    /**
+     * The first queued writer once it has waited {@link #HANDOFF_NANOS}: only it may claim (a try aside). A
+     * reservation whose thread is no longer first is dropped by the next writer that meets it ({@link #heldBy}).
+     */
     private volatile Thread reserved;
     /** The first queued writer, for a release (or the last admitted reader) to unpark; written under the mutex. */
     private volatile Waiter head;
@@ -490,9 +496,7 @@ final class ReadMostlyLockQueue {
             unlink(node);
             Waiter next = firstWaiter;
             HEAD.setVolatile(this, next);
-            if (RESERVED.getVolatile(this) == node.thread) {
-                reserve(null);
-            }
+            dropReservation(node.thread); // a CAS: heldBy may have dropped it already, and the next first reserved
             if (next != null) {
                 LockSupport.unpark(next.thread); // it is first now: it competes, or asks the holder to wake it
             }

@@ -412,6 +412,41 @@ class ReadMostlyLockFaultTest {
     }
 
     /**
+     * A writer that reads inside its own write section, past the burst window: its fenced reads try to end the burst
+     * (every {@code BURST_CHECK_PERIOD}-th), which must fail while it holds the claim, and must leave that claim its
+     * own. Fails with the first form of the claimant fix, whose burst end gave back whatever claim its thread held
+     * (found in review; the writer's claim went to another thread's {@code tryLock()}).
+     */
+    @Test
+    void aWriterThatReadsPastTheBurstWindowKeepsItsClaim() throws Exception {
+        AtomicLong clock = new AtomicLong(1_000 * MS);
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), MS, clock::get, null);
+        Lock w = lock.writeLock();
+        Lock r = lock.readLock();
+        w.lock();
+        try {
+            clock.addAndGet(10 * MS); // the burst window passes while the write lock is held
+            for (int i = 0; i < 4 * ReadMostlyLock.BURST_CHECK_PERIOD; i++) {
+                r.lock();
+                r.unlock();
+            }
+            assertTrue(lock.flagRaised(), "the burst goes on: its writer holds the lock");
+            Task<Boolean> other = Task.start(false, "other writer", () -> {
+                boolean got = w.tryLock();
+                if (got) {
+                    w.unlock();
+                }
+                return got;
+            });
+            assertFalse(other.get(), "no other writer gets in while the write lock is held");
+            assertTrue(lock.queue.claimedBy(Thread.currentThread()), "the claim is still the holder's");
+        } finally {
+            w.unlock();
+        }
+        assertFalse(lock.isWriteLocked());
+    }
+
+    /**
      * The same error while a condition's waiter takes the write lock back: {@code await} catches the
      * OutOfMemoryError, waits a little and tries again (its fault model: it never returns without the lock), which
      * needs the claim the error struck to have been given back. Fails without the catch around the claim (seen: the
