@@ -165,11 +165,16 @@ public final class BackgroundSelection {
         deferred = null;
         onCaller = true;
         endWaits();
+        removeHook(hook);
+    }
+
+    /** Removes the exit hook of a selection that is over, if there is one. */
+    private static void removeHook(Thread hook) {
         if (hook != null) {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (RuntimeException exiting) {
-                // exiting: the hook finds no selection alive and returns
+                // IllegalStateException: the hook is running or about to, and finds the selection over
             }
         }
     }
@@ -349,13 +354,7 @@ public final class BackgroundSelection {
                     LogHandoff.submit(System.Logger.Level.WARNING, w);
                 }
             }
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (RuntimeException exiting) {
-                    // IllegalStateException: the hook is running or about to, and finds the selection over
-                }
-            }
+            removeHook(hook);
         }
     }
 

@@ -824,8 +824,8 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     public String toString() {
         long g = (long) GP.getVolatile(this); // first: a grace period that began after it is not "in progress"
         long done = (long) COMPLETED.getAcquire(this);
-        return "Rcu#" + id + "[" + DeferredBarrier.nameNow(barrier) + (shared ? ", shared" : "") + ", grace periods completed "
-                + (done - 1) + (g > done ? ", one in progress" : "") + ", longest wait "
+        return "Rcu#" + id + "[" + DeferredBarrier.nameNow(barrier) + (shared ? ", shared" : "")
+                + ", grace periods completed " + (done - 1) + (g > done ? ", one in progress" : "") + ", longest wait "
                 + TimeUnit.NANOSECONDS.toMicros(longestGracePeriodNanos()) + " us, pending " + callbacksPending()
                 + ", oldest section " + TimeUnit.NANOSECONDS.toMillis(oldestSectionNanos()) + " ms, stall warnings "
                 + stallWarnings + ((boolean) CLOSED.getVolatile(this) ? ", closed" : "") + "]";

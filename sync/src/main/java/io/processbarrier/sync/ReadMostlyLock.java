@@ -741,10 +741,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         try {
             claimed = queue.claimForBurstEnd();
         } catch (Throwable e) {
-            // an Error after our CAS took the claim (see the queue's claimant). Not a claim we held before: the
-            // caller may be the writer itself, reading inside its write section (readSlow's maybeEndBurst), whose
-            // claim this call never took and must not give away
-            if (WRITER.getOpaque(this) != me && queue.claimedBy(me)) {
+            if (strandedClaim(me)) { // the caller may be the writer itself, reading inside its write section
                 queue.releaseClaim();
             }
             throw e;
@@ -915,6 +912,17 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /**
+     * After an {@link Error} out of a claim attempt (the write path's or the burst end's): whether {@code me} holds a
+     * claim that the attempt took and nothing guards yet (see the queue's claimant), which would otherwise be held by
+     * nobody for ever and keep every writer out. Not when {@code me} is the lock's writer already: then the claim is
+     * that outer acquisition's or write section's (a log handler of its stall warning that asks for the write lock, a
+     * writer reading inside its write section), which goes on and releases it itself.
+     */
+    private boolean strandedClaim(Thread me) {
+        return WRITER.getOpaque(this) != me && queue.claimedBy(me);
+    }
+
+    /**
      * For tests: run by a writer right after it took the claim, before its write path guards the claim: where an
      * {@link Error} of the JVM can strike (see {@code ReadMostlyLockQueue}'s claimant). Plain: set by the test before
      * the writer it affects starts.
@@ -952,10 +960,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 h.run();
             }
         } catch (Throwable e) {
-            // an Error after our CAS took the claim but before the try below guards it (see the queue's claimant): a
-            // claim held by nobody would keep every writer out for ever. Not a call from inside our own acquisition
-            // (claimSlowly's IllegalMonitorStateException): that claim is the outer acquisition's, which goes on
-            if (WRITER.getOpaque(this) != me && queue.claimedBy(me)) {
+            if (strandedClaim(me)) { // not for claimSlowly's refusal of a call from inside our own acquisition
                 releaseFailed();
             }
             throw e;

@@ -384,10 +384,10 @@ class ReadMostlyLockFaultTest {
     /**
      * An {@link Error} that strikes a writer right after its claim was taken, before the write path guards it (on a
      * real full heap: an OutOfMemoryError where the JVM links a call site that runs for the first time, after the
-     * claim and before the write path's {@code try}; seen as a claim held by nobody in {@link ReadMostlyLockFullHeapTest}'s virtual
-     * case): the writer's {@code lock()} throws it and leaves no claim, so that another thread's {@code tryLock()}
-     * succeeds. Fails without the catch around the claim in {@code acquireWrite} (seen: the other thread's
-     * {@code tryLock()} returned false, the claim left behind).
+     * claim and before the write path's {@code try}; seen as a claim held by nobody in
+     * {@link ReadMostlyLockFullHeapTest}'s virtual case): the writer's {@code lock()} throws it and leaves no claim,
+     * so that another thread's {@code tryLock()} succeeds. Fails without the catch around the claim in
+     * {@code acquireWrite} (seen: the other thread's {@code tryLock()} returned false, the claim left behind).
      */
     @ParameterizedTest
     @ValueSource(strings = {"OutOfMemoryError", "StackOverflowError"})

@@ -38,8 +38,9 @@ class ReadMostlyLockFullHeapTest {
      * about 1 run of 12 on Temurin 25 (CI, then 5 of about 60 runs of the child alone): an OutOfMemoryError with no
      * stack, thrown where the JVM linked a VarHandle call site the lock ran for the first time (the clear of a
      * reservation, after the writer's claim: {@code -Xlog:exceptions}), left the claim held by nobody, or a
-     * reservation by a writer that had gone, which kept the next writer spinning on a free claim ({@code ReadMostlyLockFaultTest}'s {@code anErrorRightAfterTheClaimLeavesNoClaim}
-     * and {@code aReservationOfAWriterThatLeftIsDropped} reproduce both). A hung child prints the lock's state once
+     * reservation by a writer that had gone, which kept the next writer spinning on a free claim
+     * ({@code ReadMostlyLockFaultTest}'s {@code anErrorRightAfterTheClaimLeavesNoClaim} and
+     * {@code aReservationOfAWriterThatLeftIsDropped} reproduce both). A hung child prints the lock's state once
      * the heap is free ({@code diag}) and whether the threads then finish ({@code recoveredAfterRelease}: true would
      * be the JDK's scheduler waiting for memory, false the lock's own state).
      */

@@ -14,11 +14,11 @@ import java.util.function.Function;
 /**
  * The configuration of ProcessBarrier: every {@code processbarrier.*} system property, read once, in one place
  * ({@link #system()}, when selection starts), and judged by one rule. (Only whether any such name exists is asked
- * before that, by the first {@code get()}: {@code BackgroundSelection.anySetting}, which reads no value.) A boolean is {@code true} or {@code false} (any
- * case, trimmed); a number is a decimal integer in its range; a choice is one of its words (any case). Anything else
- * is a {@link io.processbarrier.ProcessBarrierException} that names the property and the value, which the first
- * {@code get()} or {@code of()} throws: a setting is never silently taken as on, off or default. A blank value is
- * the default.
+ * before that, by the first {@code get()}: {@code BackgroundSelection.anySetting}, which reads no value.) A boolean
+ * is {@code true} or {@code false} (any case, trimmed); a number is a decimal integer in its range; a choice is one
+ * of its words (any case). Anything else is a {@link io.processbarrier.ProcessBarrierException} that names the
+ * property and the value, which the first {@code get()} or {@code of()} throws: a setting is never silently taken as
+ * on, off or default. A blank value is the default.
  *
  * <p>{@link #KNOWN} is the one table of every setting of every part of the library (api, providers, sync): its kind,
  * range or words, and default. {@link #judge()}, run by the first {@code get()} or {@code of()}, holds every

@@ -2,7 +2,8 @@ package io.processbarrier.internal.support;
 
 /**
  * The premise of {@link LogHandoffTest}'s {@code exit} case, in a fresh JVM: whether {@code System.exit} itself logs
- * (through the {@code System.Logger} "java.lang.Runtime", before the shutdown hooks run: JDK 21 and later, JDK-8301627).
+ * (through the {@code System.Logger} "java.lang.Runtime", before the shutdown hooks run: JDK 21 and later,
+ * JDK-8301627).
  * If it does, a configured java.util.logging is initialized before the hooks, with its own hook that closes every
  * handler, and the JVM runs that hook concurrently with the library's: a record still queued at {@code System.exit}
  * is then written only if the library's hook wins (seen in 1 of 10 runs on Temurin 25). If it does not (OpenJDK 17),
