@@ -37,8 +37,9 @@ import java.util.concurrent.locks.StampedLock;
  *     [--seconds 1] [--rounds 3] [--writers 2,4,8] [--readers 0,2] [--threads platform,virtual] \
  *     [--locks rml,rrwl,fair,stamped]</pre>
  * One line per run ({@code lock= threads= writers= readers= round= writesPerMs= maxWriterStallMs= maxReaderStallMs=
- * reads=}), then one {@code summary} line per lock and setting with the medians over rounds; {@link Report} judges
- * them (issue 28: rml at least 0.5x rrwl's and at least fair's write throughput, every stall at most 100 ms).
+ * reads=}), then one {@code summary} line per lock and setting with the medians over rounds (writes and reads per
+ * ms); {@link Report} judges them (issue 28: rml at least 0.5x rrwl's write throughput with writers alone, at least
+ * fair's in every setting, every stall at most 100 ms).
  * Virtual threads need JDK 21+: on an older JDK the setting {@code virtual} prints one line saying it was skipped.
  */
 public final class WriteContention {
@@ -97,6 +98,10 @@ public final class WriteContention {
     record Result(long writes, long reads, long nanos, long maxWriterStallNanos, long maxReaderStallNanos) {
         double writesPerMs() {
             return writes / (nanos / 1e6);
+        }
+
+        double readsPerMs() {
+            return reads / (nanos / 1e6);
         }
     }
 
@@ -355,13 +360,14 @@ public final class WriteContention {
                     for (int k = 0; k < o.locks().size(); k++) {
                         Result[] x = rs[k];
                         double[] w = Arrays.stream(x).mapToDouble(Result::writesPerMs).sorted().toArray();
+                        double[] rd = Arrays.stream(x).mapToDouble(Result::readsPerMs).sorted().toArray();
                         long ws = Arrays.stream(x).mapToLong(Result::maxWriterStallNanos).max().orElse(0);
                         long rst = Arrays.stream(x).mapToLong(Result::maxReaderStallNanos).max().orElse(0);
                         summaries.add(String.format(Locale.ROOT, "summary lock=%s threads=%s writers=%d readers=%d"
                                         + " rounds=%d medianWritesPerMs=%.1f writesPerMs=%.1f..%.1f"
-                                        + " maxWriterStallMs=%.1f maxReaderStallMs=%.1f", o.locks().get(k), kind,
-                                writers, readers, x.length, w[(w.length - 1) / 2], w[0], w[w.length - 1], ws / 1e6,
-                                readers == 0 ? 0.0 : rst / 1e6));
+                                        + " maxWriterStallMs=%.1f maxReaderStallMs=%.1f medianReadsPerMs=%.1f",
+                                o.locks().get(k), kind, writers, readers, x.length, w[(w.length - 1) / 2], w[0],
+                                w[w.length - 1], ws / 1e6, readers == 0 ? 0.0 : rst / 1e6, rd[(rd.length - 1) / 2]));
                     }
                 }
             }

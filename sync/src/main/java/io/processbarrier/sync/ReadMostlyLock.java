@@ -154,15 +154,16 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * optimistic spinning:
  * <ol>
  *   <li><b>A running writer barges.</b> A writer that finds the claim free takes it, whoever queues; if it is held,
- *       it spins up to 10 µs (a contended write section is far shorter; a park and wake-up costs about 30 µs here),
- *       then queues and parks. Only the first in line competes after a wake-up (others park until they are
- *       first), and a release unparks it only if it asked (a bit in the claim word that it sets again each time it
- *       parks): one wake-up per park, not one per release. Why: a hand-over to a parked thread costs a wake-up per
- *       write (about 30 µs: 30-35 writes/ms, issue 28), while a running writer that takes the free lock costs
- *       nothing extra; a write burst runs at the speed of one thread.</li>
+ *       it looks once more, then queues and parks, with no timed spin: a spinner on another CPU only takes the
+ *       claim's cache line away from the holder (measured: {@code ReadMostlyLockQueue.lookAgain}). Only the first
+ *       in line competes after a wake-up (others park until they are first), and a release unparks it only if it
+ *       asked (a bit in the claim word that it sets again each time it parks): one wake-up per park, not one per
+ *       release. Why: a hand-over to a parked thread costs a wake-up per write (about 30 µs: 30-35 writes/ms,
+ *       issue 28), while a running writer that takes the free lock costs nothing extra; a write burst runs at the
+ *       speed of one thread.</li>
  *   <li><b>Bound: a writer first in line for more than 2 ms reserves the claim.</b> From then on nobody but it (and
- *       a {@code tryLock()}) may claim; the holder's release unparks it, and the running writers spin, then queue
- *       behind it. So a queued writer waits at most the writers ahead of it, each for 2 ms plus one hand-over
+ *       a {@code tryLock()}) may claim; the holder's release unparks it, and the running writers queue behind
+ *       it. So a queued writer waits at most the writers ahead of it, each for 2 ms plus one hand-over
  *       (a few ms for a handful of writers, whatever the arrival rate), and the reservation costs the others one
  *       wake-up per 2 ms (about 2% of a burst's throughput).</li>
  *   <li><b>Readers between writers</b> (phase-fair, as before): a reader that finds a writer claimed waits; the
@@ -173,10 +174,10 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       arrives while writers contend waits for at most one writer's section, its admission, and the drain of the
  *       readers already inside; a stream of writers cannot keep it out, and a stream of readers cannot keep a
  *       claimed writer out.</li>
- *   <li><b>Virtual threads:</b> spinning is bounded (10 µs of {@link Thread#onSpinWait}, then
- *       {@link LockSupport#park}), nothing is {@code synchronized}, so a waiting virtual writer never pins its
- *       carrier; a running virtual writer that keeps barging is stopped by the reservation, parks, and frees the
- *       carrier for the writer it must let in.</li>
+ *   <li><b>Virtual threads:</b> a writer waiting for the claim parks ({@link LockSupport#park}) after one more
+ *       look, nothing is {@code synchronized}, so a waiting virtual writer never pins its carrier; a running virtual
+ *       writer that keeps barging is stopped by the reservation, parks, and frees the carrier for the writer it must
+ *       let in.</li>
  * </ol>
  * Exclusion does not depend on the policy: whoever takes the claim, it is the Dekker pair of {@code writer} and
  * {@code active} (and {@code heavy()} at a burst's start) that keeps readers out, as below. A release inside a
@@ -185,8 +186,10 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * seen yet, so a burst may end one look late, never early.
  *
  * <p><b>A write inside a burst</b> is the claim's CAS, {@code writer = me} and a full fence, one pass of volatile
- * loads over the records' {@code active} and the stripes' counts, and at its release two plain stores and the
- * claim's CAS back: no mutex, no clock read, no unpark unless a writer parked and asked for one, and no look-up of
+ * loads over the records' {@code active} and the stripes' counts (the stripes only if a thread without a record
+ * entered since the burst began: its start, which pays a {@code heavy()} anyway, resets {@code ReaderStripes}'
+ * view when they are all empty, and the next such reader marks it again), and at its release two plain stores and
+ * the claim's CAS back: no mutex, no clock read, no unpark unless a writer parked and asked for one, and no look-up of
  * the writer's own read holds (it was a {@code ThreadLocal} and a registry search per write). An upgrade is still
  * refused at once, by every acquisition method: a read hold of the caller keeps its record's {@code active} (or its
  * stripe's count) non-zero, so the pass finds it busy, and the drain, which checks a busy record or stripe for the
@@ -257,10 +260,11 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * fence on the fenced path; through {@link #localReadLock()} the same without the lookups; for a thread without a
  * record (its first {@value #PROMOTE_AFTER} read locks) two atomics on its stripe. A write lock/unlock pair costs
  * one {@code heavy()} and two sections of the internal mutex at the start of a burst; inside a burst, two CASes of the
- * claim word, a full fence and a scan of the reader records and the stripes, with no mutex and no clock read (see
- * "A write inside a burst"; one thread, a plain loop of write lock+unlock, JDK 17, shared 2 vCPU machine: 15-30 ns,
- * against 30-80 ns with the per-write look-up of the writer's own read holds and 5-20 ns for
- * {@code ReentrantReadWriteLock}). Contended writers: {@code WriteContention} ({@code benchmarks/run.sh rml}).
+ * claim word, a full fence and a scan of the reader records (and of the stripes, only if a thread without a record
+ * has read since the burst started), with no mutex and no clock read (see "A write inside a burst";
+ * {@code ReadMostlyLockBench.writeInBurst}, JDK 17, idle 2 vCPU machine: 14.5 ns, 19.3 ns when every write read the
+ * 8 stripes; about 7.5 ns for {@code ReentrantReadWriteLock}). Contended writers: {@code WriteContention}
+ * ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
  * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one
@@ -640,6 +644,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         stripes.noteEntrant(stripe, 1, t.getId()); // for stall warnings only
         boolean in = false;
         try {
+            stripes.markUsed(); // after the increment, before the loads: writers read the stripes (ReaderStripes)
             // volatile loads: the Dekker pair with a writer's volatile store of flag (or writer) and its volatile
             // loads of the stripes (see "Threads that read rarely")
             in = (int) FLAG.getVolatile(this) == 0 || WRITER.getVolatile(this) == null;
@@ -1016,6 +1021,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             throw upgradeRefused(me);
         }
         startBurst(me);
+        stripes.resetView(0); // the burst's writes read the stripes only if readers without a record come again
         return nobodyInside() || drain(me, how, reacquire, deadline, tryOnly);
     }
 
@@ -1065,7 +1071,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 return false;
             }
         }
-        return stripes.allZero(0);
+        return stripes.noneCounted(0);
     }
 
     /** Whether the calling thread holds the read lock (through its record or a stripe). */
@@ -1307,6 +1313,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** For the controls: writers no longer wait for the stripes (threads without a record), records still count. */
     void forgetStripes() {
         stripes.forgetAll();
+    }
+
+    /** Whether writers read the stripes on their one pass (tests of the stripes' view). */
+    boolean writersReadStripes() {
+        return stripes.inView();
     }
 
     /** Whether readers are kept off the fast path right now (tests of bursts). */

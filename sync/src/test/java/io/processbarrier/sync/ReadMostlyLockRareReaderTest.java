@@ -184,4 +184,87 @@ class ReadMostlyLockRareReaderTest {
         assertFalse(lock.writeLock().tryLock(), "the dead reader's hold is still there");
         assertFalse(lock.writeLock().tryLock(50, TimeUnit.MILLISECONDS), "the dead reader's hold (timed)");
     }
+
+    /**
+     * A burst that started with every stripe empty lets its writes skip the stripes; a reader without a record that
+     * then enters counts itself and makes the next write read them. Control: without {@code markUsed} in the read
+     * path the {@code tryLock} beside the reader succeeded.
+     */
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aReaderWithoutARecordIsSeenByTheWritesOfABurstThatSkippedTheStripes(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        Task.start(virtual, "first-reader", () -> {
+            lock.readLock().lock(); // through a stripe: the stripes are in use
+            lock.readLock().unlock();
+            return null;
+        }).get();
+        assertTrue(lock.writersReadStripes(), "a stripe was counted");
+        lock.writeLock().lock(); // starts a burst with every stripe empty
+        lock.writeLock().unlock();
+        assertTrue(lock.flagRaised(), "premise: a burst is open");
+        assertFalse(lock.writersReadStripes(), "the burst's writes skip the stripes");
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        Task<Void> reader = Task.start(virtual, "rare-reader", () -> {
+            lock.readLock().lock();
+            try {
+                inside.countDown();
+                assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+            } finally {
+                lock.readLock().unlock();
+            }
+            return null;
+        });
+        assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+        assertEquals(0, lock.registeredReaders(), "premise: the reader has no record");
+        assertTrue(lock.flagRaised(), "premise: the burst is still open");
+        assertFalse(lock.writeLock().tryLock(), "a write of the burst entered beside a reader without a record");
+        leave.countDown();
+        reader.get();
+        assertTrue(lock.writeLock().tryLock(), "free once the reader left");
+        lock.writeLock().unlock();
+    }
+
+    /**
+     * A writer that starts a burst while a reader without a record is inside finds it in its reset of the stripes'
+     * view and waits for it. Control: a reset that never restores the view let the writer in beside the reader.
+     */
+    @ParameterizedTest(name = "virtual={0}")
+    @ValueSource(booleans = {false, true})
+    void aBurstThatStartsBesideAReaderWithoutARecordWaitsForIt(boolean virtual) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
+        Task<Void> reader = Task.start(virtual, "rare-reader", () -> {
+            lock.readLock().lock();
+            try {
+                inside.countDown();
+                assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+            } finally {
+                leaving.set(true); // still inside: a writer that sees false entered beside us
+                lock.readLock().unlock();
+            }
+            return null;
+        });
+        assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+        assertFalse(lock.flagRaised(), "premise: no burst open, the next writer starts one");
+        Task<Boolean> writer = Task.start(virtual, "writer", () -> {
+            lock.writeLock().lock();
+            try {
+                return leaving.get();
+            } finally {
+                lock.writeLock().unlock();
+            }
+        });
+        writer.awaitAt(Thread.State.TIMED_WAITING, ReadMostlyLock.class, "drain");
+        assertTrue(lock.writersReadStripes(), "the reset found the reader and kept the stripes in view");
+        assertFalse(writer.isDone(), "the writer entered beside a reader");
+        leave.countDown();
+        reader.get();
+        assertTrue(writer.get(), "the writer entered before the reader left");
+    }
 }
