@@ -22,6 +22,7 @@ final class RmlPool {
     private static final Constructor<ReadMostlyLock> WITH_WINDOW;
     private static final Method END_BURST;
     private static final Method FORGET_READERS;
+    private static final Method FORGET_STRIPES;
 
     static {
         try {
@@ -31,6 +32,8 @@ final class RmlPool {
             END_BURST.setAccessible(true);
             FORGET_READERS = ReadMostlyLock.class.getDeclaredMethod("forgetReaders");
             FORGET_READERS.setAccessible(true);
+            FORGET_STRIPES = ReadMostlyLock.class.getDeclaredMethod("forgetStripes");
+            FORGET_STRIPES.setAccessible(true);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -107,6 +110,27 @@ final class RmlPool {
             throw new IllegalStateException(e);
         }
         return new Trial(lock);
+    }
+
+    /**
+     * A trial whose reader has no record (a thread that reads this lock for the first time: it counts itself on a
+     * stripe) and whose writer writes inside a burst that began with every stripe empty, so that it reads the stripes
+     * only if the reader marked them in use (ReaderStripes' view). A fresh lock per trial (a reader waiting for a
+     * writer gets a record: a reused lock would soon have one for every actor thread), and a write by the harness to
+     * open the burst. {@code broken}: the control's lock, whose writers never read the stripes.
+     */
+    static Trial rareTrial(ProcessBarrier barrier, boolean broken) {
+        try {
+            ReadMostlyLock lock = WITH_WINDOW.newInstance(barrier, 0L);
+            if (broken) {
+                FORGET_STRIPES.invoke(lock);
+            }
+            lock.writeLock().lock(); // starts the burst (a heavy()); the trial's writer then writes inside it
+            lock.writeLock().unlock();
+            return new Trial(lock);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build a ReadMostlyLock", e);
+        }
     }
 
     /**

@@ -77,6 +77,10 @@ public final class Suite {
             new Spec("RML_mprotect", Kind.PROVIDER, "mprotect", "ReadMostlyLock exclusion"),
             new Spec("RML_signal", Kind.PROVIDER, "signal", "ReadMostlyLock exclusion"),
             new Spec("RML_control_NoDrain", Kind.CONTROL, "membarrier", "ReadMostlyLock, writer drains no reader"),
+            new Spec("RML_rare_membarrier", Kind.PROVIDER, "membarrier",
+                    "ReadMostlyLock exclusion, reader without a record, writer of a burst"),
+            new Spec("RML_control_RareUncounted", Kind.CONTROL, "membarrier",
+                    "ReadMostlyLock, writers skip the stripes"),
             // Rcu (processbarrier-sync): a reader that saw the old object never sees it reclaimed inside its section
             new Spec("RCU_membarrier", Kind.PROVIDER, "membarrier", "Rcu read section vs synchronize"),
             new Spec("RCU_mprotect", Kind.PROVIDER, "mprotect", "Rcu read section vs synchronize"),

@@ -297,9 +297,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** A writer waiting for a reader looks this many times between two clock reads while it spins. */
     private static final int QUICK_LOOKS = 32;
     /**
-     * Every this many writes, the registry drops the records of dead threads that hold no read lock (an O(records)
-     * scan, amortized to a few ns per write), besides the pruning on registration, so that a lock nobody new reads
-     * does not keep dead threads' records (each about 300 bytes; they refer to their threads weakly).
+     * Every this many writes (a power of two: the count is {@link #exits}), the registry drops the records of dead
+     * threads that hold no read lock (an O(records) scan, amortized to a few ns per write), besides the pruning on
+     * registration, so that a lock nobody new reads does not keep dead threads' records (each about 300 bytes; they
+     * refer to their threads weakly).
      */
     private static final int PRUNE_EVERY_WRITES = 1024;
     /** The default of {@link #promoteAfter}: a thread that has read this often is likely to go on reading. */
@@ -367,8 +368,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** The clock's time when the last writer left; opaque, written under the mutex. */
     private long lastExit;
     /**
-     * Write-lock releases so far; opaque, incremented by the releasing writer (the claim orders the writers). A
-     * release inside a burst reads no clock (a clock read costs as much as the rest of a contended write): whoever
+     * Write-lock releases so far; opaque, incremented by the releasing writer (the claim orders the writers); every
+     * {@link #PRUNE_EVERY_WRITES}th release prunes the registry. A release inside a burst reads no clock (a clock read costs as much as the rest of a contended write): whoever
      * looks at {@link #lastExit} and finds this moved since {@link #stamped} takes its own time as the last exit.
      */
     private long exits;
@@ -383,8 +384,6 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private static final int TIMER_SEEN = 16;
     /** Write holds of the writer; accessed by the holder only (the mutex carries it from one holder to the next). */
     int writeHolds;
-    /** Writes since the registry last dropped dead threads' records; under the mutex. */
-    private int writesSincePrune;
     /**
      * Whether the burst timer is armed for this lock; written under the mutex, read (volatile) by a releasing writer
      * that skips the mutex only while it is armed.
@@ -1211,16 +1210,15 @@ public final class ReadMostlyLock implements ReadWriteLock {
      */
     void releaseWriteLocked() {
         try {
-            if (++writesSincePrune >= PRUNE_EVERY_WRITES) { // a lock nobody new reads must still drop dead threads
-                writesSincePrune = 0;
+            long e = (long) EXITS.getOpaque(this) + 1;
+            if ((e & (PRUNE_EVERY_WRITES - 1)) == 0) { // a lock nobody new reads must still drop dead threads
                 try {
                     registry.prune(); // allocates (the kept slots' array)
-                } catch (OutOfMemoryError e) {
+                } catch (OutOfMemoryError oom) {
                     // housekeeping only: on a full heap the release must still happen, and the next 1024 writes retry
                 }
             }
             LAST_EXIT.setOpaque(this, clock.getAsLong());
-            long e = (long) EXITS.getOpaque(this) + 1;
             EXITS.setOpaque(this, e);
             STAMPED.setOpaque(this, e); // this exit is stamped with its own time
             OWNER.setRelease(this, null);
@@ -1242,8 +1240,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
         if (--writeHolds > 0) {
             return;
         }
-        if (writesSincePrune + 1 < PRUNE_EVERY_WRITES && burstTimerArmed) { // volatile load
-            releaseWriteInBurst();
+        long e = (long) EXITS.getOpaque(this) + 1; // opaque: written by claim holders only, and we hold it
+        if ((e & (PRUNE_EVERY_WRITES - 1)) != 0 && burstTimerArmed) { // volatile load
+            releaseWriteInBurst(e);
             return;
         }
         queue.lockForWriter();
@@ -1260,10 +1259,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * only if no other writer spins or queues: one that does will write and read it (and while one does, no burst
      * ends).
      */
-    private void releaseWriteInBurst() {
+    private void releaseWriteInBurst(long e) {
         try {
-            writesSincePrune++;
-            EXITS.setOpaque(this, (long) EXITS.getOpaque(this) + 1); // no clock: see exits
+            EXITS.setOpaque(this, e); // no clock: see exits
             OWNER.setRelease(this, null);
             // release store: readers' volatile load of writer happens-after our writes; the claim's CAS below is a
             // full fence, so a reader that sees the claim free sees writer null
