@@ -29,8 +29,21 @@ final class FullHeapMain {
     static final int WARM_UP_TURNS = 300;
     /** Turns per thread with the heap full. */
     static final int TURNS = 100;
-    /** How long the scenario may take before it counts as hung. */
-    static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(120);
+    /**
+     * How long the threads may take no turn at all, the heap full, before the scenario counts as hung: a hang is a
+     * stop, not a slow run. With the heap full every failed allocation is a full collection, and a turn of
+     * {@code alternate} costs about six of them (a condition's waiter, a writer's queue node, a virtual thread's timed
+     * park: {@code -Xlog:exceptions}). Measured with {@code rml} on virtual threads (Temurin 25, 2 vCPU AMD EPYC,
+     * Firecracker, shared): 100 turns each took 40-60 s with three such JVMs at once and 88-140 s with two CPU burners
+     * beside, as long on de1351f (writers spun 10 µs before they queued) as on d16f125 (they look once more). The
+     * former bound of 120 s on the whole scenario therefore called a run "hung" on a busy machine (seen once, in a
+     * full {@code mvn test}) whether or not its threads were still taking turns.
+     */
+    static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /** How long the scenario may take in all: turning all the while, but slower than this counts as {@code slow}. */
+    static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(240);
+    /** Turns taken with the heap full, by both threads: the progress the main thread watches (allocates nothing). */
+    private static final AtomicInteger progress = new AtomicInteger();
 
     /** What fills the heap: arrays linked through their element 0. */
     private static volatile Object filler;
@@ -94,10 +107,26 @@ final class FullHeapMain {
         boolean full = fill() != null;
         go = true;
         deadline = System.nanoTime() + BOUND_NANOS;
-        while (finished.get() < 2 && System.nanoTime() - deadline < 0L) {
+        int seen = 0;
+        long lastTurn = System.nanoTime();
+        boolean stalled = false;
+        while (finished.get() < 2) {
+            long now = System.nanoTime();
+            int p = progress.get();
+            if (p != seen) {
+                seen = p;
+                lastTurn = now;
+            } else if (now - lastTurn >= STALL_NANOS) {
+                stalled = true; // no turn for STALL_NANOS: hung
+                break;
+            }
+            if (now - deadline >= 0L) {
+                break; // still turning, but too slow
+            }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         boolean ended = finished.get() == 2;
+        long sinceLastTurn = System.nanoTime() - lastTurn;
         filler = null; // the heap is free again: now report
         String diag = ended ? "" : diagnose(rw);
         System.gc();
@@ -111,6 +140,8 @@ final class FullHeapMain {
             }
             starved = finished.get() < 2 && lostByTheScheduler(threads);
             System.out.println("diag=" + diag);
+            System.out.println("turnsWithTheHeapFull=" + seen + " lastTurnMsAgo="
+                    + TimeUnit.NANOSECONDS.toMillis(sinceLastTurn));
             System.out.println("recoveredAfterRelease=" + (finished.get() == 2) + " turns=" + turnsDone[0] + ","
                     + turnsDone[1] + " lostByTheScheduler=" + starved);
         }
@@ -129,7 +160,8 @@ final class FullHeapMain {
         }
         boolean ok = ended && failures[0] == null && failures[1] == null && turnsDone[0] == TURNS
                 && turnsDone[1] == TURNS;
-        System.out.println("result=" + (ok ? "ok" : ended ? "failed" : starved ? "lost-by-the-scheduler" : "hung"));
+        System.out.println("result=" + (ok ? "ok" : ended ? "failed" : starved ? "lost-by-the-scheduler"
+                : stalled ? "hung" : "slow"));
         System.out.flush();
         System.exit(0); // a hung thread must not keep the child alive
     }
@@ -197,6 +229,7 @@ final class FullHeapMain {
                 }
                 if (n == TURNS) {
                     turnsDone[me]++;
+                    progress.incrementAndGet();
                 }
             } finally {
                 w.unlock();

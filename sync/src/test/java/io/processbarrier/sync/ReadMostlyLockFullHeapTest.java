@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * {@link ReadMostlyLock} on a full heap (issue 30 items 12 and 13, issue 28): each case is a child JVM with a small
  * heap that {@link FullHeapMain} fills before the scenario runs, and proves full (an allocation fails right before).
- * Every case is bounded (the child's own 120 s, then {@link ChildProcess}'s timeout).
+ * Every case is bounded: the child's own bounds (no turn for 60 s is a hang, 240 s in all), then
+ * {@link ChildProcess}'s timeout.
  */
 class ReadMostlyLockFullHeapTest {
     /** A small heap, the serial collector (one predictable heap), no thread-local allocation buffers. */
@@ -23,7 +24,7 @@ class ReadMostlyLockFullHeapTest {
 
     private static ChildProcess.Result child(String... args) throws Exception {
         return ChildProcess.run(ChildProcess.javaCommand(List.of(), JVM, ChildProcess.classPath(), FullHeapMain.class,
-                args), Duration.ofSeconds(300), ChildProcess.Stderr.SEPARATE);
+                args), Duration.ofSeconds(400), ChildProcess.Stderr.SEPARATE);
     }
 
     /**
