@@ -109,36 +109,14 @@ class ReadMostlyLockRareReaderTest {
     void aWriterWaitsForAReaderWithoutARecord(boolean virtual) throws Exception {
         assumeKind(virtual);
         ReadMostlyLock lock = new ReadMostlyLock(barrier());
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch leave = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
-        Task<Void> reader = Task.start(virtual, "rare-reader", () -> {
-            lock.readLock().lock();
-            try {
-                inside.countDown();
-                assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
-            } finally {
-                leaving.set(true); // still inside: a writer that sees false entered beside us
-                lock.readLock().unlock();
-            }
-            return null;
-        });
-        assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+        HeldRead reader = new HeldRead(lock, virtual);
         assertEquals(0, lock.registeredReaders(), "the reader has no record");
         assertEquals(1, lock.getReadLockCount());
         assertFalse(lock.writeLock().tryLock(), "tryLock beside a reader");
-        Task<Boolean> writer = Task.start(virtual, "writer", () -> {
-            lock.writeLock().lock();
-            try {
-                return leaving.get();
-            } finally {
-                lock.writeLock().unlock();
-            }
-        });
+        Task<Boolean> writer = reader.writerBeside(lock, virtual);
         writer.awaitAt(Thread.State.TIMED_WAITING, ReadMostlyLock.class, "drain");
         assertFalse(writer.isDone(), "the writer entered beside a reader");
-        leave.countDown();
-        reader.get();
+        reader.release();
         assertTrue(writer.get(), "the writer entered before the reader left");
     }
 
@@ -205,24 +183,11 @@ class ReadMostlyLockRareReaderTest {
         lock.writeLock().unlock();
         assertTrue(lock.flagRaised(), "premise: a burst is open");
         assertFalse(lock.writersReadStripes(), "the burst's writes skip the stripes");
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch leave = new CountDownLatch(1);
-        Task<Void> reader = Task.start(virtual, "rare-reader", () -> {
-            lock.readLock().lock();
-            try {
-                inside.countDown();
-                assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
-            } finally {
-                lock.readLock().unlock();
-            }
-            return null;
-        });
-        assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+        HeldRead reader = new HeldRead(lock, virtual);
         assertEquals(0, lock.registeredReaders(), "premise: the reader has no record");
         assertTrue(lock.flagRaised(), "premise: the burst is still open");
         assertFalse(lock.writeLock().tryLock(), "a write of the burst entered beside a reader without a record");
-        leave.countDown();
-        reader.get();
+        reader.release();
         assertTrue(lock.writeLock().tryLock(), "free once the reader left");
         lock.writeLock().unlock();
     }
@@ -236,35 +201,59 @@ class ReadMostlyLockRareReaderTest {
     void aBurstThatStartsBesideAReaderWithoutARecordWaitsForIt(boolean virtual) throws Exception {
         assumeKind(virtual);
         ReadMostlyLock lock = new ReadMostlyLock(barrier());
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch leave = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
-        Task<Void> reader = Task.start(virtual, "rare-reader", () -> {
-            lock.readLock().lock();
-            try {
-                inside.countDown();
-                assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
-            } finally {
-                leaving.set(true); // still inside: a writer that sees false entered beside us
-                lock.readLock().unlock();
-            }
-            return null;
-        });
-        assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+        HeldRead reader = new HeldRead(lock, virtual);
         assertFalse(lock.flagRaised(), "premise: no burst open, the next writer starts one");
-        Task<Boolean> writer = Task.start(virtual, "writer", () -> {
-            lock.writeLock().lock();
-            try {
-                return leaving.get();
-            } finally {
-                lock.writeLock().unlock();
-            }
-        });
+        Task<Boolean> writer = reader.writerBeside(lock, virtual);
         writer.awaitAt(Thread.State.TIMED_WAITING, ReadMostlyLock.class, "drain");
         assertTrue(lock.writersReadStripes(), "the reset found the reader and kept the stripes in view");
         assertFalse(writer.isDone(), "the writer entered beside a reader");
-        leave.countDown();
-        reader.get();
+        reader.release();
         assertTrue(writer.get(), "the writer entered before the reader left");
+    }
+
+    /**
+     * A thread that takes the read lock (without a record: it reads the lock for the first time) and holds it until
+     * {@link #release}; the constructor returns once it is inside. {@code leaving} turns true while it is still
+     * inside, right before it unlocks: a writer that reads false entered beside it.
+     */
+    private static final class HeldRead {
+        private final CountDownLatch inside = new CountDownLatch(1);
+        private final CountDownLatch leave = new CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicBoolean leaving =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        private final Task<Void> task;
+
+        HeldRead(ReadMostlyLock lock, boolean virtual) throws InterruptedException {
+            task = Task.start(virtual, "rare-reader", () -> {
+                lock.readLock().lock();
+                try {
+                    inside.countDown();
+                    assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+                } finally {
+                    leaving.set(true);
+                    lock.readLock().unlock();
+                }
+                return null;
+            });
+            assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS), "the reader got in");
+        }
+
+        /** A writer thread that takes the write lock and returns whether this reader was leaving by then. */
+        Task<Boolean> writerBeside(ReadMostlyLock lock, boolean virtual) {
+            return Task.start(virtual, "writer", () -> {
+                lock.writeLock().lock();
+                try {
+                    return leaving.get();
+                } finally {
+                    lock.writeLock().unlock();
+                }
+            });
+        }
+
+        /** Lets the reader leave and waits until it has. */
+        void release() throws Exception {
+            leave.countDown();
+            task.get();
+        }
     }
 }
