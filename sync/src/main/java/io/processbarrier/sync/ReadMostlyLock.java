@@ -47,7 +47,7 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * stream of writers cannot starve readers (an admitted reader that is not scheduled within 20 ms, e.g. a virtual
  * thread whose carriers are all busy, loses its turn and enters after the next writer, so that it cannot hold back
  * every writer). Among writers, barging with a bound (see "Writers" below): a running writer takes a free lock even
- * if others queue, and a writer queued for more than 2 ms is handed the lock by the next release. A reader that
+ * if others queue, and a writer queued for more than 4 ms is handed the lock by the next release. A reader that
  * already holds the read lock re-enters without waiting (as in {@code ReentrantReadWriteLock}: anything else would
  * deadlock).
  *
@@ -161,11 +161,11 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       release. Why: a hand-over to a parked thread costs a wake-up per write (about 30 µs: 30-35 writes/ms,
  *       issue 28), while a running writer that takes the free lock costs nothing extra; a write burst runs at the
  *       speed of one thread.</li>
- *   <li><b>Bound: a writer first in line for more than 2 ms reserves the claim.</b> From then on nobody but it (and
+ *   <li><b>Bound: a writer first in line for more than 4 ms reserves the claim.</b> From then on nobody but it (and
  *       a {@code tryLock()}) may claim; the holder's release unparks it, and the running writers queue behind
- *       it. So a queued writer waits at most the writers ahead of it, each for 2 ms plus one hand-over
- *       (a few ms for a handful of writers, whatever the arrival rate), and the reservation costs the others one
- *       wake-up per 2 ms (about 2% of a burst's throughput).</li>
+ *       it. So a queued writer waits at most the writers ahead of it, each for 4 ms plus one hand-over
+ *       (12 ms or so behind three writers, whatever the arrival rate), and the reservation costs the others one
+ *       wake-up per 4 ms (about 1% of a burst's throughput).</li>
  *   <li><b>Readers between writers</b> (phase-fair, as before): a reader that finds a writer claimed waits; the
  *       claim's release admits every reader waiting (a bit in the claim word makes the release take the mutex for
  *       it), and the next claimant, barging or queued, checks after its CAS whether the readers of the last
