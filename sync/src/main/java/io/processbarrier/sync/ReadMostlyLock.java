@@ -262,8 +262,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * one {@code heavy()} and two sections of the internal mutex at the start of a burst; inside a burst, two CASes of the
  * claim word, a full fence and a scan of the reader records (and of the stripes, only if a thread without a record
  * has read since the burst started), with no mutex and no clock read (see "A write inside a burst";
- * {@code ReadMostlyLockBench.writeInBurst}, JDK 17, idle 2 vCPU machine: 14.5 ns, 19.3 ns when every write read the
- * 8 stripes; about 7.5 ns for {@code ReentrantReadWriteLock}). Contended writers: {@code WriteContention}
+ * {@code ReadMostlyLockBench.writeInBurst}, JDK 17, idle 2 vCPU machine: 13.5-13.7 ns, 19.1-19.4 ns when every
+ * write read the 8 stripes; about 7.5 ns for {@code ReentrantReadWriteLock}). Contended writers: {@code WriteContention}
  * ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
@@ -369,8 +369,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private long lastExit;
     /**
      * Write-lock releases so far; opaque, incremented by the releasing writer (the claim orders the writers); every
-     * {@link #PRUNE_EVERY_WRITES}th release prunes the registry. A release inside a burst reads no clock (a clock read costs as much as the rest of a contended write): whoever
-     * looks at {@link #lastExit} and finds this moved since {@link #stamped} takes its own time as the last exit.
+     * {@link #PRUNE_EVERY_WRITES}th release prunes the registry. A release inside a burst reads no clock (a clock
+     * read costs as much as the rest of a contended write): whoever looks at {@link #lastExit} and finds this moved
+     * since {@link #stamped} takes its own time as the last exit.
      */
     private long exits;
     /** The value of {@link #exits} that {@link #lastExit} accounts for; opaque. */
