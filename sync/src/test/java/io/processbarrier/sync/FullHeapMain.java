@@ -42,6 +42,13 @@ final class FullHeapMain {
     static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** How long the scenario may take in all: turning all the while, but slower than this counts as {@code slow}. */
     static final long BOUND_NANOS = TimeUnit.SECONDS.toNanos(240);
+    /**
+     * How long the warm-up may take (the heap not yet full: a second or two) and, apart, the filling of the heap. With
+     * {@link #BOUND_NANOS} and {@link #RECOVERY_SECONDS} they bound the child's whole run below the test's timeout, so
+     * that a child always reports: the warm-up was once bounded by {@link #BOUND_NANOS} too, and a child that spent
+     * it there could reach the test's timeout before it printed a line (CI of a4931ba: no output in 400 s).
+     */
+    static final long PHASE_BOUND_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** Turns taken with the heap full, by both threads: the progress the main thread watches (allocates nothing). */
     private static final AtomicInteger progress = new AtomicInteger();
 
@@ -98,15 +105,30 @@ final class FullHeapMain {
         for (Thread t : threads) {
             t.start();
         }
-        long deadline = System.nanoTime() + BOUND_NANOS;
+        long start = System.nanoTime();
+        long deadline = start + PHASE_BOUND_NANOS;
         while (finished.get() < 2 && System.nanoTime() - deadline < 0L) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         boolean warm = finished.get() == 2 && failures[0] == null && failures[1] == null;
+        // said now, while the heap has room: a child that goes no further has said how far it got
+        System.out.println("warm=" + warm);
+        System.out.println("warmMs=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        if (!warm) {
+            System.out.println("diag=" + diagnose(rw));
+            report(threads, true);
+            System.out.println("result=failed");
+            System.out.flush();
+            System.exit(0);
+        }
+        System.out.flush();
         finished.set(0);
-        boolean full = fill() != null;
+        start = System.nanoTime();
+        boolean full = fill(start + PHASE_BOUND_NANOS) != null;
+        long fillNanos = System.nanoTime() - start;
         go = true;
-        deadline = System.nanoTime() + BOUND_NANOS;
+        start = System.nanoTime();
+        deadline = start + BOUND_NANOS;
         int seen = 0;
         long lastTurn = System.nanoTime();
         boolean stalled = false;
@@ -126,6 +148,7 @@ final class FullHeapMain {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         boolean ended = finished.get() == 2;
+        long fullNanos = System.nanoTime() - start;
         long sinceLastTurn = System.nanoTime() - lastTurn;
         filler = null; // the heap is free again: now report
         String diag = ended ? "" : diagnose(rw);
@@ -145,25 +168,31 @@ final class FullHeapMain {
             System.out.println("recoveredAfterRelease=" + (finished.get() == 2) + " turns=" + turnsDone[0] + ","
                     + turnsDone[1] + " lostByTheScheduler=" + starved);
         }
-        System.out.println("warm=" + warm);
         System.out.println("premise=" + (full ? "full" : "not full"));
+        System.out.println("fillMs=" + TimeUnit.NANOSECONDS.toMillis(fillNanos) + " fullMs="
+                + TimeUnit.NANOSECONDS.toMillis(fullNanos));
         System.out.println("turns=" + turnsDone[0] + "," + turnsDone[1]);
-        for (int i = 0; i < 2; i++) {
-            if (failures[i] != null) {
-                System.out.println("failure" + i + "=" + failures[i]);
-                failures[i].printStackTrace(System.out);
-            }
-            if (!ended) {
-                System.out.println("thread" + i + "=" + threads[i].getState() + " at "
-                        + ReadMostlyLockThreads.stack(threads[i]));
-            }
-        }
+        report(threads, !ended);
         boolean ok = ended && failures[0] == null && failures[1] == null && turnsDone[0] == TURNS
                 && turnsDone[1] == TURNS;
         System.out.println("result=" + (ok ? "ok" : ended ? "failed" : starved ? "lost-by-the-scheduler"
                 : stalled ? "hung" : "slow"));
         System.out.flush();
         System.exit(0); // a hung thread must not keep the child alive
+    }
+
+    /** Prints the failures of the scenario's threads and, if {@code stacks}, where each thread is. */
+    private static void report(Thread[] threads, boolean stacks) {
+        for (int i = 0; i < 2; i++) {
+            if (failures[i] != null) {
+                System.out.println("failure" + i + "=" + failures[i]);
+                failures[i].printStackTrace(System.out);
+            }
+            if (stacks) {
+                System.out.println("thread" + i + "=" + threads[i].getState() + " at "
+                        + ReadMostlyLockThreads.stack(threads[i]));
+            }
+        }
     }
 
     /** How long the threads of a hung scenario get to finish once the heap is free again. */
@@ -245,13 +274,15 @@ final class FullHeapMain {
      * kept: room that appears only after the fill); then the probe, and all that again until the probe fails (a
      * thread that ended meanwhile, such as the burst timer's after its linger, left room).
      *
+     * @param deadline when to give up ({@link System#nanoTime()}): a heap that keeps freeing room, by a thread of the
+     *        JVM's that allocates and drops, never proves full
      * @return the error of the probe, an allocation of the smallest array right at the end: the premise, the heap
-     *         is full
+     *         is full; null if {@code deadline} passed first
      */
-    private static OutOfMemoryError fill() {
+    private static OutOfMemoryError fill(long deadline) {
         Object[] head = (Object[]) filler;
-        while (true) {
-            for (boolean found = true; found; ) {
+        while (System.nanoTime() - deadline < 0L) {
+            for (boolean found = true; found && System.nanoTime() - deadline < 0L; ) {
                 found = false;
                 for (int failedInARow = 0; failedInARow < 3; ) {
                     for (int size = 1 << 20; size > 0; ) {
@@ -286,6 +317,7 @@ final class FullHeapMain {
                 return e;
             }
         }
+        return null;
     }
 
     // ------------------------------------------------------------------------------------------------ burst timer
@@ -318,7 +350,7 @@ final class FullHeapMain {
                 }
                 if (fillOnTick) {
                     fillOnTick = false;
-                    OutOfMemoryError full = fill();
+                    OutOfMemoryError full = fill(System.nanoTime() + PHASE_BOUND_NANOS);
                     if (full != null) {
                         throw full; // as an allocation of the timer would; its failure path runs on the full heap
                     }
@@ -338,7 +370,7 @@ final class FullHeapMain {
         boolean full;
         if (ticking) {
             write(lock); // armed again; the timer looks every 10 ms and sees a recent write
-            full = fill() != null;
+            full = fill(System.nanoTime() + PHASE_BOUND_NANOS) != null;
             heapFull = true;
             // the premise: the timer ticked (called the clock) with the heap full; bounded wait for the first tick,
             // then 20 more tick periods in which a timer that allocates per tick would die

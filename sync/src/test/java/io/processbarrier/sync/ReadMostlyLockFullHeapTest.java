@@ -14,8 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * {@link ReadMostlyLock} on a full heap (issue 30 items 12 and 13, issue 28): each case is a child JVM with a small
  * heap that {@link FullHeapMain} fills before the scenario runs, and proves full (an allocation fails right before).
- * Every case is bounded: the child's own bounds (no turn for 60 s is a hang, 240 s in all), then
- * {@link ChildProcess}'s timeout.
+ * Every case is bounded: the child's own bounds (60 s to warm up, 60 s to fill the heap, then no turn for 60 s is a
+ * hang and 240 s in all, then 30 s to recover once the heap is free), which always leave it time to report before
+ * {@link ChildProcess}'s timeout; a child that still reaches it is dumped (its threads) and killed.
  */
 class ReadMostlyLockFullHeapTest {
     /** A small heap, the serial collector (one predictable heap), no thread-local allocation buffers. */
@@ -24,7 +25,7 @@ class ReadMostlyLockFullHeapTest {
 
     private static ChildProcess.Result child(String... args) throws Exception {
         return ChildProcess.run(ChildProcess.javaCommand(List.of(), JVM, ChildProcess.classPath(), FullHeapMain.class,
-                args), Duration.ofSeconds(400), ChildProcess.Stderr.SEPARATE);
+                args), Duration.ofSeconds(480), ChildProcess.Stderr.SEPARATE);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -125,13 +126,52 @@ public final class ChildProcess {
         CompletableFuture<String> err = stderr == Stderr.MERGED ? CompletableFuture.completedFuture("")
                 : drain(p.getErrorStream());
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            boolean dumped = dumpThreads(p);
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
-            fail("child did not finish within " + timeout.toSeconds() + " s: " + cmd + "\n--- stdout so far\n"
-                    + out.getNow("") + "\n--- stderr so far\n" + err.getNow(""));
+            // the drains end at the pipes' end of file, which the kill brings: wait for them, or "so far" is empty
+            fail("child did not finish within " + timeout.toSeconds() + " s: " + cmd + "\n--- stdout so far"
+                    + (dumped ? " (ends with its threads, dumped on SIGQUIT before the kill)" : "") + "\n"
+                    + drained(out) + "\n--- stderr so far\n" + drained(err));
         }
         return new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Asks every JVM among {@code p} and its descendants for a thread dump (SIGQUIT: HotSpot prints every platform
+     * thread, a carrier with the virtual thread it carries, to its stdout) and gives them a moment to print it, so that
+     * a child that hangs says where. Only processes whose command is a {@code java} launcher get the signal: to any
+     * other (a prefix command), SIGQUIT is a kill.
+     *
+     * @return whether a dump was asked for
+     */
+    private static boolean dumpThreads(Process p) throws InterruptedException {
+        List<ProcessHandle> jvms = new ArrayList<>();
+        Stream.concat(Stream.of(p.toHandle()), p.descendants())
+                .filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false)).forEach(jvms::add);
+        boolean asked = false;
+        for (ProcessHandle h : jvms) {
+            try {
+                Process kill = new ProcessBuilder("kill", "-QUIT", Long.toString(h.pid())).start();
+                asked |= kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0;
+            } catch (IOException e) {
+                // no kill(1): the failure says what it can without the dump
+            }
+        }
+        if (asked) {
+            Thread.sleep(2_000); // not synchronisation: the dump's time to reach the pipe, which has no end to wait for
+        }
+        return asked;
+    }
+
+    /** What a drain read, once the pipe has ended (bounded: a grandchild may hold the pipe open). */
+    private static String drained(CompletableFuture<String> f) {
+        try {
+            return f.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return f.getNow("<the pipe stays open: " + e + ">");
+        }
     }
 
     private static CompletableFuture<String> drain(InputStream in) {
