@@ -6,6 +6,7 @@ import io.processbarrier.sync.Rcu;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -21,6 +22,12 @@ import java.util.concurrent.locks.Lock;
  * beside them. Its C counterpart is {@code urcusection.c} (liburcu memb, inlined), run by {@code run.sh local} in the
  * same minute; the report compares the cost each adds to the load. The load is a volatile load of a field of the
  * current version (a plain mov on x86), as the C program's.
+ *
+ * <p>Two shapes of the same work: one section per benchmark call ({@code load}, {@code rcuLocal}, ...: JMH's own
+ * loop around it, a call and a result each), and {@link #LOOP} sections in a loop inside one call, the C program's
+ * shape ({@code loadLoop}, {@code rcuLocalLoop}, {@code rmlLocalReadLockLoop}: the sum of the loads is returned, as
+ * the C program sums them). The first is how a caller that reads once per request sees it, the second how a worker
+ * that reads in a loop does, and the one whose added cost compares with liburcu's like for like.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -71,6 +78,51 @@ public class LocalBench {
         } finally {
             l.exit();
         }
+    }
+
+    /** Sections per call of the loop benchmarks, as the C program's inner loop (its count is larger: no JMH there). */
+    static final int LOOP = 1024;
+
+    @Benchmark
+    @OperationsPerInvocation(LOOP)
+    public long loadLoop() {
+        long sum = 0;
+        for (int i = 0; i < LOOP; i++) {
+            sum += current.value;
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(LOOP)
+    public long rcuLocalLoop() {
+        Rcu.Local l = local;
+        long sum = 0;
+        for (int i = 0; i < LOOP; i++) {
+            l.enter();
+            try {
+                sum += current.value;
+            } finally {
+                l.exit();
+            }
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(LOOP)
+    public long rmlLocalReadLockLoop() {
+        Lock l = localRead;
+        long sum = 0;
+        for (int i = 0; i < LOOP; i++) {
+            l.lock();
+            try {
+                sum += current.value;
+            } finally {
+                l.unlock();
+            }
+        }
+        return sum;
     }
 
     @Benchmark

@@ -128,6 +128,29 @@ class ReportTest {
     }
 
     @Test
+    void theLocalHandleIsJudgedInTheCProgramsShapeWithOneSectionPerCallBeside(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("local.csv"), List.of(
+                "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\"",
+                "\"io.processbarrier.bench.LocalBench.load\",\"avgt\",1,5,0.5,0.1,\"ns/op\"",
+                "\"io.processbarrier.bench.LocalBench.loadLoop\",\"avgt\",1,5,0.3,0.1,\"ns/op\"",
+                "\"io.processbarrier.bench.LocalBench.rcuLocal\",\"avgt\",1,5,2.5,0.1,\"ns/op\"",
+                "\"io.processbarrier.bench.LocalBench.rcuLocalLoop\",\"avgt\",1,5,1.1,0.1,\"ns/op\"",
+                "\"io.processbarrier.bench.LocalBench.rmlLocalReadLockLoop\",\"avgt\",1,5,2.3,0.1,\"ns/op\""));
+        // liburcu memb adds 1.0 ns (the median of three), QSBR nothing
+        Files.write(dir.resolve("urcu.txt"), List.of(
+                "flavour=memb load_ns=0.3 section_ns=1.2 added_ns=0.9",
+                "flavour=memb load_ns=0.3 section_ns=1.3 added_ns=1.0",
+                "flavour=memb load_ns=0.3 section_ns=1.4 added_ns=1.1",
+                "flavour=qsbr load_ns=0.3 section_ns=0.3 added_ns=0.0"));
+        String md = Report.render(dir);
+        // the loop rows against loadLoop, judged: 0.8 ns added is 0.80x, 2.0 ns is 2.00x
+        assertTrue(md.contains("| rcuLocalLoop | 1.10 | 0.80 | 0.80x | <= 1.0x: met |"), md);
+        assertTrue(md.contains("| rmlLocalReadLockLoop | 2.30 | 2.00 | 2.00x | <= 1.0x: MISSED |"), md);
+        // one section per call against load, shown, not judged
+        assertTrue(md.contains("| rcuLocal | 2.50 | 2.00 | 2.00x | (one section per JMH call) |"), md);
+    }
+
+    @Test
     void coalescingRatioAndBarriersPerCall(@TempDir Path dir) throws Exception {
         Files.write(dir.resolve("coalesce.csv"), List.of(
                 "\"Benchmark\",\"Mode\",\"Threads\",\"Samples\",\"Score\",\"Score Error (99.9%)\",\"Unit\","
