@@ -151,6 +151,14 @@ final class FullHeapMain {
         long fullNanos = System.nanoTime() - start;
         long sinceLastTurn = System.nanoTime() - lastTurn;
         filler = null; // the heap is free again: now report
+        // first, where the threads stand, before a wake-up that waited for memory completes (the JDK retries one
+        // every 100 ms: see waitedForMemory); a best effort, as the capture itself needs the collection that follows
+        String[] atRelease = new String[2];
+        if (!ended) {
+            for (int i = 0; i < 2; i++) {
+                atRelease[i] = threads[i].getState() + " at " + ReadMostlyLockThreads.stack(threads[i]);
+            }
+        }
         String diag = ended ? "" : diagnose(rw);
         System.gc();
         boolean starved = false;
@@ -163,6 +171,8 @@ final class FullHeapMain {
             }
             starved = finished.get() < 2 && lostByTheScheduler(threads);
             System.out.println("diag=" + diag);
+            System.out.println("atRelease0=" + atRelease[0]);
+            System.out.println("atRelease1=" + atRelease[1]);
             System.out.println("turnsWithTheHeapFull=" + seen + " lastTurnMsAgo="
                     + TimeUnit.NANOSECONDS.toMillis(sinceLastTurn));
             System.out.println("recoveredAfterRelease=" + (finished.get() == 2) + " turns=" + turnsDone[0] + ","
@@ -173,10 +183,13 @@ final class FullHeapMain {
                 + TimeUnit.NANOSECONDS.toMillis(fullNanos));
         System.out.println("turns=" + turnsDone[0] + "," + turnsDone[1]);
         report(threads, !ended);
-        boolean ok = ended && failures[0] == null && failures[1] == null && turnsDone[0] == TURNS
+        boolean allTurns = failures[0] == null && failures[1] == null && turnsDone[0] == TURNS
                 && turnsDone[1] == TURNS;
+        boolean ok = ended && allTurns;
+        boolean waitedForMemory = !ended && stalled && allTurns && finished.get() == 2
+                && (waitedForMemory(atRelease[0]) || waitedForMemory(atRelease[1]));
         System.out.println("result=" + (ok ? "ok" : ended ? "failed" : starved ? "lost-by-the-scheduler"
-                : stalled ? "hung" : "slow"));
+                : waitedForMemory ? "waited-for-memory" : stalled ? "hung" : "slow"));
         System.out.flush();
         System.exit(0); // a hung thread must not keep the child alive
     }
@@ -193,6 +206,20 @@ final class FullHeapMain {
                         + ReadMostlyLockThreads.stack(threads[i]));
             }
         }
+    }
+
+    /**
+     * Whether a thread's stack, taken right after the heap was freed, is in the JDK's own wait for memory: on
+     * Temurin 25 the wake-up of a virtual thread ({@code VirtualThread.unpark}) submits its continuation to the
+     * scheduler, and when that throws an OutOfMemoryError, {@code VirtualThread.submitRunContinuation} parks its
+     * caller 100 ms and tries again, for ever (JDK source, {@code retryOnOOME}). On a heap kept full, with no other
+     * thread making garbage, the thread that wakes another (a writer releasing to the queued one, a signal) then
+     * waits until memory is freed, holding whatever it holds, as it would with any lock (seen once in CI of 55da0ac,
+     * the {@code rml} virtual case: the lock held by the waker, the other writer queued with its reservation, both
+     * threads finishing all their turns once the heap was freed). No lock can cause or prevent that wait.
+     */
+    private static boolean waitedForMemory(String stackAtRelease) {
+        return stackAtRelease != null && stackAtRelease.contains("java.lang.VirtualThread.submitRunContinuation");
     }
 
     /** How long the threads of a hung scenario get to finish once the heap is free again. */

@@ -60,12 +60,13 @@ class ReadMostlyLockFullHeapTest {
             org.junit.jupiter.api.Assumptions.assumeTrue(false, "ReentrantReadWriteLock on a full heap needs JDK 20+");
         }
         ChildProcess.Result r = child(scenario, lock, threads);
-        for (int attempt = 1; attempt < SCHEDULER_ATTEMPTS && lostByTheScheduler(r); attempt++) {
+        for (int attempt = 1; attempt < SCHEDULER_ATTEMPTS && jdkFailedThePremise(r); attempt++) {
             r = child(scenario, lock, threads); // the premise failed: the JDK scheduled the threads to no end
         }
-        org.junit.jupiter.api.Assumptions.assumeFalse(lostByTheScheduler(r), "in " + SCHEDULER_ATTEMPTS
-                + " children the JDK's virtual-thread scheduler lost a thread on the full heap (FullHeapMain's"
-                + " lostByTheScheduler), which no lock can cause or prevent: " + r);
+        org.junit.jupiter.api.Assumptions.assumeFalse(jdkFailedThePremise(r), "in " + SCHEDULER_ATTEMPTS
+                + " children the JDK's virtual-thread scheduler lost a thread, or a wake-up waited for memory, on the"
+                + " full heap (FullHeapMain's lostByTheScheduler and waitedForMemory), which no lock can cause or"
+                + " prevent: " + r);
         assertEquals(0, r.exit(), r.toString());
         assertEquals("true", r.value("warm"), r.toString());
         assertEquals("full", r.value("premise"), r.toString());
@@ -77,12 +78,14 @@ class ReadMostlyLockFullHeapTest {
      * How many children a virtual-thread case may run before it gives up on the JDK's scheduler: on a heap that stays
      * full, a carrier can die of an OutOfMemoryError in the pool's own code and take a yielded virtual thread with it
      * (seen once in about 40 children of the {@code rml} case on Temurin 25 once the lock's own faults were fixed;
-     * {@code rrwl} is exposed the same way). That child proves nothing about the lock, so the case runs again.
+     * {@code rrwl} is exposed the same way); or a wake-up of a virtual thread can wait for memory for as long as the
+     * heap stays full (FullHeapMain's {@code waitedForMemory}: the JDK's own retry, seen once in CI of 55da0ac). That
+     * child proves nothing about the lock, so the case runs again.
      */
     private static final int SCHEDULER_ATTEMPTS = 3;
 
-    private static boolean lostByTheScheduler(ChildProcess.Result r) {
-        return "lost-by-the-scheduler".equals(r.value("result"));
+    private static boolean jdkFailedThePremise(ChildProcess.Result r) {
+        return "lost-by-the-scheduler".equals(r.value("result")) || "waited-for-memory".equals(r.value("result"));
     }
 
     /**
