@@ -213,10 +213,11 @@ final class FullHeapMain {
      * Temurin 25 the wake-up of a virtual thread ({@code VirtualThread.unpark}) submits its continuation to the
      * scheduler, and when that throws an OutOfMemoryError, {@code VirtualThread.submitRunContinuation} parks its
      * caller 100 ms and tries again, for ever (JDK source, {@code retryOnOOME}). On a heap kept full, with no other
-     * thread making garbage, the thread that wakes another (a writer releasing to the queued one, a signal) then
-     * waits until memory is freed, holding whatever it holds, as it would with any lock (seen once in CI of 55da0ac,
-     * the {@code rml} virtual case: the lock held by the waker, the other writer queued with its reservation, both
-     * threads finishing all their turns once the heap was freed). No lock can cause or prevent that wait.
+     * thread making garbage, the thread that wakes another (a writer releasing to the queued one) then waits until
+     * memory is freed, as it would with any lock; no lock can cause or prevent that wait. Whether that was the stall
+     * seen once in CI of 55da0ac (the {@code rml} virtual case: no turn for 60 s, then all turns taken once the heap
+     * was freed) is not known: the lock's state was read only after the release, and no stack was taken. Only a stack
+     * that shows this wait counts: any other stall still fails the case, now with the stacks taken at the release.
      */
     private static boolean waitedForMemory(String stackAtRelease) {
         return stackAtRelease != null && stackAtRelease.contains("java.lang.VirtualThread.submitRunContinuation");
