@@ -263,8 +263,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * claim word, a full fence and a scan of the reader records (and of the stripes, only if a thread without a record
  * has read since the burst started), with no mutex and no clock read (see "A write inside a burst";
  * {@code ReadMostlyLockBench.writeInBurst}, JDK 17, idle 2 vCPU machine: 13.5-13.7 ns, 19.1-19.4 ns when every
- * write read the 8 stripes; about 7.5 ns for {@code ReentrantReadWriteLock}). Contended writers: {@code WriteContention}
- * ({@code benchmarks/run.sh rml}).
+ * write read the 8 stripes; about 7.5 ns for {@code ReentrantReadWriteLock}). Contended writers:
+ * {@code WriteContention} ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
  * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one

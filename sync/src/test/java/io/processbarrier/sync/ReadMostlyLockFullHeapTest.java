@@ -79,8 +79,8 @@ class ReadMostlyLockFullHeapTest {
      * full, a carrier can die of an OutOfMemoryError in the pool's own code and take a yielded virtual thread with it
      * (seen once in about 40 children of the {@code rml} case on Temurin 25 once the lock's own faults were fixed;
      * {@code rrwl} is exposed the same way); or a wake-up of a virtual thread can wait for memory for as long as the
-     * heap stays full (FullHeapMain's {@code waitedForMemory}: the JDK's own retry, seen once in CI of 55da0ac). That
-     * child proves nothing about the lock, so the case runs again.
+     * heap stays full (FullHeapMain's {@code waitedForMemory}: the JDK's own retry, counted only when a stack shows
+     * it). That child proves nothing about the lock, so the case runs again.
      */
     private static final int SCHEDULER_ATTEMPTS = 3;
 
