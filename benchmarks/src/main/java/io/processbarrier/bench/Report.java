@@ -770,7 +770,8 @@ public final class Report {
     static void readSides(Path dir, StringBuilder sb) throws IOException {
         Path tpr = dir.resolve("thread-per-request.txt");
         if (Files.exists(tpr)) {
-            sb.append("## Read side: a thread per request (one read per new thread; median of rounds, ns per thread)\n\n"
+            sb.append("## Read side: a thread per request (one read per new thread; median of rounds, ns per thread; the"
+                    + " ratio is the median over rounds of each round's ratio)\n\n"
                     + "| threads | read | ns per thread | / ReentrantReadWriteLock | GC ms per round | heap after GC | target |\n"
                     + "|---|---|---|---|---|---|---|\n");
             for (String line : Files.readAllLines(tpr, StandardCharsets.UTF_8)) {
@@ -779,7 +780,8 @@ public final class Report {
                 }
                 Map<String, String> kv = keyValues(line);
                 String v = kv.get("variant");
-                double ratio = Double.parseDouble(kv.get("ratioToRrwl"));
+                // the paired ratio (median over rounds of each round's ratio) where the run has it: see ThreadPerRequest
+                double ratio = Double.parseDouble(kv.getOrDefault("pairedRatioToRrwl", kv.get("ratioToRrwl")));
                 boolean library = v.equals("rcuSection") || v.equals("rcuReference") || v.equals("readMostlyLock");
                 sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2fx | %s | %s KB | %s |%n", kv.get("kind"), v,
                         kv.get("medianNsPerThread"), ratio, kv.get("medianGcMillis"), kv.get("heapAfterGcKB"),

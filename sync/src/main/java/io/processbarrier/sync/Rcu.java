@@ -103,12 +103,15 @@ import java.util.function.Supplier;
  * section on one of a few padded <em>stripes</em> (chosen by a hash of its thread id, never by its carrier: a virtual
  * thread may park inside and resume on another carrier), as Linux SRCU counts on per-CPU counters. Entry: load the
  * phase {@code i} (0 or 1, volatile), {@code lock[stripe][i] += 1} (an atomic, a full fence); exit:
- * {@code unlock[stripe][i] += 1}. The thread keeps {@code {depth, stripe, i}} in a {@code ThreadLocal} whose value is
- * an {@code int[]} (a JDK class: an entry left in a pool thread's map pins nothing of this library, and dies with
- * the thread). That is roughly what {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way) with no
- * lock, no allocation but the thread's first {@code int[]}, and nothing whose size grows with the threads. A thread
- * that has begun {@value #PROMOTE_AFTER} outermost sections this way registers a record and uses the fast path from
- * then on; {@link #read()} (whose handle a caller may fail to close) and {@link #local()} always use the record.
+ * {@code unlock[stripe][i] += 1}. While inside, the thread keeps {@code {depth, i}} in its stripe's owner slot,
+ * taken with a CAS on entry and given back on exit (as {@code ReentrantReadWriteLock}'s {@code firstReader}; see
+ * {@code StripeOwners}); if another thread is inside through that slot, it keeps {@code {depth, stripe, i}} in a
+ * {@code ThreadLocal} whose value is an {@code int[]} (a JDK class: an entry left in a pool thread's map pins nothing
+ * of this library, and dies with the thread). That is roughly what {@code ReentrantReadWriteLock}'s read lock pays
+ * (one atomic each way, and the slot's CAS) with no lock, no allocation (unless the slot was taken), and nothing whose
+ * size grows with the threads. A thread that has begun {@value #PROMOTE_AFTER} outermost sections this way (counted
+ * in a small table by thread id) registers a record and uses the fast path from then on; {@link #read()} (whose
+ * handle a caller may fail to close) and {@link #local()} always use the record.
  * <p>A grace period, after {@code heavy()} and the records, waits for the stripes in two steps, as SRCU does: it waits
  * until, under the index readers do not use now, the sections ended equal the sections begun (it sums the ended ones
  * over every stripe first, then the begun ones: a section whose end was counted had its beginning counted, so equal
@@ -192,7 +195,7 @@ import java.util.function.Supplier;
  * {@code heavy()} costs 4-10 µs when other threads run), otherwise plus the longest section in progress;
  * {@code retire} 81-91 ns per object over a million, reclamation included. Which thread pays what: a thread's first
  * {@value #PROMOTE_AFTER} sections through {@code read(Supplier)} or {@link RcuReference#read} cost two atomics on
- * a stripe (a virtual thread per request: see {@code ThreadPerRequest} in {@code docs/rcu.md}); later sections, and
+ * a stripe and the CAS of its slot, with no allocation (a virtual thread per request: see {@code ThreadPerRequest} in {@code docs/rcu.md}); later sections, and
  * every {@link #read()}, the record's fast path above (the first {@code read()} of a thread registers it:
  * microseconds); a {@link Local} the fast path without the lookup.
  *
@@ -399,6 +402,8 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     void exitAny(Object s) {
         if (s instanceof RcuRecord) { // a final class: one compare of the class
             ((RcuRecord) s).exitInnermost();
+        } else if (s instanceof StripeOwners.Owner) {
+            exitOwned((StripeOwners.Owner) s);
         } else {
             exitRare((int[]) s);
         }
@@ -411,43 +416,117 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     /** The default of {@link #promoteAfter}. */
     static final int PROMOTE_AFTER = 64;
     /**
-     * The state of a thread that reads without a record: {@code {depth, stripe, index, outermost sections so far}},
-     * sections {@code < 0} once it has a record. An {@code int[]} (a JDK class; 32 bytes, where a {@code long[4]} took
-     * 48) under a plain {@code ThreadLocal}: an entry left in a pool thread's map pins nothing of this library, and
-     * dies with its thread.
+     * Where a thread without a record keeps its section's state: its stripe's owner slot, free in the common case
+     * (see {@link StripeOwners}), else {@link #rare}.
+     */
+    private final StripeOwners owners = new StripeOwners(stripes.count());
+    /**
+     * The state of a thread that reads without a record and found its stripe's slot taken (it spilled, see
+     * {@link StripeOwners}): {@code {depth, stripe, index, outermost sections so far}}, sections {@code < 0} once it
+     * has a record. An {@code int[]} (a JDK class; 32 bytes, where a {@code long[4]} took 48) under a plain
+     * {@code ThreadLocal}: an entry left in a pool thread's map pins nothing of this library, and dies with its thread.
      */
     private final ThreadLocal<int[]> rare = new ThreadLocal<>();
     /** Outermost sections through the stripes after which a thread registers a record; tests may change it. */
     int promoteAfter = PROMOTE_AFTER;
 
-    /** {@link #enterAny()} for a thread the lookup did not find a record for. */
+    /**
+     * {@link #enterAny()} for a thread the lookup did not find a record for: nested in its slot's section, or an
+     * outermost section in its stripe's slot (one CAS, nothing allocated), else through {@link #rare}.
+     */
     private Object enterRare(Thread t) {
-        int[] st = rare.get();
-        if (st == null) {
-            st = new int[] {0, stripes.stripeOf(t), 0, 0};
-            rare.set(st);
+        int stripe = stripes.stripeOf(t);
+        StripeOwners.Owner o = owners.heldBy(t, stripe);
+        if (o != null) { // nested in a section of the slot: only count
+            o.depth++;
+            return o;
         }
-        int d = st[R_DEPTH];
-        if (d > 0) { // nested in a section of the stripes: only count
-            st[R_DEPTH] = d + 1;
+        int[] st = owners.spilled() != 0 ? rare.get() : null; // no map made for a thread that never spilled
+        if (st != null && st[R_DEPTH] > 0) { // nested in a spilled section: only count
+            st[R_DEPTH]++;
             return st;
         }
-        if (st[R_SECTIONS] < 0 || ++st[R_SECTIONS] > promoteAfter) { // keeps reading (or an unstable getId())
-            st[R_SECTIONS] = -1;
-            RcuRecord r = registry.current(t);
-            enter(r);
-            return r;
+        int route = owners.route(t.getId(), promoteAfter);
+        if (route == StripeOwners.PROMOTE || (st != null && st[R_SECTIONS] < 0)) { // keeps reading (or unstable id)
+            return promoted(t, st);
         }
+        checkOpen();
+        if (route == StripeOwners.SLOT && (o = owners.claim(t, stripe)) != null) {
+            boolean in = false;
+            try {
+                o.index = enterStripe(t, stripe);
+                o.depth = 1;
+                in = true;
+            } finally {
+                if (!in) { // an Error before the count: nothing counted, give the slot back
+                    owners.release(o);
+                }
+            }
+            return o;
+        }
+        return enterSpilled(t, st);
+    }
+
+    /** Registers the calling thread's record (it keeps reading) and enters a section on it. */
+    private RcuRecord promoted(Thread t, int[] st) {
+        if (st != null) {
+            st[R_SECTIONS] = -1;
+        }
+        RcuRecord r = registry.current(t);
+        enter(r);
+        return r;
+    }
+
+    private void checkOpen() {
         if ((boolean) CLOSED.getOpaque(this)) {
             throw new IllegalStateException("read(): this Rcu is closed; create a new one");
         }
-        int stripe = st[R_STRIPE];
+    }
+
+    /**
+     * Counts an outermost section on {@code stripe} under the current phase and returns the phase index: a volatile
+     * load of the phase, then the increment (a volatile RMW, a full fence: StoreLoad before the section's loads), the
+     * last thing it does, so that a caller that sees it throw knows nothing was counted.
+     */
+    private int enterStripe(Thread t, int stripe) {
+        stripes.noteEntrant(stripe, LAST_ID, t.getId()); // for stall warnings only; before: the count is the last step
         int i = phase; // volatile load: the index of this section (see "Threads that read rarely")
-        stripes.add(stripe, LOCK + i, 1L); // volatile RMW, a full fence: StoreLoad before the section's loads
-        stripes.noteEntrant(stripe, LAST_ID, t.getId()); // for stall warnings only
-        st[R_INDEX] = i;
-        st[R_DEPTH] = 1;
+        stripes.add(stripe, LOCK + i, 1L);
+        return i;
+    }
+
+    /** An outermost section whose state goes to {@link #rare}: the stripe's slot is taken, or the table says so. */
+    private Object enterSpilled(Thread t, int[] st) {
+        if (st == null && (st = rare.get()) == null) {
+            st = new int[] {0, stripes.stripeOf(t), 0, 0};
+            rare.set(st);
+        }
+        if (st[R_SECTIONS] < 0 || ++st[R_SECTIONS] > promoteAfter) { // keeps reading (or an unstable getId())
+            return promoted(t, st);
+        }
+        owners.spill(1); // before the count: a nested entry of ours must look in rare
+        boolean in = false;
+        try {
+            st[R_INDEX] = enterStripe(t, st[R_STRIPE]);
+            st[R_DEPTH] = 1;
+            in = true;
+        } finally {
+            if (!in) {
+                owners.spill(-1);
+            }
+        }
         return st;
+    }
+
+    private void exitOwned(StripeOwners.Owner o) {
+        int d = o.depth - 1;
+        if (d > 0) {
+            o.depth = d;
+            return;
+        }
+        // volatile RMW: the section's accesses happen-before a grace period that reads this count
+        stripes.add(o.stripe, UNLOCK + o.index, 1L);
+        owners.release(o);
     }
 
     private void exitRare(int[] st) {
@@ -456,13 +535,26 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         if (d == 0) {
             // volatile RMW: the section's accesses happen-before a grace period that reads this count
             stripes.add(st[R_STRIPE], UNLOCK + st[R_INDEX], 1L);
+            owners.spill(-1);
         }
     }
 
-    /** Whether the calling thread is inside a section counted on its stripe. */
+    /** Whether the calling thread is inside a section counted on a stripe (its slot's, or a spilled one). */
     private boolean insideRare() {
+        Thread t = Thread.currentThread();
+        if (owners.heldBy(t, stripes.stripeOf(t)) != null) {
+            return true;
+        }
+        if (owners.spilled() == 0) {
+            return false; // no thread's section is spilled, ours neither: no ThreadLocal map made
+        }
         int[] st = rare.get();
         return st != null && st[R_DEPTH] > 0;
+    }
+
+    /** Threads inside a section through a stripe's slot (tests). */
+    int slotsHeld() {
+        return owners.slotsHeld();
     }
 
     /**

@@ -206,14 +206,19 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * then the fenced path's check: inside if the flag is 0 or no writer claims; else it backs out
  * ({@code count[stripe] -= 1}, then wakes the scanner) and waits for the writer as a registered reader. Release:
  * {@code count[stripe] -= 1} (an atomic: the section's accesses before it), and the scanner is woken if the flag is
- * raised. Its holds and stripe live in a {@code ThreadLocal} whose value is an {@code int[]} (a JDK class: an entry
- * left in a pool thread's map pins nothing of this library, and it dies with its thread). That is what
- * {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way), with no lock and nothing whose size grows
- * with the threads. A writer, after its {@code heavy()} (or fence) and the records, waits until every stripe's count
+ * raised. While it holds, its holds live in its stripe's owner slot, taken with a CAS by its first hold and given
+ * back by its last release (as {@code ReentrantReadWriteLock}'s {@code firstReader}; see {@code StripeOwners}); if
+ * another thread holds through that slot, they live in a {@code ThreadLocal} whose value is an {@code int[]} (a JDK
+ * class: an entry left in a pool thread's map pins nothing of this library, and it dies with its thread). That is
+ * what {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way, and the slot's CAS), with no lock, no
+ * allocation (unless the slot was taken) and nothing whose size grows with the threads. A re-entry looks in the slot,
+ * then in the {@code ThreadLocal} only if some thread's holds are there, so it always finds its own holds: it never
+ * waits for a writer that waits for it. A writer, after its {@code heavy()} (or fence) and the records, waits until every stripe's count
  * is 0: the Dekker pair of the fenced path (the reader's atomic increment, then its volatile loads of the flag and
  * the writer; the writer's volatile stores of the flag or its claim, a full fence, then its volatile loads of the
  * counts), so either the writer sees the reader counted or the reader sees the writer and backs out. A thread that
- * has taken the read lock {@value #PROMOTE_AFTER} times this way, one that holds or claims the write lock (a
+ * has taken the read lock {@value #PROMOTE_AFTER} times this way (counted in a small table by thread id), one that
+ * holds or claims the write lock (a
  * downgrade stays on the record the writer's drain skips), one that must wait for a writer, and every
  * {@link #localReadLock()} get a record. {@link #getReadLockCount()} and {@link #getReadHoldCount()} count both;
  * a stall warning counts a stripe's holds and names the last thread to enter it if it is a live platform thread (the
@@ -269,12 +274,14 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * <h2>Memory</h2>
  * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one
  * record (about 300 bytes) per thread that has used the read lock: a lock is meant to guard a structure, not to
- * be made per entry; threads that read rarely have none (see above), only an {@code int[3]} in their own
- * thread-local map, and the lock has 4 x CPUs stripes of 128 bytes. A record is referenced by the lock's registry
+ * be made per entry; threads that read rarely have none (see above), and nothing of their own unless they found
+ * their stripe's slot taken (then an {@code int[3]} in their thread-local map); the lock has 4 x CPUs stripes of 128
+ * bytes, as many slots of about 270 bytes, and a table of 64 bytes per stripe ({@code StripeOwners}). A record is referenced by the lock's registry
  * only and refers to its thread weakly (see {@code ReaderRegistry}), so no ended thread, and no context class loader
  * of one, stays reachable from the lock, without any write or call; records of dead threads that hold no read lock
  * are dropped when the registry has grown to twice its size after the last clean-up, and every 1024th write. A
- * thread that dies holding the read lock keeps it held, as in {@code ReentrantReadWriteLock}.
+ * thread that dies holding the read lock keeps it held, as in {@code ReentrantReadWriteLock} (and, if it held through
+ * a slot, stays reachable from it, as from that class's {@code firstReader}).
  */
 public final class ReadMostlyLock implements ReadWriteLock {
     /** Time after the last writer left before the burst may end and readers go back to the fast path. */
@@ -406,12 +413,18 @@ public final class ReadMostlyLock implements ReadWriteLock {
      */
     private final ReaderStripes stripes = new ReaderStripes(2); // {holds, id of the last entrant}
     /**
-     * The state of a thread that reads without a record: {@code {holds, stripe, outermost sections so far}}, or
-     * sections {@code < 0} once it has a record. The value is an {@code int[]} (a JDK class) and the key a plain
+     * The state of a thread that reads without a record and found its stripe's slot taken (see
+     * {@link StripeOwners}): {@code {holds, stripe, outermost sections so far}}, or sections {@code < 0} once it has
+     * a record. The value is an {@code int[]} (a JDK class) and the key a plain
      * {@code ThreadLocal}: an entry left in a pool thread's map after this library's class loader is gone pins
      * nothing of it, and the entry dies with its thread.
      */
     private final ThreadLocal<int[]> rare = new ThreadLocal<>();
+    /**
+     * Where a thread without a record keeps its holds: its stripe's owner slot, free in the common case (see
+     * {@link StripeOwners}), else {@link #rare}.
+     */
+    private final StripeOwners owners = new StripeOwners(stripes.count());
     /** Outermost sections through the stripes after which a thread registers a record; tests may lower it. */
     int promoteAfter = PROMOTE_AFTER;
 
@@ -571,6 +584,16 @@ public final class ReadMostlyLock implements ReadWriteLock {
             // allocation that a writer's upgrade check must not make (a full heap: ReadMostlyLockFullHeapTest)
             return 0;
         }
+        Thread t = Thread.currentThread();
+        StripeOwners.Owner o = owners.heldBy(t, stripes.stripeOf(t));
+        return o != null ? o.depth : spilledHolds();
+    }
+
+    /** The calling thread's holds kept in {@link #rare} (0 without a ThreadLocal look-up if nobody's are). */
+    private int spilledHolds() {
+        if (owners.spilled() == 0) {
+            return 0;
+        }
         int[] st = rare.get();
         return st == null ? 0 : st[R_HOLDS];
     }
@@ -614,34 +637,62 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     /**
      * Read lock for a thread without a record: its holds in its stripe's counter (one atomic, a full fence), its
-     * state in {@link #rare}. A thread that has read {@link #promoteAfter} times, one that holds the write lock or
-     * claims it (a downgrade, a log handler of its own stall warning), and one that must wait for a writer get a
-     * record and go on through it.
+     * state in its stripe's owner slot (one CAS; see {@link StripeOwners}) or, if the slot is taken, in {@link #rare}.
+     * A thread that has read {@link #promoteAfter} times, one that holds the write lock or claims it (a downgrade, a
+     * log handler of its own stall warning), and one that must wait for a writer get a record and go on through it.
      */
     private boolean acquireRare(Thread t, int how, long nanos) throws InterruptedException {
-        int[] st = rare.get();
-        if (st == null) {
-            st = new int[] {0, stripes.stripeOf(t), 0};
-            rare.set(st);
-        }
-        int h = st[R_HOLDS];
-        if (h > 0) { // reentrant: inside already, so no writer can be in; never waits
+        int stripe = stripes.stripeOf(t);
+        StripeOwners.Owner o = owners.heldBy(t, stripe);
+        if (o != null) { // reentrant: inside already, so no writer can be in; never waits
+            int h = o.depth;
             if (h == Integer.MAX_VALUE) {
                 throw new Error("Maximum lock count exceeded");
             }
-            stripes.add(st[R_STRIPE], 0, 1L); // volatile RMW: counted before the section's accesses
+            stripes.add(stripe, 0, 1L); // volatile RMW: counted before the section's accesses
+            o.depth = h + 1;
+            return true;
+        }
+        int[] st = owners.spilled() != 0 ? rare.get() : null; // no map made for a thread that never spilled
+        if (st != null && st[R_HOLDS] > 0) { // reentrant through the ThreadLocal, as above
+            int h = st[R_HOLDS];
+            if (h == Integer.MAX_VALUE) {
+                throw new Error("Maximum lock count exceeded");
+            }
+            stripes.add(st[R_STRIPE], 0, 1L);
             st[R_HOLDS] = h + 1;
             return true;
         }
-        if (st[R_SECTIONS] < 0) { // registered, but the lookup missed: an unstable getId() (see ReaderRegistry)
-            return acquireRecord(registry.current(t), how, nanos);
+        if ((st != null && st[R_SECTIONS] < 0) || OWNER.getOpaque(this) == t) { // opaque: only t stores itself there
+            return acquireRecord(promote(t, st), how, nanos); // registered (the lookup missed: an unstable getId())
         }
-        if (++st[R_SECTIONS] > promoteAfter || OWNER.getOpaque(this) == t) { // opaque: only t stores itself there
+        int route = owners.route(t.getId(), promoteAfter);
+        if (route == StripeOwners.PROMOTE) {
             return acquireRecord(promote(t, st), how, nanos);
         }
-        int stripe = st[R_STRIPE];
+        if (route == StripeOwners.SLOT && (o = owners.claim(t, stripe)) != null) {
+            boolean in = false;
+            try {
+                in = enterStripe(t, stripe);
+            } finally {
+                if (in) {
+                    o.depth = 1;
+                } else {
+                    owners.release(o); // backed out (or an Error): the slot's next thread may come
+                }
+            }
+            return in || acquireRecord(promote(t, st), how, nanos); // wait for the writer as a registered reader
+        }
+        return acquireSpilled(t, st, how, nanos);
+    }
+
+    /**
+     * The first hold of a thread without a record, on {@code stripe}: counts it, then the fenced path's check; inside
+     * if the flag is 0 or no writer claims, else backed out (the count undone, the scanner woken) and false.
+     */
+    private boolean enterStripe(Thread t, int stripe) {
+        stripes.noteEntrant(stripe, 1, t.getId()); // for stall warnings only; before the count, which is undone below
         stripes.add(stripe, 0, 1L); // volatile RMW, a full fence: StoreLoad before the loads of flag and writer
-        stripes.noteEntrant(stripe, 1, t.getId()); // for stall warnings only
         boolean in = false;
         try {
             stripes.markUsed(); // after the increment, before the loads: writers read the stripes (ReaderStripes)
@@ -649,20 +700,43 @@ public final class ReadMostlyLock implements ReadWriteLock {
             // loads of the stripes (see "Threads that read rarely")
             in = (int) FLAG.getVolatile(this) == 0 || WRITER.getVolatile(this) == null;
         } finally {
-            if (in) {
-                st[R_HOLDS] = 1;
-            } else { // a writer claims (or an Error struck): back out before anything else
+            if (!in) { // a writer claims (or an Error struck): back out before anything else
                 stripes.add(stripe, 0, -1L); // volatile RMW: then the load of scanner
                 wakeScanner();
+            }
+        }
+        return in;
+    }
+
+    /** The first hold of a thread whose stripe's slot is taken (or that the table sends here): state in {@link #rare}. */
+    private boolean acquireSpilled(Thread t, int[] st, int how, long nanos) throws InterruptedException {
+        if (st == null && (st = rare.get()) == null) {
+            st = new int[] {0, stripes.stripeOf(t), 0};
+            rare.set(st);
+        }
+        if (st[R_SECTIONS] < 0 || ++st[R_SECTIONS] > promoteAfter) {
+            return acquireRecord(promote(t, st), how, nanos);
+        }
+        owners.spill(1); // before the hold: a re-entry of ours, or our upgrade check, must look in rare
+        boolean in = false;
+        try {
+            in = enterStripe(t, st[R_STRIPE]);
+        } finally {
+            if (in) {
+                st[R_HOLDS] = 1;
+            } else {
+                owners.spill(-1);
             }
         }
         return in || acquireRecord(promote(t, st), how, nanos); // wait for the writer as a registered reader
     }
 
-    /** Registers the calling thread's record (under the mutex, so it sees a raised flag) and marks it in {@code st}. */
+    /** Registers the calling thread's record (under the mutex, so it sees a raised flag) and marks it in {@code st}, if any. */
     private ReadMostlyLockReader promote(Thread t, int[] st) {
         ReadMostlyLockReader r = registry.current(t);
-        st[R_SECTIONS] = -1;
+        if (st != null) {
+            st[R_SECTIONS] = -1;
+        }
         return r;
     }
 
@@ -876,7 +950,22 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     /** Read unlock of a thread whose record holds nothing: a hold through the stripes, or a misuse. */
     private void releaseRare(Thread t) {
-        int[] st = rare.get();
+        int stripe = stripes.stripeOf(t);
+        StripeOwners.Owner o = owners.heldBy(t, stripe);
+        if (o != null) {
+            int h = o.depth;
+            stripes.add(stripe, 0, -1L); // volatile RMW: the section's accesses before it (release), then a fence
+            if (h > 1) {
+                o.depth = h - 1;
+                return;
+            }
+            owners.release(o);
+            if ((int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed here)
+                wakeScanner();
+            }
+            return;
+        }
+        int[] st = owners.spilled() != 0 ? rare.get() : null;
         int h = st == null ? 0 : st[R_HOLDS];
         if (h <= 0) {
             ReadMostlyLockReader r = registry.find(); // an unstable getId(): the lookup may have missed the record
@@ -896,8 +985,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
         st[R_HOLDS] = h - 1;
         stripes.add(st[R_STRIPE], 0, -1L); // volatile RMW: the section's accesses before it (release), then a fence
-        if (h == 1 && (int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed here)
-            wakeScanner();
+        if (h == 1) {
+            owners.spill(-1);
+            if ((int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed here)
+                wakeScanner();
+            }
         }
     }
 
@@ -1284,6 +1376,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
     /** The number of reader records in the registry (tests of the clean-up of dead threads). */
     int registeredReaders() {
         return registry.size();
+    }
+
+    /** Threads holding the read lock through a stripe's slot (tests of the slots, see StripeOwners). */
+    int slotsHeld() {
+        return owners.slotsHeld();
     }
 
     /**

@@ -1,18 +1,22 @@
 package io.processbarrier.sync;
 
 import io.processbarrier.ProcessBarrier;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import static io.processbarrier.sync.ReadMostlyLockThreads.Task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Threads that read an {@link Rcu} without a record ({@link Rcu#read(java.util.function.Supplier)} and
@@ -20,8 +24,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * their sections (a virtual thread that parks inside and resumes on another carrier included). The control: a grace
  * period that skips the stripes returns while such a section is open ({@link #aGracePeriodWaitsForASectionWithoutARecord}
  * with {@code skipStripes}). Platform and virtual threads (JDK 21+).
+ *
+ * <p>Such a thread keeps its state in its stripe's owner slot ({@link StripeOwners}), or in a {@code ThreadLocal} when
+ * the slot is taken: a first section allocates nothing, and a section that spilled is counted and waited for like any
+ * other. The controls: the allocation a spilled section makes is seen by the same measure, and a grace period that
+ * skips the stripes returns while a spilled section is open.
  */
 class RcuRareReaderTest {
+    /** Stripes as the constructs have them (the default count): the stripe a thread's sections count on. */
+    static final ReaderStripes STRIPES = new ReaderStripes(1);
     private static void assumeKind(boolean virtual) {
         if (virtual) {
             ReadMostlyLockThreads.assumeVirtualThreads();
@@ -128,5 +139,124 @@ class RcuRareReaderTest {
             return null;
         });
         late.get();
+    }
+
+    /**
+     * The bytes a new platform thread (one that {@code fits} accepts) allocates for {@code first}, its first section:
+     * the counter read around it, less what a read of the counter itself allocates. Platform threads: the JDK counts a
+     * virtual thread's allocations on its carrier, if at all.
+     */
+    static long firstSectionBytes(java.util.function.Predicate<Thread> fits, Runnable first) throws Exception {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "this JVM cannot count allocated bytes per thread");
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+        return Task.startOn(false, "first-section", fits, () -> {
+            long b0 = bean.getCurrentThreadAllocatedBytes();
+            long b1 = bean.getCurrentThreadAllocatedBytes();
+            first.run();
+            long b2 = bean.getCurrentThreadAllocatedBytes();
+            return (b2 - b1) - (b1 - b0);
+        }).get();
+    }
+
+    @Test
+    void aFirstSectionAllocatesNothingUnlessItsSlotIsTaken() throws Exception {
+        try (Rcu rcu = Rcu.create(ProcessBarrier.get())) {
+            RcuReference<String> ref = new RcuReference<>(rcu, "v", s -> { });
+            Supplier<String> section = () -> "x"; // made once: a capturing lambda per call would be the test's own
+            Function<String, Integer> length = String::length;
+            Runnable first = () -> {
+                rcu.read(section);
+                ref.read(length);
+            };
+            for (int i = 0; i < 3; i++) { // every call site linked first (linking allocates, once per site)
+                firstSectionBytes(t -> true, first);
+            }
+            long free = Long.MAX_VALUE;
+            for (int i = 0; i < 10; i++) { // the least of ten: a stray allocation of the JVM's is not the section's
+                free = Math.min(free, firstSectionBytes(t -> true, first));
+            }
+            assertTrue(free <= 0, "a first section on a free slot allocated " + free + " bytes");
+
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch leave = new CountDownLatch(1);
+            Task<String> holder = Task.start("slot-holder", () -> rcu.read(() -> {
+                inside.countDown();
+                awaitOrFail(leave);
+                return "held";
+            }));
+            assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+            assertEquals(1, rcu.slotsHeld(), "the holder is inside through its stripe's slot");
+            int stripe = STRIPES.stripeOf(holder.thread);
+            long spilled = Long.MAX_VALUE;
+            for (int i = 0; i < 10; i++) {
+                spilled = Math.min(spilled, firstSectionBytes(t -> STRIPES.stripeOf(t) == stripe, first));
+            }
+            leave.countDown();
+            assertEquals("held", holder.get());
+            // the control: the same measure sees a spilled section's ThreadLocal map and state (168 bytes on JDK 17)
+            assertTrue(spilled >= 100, "a spilled first section allocated only " + spilled + " bytes");
+        }
+    }
+
+    @ParameterizedTest(name = "virtual={0}, skipStripes={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"false, false", "true, false", "false, true", "true, true"})
+    void aSectionWhoseSlotIsTakenIsCountedAndWaitedFor(boolean virtual, boolean skipStripes) throws Exception {
+        assumeKind(virtual);
+        try (Rcu rcu = Rcu.create(ProcessBarrier.get())) {
+            CountDownLatch holderIn = new CountDownLatch(1);
+            CountDownLatch holderLeave = new CountDownLatch(1);
+            CountDownLatch spilledIn = new CountDownLatch(1);
+            CountDownLatch spilledLeave = new CountDownLatch(1);
+            AtomicBoolean spilledLeft = new AtomicBoolean();
+            Task<Boolean> holder = Task.start(virtual, "slot-holder", () -> rcu.read(() -> {
+                holderIn.countDown();
+                awaitOrFail(holderLeave);
+                return true;
+            }));
+            assertTrue(holderIn.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+            assertEquals(1, rcu.slotsHeld(), "the holder is inside through its stripe's slot");
+            int stripe = STRIPES.stripeOf(holder.thread);
+            Task<Boolean> spilled = Task.startOn(virtual, "spilled", t -> STRIPES.stripeOf(t) == stripe,
+                    () -> rcu.read(() -> {
+                        assertThrows(IllegalStateException.class, rcu::synchronize, "synchronize() in a spilled section");
+                        assertEquals("y", rcu.read(() -> "y"), "a nested section");
+                        spilledIn.countDown();
+                        awaitOrFail(spilledLeave); // parks inside: a virtual thread may resume on another carrier
+                        spilledLeft.set(true);
+                        return true;
+                    }));
+            assertTrue(spilledIn.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+            assertEquals(1, rcu.slotsHeld(), "the second reader found the slot taken: it spilled");
+            assertEquals(0, rcu.registeredReaders(), "neither has a record");
+            holderLeave.countDown();
+            assertTrue(holder.get());
+            assertEquals(0, rcu.slotsHeld(), "the holder gave its slot back");
+            rcu.skipStripes = skipStripes; // the control: a grace period that forgets readers without a record
+            Task<Boolean> sync = Task.start(virtual, "synchronize", () -> {
+                rcu.synchronize();
+                return spilledLeft.get();
+            });
+            if (skipStripes) {
+                assertFalse(sync.get(), "the control's grace period ended before the section (as it must, broken)");
+                spilledLeave.countDown();
+                assertTrue(spilled.get());
+                return;
+            }
+            ReadMostlyLockThreads.await(() -> sync.isDone() || RcuTest.onStack(sync.thread, "awaitIndex"),
+                    "synchronize() to wait for the stripes");
+            assertFalse(sync.isDone(), "synchronize() returned with a spilled section open");
+            spilledLeave.countDown();
+            assertTrue(spilled.get());
+            assertTrue(sync.get(), "the grace period ended before the spilled section did");
+        }
+    }
+
+    private static void awaitOrFail(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS), "the test's latch");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 }

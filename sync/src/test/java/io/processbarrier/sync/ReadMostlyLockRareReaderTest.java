@@ -1,6 +1,7 @@
 package io.processbarrier.sync;
 
 import io.processbarrier.ProcessBarrier;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,6 +23,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * thread registered a record ({@link #aThreadThatReadsOnceRegistersNothing} failed with one record per thread), and
  * a lock whose writers skip the stripes lets a writer in beside such a reader
  * ({@link #aWriterWaitsForAReaderWithoutARecord} with {@code forgetStripes}: see the torture's control).
+ *
+ * <p>Such a thread keeps its holds in its stripe's owner slot ({@link StripeOwners}), or in a {@code ThreadLocal} when
+ * the slot is taken: a first read lock allocates nothing (control: a spilled one's allocation is seen by the same
+ * measure), and spilled holds keep every rule (re-entry, the upgrade refused, a writer waits for them; control: a
+ * writer that skips the stripes gets in beside them).
  */
 class ReadMostlyLockRareReaderTest {
     private static ProcessBarrier barrier() {
@@ -250,10 +256,105 @@ class ReadMostlyLockRareReaderTest {
             });
         }
 
+        Thread thread() {
+            return task.thread;
+        }
+
         /** Lets the reader leave and waits until it has. */
         void release() throws Exception {
             leave.countDown();
             task.get();
         }
+    }
+
+    @Test
+    void aFirstReadLockAllocatesNothingUnlessItsSlotIsTaken() throws Exception {
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        Lock r = lock.readLock();
+        Runnable first = () -> {
+            r.lock();
+            r.unlock();
+        };
+        for (int i = 0; i < 3; i++) { // every call site linked first (linking allocates, once per site)
+            RcuRareReaderTest.firstSectionBytes(t -> true, first);
+        }
+        long free = Long.MAX_VALUE;
+        for (int i = 0; i < 10; i++) { // the least of ten: a stray allocation of the JVM's is not the lock's
+            free = Math.min(free, RcuRareReaderTest.firstSectionBytes(t -> true, first));
+        }
+        assertTrue(free <= 0, "a first read lock on a free slot allocated " + free + " bytes");
+        HeldRead holder = new HeldRead(lock, false);
+        assertEquals(1, lock.slotsHeld(), "the holder holds through its stripe's slot");
+        int stripe = RcuRareReaderTest.STRIPES.stripeOf(holder.thread());
+        long spilled = Long.MAX_VALUE;
+        for (int i = 0; i < 10; i++) {
+            spilled = Math.min(spilled, RcuRareReaderTest.firstSectionBytes(
+                    t -> RcuRareReaderTest.STRIPES.stripeOf(t) == stripe, first));
+        }
+        holder.release();
+        // the control: the same measure sees a spilled hold's ThreadLocal map and state
+        assertTrue(spilled >= 100, "a spilled first read lock allocated only " + spilled + " bytes");
+    }
+
+    @ParameterizedTest(name = "virtual={0}, forgetStripes={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"false, false", "true, false", "false, true", "true, true"})
+    void holdsWhoseSlotIsTakenKeepEveryRule(boolean virtual, boolean forgetStripes) throws Exception {
+        assumeKind(virtual);
+        ReadMostlyLock lock = new ReadMostlyLock(barrier());
+        Lock r = lock.readLock();
+        HeldRead holder = new HeldRead(lock, virtual);
+        assertEquals(1, lock.slotsHeld(), "the holder holds through its stripe's slot");
+        int stripe = RcuRareReaderTest.STRIPES.stripeOf(holder.thread());
+        CountDownLatch in = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
+        Task<Void> spilled = Task.startOn(virtual, "spilled", t -> RcuRareReaderTest.STRIPES.stripeOf(t) == stripe,
+                () -> {
+                    r.lock();
+                    try {
+                        assertTrue(r.tryLock(), "re-entry");
+                        assertEquals(2, lock.getReadHoldCount());
+                        assertThrows(IllegalMonitorStateException.class, () -> lock.writeLock().tryLock(), "an upgrade");
+                        r.unlock();
+                        assertEquals(1, lock.getReadHoldCount());
+                        in.countDown();
+                        assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+                    } finally {
+                        leaving.set(true);
+                        r.unlock();
+                    }
+                    assertEquals(0, lock.getReadHoldCount());
+                    assertThrows(IllegalMonitorStateException.class, r::unlock, "one unlock too many");
+                    return null;
+                });
+        assertTrue(in.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS), "the second reader got in");
+        assertEquals(1, lock.slotsHeld(), "the second reader found the slot taken: it spilled");
+        assertEquals(0, lock.registeredReaders(), "neither has a record");
+        assertEquals(2, lock.getReadLockCount());
+        holder.release();
+        assertEquals(0, lock.slotsHeld(), "the holder gave its slot back");
+        if (forgetStripes) {
+            lock.forgetStripes(); // the control: writers no longer wait for holds through the stripes
+        }
+        Task<Boolean> writer = Task.start(virtual, "writer", () -> {
+            lock.writeLock().lock();
+            try {
+                return leaving.get();
+            } finally {
+                lock.writeLock().unlock();
+            }
+        });
+        if (forgetStripes) {
+            assertFalse(writer.get(), "the control's writer got in beside the spilled reader (as it must, broken)");
+            leave.countDown();
+            spilled.get();
+            return;
+        }
+        writer.awaitAt(Thread.State.TIMED_WAITING, ReadMostlyLock.class, "drain");
+        assertFalse(writer.isDone(), "the writer entered beside a spilled reader");
+        leave.countDown();
+        spilled.get();
+        assertTrue(writer.get(), "the writer entered before the spilled reader left");
+        assertEquals(0, lock.getReadLockCount());
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -74,23 +75,39 @@ final class ReadMostlyLockThreads {
         final Thread thread;
         private final CompletableFuture<T> result = new CompletableFuture<>();
 
-        private Task(boolean virtual, String name, Callable<T> body) {
-            thread = newThread(virtual, name, () -> {
-                try {
-                    result.complete(body.call());
-                } catch (Throwable e) {
-                    result.completeExceptionally(e);
-                }
-            });
+        private Task(boolean virtual, String name, Predicate<Thread> fits, Callable<T> body) {
+            Thread t = null;
+            for (int i = 0; i < 100_000 && t == null; i++) {
+                Thread c = newThread(virtual, name, () -> {
+                    try {
+                        result.complete(body.call());
+                    } catch (Throwable e) {
+                        result.completeExceptionally(e);
+                    }
+                });
+                t = fits.test(c) ? c : null; // an unstarted thread that does not fit is dropped
+            }
+            if (t == null) {
+                throw new IllegalStateException("no new thread fits " + fits + " in 100,000 tries");
+            }
+            thread = t;
             thread.start();
         }
 
         static <T> Task<T> start(String name, Callable<T> body) {
-            return new Task<>(false, name, body);
+            return new Task<>(false, name, x -> true, body);
         }
 
         static <T> Task<T> start(boolean virtual, String name, Callable<T> body) {
-            return new Task<>(virtual, name, body);
+            return new Task<>(virtual, name, x -> true, body);
+        }
+
+        /**
+         * A task on the first new thread that {@code fits} accepts (one whose id hashes to a given stripe, say: threads
+         * are created unstarted until one does).
+         */
+        static <T> Task<T> startOn(boolean virtual, String name, Predicate<Thread> fits, Callable<T> body) {
+            return new Task<>(virtual, name, fits, body);
         }
 
         /** The result; an exception of the task is rethrown as the cause of an {@link ExecutionException}. */

@@ -1,0 +1,87 @@
+package io.processbarrier.sync;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link StripeOwners} alone: a slot has one thread at a time and is free again after its release; the promotion
+ * table promotes each of four threads that keep reading on one set and take turns (a table of one entry per set
+ * would reset their counts and promote none), and threads that read once do not wear off the count of one that keeps
+ * reading.
+ */
+class StripeOwnersTest {
+    private static final int PROMOTE_AFTER = 64;
+
+    /** {@code n} ids on the same set of {@code o}'s table, from {@code from} on. */
+    private static long[] sharingASet(StripeOwners o, int n, long from) {
+        long[] ids = new long[n];
+        int k = 0;
+        for (long id = from; k < n && id < from + 10_000_000; id++) {
+            if (o.entry(id) == o.entry(1)) {
+                ids[k++] = id;
+            }
+        }
+        assertEquals(n, k, "ids sharing a set");
+        return ids;
+    }
+
+    @Test
+    void aSlotHasOneThreadAtATime() {
+        StripeOwners o = new StripeOwners(8);
+        Thread me = Thread.currentThread();
+        Thread other = new Thread(() -> { });
+        StripeOwners.Owner mine = o.claim(me, 3);
+        assertSame(mine, o.heldBy(me, 3));
+        assertNull(o.heldBy(other, 3), "another thread is not inside through my slot");
+        assertNull(o.claim(other, 3), "a taken slot");
+        assertEquals(1, o.slotsHeld());
+        o.release(mine);
+        assertNull(o.heldBy(me, 3), "released");
+        assertSame(mine, o.claim(other, 3), "free again");
+        assertEquals(0, mine.depth, "the depth is reset by the release");
+    }
+
+    @Test
+    void fourThreadsThatKeepReadingOnOneSetTakingTurnsAllGetARecord() {
+        StripeOwners o = new StripeOwners(8);
+        long[] ids = sharingASet(o, 4, 1);
+        for (int i = 1; i <= PROMOTE_AFTER; i++) {
+            for (long id : ids) {
+                assertEquals(StripeOwners.SLOT, o.route(id, PROMOTE_AFTER), "section " + i + " of " + id);
+            }
+        }
+        for (long id : ids) {
+            assertEquals(StripeOwners.PROMOTE, o.route(id, PROMOTE_AFTER), "after its sections: " + id);
+        }
+    }
+
+    @Test
+    void threadsThatReadOnceDoNotWearOffOneThatKeepsReading() {
+        StripeOwners o = new StripeOwners(8);
+        long[] ids = sharingASet(o, 1001, 1);
+        for (int i = 1; i <= PROMOTE_AFTER / 2; i++) {
+            assertEquals(StripeOwners.SLOT, o.route(ids[0], PROMOTE_AFTER));
+        }
+        for (int k = 1; k < ids.length; k++) { // a thousand threads that read once each, on the same set
+            assertEquals(StripeOwners.SLOT, o.route(ids[k], PROMOTE_AFTER));
+        }
+        for (int i = PROMOTE_AFTER / 2 + 1; i <= PROMOTE_AFTER; i++) {
+            assertEquals(StripeOwners.SLOT, o.route(ids[0], PROMOTE_AFTER), "section " + i);
+        }
+        assertEquals(StripeOwners.PROMOTE, o.route(ids[0], PROMOTE_AFTER), "its count was kept");
+    }
+
+    @Test
+    void aThreadAloneIsPromotedAfterItsSections() {
+        StripeOwners o = new StripeOwners(8);
+        for (int i = 1; i <= PROMOTE_AFTER; i++) {
+            assertEquals(StripeOwners.SLOT, o.route(42, PROMOTE_AFTER), "section " + i);
+        }
+        assertEquals(StripeOwners.PROMOTE, o.route(42, PROMOTE_AFTER));
+        assertEquals(StripeOwners.PROMOTE, o.route(43, 0), "promoteAfter 0: at once");
+    }
+}
