@@ -239,7 +239,7 @@ for s in "${sections[@]}"; do
       # issue 27: a new thread per read (virtual on JDK 21+, and a recreated platform pool) against the JDK's ways,
       # rounds interleaved; then the churn soak (the library's objects left after many threads, class histogram)
       "$java" -Xmx2g --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.ThreadPerRequest \
-          threads="$([ "$quick" = 1 ] && echo 100000 || echo 200000)" rounds="$([ "$quick" = 1 ] && echo 9 || echo 21)" \
+          threads="$([ "$quick" = 1 ] && echo 100000 || echo 200000)" rounds="$([ "$quick" = 1 ] && echo 21 || echo 61)" \
           | tee "$out/thread-per-request.txt" >&2
       "$java" -Xmx2g --enable-native-access=ALL-UNNAMED -cp "$jar" io.processbarrier.bench.ThreadPerRequest \
           churn="$([ "$quick" = 1 ] && echo 1000000 || echo 10000000)" | tee "$out/churn.txt" >&2

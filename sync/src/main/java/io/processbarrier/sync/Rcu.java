@@ -103,15 +103,17 @@ import java.util.function.Supplier;
  * section on one of a few padded <em>stripes</em> (chosen by a hash of its thread id, never by its carrier: a virtual
  * thread may park inside and resume on another carrier), as Linux SRCU counts on per-CPU counters. Entry: load the
  * phase {@code i} (0 or 1, volatile), {@code lock[stripe][i] += 1} (an atomic, a full fence); exit:
- * {@code unlock[stripe][i] += 1}. While inside, the thread keeps {@code {depth, i}} in its stripe's owner slot,
- * taken with a CAS on entry and given back on exit (as {@code ReentrantReadWriteLock}'s {@code firstReader}; see
- * {@code StripeOwners}); if another thread is inside through that slot, it keeps {@code {depth, stripe, i}} in a
+ * {@code unlock[stripe][i] += 1}. While inside, a virtual thread (most likely a request's, whose first read is its
+ * last) keeps {@code {depth, i}} in its stripe's owner slot, taken with a CAS on entry and given back on exit (as
+ * {@code ReentrantReadWriteLock}'s {@code firstReader}; see {@code StripeOwners}); a platform thread (most likely a
+ * pool's, which reads again), or a virtual thread that found its slot taken, keeps {@code {depth, stripe, i}} in a
  * {@code ThreadLocal} whose value is an {@code int[]} (a JDK class: an entry left in a pool thread's map pins nothing
  * of this library, and dies with the thread). That is roughly what {@code ReentrantReadWriteLock}'s read lock pays
- * (one atomic each way, and the slot's CAS) with no lock, no allocation (unless the slot was taken), and nothing whose
- * size grows with the threads. A thread that has begun {@value #PROMOTE_AFTER} outermost sections this way (counted
- * in a small table by thread id) registers a record and uses the fast path from then on; {@link #read()} (whose
- * handle a caller may fail to close) and {@link #local()} always use the record.
+ * (one atomic each way, and the slot's CAS) with no lock, nothing whose size grows with the threads, and for a
+ * virtual thread no allocation unless its slot was taken. A thread that has begun {@value #PROMOTE_AFTER} outermost
+ * sections this way (a virtual thread's counted in a small table by thread id) registers a record and uses the fast
+ * path from then on; {@link #read()} (whose handle a caller may fail to close) and {@link #local()} always use the
+ * record.
  * <p>A grace period, after {@code heavy()} and the records, waits for the stripes in two steps, as SRCU does: it waits
  * until, under the index readers do not use now, the sections ended equal the sections begun (it sums the ended ones
  * over every stripe first, then the begun ones: a section whose end was counted had its beginning counted, so equal
@@ -195,7 +197,8 @@ import java.util.function.Supplier;
  * {@code heavy()} costs 4-10 µs when other threads run), otherwise plus the longest section in progress;
  * {@code retire} 81-91 ns per object over a million, reclamation included. Which thread pays what: a thread's first
  * {@value #PROMOTE_AFTER} sections through {@code read(Supplier)} or {@link RcuReference#read} cost two atomics on
- * a stripe and the CAS of its slot, with no allocation (a virtual thread per request: see {@code ThreadPerRequest} in {@code docs/rcu.md}); later sections, and
+ * a stripe, and a virtual thread's the CAS of its slot, with no allocation (a virtual thread per request: see
+ * {@code ThreadPerRequest} in {@code docs/rcu.md}); later sections, and
  * every {@link #read()}, the record's fast path above (the first {@code read()} of a thread registers it:
  * microseconds); a {@link Local} the fast path without the lookup.
  *
@@ -413,17 +416,18 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     private static final int R_STRIPE = 1;
     private static final int R_INDEX = 2;
     private static final int R_SECTIONS = 3;
+    private static final int R_SPILLED = 4;
     /** The default of {@link #promoteAfter}. */
     static final int PROMOTE_AFTER = 64;
     /**
-     * Where a thread without a record keeps its section's state: its stripe's owner slot, free in the common case
-     * (see {@link StripeOwners}), else {@link #rare}.
+     * Where a virtual thread without a record keeps its section's state: its stripe's owner slot, free in the common
+     * case (see {@link StripeOwners}), else {@link #rare}.
      */
     private final StripeOwners owners = new StripeOwners(stripes.count());
     /**
-     * The state of a thread that reads without a record and found its stripe's slot taken (it spilled, see
-     * {@link StripeOwners}): {@code {depth, stripe, index, outermost sections so far}}, sections {@code < 0} once it
-     * has a record. An {@code int[]} (a JDK class; 32 bytes, where a {@code long[4]} took 48) under a plain
+     * The state of a platform thread that reads without a record, or of a virtual thread that found its stripe's slot
+     * taken (see {@link StripeOwners}): {@code {depth, stripe, index, outermost sections so far, 1 if counted in the
+     * slot's spills}}, sections {@code < 0} once it has a record. An {@code int[]} (a JDK class) under a plain
      * {@code ThreadLocal}: an entry left in a pool thread's map pins nothing of this library, and dies with its thread.
      */
     private final ThreadLocal<int[]> rare = new ThreadLocal<>();
@@ -431,40 +435,45 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
     int promoteAfter = PROMOTE_AFTER;
 
     /**
-     * {@link #enterAny()} for a thread the lookup did not find a record for: nested in its slot's section, or an
-     * outermost section in its stripe's slot (one CAS, nothing allocated), else through {@link #rare}.
+     * {@link #enterAny()} for a thread the lookup did not find a record for: a platform thread through {@link #rare},
+     * as ever; a virtual thread nested where it is inside already, else in its stripe's slot (one CAS, nothing
+     * allocated), else through {@link #rare} (the slot is taken: it spills).
      */
     private Object enterRare(Thread t) {
+        if (!StripeOwners.isVirtual(t)) {
+            return enterSpilled(t, null);
+        }
         int stripe = stripes.stripeOf(t);
-        StripeOwners.Owner o = owners.heldBy(t, stripe);
-        if (o != null) { // nested in a section of the slot: only count
+        StripeOwners.Owner o = owners.slot(stripe);
+        if (o.inside(t)) { // nested in a section of the slot: only count
             o.depth++;
             return o;
         }
-        int[] st = owners.spilled() != 0 ? rare.get() : null; // no map made for a thread that never spilled
-        if (st != null && st[R_DEPTH] > 0) { // nested in a spilled section: only count
-            st[R_DEPTH]++;
-            return st;
+        if (o.spilled()) { // maybe nested in a spilled section of ours (no map made for a thread that never spilled)
+            int[] st = rare.get();
+            if (st != null && st[R_DEPTH] > 0) {
+                st[R_DEPTH]++;
+                return st;
+            }
         }
-        int route = owners.route(t.getId(), promoteAfter);
-        if (route == StripeOwners.PROMOTE || (st != null && st[R_SECTIONS] < 0)) { // keeps reading (or unstable id)
-            return promoted(t, st);
+        if (owners.route(t.getId(), promoteAfter) == StripeOwners.PROMOTE) { // keeps reading
+            return promoted(t, null);
         }
         checkOpen();
-        if (route == StripeOwners.SLOT && (o = owners.claim(t, stripe)) != null) {
-            boolean in = false;
-            try {
-                o.index = enterStripe(t, stripe);
-                o.depth = 1;
-                in = true;
-            } finally {
-                if (!in) { // an Error before the count: nothing counted, give the slot back
-                    owners.release(o);
-                }
-            }
-            return o;
+        if (!owners.claim(t, o)) {
+            return enterSpilled(t, o);
         }
-        return enterSpilled(t, st);
+        boolean in = false;
+        try {
+            o.index = enterStripe(t, stripe);
+            o.depth = 1;
+            in = true;
+        } finally {
+            if (!in) { // an Error before the count: nothing counted, give the slot back
+                owners.release(o);
+            }
+        }
+        return o;
     }
 
     /** Registers the calling thread's record (it keeps reading) and enters a section on it. */
@@ -495,24 +504,37 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         return i;
     }
 
-    /** An outermost section whose state goes to {@link #rare}: the stripe's slot is taken, or the table says so. */
-    private Object enterSpilled(Thread t, int[] st) {
-        if (st == null && (st = rare.get()) == null) {
-            st = new int[] {0, stripes.stripeOf(t), 0, 0};
+    /**
+     * A section whose state goes to {@link #rare}: a platform thread's ({@code slot} null), or a virtual thread's whose
+     * stripe's slot {@code slot} is taken (then counted in the slot's spills while it is inside).
+     */
+    private Object enterSpilled(Thread t, StripeOwners.Owner slot) {
+        int[] st = rare.get();
+        if (st == null) {
+            st = new int[] {0, stripes.stripeOf(t), 0, 0, 0};
             rare.set(st);
+        }
+        int d = st[R_DEPTH];
+        if (d > 0) { // nested in a section of the stripes: only count
+            st[R_DEPTH] = d + 1;
+            return st;
         }
         if (st[R_SECTIONS] < 0 || ++st[R_SECTIONS] > promoteAfter) { // keeps reading (or an unstable getId())
             return promoted(t, st);
         }
-        owners.spill(1); // before the count: a nested entry of ours must look in rare
+        checkOpen();
+        if (slot != null) {
+            owners.spill(slot, 1); // before the count: a nested entry of ours must look in rare
+        }
         boolean in = false;
         try {
             st[R_INDEX] = enterStripe(t, st[R_STRIPE]);
+            st[R_SPILLED] = slot != null ? 1 : 0;
             st[R_DEPTH] = 1;
             in = true;
         } finally {
-            if (!in) {
-                owners.spill(-1);
+            if (!in && slot != null) {
+                owners.spill(slot, -1);
             }
         }
         return st;
@@ -520,13 +542,12 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
 
     private void exitOwned(StripeOwners.Owner o) {
         int d = o.depth - 1;
-        if (d > 0) {
-            o.depth = d;
-            return;
+        o.depth = d; // before the count: an Error after it leaves the slot ours at depth 0, never "inside"
+        if (d == 0) {
+            // volatile RMW: the section's accesses happen-before a grace period that reads this count
+            stripes.add(o.stripe, UNLOCK + o.index, 1L);
+            owners.release(o);
         }
-        // volatile RMW: the section's accesses happen-before a grace period that reads this count
-        stripes.add(o.stripe, UNLOCK + o.index, 1L);
-        owners.release(o);
     }
 
     private void exitRare(int[] st) {
@@ -535,18 +556,24 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         if (d == 0) {
             // volatile RMW: the section's accesses happen-before a grace period that reads this count
             stripes.add(st[R_STRIPE], UNLOCK + st[R_INDEX], 1L);
-            owners.spill(-1);
+            if (st[R_SPILLED] != 0) {
+                st[R_SPILLED] = 0;
+                owners.spill(owners.slot(st[R_STRIPE]), -1);
+            }
         }
     }
 
-    /** Whether the calling thread is inside a section counted on a stripe (its slot's, or a spilled one). */
+    /** Whether the calling thread is inside a section counted on a stripe (its slot's, or one in {@link #rare}). */
     private boolean insideRare() {
         Thread t = Thread.currentThread();
-        if (owners.heldBy(t, stripes.stripeOf(t)) != null) {
-            return true;
-        }
-        if (owners.spilled() == 0) {
-            return false; // no thread's section is spilled, ours neither: no ThreadLocal map made
+        if (StripeOwners.isVirtual(t)) {
+            StripeOwners.Owner o = owners.slot(stripes.stripeOf(t));
+            if (o.inside(t)) {
+                return true;
+            }
+            if (!o.spilled()) {
+                return false; // none of this stripe's virtual threads spilled, we neither: no ThreadLocal map made
+            }
         }
         int[] st = rare.get();
         return st != null && st[R_DEPTH] > 0;

@@ -206,23 +206,24 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * then the fenced path's check: inside if the flag is 0 or no writer claims; else it backs out
  * ({@code count[stripe] -= 1}, then wakes the scanner) and waits for the writer as a registered reader. Release:
  * {@code count[stripe] -= 1} (an atomic: the section's accesses before it), and the scanner is woken if the flag is
- * raised. While it holds, its holds live in its stripe's owner slot, taken with a CAS by its first hold and given
- * back by its last release (as {@code ReentrantReadWriteLock}'s {@code firstReader}; see {@code StripeOwners}); if
- * another thread holds through that slot, they live in a {@code ThreadLocal} whose value is an {@code int[]} (a JDK
- * class: an entry left in a pool thread's map pins nothing of this library, and it dies with its thread). That is
- * what {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way, and the slot's CAS), with no lock, no
- * allocation (unless the slot was taken) and nothing whose size grows with the threads. A re-entry looks in the slot,
- * then in the {@code ThreadLocal} only if some thread's holds are there, so it always finds its own holds: it never
- * waits for a writer that waits for it. A writer, after its {@code heavy()} (or fence) and the records, waits until every stripe's count
- * is 0: the Dekker pair of the fenced path (the reader's atomic increment, then its volatile loads of the flag and
- * the writer; the writer's volatile stores of the flag or its claim, a full fence, then its volatile loads of the
- * counts), so either the writer sees the reader counted or the reader sees the writer and backs out. A thread that
- * has taken the read lock {@value #PROMOTE_AFTER} times this way (counted in a small table by thread id), one that
- * holds or claims the write lock (a
- * downgrade stays on the record the writer's drain skips), one that must wait for a writer, and every
- * {@link #localReadLock()} get a record. {@link #getReadLockCount()} and {@link #getReadHoldCount()} count both;
- * a stall warning counts a stripe's holds and names the last thread to enter it if it is a live platform thread (the
- * JDK lists no virtual threads; a thread dump names them).
+ * raised. A virtual thread (most likely a request's, whose first read is its last) keeps its holds in its stripe's
+ * owner slot, taken with a CAS by its first hold and given back by its last release (as
+ * {@code ReentrantReadWriteLock}'s {@code firstReader}; see {@code StripeOwners}); a platform thread (most likely a
+ * pool's, which reads again), or a virtual thread that found its slot taken, keeps them in a {@code ThreadLocal} whose
+ * value is an {@code int[]} (a JDK class: an entry left in a pool thread's map pins nothing of this library, and it
+ * dies with its thread). That is what {@code ReentrantReadWriteLock}'s read lock pays (one atomic each way, and the
+ * slot's CAS), with no lock, nothing whose size grows with the threads, and for a virtual thread no allocation unless
+ * its slot was taken. A re-entry looks where the thread's holds are first, so it never takes the first hold's path and
+ * never waits for a writer that waits for it. A writer, after its {@code heavy()} (or fence) and the records, waits
+ * until every stripe's count is 0: the Dekker pair of the fenced path (the reader's atomic increment, then its volatile
+ * loads of the flag and the writer; the writer's volatile stores of the flag or its claim, a full fence, then its
+ * volatile loads of the counts), so either the writer sees the reader counted or the reader sees the writer and backs
+ * out. A thread that has taken the read lock {@value #PROMOTE_AFTER} times this way (a virtual thread's counted in a
+ * small table by thread id), one that holds or claims the write lock (a downgrade stays on the record the writer's
+ * drain skips), one that must wait for a writer, and every {@link #localReadLock()} get a record.
+ * {@link #getReadLockCount()} and {@link #getReadHoldCount()} count both; a stall warning counts a stripe's holds and
+ * names the last thread to enter it if it is a live platform thread (the JDK lists no virtual threads; a thread dump
+ * names them).
  *
  * <h2>Fault model</h2>
  * <ul>
@@ -272,16 +273,16 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * {@code WriteContention} ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
- * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one
- * record (about 300 bytes) per thread that has used the read lock: a lock is meant to guard a structure, not to
- * be made per entry; threads that read rarely have none (see above), and nothing of their own unless they found
- * their stripe's slot taken (then an {@code int[3]} in their thread-local map); the lock has 4 x CPUs stripes of 128
- * bytes, as many slots of about 270 bytes, and a table of 64 bytes per stripe ({@code StripeOwners}). A record is referenced by the lock's registry
- * only and refers to its thread weakly (see {@code ReaderRegistry}), so no ended thread, and no context class loader
- * of one, stays reachable from the lock, without any write or call; records of dead threads that hold no read lock
- * are dropped when the registry has grown to twice its size after the last clean-up, and every 1024th write. A
- * thread that dies holding the read lock keeps it held, as in {@code ReentrantReadWriteLock} (and, if it held through
- * a slot, stays reachable from it, as from that class's {@code firstReader}).
+ * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one record
+ * (about 300 bytes) per thread that has used the read lock: a lock is meant to guard a structure, not to be made per
+ * entry; threads that read rarely have none (see above), only an {@code int[4]} in their own thread-local map (a
+ * virtual thread not even that, unless it found its stripe's slot taken); the lock has 4 x CPUs stripes of 128 bytes,
+ * as many slots of about 290 bytes, and a table of 64 bytes per stripe ({@code StripeOwners}). A record is referenced
+ * by the lock's registry only and refers to its thread weakly (see {@code ReaderRegistry}), so no ended thread, and no
+ * context class loader of one, stays reachable from the lock, without any write or call; records of dead threads that
+ * hold no read lock are dropped when the registry has grown to twice its size after the last clean-up, and every 1024th
+ * write. A thread that dies holding the read lock keeps it held, as in {@code ReentrantReadWriteLock} (and, if it held
+ * through a slot, stays reachable from it, as from that class's {@code firstReader}).
  */
 public final class ReadMostlyLock implements ReadWriteLock {
     /** Time after the last writer left before the burst may end and readers go back to the fast path. */
@@ -315,6 +316,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private static final int R_HOLDS = 0;
     private static final int R_STRIPE = 1;
     private static final int R_SECTIONS = 2;
+    private static final int R_SPILLED = 3;
     /** A writer parked for a reader re-checks after this long even if no reader unparked it. */
     private static final long PARK_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -413,15 +415,15 @@ public final class ReadMostlyLock implements ReadWriteLock {
      */
     private final ReaderStripes stripes = new ReaderStripes(2); // {holds, id of the last entrant}
     /**
-     * The state of a thread that reads without a record and found its stripe's slot taken (see
-     * {@link StripeOwners}): {@code {holds, stripe, outermost sections so far}}, or sections {@code < 0} once it has
-     * a record. The value is an {@code int[]} (a JDK class) and the key a plain
-     * {@code ThreadLocal}: an entry left in a pool thread's map after this library's class loader is gone pins
+     * The state of a platform thread that reads without a record, or of a virtual thread that found its stripe's slot
+     * taken (see {@link StripeOwners}): {@code {holds, stripe, outermost sections so far, 1 if counted in the slot's
+     * spills}}, sections {@code < 0} once it has a record. The value is an {@code int[]} (a JDK class) and the key a
+     * plain {@code ThreadLocal}: an entry left in a pool thread's map after this library's class loader is gone pins
      * nothing of it, and the entry dies with its thread.
      */
     private final ThreadLocal<int[]> rare = new ThreadLocal<>();
     /**
-     * Where a thread without a record keeps its holds: its stripe's owner slot, free in the common case (see
+     * Where a virtual thread without a record keeps its holds: its stripe's owner slot, free in the common case (see
      * {@link StripeOwners}), else {@link #rare}.
      */
     private final StripeOwners owners = new StripeOwners(stripes.count());
@@ -585,14 +587,14 @@ public final class ReadMostlyLock implements ReadWriteLock {
             return 0;
         }
         Thread t = Thread.currentThread();
-        StripeOwners.Owner o = owners.heldBy(t, stripes.stripeOf(t));
-        return o != null ? o.depth : spilledHolds();
-    }
-
-    /** The calling thread's holds kept in {@link #rare} (0 without a ThreadLocal look-up if nobody's are). */
-    private int spilledHolds() {
-        if (owners.spilled() == 0) {
-            return 0;
+        if (StripeOwners.isVirtual(t)) {
+            StripeOwners.Owner o = owners.slot(stripes.stripeOf(t));
+            if (o.inside(t)) {
+                return o.depth; // a thread holds through its slot or its ThreadLocal, never both (see acquireRare)
+            }
+            if (!o.spilled()) {
+                return 0;
+            }
         }
         int[] st = rare.get();
         return st == null ? 0 : st[R_HOLDS];
@@ -636,15 +638,21 @@ public final class ReadMostlyLock implements ReadWriteLock {
     }
 
     /**
-     * Read lock for a thread without a record: its holds in its stripe's counter (one atomic, a full fence), its
-     * state in its stripe's owner slot (one CAS; see {@link StripeOwners}) or, if the slot is taken, in {@link #rare}.
-     * A thread that has read {@link #promoteAfter} times, one that holds the write lock or claims it (a downgrade, a
-     * log handler of its own stall warning), and one that must wait for a writer get a record and go on through it.
+     * Read lock for a thread without a record: its holds in its stripe's counter (one atomic, a full fence); its
+     * state in {@link #rare} for a platform thread, in its stripe's owner slot for a virtual thread (one CAS; see
+     * {@link StripeOwners}), or in {@link #rare} if the slot is taken. A re-entry looks where the thread's holds are
+     * (the slot, then {@link #rare} if some thread of the stripe spilled) before anything else, so it never takes the
+     * first hold's path, which may back out and wait for a writer that waits for this very thread. A thread that has
+     * read {@link #promoteAfter} times, one that holds the write lock or claims it (a downgrade, a log handler of its
+     * own stall warning), and one that must wait for a writer get a record and go on through it.
      */
     private boolean acquireRare(Thread t, int how, long nanos) throws InterruptedException {
+        if (!StripeOwners.isVirtual(t)) {
+            return acquireSpilled(t, null, how, nanos);
+        }
         int stripe = stripes.stripeOf(t);
-        StripeOwners.Owner o = owners.heldBy(t, stripe);
-        if (o != null) { // reentrant: inside already, so no writer can be in; never waits
+        StripeOwners.Owner o = owners.slot(stripe);
+        if (o.inside(t)) { // reentrant: inside already, so no writer can be in; never waits
             int h = o.depth;
             if (h == Integer.MAX_VALUE) {
                 throw new Error("Maximum lock count exceeded");
@@ -653,37 +661,30 @@ public final class ReadMostlyLock implements ReadWriteLock {
             o.depth = h + 1;
             return true;
         }
-        int[] st = owners.spilled() != 0 ? rare.get() : null; // no map made for a thread that never spilled
-        if (st != null && st[R_HOLDS] > 0) { // reentrant through the ThreadLocal, as above
-            int h = st[R_HOLDS];
-            if (h == Integer.MAX_VALUE) {
-                throw new Error("Maximum lock count exceeded");
+        if (o.spilled()) { // maybe holding through rare (no map made for a thread of a stripe where none spilled)
+            int[] st = rare.get();
+            if (st != null && st[R_HOLDS] > 0) {
+                return acquireSpilled(t, o, how, nanos); // its re-entry
             }
-            stripes.add(st[R_STRIPE], 0, 1L);
-            st[R_HOLDS] = h + 1;
-            return true;
         }
-        if ((st != null && st[R_SECTIONS] < 0) || OWNER.getOpaque(this) == t) { // opaque: only t stores itself there
-            return acquireRecord(promote(t, st), how, nanos); // registered (the lookup missed: an unstable getId())
+        if (OWNER.getOpaque(this) == t // opaque: only t stores itself there
+                || owners.route(t.getId(), promoteAfter) == StripeOwners.PROMOTE) {
+            return acquireRecord(promote(t, null), how, nanos);
         }
-        int route = owners.route(t.getId(), promoteAfter);
-        if (route == StripeOwners.PROMOTE) {
-            return acquireRecord(promote(t, st), how, nanos);
+        if (!owners.claim(t, o)) {
+            return acquireSpilled(t, o, how, nanos);
         }
-        if (route == StripeOwners.SLOT && (o = owners.claim(t, stripe)) != null) {
-            boolean in = false;
-            try {
-                in = enterStripe(t, stripe);
-            } finally {
-                if (in) {
-                    o.depth = 1;
-                } else {
-                    owners.release(o); // backed out (or an Error): the slot's next thread may come
-                }
+        boolean in = false;
+        try {
+            in = enterStripe(t, stripe);
+        } finally {
+            if (in) {
+                o.depth = 1;
+            } else {
+                owners.release(o); // backed out (or an Error): the slot's next thread may come
             }
-            return in || acquireRecord(promote(t, st), how, nanos); // wait for the writer as a registered reader
         }
-        return acquireSpilled(t, st, how, nanos);
+        return in || acquireRecord(promote(t, null), how, nanos); // wait for the writer as a registered reader
     }
 
     /**
@@ -708,30 +709,53 @@ public final class ReadMostlyLock implements ReadWriteLock {
         return in;
     }
 
-    /** The first hold of a thread whose stripe's slot is taken (or that the table sends here): state in {@link #rare}. */
-    private boolean acquireSpilled(Thread t, int[] st, int how, long nanos) throws InterruptedException {
-        if (st == null && (st = rare.get()) == null) {
-            st = new int[] {0, stripes.stripeOf(t), 0};
+    /**
+     * Read lock with the state in {@link #rare}: a platform thread's ({@code slot} null), or a virtual thread's whose
+     * stripe's slot {@code slot} is taken (then counted in the slot's spills while it holds).
+     */
+    private boolean acquireSpilled(Thread t, StripeOwners.Owner slot, int how, long nanos)
+            throws InterruptedException {
+        int[] st = rare.get();
+        if (st == null) {
+            st = new int[] {0, stripes.stripeOf(t), 0, 0};
             rare.set(st);
         }
-        if (st[R_SECTIONS] < 0 || ++st[R_SECTIONS] > promoteAfter) {
+        int h = st[R_HOLDS];
+        if (h > 0) { // reentrant: inside already, so no writer can be in; never waits
+            if (h == Integer.MAX_VALUE) {
+                throw new Error("Maximum lock count exceeded");
+            }
+            stripes.add(st[R_STRIPE], 0, 1L); // volatile RMW: counted before the section's accesses
+            st[R_HOLDS] = h + 1;
+            return true;
+        }
+        if (st[R_SECTIONS] < 0) { // registered, but the lookup missed: an unstable getId() (see ReaderRegistry)
+            return acquireRecord(registry.current(t), how, nanos);
+        }
+        if (++st[R_SECTIONS] > promoteAfter || OWNER.getOpaque(this) == t) { // opaque: only t stores itself there
             return acquireRecord(promote(t, st), how, nanos);
         }
-        owners.spill(1); // before the hold: a re-entry of ours, or our upgrade check, must look in rare
+        if (slot != null) {
+            owners.spill(slot, 1); // before the hold: a re-entry of ours, or our upgrade check, must look in rare
+        }
         boolean in = false;
         try {
             in = enterStripe(t, st[R_STRIPE]);
         } finally {
             if (in) {
+                st[R_SPILLED] = slot != null ? 1 : 0;
                 st[R_HOLDS] = 1;
-            } else {
-                owners.spill(-1);
+            } else if (slot != null) {
+                owners.spill(slot, -1);
             }
         }
         return in || acquireRecord(promote(t, st), how, nanos); // wait for the writer as a registered reader
     }
 
-    /** Registers the calling thread's record (under the mutex, so it sees a raised flag) and marks it in {@code st}, if any. */
+    /**
+     * Registers the calling thread's record (under the mutex, so it sees a raised flag) and marks it in {@code st}, if
+     * any.
+     */
     private ReadMostlyLockReader promote(Thread t, int[] st) {
         ReadMostlyLockReader r = registry.current(t);
         if (st != null) {
@@ -950,22 +974,23 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     /** Read unlock of a thread whose record holds nothing: a hold through the stripes, or a misuse. */
     private void releaseRare(Thread t) {
-        int stripe = stripes.stripeOf(t);
-        StripeOwners.Owner o = owners.heldBy(t, stripe);
-        if (o != null) {
-            int h = o.depth;
-            stripes.add(stripe, 0, -1L); // volatile RMW: the section's accesses before it (release), then a fence
-            if (h > 1) {
-                o.depth = h - 1;
+        if (StripeOwners.isVirtual(t)) {
+            int stripe = stripes.stripeOf(t);
+            StripeOwners.Owner o = owners.slot(stripe);
+            if (o.inside(t)) {
+                int h = o.depth;
+                o.depth = h - 1; // before the count: an Error after it leaves the slot ours at depth 0, never "inside"
+                stripes.add(stripe, 0, -1L); // volatile RMW: the section's accesses before it (release), then a fence
+                if (h == 1) {
+                    owners.release(o);
+                    if ((int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed here)
+                        wakeScanner();
+                    }
+                }
                 return;
             }
-            owners.release(o);
-            if ((int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed here)
-                wakeScanner();
-            }
-            return;
         }
-        int[] st = owners.spilled() != 0 ? rare.get() : null;
+        int[] st = rare.get();
         int h = st == null ? 0 : st[R_HOLDS];
         if (h <= 0) {
             ReadMostlyLockReader r = registry.find(); // an unstable getId(): the lookup may have missed the record
@@ -986,7 +1011,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
         st[R_HOLDS] = h - 1;
         stripes.add(st[R_STRIPE], 0, -1L); // volatile RMW: the section's accesses before it (release), then a fence
         if (h == 1) {
-            owners.spill(-1);
+            if (st[R_SPILLED] != 0) {
+                st[R_SPILLED] = 0;
+                owners.spill(owners.slot(st[R_STRIPE]), -1);
+            }
             if ((int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed here)
                 wakeScanner();
             }

@@ -1,34 +1,41 @@
 package io.processbarrier.sync;
 
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 
 /**
- * Where a thread without a record keeps the state of its sections (depth or holds, the stripe's phase) while it is
- * inside: in its stripe's <em>owner slot</em> if the slot is free, else in a {@code ThreadLocal} of the construct (it
- * "spills"). As {@code ReentrantReadWriteLock}'s {@code firstReader}: a thread whose first section is also its last,
- * the thread-per-request case, takes the slot with one CAS and gives it back with one store, and allocates nothing; a
- * {@code ThreadLocal} would create the thread's map on its first {@code get()} (136 of the 168 bytes a first section
- * allocated, about 6-9% of a virtual thread's whole life in {@code ThreadPerRequest}: 2 vCPU AMD EPYC, Temurin 25).
- * The slot holds its thread only while that thread is inside (as {@code firstReader}, a thread that ends inside a
- * section stays reachable: its hold stays too); the counters of the stripes are what writers and grace periods read,
- * and they are unchanged: this class only moves where a thread remembers what it entered.
+ * Where a <em>virtual</em> thread without a record keeps the state of its sections (depth or holds, the stripe's
+ * phase) while it is inside: in its stripe's <em>owner slot</em> if the slot is free, else in a {@code ThreadLocal}
+ * of the construct (it "spills"). As {@code ReentrantReadWriteLock}'s {@code firstReader}: a virtual thread whose
+ * first section is also its last, the thread-per-request case, takes the slot with one CAS and gives it back with one
+ * store, and allocates nothing; a {@code ThreadLocal} would create the thread's map on its first {@code get()} (136
+ * of the 168 bytes a first section allocated). Platform threads keep using the {@code ThreadLocal} (see
+ * {@link #isVirtual}). The slot holds its thread only while that thread is inside (as {@code firstReader}, a thread
+ * that ends inside a section stays reachable: its hold stays too); the counters of the stripes are what writers and
+ * grace periods read, and they are unchanged: this class only moves where a thread remembers what it entered.
+ *
+ * <p><b>Spilled state.</b> Each slot counts the virtual threads of its stripe whose state is in the
+ * {@code ThreadLocal} right now ({@link OwnerFields#spills}, on the line the slot's owner check loads anyway): a
+ * virtual thread looks in its {@code ThreadLocal} only when that count is not 0, so one that never spilled never
+ * creates its map, and a re-entry (or the lock's upgrade check) still finds a spilled section or hold. A virtual
+ * thread's stripe never changes (the JDK's own {@code getId()}), so its slot and its count are found again.
  *
  * <p><b>Promotion.</b> A thread that keeps reading must get a record after {@code promoteAfter} outermost sections.
  * The ThreadLocal counted them; a slot is released after each section, so {@link #route} counts them in a small table
  * of sets of four entries {@code {id, sections}}, the set chosen by a hash of the thread id: a thread that finds its
- * entry counts on, one that does not takes the entry with the fewest sections (most likely a thread that read once
- * and ended). So up to four threads that keep reading on one set all get their record, a stream of threads that read
- * once wears off only the entries of threads like them, and nothing of a thread but its id stays. Five or more threads
- * that keep reading, all on one set, and that take turns strictly could evict each other for ever: they would then
- * stay on the stripes (two atomics and a CAS per section, about 20 ns, instead of a record's 2-3 ns), slower but
- * correct. The table is approximate (plain opaque accesses, racing threads may lose a count): a lost count delays a
- * promotion, it never makes a section uncounted.
+ * entry counts on, one that does not takes the entry with the fewest sections (ties go to a way chosen by the id).
+ * A virtual thread that keeps reading therefore gets its record as long as fewer than about four other threads of
+ * its set come between two of its sections while its count is low; one that reads rarely among many may lose its
+ * entry again and again and then stays on the stripes (two atomics and a CAS per section, about 20 ns, instead of a
+ * record's 2-3 ns): slower, correct, and what "reads rarely" is meant to cost. The table is approximate (opaque
+ * accesses, racing threads may lose a count): it only chooses between two correct paths, and nothing of a thread but
+ * its id stays in it.
  *
- * <p><b>Spilled state.</b> {@link #spilled()} counts the threads whose state is in the {@code ThreadLocal} right now
- * (inside a section or holding the read lock): a thread checks its {@code ThreadLocal} only when it is not 0, so a
- * thread that never spilled never creates its map, and a re-entry (or the lock's upgrade check) still finds a spilled
- * hold. Fault model: nothing here allocates after construction, blocks or calls out.
+ * <p>Fault model: nothing here allocates after construction, blocks or calls out. An {@link Error} between a claim
+ * and its count, or between a last exit and its release, leaves the slot taken by its thread with depth 0, which
+ * that thread's next section reuses, and which others treat as taken (they spill): no section goes uncounted.
  */
 final class StripeOwners {
     /** {@link #route}: keep the section's state in the stripe's slot (if it is free, else in the ThreadLocal). */
@@ -41,26 +48,56 @@ final class StripeOwners {
     private static final int COUNT_BITS = 16;
     private static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
     private static final VarHandle THREAD;
-    private static final VarHandle SPILLED;
+    private static final VarHandle SPILLS;
     private static final VarHandle SEEN = MethodHandles.arrayElementVarHandle(long[].class);
+    /** {@code Thread.isVirtual()} (JDK 21+), or a constant false before: a constant, so C2 inlines it. */
+    private static final MethodHandle IS_VIRTUAL;
 
     static {
         try {
             THREAD = MethodHandles.lookup().findVarHandle(OwnerFields.class, "thread", Thread.class);
-            SPILLED = MethodHandles.lookup().findVarHandle(Spilled.class, "count", long.class);
+            SPILLS = MethodHandles.lookup().findVarHandle(OwnerFields.class, "spills", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
-        // link every VarHandle call site now, with the class (linking allocates: see ReaderStripes' static block)
+        MethodHandle isVirtual;
+        try {
+            isVirtual = MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
+                    MethodType.methodType(boolean.class));
+        } catch (ReflectiveOperationException e) { // JDK 17-20: no virtual threads
+            isVirtual = MethodHandles.dropArguments(MethodHandles.constant(boolean.class, false), 0, Thread.class);
+        }
+        IS_VIRTUAL = isVirtual;
+        // link every VarHandle and MethodHandle call site now, with the class (linking allocates: see ReaderStripes'
+        // static block)
         StripeOwners linked = new StripeOwners(4);
         Thread me = Thread.currentThread();
-        Owner o = linked.claim(me, 0);
-        linked.heldBy(me, 0);
+        Owner o = linked.slot(0);
+        linked.claim(me, o);
+        o.inside(me);
+        linked.spill(o, 1);
+        linked.spill(o, -1);
+        o.spilled();
         linked.release(o);
         linked.route(1L, 1);
-        linked.spill(1);
-        linked.spill(-1);
-        linked.spilled();
+        isVirtual(me);
+    }
+
+    /**
+     * Whether {@code t} is a virtual thread: only those use the slots. A platform thread keeps its state in the
+     * {@code ThreadLocal} as before: it is most likely a pool's, which reads again and again, and its map costs it once
+     * in a long life; the table could lose its count among more threads than it has entries (a pool of 200), and
+     * then it would never get its record. A virtual thread is most likely a request's, whose first read is its last.
+     * (Virtual threads also have the JDK's own {@code getId()}: a slot is found again by the id's hash.)
+     */
+    static boolean isVirtual(Thread t) {
+        try {
+            return (boolean) IS_VIRTUAL.invokeExact(t);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new AssertionError(e); // isVirtual() throws nothing checked
+        }
     }
 
     /** A stripe's slot, padded on both sides (the padding classes) so that its CAS shares no line with another's. */
@@ -69,10 +106,24 @@ final class StripeOwners {
         long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
     }
 
-    /** The slot's fields: {@code thread} by CAS and release store, the rest plain, by the owning thread only. */
+    /**
+     * The slot's fields: {@code thread} by CAS and release store, {@code spills} atomically, the rest plain, by the
+     * owning thread only.
+     */
     abstract static class OwnerFields extends OwnerPad {
-        /** The thread inside through this slot, or null: only that thread stores null, after its last exit. */
+        /**
+         * The thread that took this slot, or null: only that thread stores null, after its last exit. It is inside
+         * only while {@code depth > 0}: an {@link Error} between the claim and the count, or between the last exit
+         * and the release, leaves the slot taken with depth 0, and its thread then enters through it as if it were
+         * free (other threads spill meanwhile).
+         */
         volatile Thread thread;
+        /**
+         * The virtual threads whose sections on this stripe are kept in the {@code ThreadLocal} right now (their
+         * stripe's slot was taken): a virtual thread looks in its {@code ThreadLocal} only when this is not 0, so a
+         * thread that never spilled never creates its map. Atomic updates, volatile loads.
+         */
+        volatile int spills;
         /** The owner's nesting depth (an {@code Rcu}) or read holds (a lock); 0 when free. Owner only. */
         int depth;
         /** The phase index the owner's outermost section counted itself under (an {@code Rcu}). Owner only. */
@@ -82,6 +133,16 @@ final class StripeOwners {
 
         OwnerFields(int stripe) {
             this.stripe = stripe;
+        }
+
+        /** Whether {@code t} is inside through this slot (opaque: only {@code t} stores itself, and null after). */
+        final boolean inside(Thread t) {
+            return THREAD.getOpaque(this) == t && depth > 0;
+        }
+
+        /** Whether a virtual thread of this stripe may have its state in the {@code ThreadLocal} (a volatile load). */
+        final boolean spilled() {
+            return spills != 0;
         }
     }
 
@@ -94,17 +155,10 @@ final class StripeOwners {
         }
     }
 
-    /** The count of spilled threads, on a line of its own (written only when a slot was taken: rarely). */
-    static final class Spilled extends OwnerPad {
-        volatile long count;
-        long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
-    }
-
     private final Owner[] owners;
     /** {@link #route}'s table: sets of {@link #WAYS} entries {@code id << COUNT_BITS | sections}; 0 when free. */
     private final long[] seen;
     private final int seenMask;
-    private final Spilled spilled = new Spilled();
 
     /** @param stripes the number of stripes (a power of two); the table has two sets per stripe */
     StripeOwners(int stripes) {
@@ -119,22 +173,29 @@ final class StripeOwners {
         seenMask = 2 * stripes - 1;
     }
 
-    /** The slot of {@code stripe} if {@code t} is inside through it, else null (only {@code t} stores itself). */
-    Owner heldBy(Thread t, int stripe) {
-        Owner o = owners[stripe];
-        return THREAD.getOpaque(o) == t ? o : null;
+    /** The slot of {@code stripe}. */
+    Owner slot(int stripe) {
+        return owners[stripe];
     }
 
-    /** Takes the slot of {@code stripe} for {@code t}: one CAS; null if another thread is inside through it. */
-    Owner claim(Thread t, int stripe) {
-        Owner o = owners[stripe];
-        return o.thread == null && THREAD.compareAndSet(o, null, t) ? o : null;
+    /**
+     * Takes slot {@code o} for {@code t}: true if it is free (one CAS) or already {@code t}'s (left taken with depth 0
+     * by an {@link Error}, see {@link OwnerFields#thread}); false if another thread has it.
+     */
+    boolean claim(Thread t, Owner o) {
+        Thread h = (Thread) THREAD.getOpaque(o);
+        return h == t || (h == null && THREAD.compareAndSet(o, null, t));
     }
 
     /** Gives the slot back after its owner's last exit: a release store, after the owner's writes to the slot. */
     void release(Owner o) {
         o.depth = 0;
         THREAD.setRelease(o, null);
+    }
+
+    /** Adds {@code delta} (1 or -1) to {@code o}'s count of spilled virtual threads: a volatile read-modify-write. */
+    void spill(Owner o, int delta) {
+        SPILLS.getAndAdd(o, delta);
     }
 
     /**
@@ -146,7 +207,8 @@ final class StripeOwners {
         long mine = id << COUNT_BITS;
         int least = base;
         long leastCount = Long.MAX_VALUE;
-        for (int i = base; i < base + WAYS; i++) {
+        for (int k = 0; k < WAYS; k++) {
+            int i = base + (int) ((id + k) & (WAYS - 1)); // from a way of the id's own: ties go to different ways
             long e = (long) SEEN.getOpaque(seen, i);
             long c = e & COUNT_MASK;
             if ((e & ~COUNT_MASK) == mine && c != 0) {
@@ -172,16 +234,6 @@ final class StripeOwners {
     /** The set of {@link #route}'s table of the thread with id {@code id}: not {@code stripeOf}'s hash. */
     int entry(long id) {
         return (int) ((id * 0xC2B2AE3D27D4EB4FL) >>> 40) & seenMask;
-    }
-
-    /** Adds {@code delta} (1 or -1) to the count of spilled threads: a volatile read-modify-write. */
-    void spill(int delta) {
-        SPILLED.getAndAdd(spilled, (long) delta);
-    }
-
-    /** The count of spilled threads (a volatile load): 0 means no thread's state is in the {@code ThreadLocal}. */
-    long spilled() {
-        return spilled.count;
     }
 
     /** Threads inside through the slots (for tests). */

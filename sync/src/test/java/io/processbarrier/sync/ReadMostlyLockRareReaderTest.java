@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a lock whose writers skip the stripes lets a writer in beside such a reader
  * ({@link #aWriterWaitsForAReaderWithoutARecord} with {@code forgetStripes}: see the torture's control).
  *
- * <p>Such a thread keeps its holds in its stripe's owner slot ({@link StripeOwners}), or in a {@code ThreadLocal} when
- * the slot is taken: a first read lock allocates nothing (control: a spilled one's allocation is seen by the same
+ * <p>Such a virtual thread keeps its holds in its stripe's owner slot ({@link StripeOwners}), or in a
+ * {@code ThreadLocal} when the slot is taken (a platform thread always there): a first read lock allocates nothing (control: a spilled one's allocation is seen by the same
  * measure), and spilled holds keep every rule (re-entry, the upgrade refused, a writer waits for them; control: a
  * writer that skips the stripes gets in beside them).
  */
@@ -268,7 +268,8 @@ class ReadMostlyLockRareReaderTest {
     }
 
     @Test
-    void aFirstReadLockAllocatesNothingUnlessItsSlotIsTaken() throws Exception {
+    void aVirtualThreadsFirstReadLockAllocatesNothingUnlessItsSlotIsTaken() throws Exception {
+        ReadMostlyLockThreads.assumeVirtualThreads();
         ReadMostlyLock lock = new ReadMostlyLock(barrier());
         Lock r = lock.readLock();
         Runnable first = () -> {
@@ -283,7 +284,7 @@ class ReadMostlyLockRareReaderTest {
             free = Math.min(free, RcuRareReaderTest.firstSectionBytes(t -> true, first));
         }
         assertTrue(free <= 0, "a first read lock on a free slot allocated " + free + " bytes");
-        HeldRead holder = new HeldRead(lock, false);
+        HeldRead holder = new HeldRead(lock, true);
         assertEquals(1, lock.slotsHeld(), "the holder holds through its stripe's slot");
         int stripe = RcuRareReaderTest.STRIPES.stripeOf(holder.thread());
         long spilled = Long.MAX_VALUE;
@@ -296,9 +297,11 @@ class ReadMostlyLockRareReaderTest {
         assertTrue(spilled >= 100, "a spilled first read lock allocated only " + spilled + " bytes");
     }
 
-    @ParameterizedTest(name = "virtual={0}, forgetStripes={1}")
-    @org.junit.jupiter.params.provider.CsvSource({"false, false", "true, false", "false, true", "true, true"})
-    void holdsWhoseSlotIsTakenKeepEveryRule(boolean virtual, boolean forgetStripes) throws Exception {
+    /** Virtual threads only: a platform thread keeps its holds in the ThreadLocal from its first hold on. */
+    @ParameterizedTest(name = "forgetStripes={0}")
+    @ValueSource(booleans = {false, true})
+    void holdsWhoseSlotIsTakenKeepEveryRule(boolean forgetStripes) throws Exception {
+        boolean virtual = true;
         assumeKind(virtual);
         ReadMostlyLock lock = new ReadMostlyLock(barrier());
         Lock r = lock.readLock();
@@ -308,6 +311,8 @@ class ReadMostlyLockRareReaderTest {
         CountDownLatch in = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean leaving = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch writerWaits = new CountDownLatch(1);
+        CountDownLatch reentered = new CountDownLatch(1);
         Task<Void> spilled = Task.startOn(virtual, "spilled", t -> RcuRareReaderTest.STRIPES.stripeOf(t) == stripe,
                 () -> {
                     r.lock();
@@ -318,6 +323,16 @@ class ReadMostlyLockRareReaderTest {
                         r.unlock();
                         assertEquals(1, lock.getReadHoldCount());
                         in.countDown();
+                        assertTrue(writerWaits.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
+                        // the slot is free now and a writer waits for us: a re-entry must find our hold, not take the
+                        // first hold's path (which would back out and wait for that writer: a deadlock)
+                        if (!forgetStripes) {
+                            assertTrue(r.tryLock(), "re-entry while a writer waits for us");
+                            assertEquals(0, lock.slotsHeld(), "the re-entry took the freed slot");
+                            assertEquals(0, lock.registeredReaders(), "the re-entry missed its hold and backed out");
+                            r.unlock();
+                        }
+                        reentered.countDown();
                         assertTrue(leave.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
                     } finally {
                         leaving.set(true);
@@ -346,11 +361,14 @@ class ReadMostlyLockRareReaderTest {
         });
         if (forgetStripes) {
             assertFalse(writer.get(), "the control's writer got in beside the spilled reader (as it must, broken)");
+            writerWaits.countDown();
             leave.countDown();
             spilled.get();
             return;
         }
         writer.awaitAt(Thread.State.TIMED_WAITING, ReadMostlyLock.class, "drain");
+        writerWaits.countDown();
+        assertTrue(reentered.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS), "the re-entry returned");
         assertFalse(writer.isDone(), "the writer entered beside a spilled reader");
         leave.countDown();
         spilled.get();

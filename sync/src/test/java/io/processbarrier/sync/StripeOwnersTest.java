@@ -3,8 +3,7 @@ package io.processbarrier.sync;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -30,19 +29,37 @@ class StripeOwnersTest {
     }
 
     @Test
-    void aSlotHasOneThreadAtATime() {
+    void aSlotHasOneThreadAtATimeAndItsOwnerReusesItAfterAnError() {
         StripeOwners o = new StripeOwners(8);
         Thread me = Thread.currentThread();
         Thread other = new Thread(() -> { });
-        StripeOwners.Owner mine = o.claim(me, 3);
-        assertSame(mine, o.heldBy(me, 3));
-        assertNull(o.heldBy(other, 3), "another thread is not inside through my slot");
-        assertNull(o.claim(other, 3), "a taken slot");
+        StripeOwners.Owner slot = o.slot(3);
+        assertTrue(o.claim(me, slot));
+        assertFalse(slot.inside(me), "taken, but not inside before its depth is set");
+        slot.depth = 1;
+        assertTrue(slot.inside(me));
+        assertFalse(slot.inside(other), "another thread is not inside through my slot");
+        assertFalse(o.claim(other, slot), "a taken slot");
         assertEquals(1, o.slotsHeld());
-        o.release(mine);
-        assertNull(o.heldBy(me, 3), "released");
-        assertSame(mine, o.claim(other, 3), "free again");
-        assertEquals(0, mine.depth, "the depth is reset by the release");
+        slot.depth = 0; // as an Error between the last exit and the release leaves it
+        assertFalse(slot.inside(me), "depth 0: not inside");
+        assertTrue(o.claim(me, slot), "its owner takes it again without a CAS");
+        assertFalse(o.claim(other, slot), "still taken for the others");
+        o.release(slot);
+        assertFalse(slot.inside(me), "released");
+        assertTrue(o.claim(other, slot), "free again");
+        assertEquals(0, slot.depth, "the depth is reset by the release");
+    }
+
+    @Test
+    void spillsAreCountedPerSlot() {
+        StripeOwners o = new StripeOwners(8);
+        assertFalse(o.slot(2).spilled());
+        o.spill(o.slot(2), 1);
+        assertTrue(o.slot(2).spilled());
+        assertFalse(o.slot(3).spilled(), "another stripe's count");
+        o.spill(o.slot(2), -1);
+        assertFalse(o.slot(2).spilled());
     }
 
     @Test
