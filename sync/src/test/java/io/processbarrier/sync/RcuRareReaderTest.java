@@ -98,22 +98,7 @@ class RcuRareReaderTest {
             }));
             assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
             assertEquals(0, rcu.registeredReaders(), "the reader has no record");
-            Task<Boolean> sync = Task.start(virtual, "synchronize", () -> {
-                rcu.synchronize();
-                return leaving.get();
-            });
-            if (skipStripes) {
-                assertFalse(sync.get(), "the control's grace period ended before the section (as it must, broken)");
-                leave.countDown();
-                assertTrue(reader.get());
-                return;
-            }
-            ReadMostlyLockThreads.await(() -> sync.isDone() || RcuTest.onStack(sync.thread, "awaitIndex"),
-                    "synchronize() to wait for the stripes");
-            assertFalse(sync.isDone(), "synchronize() returned with a section open");
-            leave.countDown();
-            assertTrue(reader.get());
-            assertTrue(sync.get(), "the grace period ended before the section did");
+            gracePeriodWaitsFor(rcu, virtual, skipStripes, reader, leave, leaving);
         }
     }
 
@@ -167,6 +152,21 @@ class RcuRareReaderTest {
         }).get();
     }
 
+    /**
+     * The least of ten {@link #firstSectionBytes} (a stray allocation of the JVM's is not the section's), after three
+     * runs that link every call site (linking allocates, once per site).
+     */
+    static long leastFirstSectionBytes(java.util.function.Predicate<Thread> fits, Runnable first) throws Exception {
+        for (int i = 0; i < 3; i++) {
+            firstSectionBytes(fits, first);
+        }
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < 10; i++) {
+            least = Math.min(least, firstSectionBytes(fits, first));
+        }
+        return least;
+    }
+
     @Test
     void aVirtualThreadsFirstSectionAllocatesNothingUnlessItsSlotIsTaken() throws Exception {
         try (Rcu rcu = Rcu.create(ProcessBarrier.get())) {
@@ -177,13 +177,7 @@ class RcuRareReaderTest {
                 rcu.read(section);
                 ref.read(length);
             };
-            for (int i = 0; i < 3; i++) { // every call site linked first (linking allocates, once per site)
-                firstSectionBytes(t -> true, first);
-            }
-            long free = Long.MAX_VALUE;
-            for (int i = 0; i < 10; i++) { // the least of ten: a stray allocation of the JVM's is not the section's
-                free = Math.min(free, firstSectionBytes(t -> true, first));
-            }
+            long free = leastFirstSectionBytes(t -> true, first);
             assertTrue(free <= 0, "a first section on a free slot allocated " + free + " bytes");
 
             CountDownLatch inside = new CountDownLatch(1);
@@ -196,10 +190,7 @@ class RcuRareReaderTest {
             assertTrue(inside.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
             assertEquals(1, rcu.slotsHeld(), "the holder is inside through its stripe's slot");
             int stripe = STRIPES.stripeOf(holder.thread);
-            long spilled = Long.MAX_VALUE;
-            for (int i = 0; i < 10; i++) {
-                spilled = Math.min(spilled, firstSectionBytes(t -> STRIPES.stripeOf(t) == stripe, first));
-            }
+            long spilled = leastFirstSectionBytes(t -> STRIPES.stripeOf(t) == stripe, first);
             leave.countDown();
             assertEquals("held", holder.get());
             // the control: the same measure sees a spilled section's ThreadLocal map and state (168 bytes or more)
@@ -253,23 +244,33 @@ class RcuRareReaderTest {
             holderGone.countDown();
             assertTrue(nestedAgain.await(ReadMostlyLockThreads.BOUND_SECONDS, TimeUnit.SECONDS));
             rcu.skipStripes = skipStripes; // the control: a grace period that forgets readers without a record
-            Task<Boolean> sync = Task.start(virtual, "synchronize", () -> {
-                rcu.synchronize();
-                return spilledLeft.get();
-            });
-            if (skipStripes) {
-                assertFalse(sync.get(), "the control's grace period ended before the section (as it must, broken)");
-                spilledLeave.countDown();
-                assertTrue(spilled.get());
-                return;
-            }
-            ReadMostlyLockThreads.await(() -> sync.isDone() || RcuTest.onStack(sync.thread, "awaitIndex"),
-                    "synchronize() to wait for the stripes");
-            assertFalse(sync.isDone(), "synchronize() returned with a spilled section open");
-            spilledLeave.countDown();
-            assertTrue(spilled.get());
-            assertTrue(sync.get(), "the grace period ended before the spilled section did");
+            gracePeriodWaitsFor(rcu, virtual, skipStripes, spilled, spilledLeave, spilledLeft);
         }
+    }
+
+    /**
+     * A {@code synchronize()} started while {@code reader} is inside (it leaves once {@code leave} opens, setting
+     * {@code leaving} first) waits for it: it is seen waiting for the stripes, then returns only after the section
+     * ended. With {@code skipStripes} (the control) it returns while the section is open.
+     */
+    private static void gracePeriodWaitsFor(Rcu rcu, boolean virtual, boolean skipStripes, Task<Boolean> reader,
+            CountDownLatch leave, AtomicBoolean leaving) throws Exception {
+        Task<Boolean> sync = Task.start(virtual, "synchronize", () -> {
+            rcu.synchronize();
+            return leaving.get();
+        });
+        if (skipStripes) {
+            assertFalse(sync.get(), "the control's grace period ended before the section (as it must, broken)");
+            leave.countDown();
+            assertTrue(reader.get());
+            return;
+        }
+        ReadMostlyLockThreads.await(() -> sync.isDone() || RcuTest.onStack(sync.thread, "awaitIndex"),
+                "synchronize() to wait for the stripes");
+        assertFalse(sync.isDone(), "synchronize() returned with a section open");
+        leave.countDown();
+        assertTrue(reader.get());
+        assertTrue(sync.get(), "the grace period ended before the section did");
     }
 
     private static void awaitOrFail(CountDownLatch latch) {

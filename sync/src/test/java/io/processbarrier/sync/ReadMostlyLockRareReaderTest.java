@@ -276,22 +276,13 @@ class ReadMostlyLockRareReaderTest {
             r.lock();
             r.unlock();
         };
-        for (int i = 0; i < 3; i++) { // every call site linked first (linking allocates, once per site)
-            RcuRareReaderTest.firstSectionBytes(t -> true, first);
-        }
-        long free = Long.MAX_VALUE;
-        for (int i = 0; i < 10; i++) { // the least of ten: a stray allocation of the JVM's is not the lock's
-            free = Math.min(free, RcuRareReaderTest.firstSectionBytes(t -> true, first));
-        }
+        long free = RcuRareReaderTest.leastFirstSectionBytes(t -> true, first);
         assertTrue(free <= 0, "a first read lock on a free slot allocated " + free + " bytes");
         HeldRead holder = new HeldRead(lock, true);
         assertEquals(1, lock.slotsHeld(), "the holder holds through its stripe's slot");
         int stripe = RcuRareReaderTest.STRIPES.stripeOf(holder.thread());
-        long spilled = Long.MAX_VALUE;
-        for (int i = 0; i < 10; i++) {
-            spilled = Math.min(spilled, RcuRareReaderTest.firstSectionBytes(
-                    t -> RcuRareReaderTest.STRIPES.stripeOf(t) == stripe, first));
-        }
+        long spilled = RcuRareReaderTest.leastFirstSectionBytes(t -> RcuRareReaderTest.STRIPES.stripeOf(t) == stripe,
+                first);
         holder.release();
         // the control: the same measure sees a spilled hold's ThreadLocal map and state
         assertTrue(spilled >= 100, "a spilled first read lock allocated only " + spilled + " bytes");
