@@ -449,7 +449,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
             o.depth++;
             return o;
         }
-        if (o.spilled()) { // maybe nested in a spilled section of ours (no map made for a thread that never spilled)
+        if (o.spilled()) { // maybe nested in a spilled section of ours (no map made where none of the stripe spilled)
             int[] st = rare.get();
             if (st != null && st[R_DEPTH] > 0) {
                 st[R_DEPTH]++;
@@ -544,9 +544,12 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         int d = o.depth - 1;
         o.depth = d; // before the count: an Error after it leaves the slot ours at depth 0, never "inside"
         if (d == 0) {
-            // volatile RMW: the section's accesses happen-before a grace period that reads this count
-            stripes.add(o.stripe, UNLOCK + o.index, 1L);
-            owners.release(o);
+            try {
+                // volatile RMW: the section's accesses happen-before a grace period that reads this count
+                stripes.add(o.stripe, UNLOCK + o.index, 1L);
+            } finally {
+                owners.release(o); // whatever the count did: the slot is not held for a section that is over
+            }
         }
     }
 
@@ -557,8 +560,8 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
             // volatile RMW: the section's accesses happen-before a grace period that reads this count
             stripes.add(st[R_STRIPE], UNLOCK + st[R_INDEX], 1L);
             if (st[R_SPILLED] != 0) {
+                owners.spill(owners.slot(st[R_STRIPE]), -1); // first: an Error at the call leaves the flag to retry
                 st[R_SPILLED] = 0;
-                owners.spill(owners.slot(st[R_STRIPE]), -1);
             }
         }
     }

@@ -661,7 +661,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             o.depth = h + 1;
             return true;
         }
-        if (o.spilled()) { // maybe holding through rare (no map made for a thread of a stripe where none spilled)
+        if (o.spilled()) { // maybe holding through rare (no map made where none of the stripe spilled)
             int[] st = rare.get();
             if (st != null && st[R_HOLDS] > 0) {
                 return acquireSpilled(t, o, how, nanos); // its re-entry
@@ -980,12 +980,15 @@ public final class ReadMostlyLock implements ReadWriteLock {
             if (o.inside(t)) {
                 int h = o.depth;
                 o.depth = h - 1; // before the count: an Error after it leaves the slot ours at depth 0, never "inside"
-                stripes.add(stripe, 0, -1L); // volatile RMW: the section's accesses before it (release), then a fence
-                if (h == 1) {
-                    owners.release(o);
-                    if ((int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed here)
-                        wakeScanner();
+                try {
+                    stripes.add(stripe, 0, -1L); // volatile RMW: the section's accesses before it (release), a fence
+                } finally {
+                    if (h == 1) {
+                        owners.release(o); // whatever the count did: no slot held for a hold that is over
                     }
+                }
+                if (h == 1 && (int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed)
+                    wakeScanner();
                 }
                 return;
             }
@@ -1012,8 +1015,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
         stripes.add(st[R_STRIPE], 0, -1L); // volatile RMW: the section's accesses before it (release), then a fence
         if (h == 1) {
             if (st[R_SPILLED] != 0) {
+                owners.spill(owners.slot(st[R_STRIPE]), -1); // first: an Error at the call leaves the flag to retry
                 st[R_SPILLED] = 0;
-                owners.spill(owners.slot(st[R_STRIPE]), -1);
             }
             if ((int) FLAG.getVolatile(this) != 0) { // a writer may be draining: wake it (never missed here)
                 wakeScanner();

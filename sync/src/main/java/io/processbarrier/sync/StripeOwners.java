@@ -13,13 +13,15 @@ import java.lang.invoke.VarHandle;
  * store, and allocates nothing; a {@code ThreadLocal} would create the thread's map on its first {@code get()} (136
  * of the 168 bytes a first section allocated). Platform threads keep using the {@code ThreadLocal} (see
  * {@link #isVirtual}). The slot holds its thread only while that thread is inside (as {@code firstReader}, a thread
- * that ends inside a section stays reachable: its hold stays too); the counters of the stripes are what writers and
+ * that ends inside a section stays reachable: its hold stays too; and after an {@link Error} at the release, see the
+ * fault model); the counters of the stripes are what writers and
  * grace periods read, and they are unchanged: this class only moves where a thread remembers what it entered.
  *
  * <p><b>Spilled state.</b> Each slot counts the virtual threads of its stripe whose state is in the
  * {@code ThreadLocal} right now ({@link OwnerFields#spills}, on the line the slot's owner check loads anyway): a
- * virtual thread looks in its {@code ThreadLocal} only when that count is not 0, so one that never spilled never
- * creates its map, and a re-entry (or the lock's upgrade check) still finds a spilled section or hold. A virtual
+ * virtual thread looks in its {@code ThreadLocal} only when that count is not 0, so a thread of a stripe where nobody
+ * has spilled never creates its map (one that looks while another has spilled does: {@code ThreadLocal.get()} makes
+ * the map), and a re-entry (or the lock's upgrade check) still finds a spilled section or hold. A virtual
  * thread's stripe never changes (the JDK's own {@code getId()}), so its slot and its count are found again.
  *
  * <p><b>Promotion.</b> A thread that keeps reading must get a record after {@code promoteAfter} outermost sections.
@@ -34,14 +36,16 @@ import java.lang.invoke.VarHandle;
  * its id stays in it.
  *
  * <p>Fault model: nothing here allocates after construction, blocks or calls out. An {@link Error} between a claim
- * and its count, or between a last exit and its release, leaves the slot taken by its thread with depth 0, which
- * that thread's next section reuses, and which others treat as taken (they spill): no section goes uncounted.
+ * and its count gives the slot back (the caller's {@code finally}); one that strikes the release itself (a
+ * {@code StackOverflowError} at the call) leaves the slot taken by its thread with depth 0: that thread's next
+ * section through the slot reuses it, others treat it as taken (they spill) until that thread ends, and then take it
+ * over ({@link #claim}). No section goes uncounted.
  */
 final class StripeOwners {
     /** {@link #route}: keep the section's state in the stripe's slot (if it is free, else in the ThreadLocal). */
     static final int SLOT = 0;
     /** {@link #route}: the thread has begun more than {@code promoteAfter} outermost sections: give it a record. */
-    static final int PROMOTE = 2;
+    static final int PROMOTE = 1;
     /** Entries per set of {@link #route}'s table. */
     private static final int WAYS = 4;
 
@@ -112,16 +116,16 @@ final class StripeOwners {
      */
     abstract static class OwnerFields extends OwnerPad {
         /**
-         * The thread that took this slot, or null: only that thread stores null, after its last exit. It is inside
-         * only while {@code depth > 0}: an {@link Error} between the claim and the count, or between the last exit
-         * and the release, leaves the slot taken with depth 0, and its thread then enters through it as if it were
-         * free (other threads spill meanwhile).
+         * The thread that took this slot, or null: only that thread stores null, after its last exit (or another
+         * replaces it once it has ended at depth 0, see {@link StripeOwners#claim}). It is inside only while
+         * {@code depth > 0}: an {@link Error} at the release leaves the slot taken with depth 0, and its thread then
+         * enters through it as if it were free (other threads spill meanwhile).
          */
         volatile Thread thread;
         /**
          * The virtual threads whose sections on this stripe are kept in the {@code ThreadLocal} right now (their
-         * stripe's slot was taken): a virtual thread looks in its {@code ThreadLocal} only when this is not 0, so a
-         * thread that never spilled never creates its map. Atomic updates, volatile loads.
+         * stripe's slot was taken): a virtual thread looks in its {@code ThreadLocal} only when this is not 0, so on
+         * a stripe where nobody spilled no thread creates its map. Atomic updates, volatile loads.
          */
         volatile int spills;
         /** The owner's nesting depth (an {@code Rcu}) or read holds (a lock); 0 when free. Owner only. */
@@ -179,12 +183,19 @@ final class StripeOwners {
     }
 
     /**
-     * Takes slot {@code o} for {@code t}: true if it is free (one CAS) or already {@code t}'s (left taken with depth 0
-     * by an {@link Error}, see {@link OwnerFields#thread}); false if another thread has it.
+     * Takes slot {@code o} for {@code t}: true if it is free (one CAS), already {@code t}'s (left taken with depth 0
+     * by an {@link Error}, see {@link OwnerFields#thread}), or left so by a thread that has ended (one CAS); false if
+     * another thread has it.
      */
     boolean claim(Thread t, Owner o) {
         Thread h = (Thread) THREAD.getOpaque(o);
-        return h == t || (h == null && THREAD.compareAndSet(o, null, t));
+        if (h == t) {
+            return true;
+        }
+        // a slot left taken with depth 0 by a thread that has ended (or that got its record and never came back to
+        // the slot, once it ends): its end happens-before isAlive() returning false, so its depth is read as it left
+        // it; one that ended inside (depth > 0) keeps its slot, as its section or hold stays counted
+        return (h == null || (!h.isAlive() && o.depth == 0)) && THREAD.compareAndSet(o, h, t);
     }
 
     /** Gives the slot back after its owner's last exit: a release store, after the owner's writes to the slot. */
@@ -236,7 +247,7 @@ final class StripeOwners {
         return (int) ((id * 0xC2B2AE3D27D4EB4FL) >>> 40) & seenMask;
     }
 
-    /** Threads inside through the slots (for tests). */
+    /** Slots taken (their threads inside, or left at depth 0 by an Error): for tests. */
     int slotsHeld() {
         int n = 0;
         for (Owner o : owners) {

@@ -22,13 +22,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Threads that read an {@link Rcu} without a record ({@link Rcu#read(java.util.function.Supplier)} and
  * {@link RcuReference#read} on a thread that reads rarely): they register nothing, and grace periods still wait for
  * their sections (a virtual thread that parks inside and resumes on another carrier included). The control: a grace
- * period that skips the stripes returns while such a section is open ({@link #aGracePeriodWaitsForASectionWithoutARecord}
- * with {@code skipStripes}). Platform and virtual threads (JDK 21+).
+ * period that skips the stripes returns while such a section is open
+ * ({@link #aGracePeriodWaitsForASectionWithoutARecord} with {@code skipStripes}). Platform and virtual threads (JDK
+ * 21+).
  *
  * <p>Such a virtual thread keeps its state in its stripe's owner slot ({@link StripeOwners}), or in a
  * {@code ThreadLocal} when the slot is taken (a platform thread always there): a first section allocates nothing, and a
- * section that spilled is counted and waited for like any other, nested sections included. The controls: the allocation a spilled section makes is seen by the same measure, and a grace period that
- * skips the stripes returns while a spilled section is open.
+ * section that spilled is counted and waited for like any other, nested sections included. The controls: the allocation
+ * a spilled section makes is seen by the same measure, and a grace period that skips the stripes returns while a
+ * spilled section is open.
  */
 class RcuRareReaderTest {
     /** Stripes as the constructs have them (the default count): the stripe a thread's sections count on. */
@@ -222,7 +224,7 @@ class RcuRareReaderTest {
             CountDownLatch nestedAgain = new CountDownLatch(1);
             Task<Boolean> spilled = Task.startOn(virtual, "spilled", t -> STRIPES.stripeOf(t) == stripe,
                     () -> rcu.read(() -> {
-                        assertThrows(IllegalStateException.class, rcu::synchronize, "synchronize() in a spilled section");
+                        assertThrows(IllegalStateException.class, rcu::synchronize, "synchronize() when spilled");
                         assertEquals("y", rcu.read(() -> "y"), "a nested section");
                         spilledIn.countDown();
                         awaitOrFail(holderGone);

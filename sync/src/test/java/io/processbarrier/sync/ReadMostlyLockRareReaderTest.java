@@ -25,9 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@link #aWriterWaitsForAReaderWithoutARecord} with {@code forgetStripes}: see the torture's control).
  *
  * <p>Such a virtual thread keeps its holds in its stripe's owner slot ({@link StripeOwners}), or in a
- * {@code ThreadLocal} when the slot is taken (a platform thread always there): a first read lock allocates nothing (control: a spilled one's allocation is seen by the same
- * measure), and spilled holds keep every rule (re-entry, the upgrade refused, a writer waits for them; control: a
- * writer that skips the stripes gets in beside them).
+ * {@code ThreadLocal} when the slot is taken (a platform thread always there): a first read lock allocates nothing
+ * (control: a spilled one's allocation is seen by the same measure), and spilled holds keep every rule (re-entry, the
+ * upgrade refused, a writer waits for them; control: a writer that skips the stripes gets in beside them).
  */
 class ReadMostlyLockRareReaderTest {
     private static ProcessBarrier barrier() {
@@ -310,7 +310,7 @@ class ReadMostlyLockRareReaderTest {
                     try {
                         assertTrue(r.tryLock(), "re-entry");
                         assertEquals(2, lock.getReadHoldCount());
-                        assertThrows(IllegalMonitorStateException.class, () -> lock.writeLock().tryLock(), "an upgrade");
+                        assertThrows(IllegalMonitorStateException.class, () -> lock.writeLock().tryLock(), "upgrade");
                         r.unlock();
                         assertEquals(1, lock.getReadHoldCount());
                         in.countDown();

@@ -52,6 +52,40 @@ class StripeOwnersTest {
     }
 
     @Test
+    void aSlotLeftAtDepthZeroByAThreadThatEndedIsTakenOverNotOneThatEndedInside() throws Exception {
+        StripeOwners o = new StripeOwners(8);
+        Thread me = Thread.currentThread();
+        for (int depth : new int[] {0, 1}) {
+            StripeOwners.Owner slot = o.slot(depth);
+            Thread gone = new Thread(() -> {
+                assertTrue(o.claim(Thread.currentThread(), slot));
+                slot.depth = depth; // 0: an Error struck its release; 1: it ended inside (its hold stays counted)
+            });
+            gone.start();
+            gone.join();
+            assertEquals(depth == 0, o.claim(me, slot), "a slot left at depth " + depth + " by a thread that ended");
+        }
+        // the control: a live owner's slot at depth 0 is not taken over
+        StripeOwners.Owner live = o.slot(2);
+        java.util.concurrent.CountDownLatch claimed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread owner = new Thread(() -> {
+            o.claim(Thread.currentThread(), live);
+            claimed.countDown();
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        owner.start();
+        claimed.await();
+        assertFalse(o.claim(me, live), "the slot of a live thread at depth 0");
+        done.countDown();
+        owner.join();
+    }
+
+    @Test
     void spillsAreCountedPerSlot() {
         StripeOwners o = new StripeOwners(8);
         assertFalse(o.slot(2).spilled());
