@@ -441,7 +441,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
      */
     private Object enterRare(Thread t) {
         if (!StripeOwners.isVirtual(t)) {
-            return enterSpilled(t, null);
+            return enterSpilled(t, null, rare.get());
         }
         int stripe = stripes.stripeOf(t);
         StripeOwners.Owner o = owners.slot(stripe);
@@ -449,19 +449,18 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
             o.depth++;
             return o;
         }
-        if (o.spilled()) { // maybe nested in a spilled section of ours (no map made where none of the stripe spilled)
-            int[] st = rare.get();
-            if (st != null && st[R_DEPTH] > 0) {
-                st[R_DEPTH]++;
-                return st;
-            }
+        // maybe nested in a spilled section of ours (no map made where none of the stripe spilled)
+        int[] st = o.spilled() ? rare.get() : null;
+        if (st != null && st[R_DEPTH] > 0) {
+            st[R_DEPTH]++;
+            return st;
         }
         if (owners.route(t.getId(), promoteAfter) == StripeOwners.PROMOTE) { // keeps reading
             return promoted(t, null);
         }
         checkOpen();
         if (!owners.claim(t, o)) {
-            return enterSpilled(t, o);
+            return enterSpilled(t, o, st != null ? st : rare.get());
         }
         boolean in = false;
         try {
@@ -506,10 +505,10 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
 
     /**
      * A section whose state goes to {@link #rare}: a platform thread's ({@code slot} null), or a virtual thread's whose
-     * stripe's slot {@code slot} is taken (then counted in the slot's spills while it is inside).
+     * stripe's slot {@code slot} is taken (then counted in the slot's spills while it is inside). {@code st}: the
+     * thread's value of {@link #rare}, as the caller looked it up (null if it has none yet).
      */
-    private Object enterSpilled(Thread t, StripeOwners.Owner slot) {
-        int[] st = rare.get();
+    private Object enterSpilled(Thread t, StripeOwners.Owner slot, int[] st) {
         if (st == null) {
             st = new int[] {0, stripes.stripeOf(t), 0, 0, 0};
             rare.set(st);

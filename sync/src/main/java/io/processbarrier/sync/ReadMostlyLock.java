@@ -648,7 +648,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
      */
     private boolean acquireRare(Thread t, int how, long nanos) throws InterruptedException {
         if (!StripeOwners.isVirtual(t)) {
-            return acquireSpilled(t, null, how, nanos);
+            return acquireSpilled(t, null, rare.get(), how, nanos);
         }
         int stripe = stripes.stripeOf(t);
         StripeOwners.Owner o = owners.slot(stripe);
@@ -661,18 +661,16 @@ public final class ReadMostlyLock implements ReadWriteLock {
             o.depth = h + 1;
             return true;
         }
-        if (o.spilled()) { // maybe holding through rare (no map made where none of the stripe spilled)
-            int[] st = rare.get();
-            if (st != null && st[R_HOLDS] > 0) {
-                return acquireSpilled(t, o, how, nanos); // its re-entry
-            }
+        int[] st = o.spilled() ? rare.get() : null; // maybe holding through rare (no map made where none spilled)
+        if (st != null && st[R_HOLDS] > 0) {
+            return acquireSpilled(t, o, st, how, nanos); // its re-entry
         }
         if (OWNER.getOpaque(this) == t // opaque: only t stores itself there
                 || owners.route(t.getId(), promoteAfter) == StripeOwners.PROMOTE) {
             return acquireRecord(promote(t, null), how, nanos);
         }
         if (!owners.claim(t, o)) {
-            return acquireSpilled(t, o, how, nanos);
+            return acquireSpilled(t, o, st != null ? st : rare.get(), how, nanos);
         }
         boolean in = false;
         try {
@@ -711,11 +709,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     /**
      * Read lock with the state in {@link #rare}: a platform thread's ({@code slot} null), or a virtual thread's whose
-     * stripe's slot {@code slot} is taken (then counted in the slot's spills while it holds).
+     * stripe's slot {@code slot} is taken (then counted in the slot's spills while it holds). {@code st}: the thread's
+     * value of {@link #rare}, as the caller looked it up (null if it has none yet).
      */
-    private boolean acquireSpilled(Thread t, StripeOwners.Owner slot, int how, long nanos)
+    private boolean acquireSpilled(Thread t, StripeOwners.Owner slot, int[] st, int how, long nanos)
             throws InterruptedException {
-        int[] st = rare.get();
         if (st == null) {
             st = new int[] {0, stripes.stripeOf(t), 0, 0};
             rare.set(st);
