@@ -1,8 +1,8 @@
 package io.processbarrier.sync;
 
-import java.lang.invoke.MethodHandle;
+import io.processbarrier.sync.internal.VirtualThreads;
+
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -54,9 +54,6 @@ final class StripeOwners {
     private static final VarHandle THREAD;
     private static final VarHandle SPILLS;
     private static final VarHandle SEEN = MethodHandles.arrayElementVarHandle(long[].class);
-    /** {@code Thread.isVirtual()} (JDK 21+), or a constant false before: a constant, so C2 inlines it. */
-    private static final MethodHandle IS_VIRTUAL;
-
     static {
         try {
             THREAD = MethodHandles.lookup().findVarHandle(OwnerFields.class, "thread", Thread.class);
@@ -64,14 +61,6 @@ final class StripeOwners {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
-        MethodHandle isVirtual;
-        try {
-            isVirtual = MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
-                    MethodType.methodType(boolean.class));
-        } catch (ReflectiveOperationException e) { // JDK 17-20: no virtual threads
-            isVirtual = MethodHandles.dropArguments(MethodHandles.constant(boolean.class, false), 0, Thread.class);
-        }
-        IS_VIRTUAL = isVirtual;
         // link every VarHandle and MethodHandle call site now, with the class (linking allocates: see ReaderStripes'
         // static block)
         StripeOwners linked = new StripeOwners(4);
@@ -84,7 +73,7 @@ final class StripeOwners {
         o.spilled();
         linked.release(o);
         linked.route(1L, 1);
-        isVirtual(me);
+        VirtualThreads.isVirtual(me);
     }
 
     /**
@@ -95,13 +84,7 @@ final class StripeOwners {
      * (Virtual threads also have the JDK's own {@code getId()}: a slot is found again by the id's hash.)
      */
     static boolean isVirtual(Thread t) {
-        try {
-            return (boolean) IS_VIRTUAL.invokeExact(t);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new AssertionError(e); // isVirtual() throws nothing checked
-        }
+        return VirtualThreads.isVirtual(t);
     }
 
     /** A stripe's slot, padded on both sides (the padding classes) so that its CAS shares no line with another's. */

@@ -5,15 +5,18 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 
 /**
- * Virtual threads (JDK 21+) from code compiled for Java 17: {@code Thread.ofVirtual().name(n).start(r)} through
- * method handles, looked up once. Used by {@link RcuTorture}, the tests and the benchmarks. Not API: this package is not exported
- * by the module {@code io.processbarrier.sync} and may change in any release.
+ * Virtual threads (JDK 21+) from code compiled for Java 17: {@code Thread.ofVirtual().name(n).start(r)} and
+ * {@code Thread.isVirtual()} through method handles, looked up once. Used by {@link RcuTorture}, the tests, the
+ * benchmarks, and the read side's choice of where a thread without a record keeps its state ({@code StripeOwners}). Not
+ * API: this package is not exported by the module {@code io.processbarrier.sync} and may change in any release.
  */
 public final class VirtualThreads {
     private static final MethodHandle CREATE; // () -> Thread.ofVirtual()
     private static final MethodHandle NAME;   // (builder, name) -> builder.name(name)
     private static final MethodHandle UNSTARTED; // (builder, task) -> builder.unstarted(task)
     private static final String UNSUPPORTED;
+    /** {@code Thread.isVirtual()} (JDK 21+), or a constant false before: a constant, so C2 inlines it. */
+    private static final MethodHandle IS_VIRTUAL;
 
     static {
         MethodHandle create = null;
@@ -34,6 +37,14 @@ public final class VirtualThreads {
             create = null;
             why = "virtual threads need JDK 21+, this is " + System.getProperty("java.version") + " (" + e + ")";
         }
+        MethodHandle isVirtual;
+        try {
+            isVirtual = MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
+                    MethodType.methodType(boolean.class));
+        } catch (ReflectiveOperationException e) { // JDK 17-20: no virtual threads
+            isVirtual = MethodHandles.dropArguments(MethodHandles.constant(boolean.class, false), 0, Thread.class);
+        }
+        IS_VIRTUAL = isVirtual;
         CREATE = create;
         NAME = name;
         UNSTARTED = unstarted;
@@ -41,6 +52,17 @@ public final class VirtualThreads {
     }
 
     private VirtualThreads() {
+    }
+
+    /** Whether {@code t} is a virtual thread ({@code Thread.isVirtual()}; always false before JDK 21). */
+    public static boolean isVirtual(Thread t) {
+        try {
+            return (boolean) IS_VIRTUAL.invokeExact(t);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new AssertionError(e); // isVirtual() throws nothing checked
+        }
     }
 
     /** Whether this JVM has virtual threads. */
