@@ -165,7 +165,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       release an unpark, and took the lock's lines to the other CPU whenever it won (two platform writers on
  *       2 vCPUs: 850,000 wake-ups and a million trips through the queue in 2.3 s, 32,000 writes/ms; looking every
  *       20 µs instead: 7,400 and 22,000, 56,000-74,000 writes/ms). A write burst runs at the speed of one thread;
- *       a free claim waits at most 20 µs for the first in line.</li>
+ *       a free claim waits for the first in line about 20 µs plus the timer's slack (see
+ *       {@code ReadMostlyLockQueue.POLL_NANOS}).</li>
  *   <li><b>Bound: a writer first in line for more than 4 ms reserves the claim.</b> From then on nobody but it (and
  *       a {@code tryLock()}) may claim; the holder's release unparks it, and the running writers queue behind
  *       it. So a queued writer waits at most the writers ahead of it, each for 4 ms plus one hand-over
@@ -1068,17 +1069,19 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * {@code reacquire}: after a condition's await, where read holds kept through the wait do not refuse it.
      *
      * <p>{@code lock()} and {@code tryLock()} by a thread that does not hold the write lock go straight to the claim
-     * and the drain, in a method small enough for the JIT to compile into the caller: the one method of 333 bytecodes
-     * it was before stayed a call ("hot method too big"), which cost 1.5-2 ns of an 11 ns write alone (WriteAloneBench
-     * with that call forced inline: 9.2-9.8 against 11.1 ns; 2 vCPU AMD EPYC, JDK 17).
+     * and the drain, in methods small enough for the JIT to compile into the caller. The one method of 333 bytecodes
+     * it was before stayed a call ("hot method too big" at the default {@code FreqInlineSize} of 325), which cost
+     * about 2 ns of a write alone: {@code WriteAloneBench}, one thread, 11.5-11.8 ns before, 9.0-9.2 ns after
+     * (2 vCPU AMD EPYC, JDK 17, 2026-12-07).
      */
     boolean acquireWrite(int how, long nanos, boolean reacquire) throws InterruptedException {
         Thread me = Thread.currentThread();
+        // opaque: only this thread ever stores itself there
         if ((how != UNINTERRUPTIBLE && how != TRY) || reacquire || OWNER.getOpaque(this) == me) {
-            return acquireWriteFully(me, how, nanos, reacquire); // opaque: only this thread ever stores itself there
+            return acquireWriteFully(me, how, nanos, reacquire);
         }
         boolean tryOnly = how == TRY; // neither checks the interrupt status
-        return claim(me, how, 0L, tryOnly, false) && drainClaimed(me, how, false, 0L, tryOnly);
+        return claimAndDrain(me, how, 0L, tryOnly, false);
     }
 
     /** Every other acquisition: the interrupt check, a re-entry, a timed or interruptible one, a reacquisition. */
@@ -1095,7 +1098,25 @@ public final class ReadMostlyLock implements ReadWriteLock {
         }
         boolean tryOnly = how == TRY || (how == TIMED && nanos <= 0);
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
-        return claim(me, how, deadline, tryOnly, reacquire) && drainClaimed(me, how, reacquire, deadline, tryOnly);
+        return claimAndDrain(me, how, deadline, tryOnly, reacquire);
+    }
+
+    /**
+     * The claim, then the drain, with one guard around both: an {@link Error} anywhere from the claim's CAS to the
+     * drain's own {@code finally} (a {@link StackOverflowError} at the call of {@link #drainClaimed}, say) gives back
+     * a claim that nothing else would (see {@link #strandedClaim}). After the drain's own release the claim is no
+     * longer ours, and this finds nothing to do.
+     */
+    private boolean claimAndDrain(Thread me, int how, long deadline, boolean tryOnly, boolean reacquire)
+            throws InterruptedException {
+        try {
+            return claim(me, how, deadline, tryOnly, reacquire) && drainClaimed(me, how, reacquire, deadline, tryOnly);
+        } catch (Throwable e) {
+            if (strandedClaim(me)) { // not for claimSlowly's refusal of a call from inside our own acquisition
+                releaseFailed();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -1104,24 +1125,19 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * are any (a hold of ours keeps its record's active, or its stripe's count, non-zero). That attempt never waits,
      * so an upgrade that it lets through waits for no other writer before it is refused.
      *
+     * An {@link Error} on the way is {@link #claimAndDrain}'s to handle.
+     *
      * @return false if a try, or a timeout while queued, took nothing
      */
     private boolean claim(Thread me, int how, long deadline, boolean tryOnly, boolean reacquire)
             throws InterruptedException {
-        try {
-            boolean claimed = (!reacquire && queue.claimNow(me, tryOnly))
-                    || claimSlowly(me, how, reacquire, deadline, tryOnly);
-            Runnable h = claimedHook;
-            if (h != null && claimed) {
-                h.run();
-            }
-            return claimed;
-        } catch (Throwable e) {
-            if (strandedClaim(me)) { // not for claimSlowly's refusal of a call from inside our own acquisition
-                releaseFailed();
-            }
-            throw e;
+        boolean claimed = (!reacquire && queue.claimNow(me, tryOnly))
+                || claimSlowly(me, how, reacquire, deadline, tryOnly);
+        Runnable h = claimedHook;
+        if (h != null && claimed) {
+            h.run();
         }
+        return claimed;
     }
 
     /**

@@ -15,8 +15,8 @@ import java.util.function.LongSupplier;
  * phase-fair hand-over between the two. Only the claim's CAS and its release run on a write fast path; nothing here
  * runs on a read fast path.
  *
- * <p><b>Claim.</b> {@link #state}: {@link #CLAIMED}, plus {@link #WAKE} (the first queued writer parked: the
- * release unparks it) and {@link #READERS} (readers wait for the holder: the release admits them, under the mutex).
+ * <p><b>Claim.</b> {@link #state}: {@link #CLAIMED}, plus {@link #WAKE} (the first queued writer parked and asked
+ * to be woken: the release unparks it) and {@link #READERS} (readers wait for the holder: the release admits them, under the mutex).
  * Both bits are set by CAS only while the claim is held, so a release that finds neither is one CAS to 0, and one
  * that finds either sees every waiter that set it (a CAS on the same word orders the two). Who may take it, and why
  * nobody starves, is the lock's class doc ("Writers"): running writers barge, look once more ({@link #lookAgain}),
@@ -64,13 +64,15 @@ final class ReadMostlyLockQueue {
     static final long HANDOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(4);
     /**
      * How often the first queued writer looks at the claim once it was woken and lost it to a running writer that
-     * barged, until it reserves (see {@link #awaitTurn}): the longest a free claim waits for it then. 20 µs is about
-     * one wake-up here; 100 µs measured no better (WriteContention, 2 vCPU AMD EPYC, JDK 17).
+     * barged, until it reserves (see {@link #awaitTurn}). A free claim then waits that long for it, plus the timer's
+     * slack and the scheduling (about 50-80 µs in all for a platform thread on Linux, whose default timer slack is
+     * 50 µs; a virtual thread's timed park also waits for a carrier). 100 µs measured no better (WriteContention,
+     * 2 vCPU AMD EPYC, JDK 17).
      */
     static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     /** {@link #state}: a writer (or the end of a burst) holds the claim. */
     private static final int CLAIMED = 1;
-    /** {@link #state}: the first queued writer parked; the claim's release must unpark it. */
+    /** {@link #state}: the first queued writer parked and asked to be woken; the claim's release must unpark it. */
     private static final int WAKE = 2;
     /** {@link #state}: readers wait for the claim's holder to leave; its release must admit them. */
     private static final int READERS = 4;
@@ -179,10 +181,7 @@ final class ReadMostlyLockQueue {
     private Thread claimant;
     /** Writers spinning or queued for the claim: while there are any, no burst ends ({@link #noWriter}). */
     private volatile int contenders;
-    /**
-     * Unparks of the first queued writer by a release (tests: {@link #wakes}), on the release's slow path only.
-     * Written by the claim's holder only (opaque: no locked instruction on the claim's line), read by tests.
-     */
+    /** Unparks of the first queued writer by a release (tests: {@link #wakes}), on the release's slow path only. */
     private volatile int wakes;
     /**
      * Timed looks of the first queued writer that did not ask to be woken (tests: {@link #polls}). Written by the
@@ -401,7 +400,7 @@ final class ReadMostlyLockQueue {
         }
         boolean ok = false;
         boolean interrupted = false;
-        boolean parkedFirst = false; // parked as the first in line before: woken, it lost the claim to a barger
+        boolean asked = false; // parked first in line, asking a release to wake it: now woken, it lost to a barger
         try {
             while (true) {
                 boolean first = HEAD.getVolatile(this) == node;
@@ -416,19 +415,20 @@ final class ReadMostlyLockQueue {
                     }
                 }
                 long park = 0L; // 0: until unparked
-                boolean poll = false; // look again after a timed park, not asking the claim's release to wake us
+                boolean untilReserve = false; // parks at most until it reserves
+                boolean poll = false; // a timed look again, not asking the claim's release to wake us
                 if (first) {
                     if (admissionPending()) {
                         park = ADMISSION_GRACE_NANOS; // the last admitted reader unparks us, or the grace ends
                     } else if (RESERVED.getVolatile(this) == null) {
                         park = Math.max(1L, node.since + HANDOFF_NANOS - System.nanoTime()); // then reserve
-                        if (parkedFirst && park > POLL_NANOS) { // a writer barged past our wake-up: it writes on
+                        untilReserve = true;
+                        if (asked && park > POLL_NANOS) { // a writer barged past our wake-up: it writes on
                             park = POLL_NANOS;
                             poll = true;
-                            POLLS.setOpaque(this, (int) POLLS.getOpaque(this) + 1); // only the first in line
+                            POLLS.setOpaque(this, (int) POLLS.getOpaque(this) + 1); // only the first in line writes
                         }
                     }
-                    parkedFirst = true;
                 }
                 if (how == TIMED) {
                     long rem = deadline - System.nanoTime();
@@ -445,6 +445,7 @@ final class ReadMostlyLockQueue {
                 } else {
                     LockSupport.parkNanos(this, park);
                 }
+                asked |= untilReserve && !poll; // it asked (askToBeWoken), parked, and runs again
                 if (Thread.interrupted()) {
                     if (how == INTERRUPTIBLE || how == TIMED) {
                         throw new InterruptedException();
@@ -547,9 +548,9 @@ final class ReadMostlyLockQueue {
 
     /**
      * Gives the claim back: a single CAS if nobody asked for anything; else admits the readers that wait (under the
-     * mutex) and unparks the first queued writer. One wake-up at a time: a woken writer that loses the race to a
-     * barging one sets {@link #WAKE} again before it parks (as {@code AbstractQueuedSynchronizer} since JDK 16), so
-     * a stream of releases pays one unpark per park of the first waiter, not one per release.
+     * mutex) and unparks the first queued writer if it asked. It asks once ({@link #awaitTurn}): a woken writer that
+     * loses the race to a barging one looks again on a timer instead, until it reserves (then it asks again, and the
+     * release hands the claim over), so a stream of releases by a writer that keeps barging pays no unpark at all.
      */
     void releaseClaim() {
         claimant = null; // before the CAS publishes it: the next holder's store comes after
@@ -571,7 +572,7 @@ final class ReadMostlyLockQueue {
                 if ((s & WAKE) != 0) {
                     Waiter h = (Waiter) HEAD.getVolatile(this);
                     if (h != null) {
-                        WAKES.setOpaque(this, (int) WAKES.getOpaque(this) + 1); // only the claim's holder
+                        WAKES.getAndAdd(this, 1); // after the release: the next holder's release may count too
                         LockSupport.unpark(h.thread);
                     }
                 }

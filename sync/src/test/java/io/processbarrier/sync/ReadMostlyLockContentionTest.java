@@ -134,18 +134,22 @@ class ReadMostlyLockContentionTest {
      * a writer queues and parks (seen on its stack), the test thread releases and takes the lock back at once (the
      * woken writer loses; a round where it won is not counted), the writer's timed looks start (seen through the
      * queue's count), then the test thread releases for good. A round where the writer reserved the lock meanwhile
-     * (4 ms first in line: the slow machine case) is not counted either, since its release must then wake it; at
-     * least one round of five must count. Against commit aef0c51's policy (each park asks for a wake-up) the writer
-     * never looks without asking, it reserves after 4 ms instead, and no round counts: seen failing on JDK 17 and 25,
-     * platform and virtual.
+     * (4 ms first in line, which a loaded machine can take) is not counted either, since its release must then wake
+     * it. Rounds go on until one counts, within the tests' bound; the probes yield rather than sleep, to stay within
+     * those 4 ms. The control, the same code with the timed looks switched off (each park asks for a wake-up, as at
+     * commit aef0c51), fails at the bound: the writer never looks without asking, it reserves instead. Seen failing
+     * so on JDK 17 and 25, platform and virtual.
      */
     @ParameterizedTest(name = "virtual={0}")
     @ValueSource(booleans = {false, true})
     void aWriterThatLostItsWakeUpLooksAgainWithoutOne(boolean virtual) throws Exception {
         assumeKind(virtual);
         ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get());
-        int counted = 0;
-        for (int round = 0; round < 5; round++) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        boolean counted = false;
+        for (int round = 0; !counted; round++) {
+            assertTrue(System.nanoTime() - deadline < 0L, "no round in " + round + " (" + BOUND_SECONDS
+                    + " s) where the writer, looking on its own, took the lock without a wake-up");
             lock.writeLock().lock();
             AtomicBoolean in = new AtomicBoolean(); // set inside its write section: seen by our next lock()
             Task<Boolean> queued = Task.start(virtual, "queued writer " + round, () -> {
@@ -154,9 +158,9 @@ class ReadMostlyLockContentionTest {
                 lock.writeLock().unlock();
                 return true;
             });
-            // parked first in line: timed until it would reserve, untimed once it has (a slow start), then not counted
-            ReadMostlyLockThreads.await(() -> queued.isAt(Thread.State.TIMED_WAITING, ReadMostlyLockQueue.class,
-                    "awaitTurn") || queued.isAt(Thread.State.WAITING, ReadMostlyLockQueue.class, "awaitTurn"),
+            // parked first in line: timed until it would reserve, untimed once it has (then the round is not counted)
+            yieldUntil(() -> queued.isAt(Thread.State.TIMED_WAITING, ReadMostlyLockQueue.class, "awaitTurn")
+                    || queued.isAt(Thread.State.WAITING, ReadMostlyLockQueue.class, "awaitTurn"),
                     "the writer to park in the queue");
             int polls = lock.queue.polls();
             lock.writeLock().unlock(); // wakes it (it asked, parking first in line)...
@@ -166,17 +170,23 @@ class ReadMostlyLockContentionTest {
                 assertTrue(queued.get(), "the queued writer took the lock");
                 continue;
             }
-            ReadMostlyLockThreads.await(() -> lock.queue.polls() > polls || lock.queue.reservedFor() == queued.thread,
-                    "the woken writer to look again without asking (or, on a slow start, to have reserved)");
-            boolean premise = !in.get() && lock.queue.reservedFor() == null;
+            yieldUntil(() -> lock.queue.polls() > polls || lock.queue.reservedFor() == queued.thread,
+                    "the woken writer to look again without asking (or to reserve)");
+            boolean premise = lock.queue.reservedFor() == null;
             int wakes = lock.queue.wakes();
             lock.writeLock().unlock(); // for good: no release after this one
             assertTrue(queued.get(), "the queued writer took the lock");
-            if (premise && lock.queue.wakes() == wakes) {
-                counted++; // it was looking on its own, and no release woke it
-            }
+            counted = premise && lock.queue.wakes() == wakes; // it looked on its own, and no release woke it
         }
-        assertTrue(counted > 0, "no round where the writer, looking on its own, took the lock without a wake-up");
+    }
+
+    /** Yields until {@code condition} holds; fails after the tests' bound. */
+    private static void yieldUntil(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() - deadline < 0L, "waited " + BOUND_SECONDS + " s for " + what);
+            Thread.yield();
+        }
     }
 
     /**
