@@ -1071,8 +1071,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * <p>{@code lock()} and {@code tryLock()} by a thread that does not hold the write lock go straight to the claim
      * and the drain, in methods small enough for the JIT to compile into the caller. The one method of 333 bytecodes
      * it was before stayed a call ("hot method too big" at the default {@code FreqInlineSize} of 325), which cost
-     * about 2 ns of a write alone: {@code WriteAloneBench}, one thread, 11.5-11.8 ns before, 9.0-9.2 ns after
-     * (2 vCPU AMD EPYC, JDK 17, 2026-12-07).
+     * about 2 ns of a write alone: {@code WriteAloneBench}, one thread, 11.0-13.5 ns before, 9.0-9.4 ns after (two
+     * interleaved runs; {@code ReentrantReadWriteLock} 4.5-4.8 ns; 2 vCPU AMD EPYC, JDK 17, 2026-12-07).
      */
     boolean acquireWrite(int how, long nanos, boolean reacquire) throws InterruptedException {
         Thread me = Thread.currentThread();
