@@ -16,11 +16,11 @@ import java.util.function.LongSupplier;
  * runs on a read fast path.
  *
  * <p><b>Claim.</b> {@link #state}: {@link #CLAIMED}, plus {@link #WAKE} (the first queued writer parked and asked
- * to be woken: the release unparks it) and {@link #READERS} (readers wait for the holder: the release admits them, under the mutex).
- * Both bits are set by CAS only while the claim is held, so a release that finds neither is one CAS to 0, and one
- * that finds either sees every waiter that set it (a CAS on the same word orders the two). Who may take it, and why
- * nobody starves, is the lock's class doc ("Writers"): running writers barge, look once more ({@link #lookAgain}),
- * then queue; the first in line reserves the claim after {@link #HANDOFF_NANOS}.
+ * to be woken: the release unparks it) and {@link #READERS} (readers wait for the holder: the release admits them,
+ * under the mutex). Both bits are set by CAS only while the claim is held, so a release that finds neither is one CAS
+ * to 0, and one that finds either sees every waiter that set it (a CAS on the same word orders the two). Who may
+ * take it, and why nobody starves, is the lock's class doc ("Writers"): running writers barge, look once more
+ * ({@link #lookAgain}), then queue; the first in line reserves the claim after {@link #HANDOFF_NANOS}.
  *
  * <p><b>Hand-over to readers.</b> A claim's release admits every reader that was waiting for it (one generation);
  * the next writer keeps the claim only once all of them have entered, or once {@link #ADMISSION_GRACE_NANOS} has
