@@ -3,17 +3,15 @@ package io.processbarrier.bench;
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.sync.ReadMostlyLock;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -335,8 +333,9 @@ public final class WriteContention {
     /**
      * One run in a JVM of its own (see the class doc): the same program with {@link #CHILD}, this JVM's options and
      * class path (without {@code JAVA_TOOL_OPTIONS} and {@code JDK_JAVA_OPTIONS} in its environment: this JVM's
-     * options include theirs already); its one {@code result} line parsed. A child that has not ended a minute after
-     * its run should have is killed, and so is one left behind by an exception here.
+     * options include theirs already); its one {@code result} line parsed. Its stdout goes to a file, so that a child
+     * printing much (a diagnostic option among the inherited ones) cannot block on a full pipe. A child that has not
+     * ended a minute after its run should have is killed, and so is one left behind by an exception here.
      */
     static Result forked(String lock, String kind, int writers, int readers, long nanos)
             throws IOException, InterruptedException {
@@ -348,36 +347,31 @@ public final class WriteContention {
         cmd.add(WriteContention.class.getName());
         cmd.add(CHILD);
         cmd.add(lock + "," + kind + "," + writers + "," + readers + "," + nanos);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        Path outFile = Files.createTempFile("write-contention-", ".out");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectOutput(outFile.toFile());
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         pb.environment().remove("JDK_JAVA_OPTIONS");
-        Process p = pb.start();
-        List<String> out = Collections.synchronizedList(new ArrayList<>());
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    out.add(line);
-                }
-            } catch (IOException e) {
-                out.add("(reading its output failed: " + e + ")");
-            }
-        }, "WriteContention-child-output");
-        reader.setDaemon(true);
-        reader.start();
         int rc;
+        List<String> out;
         try {
-            if (!p.waitFor(nanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS)) {
-                throw new IllegalStateException("the forked run of " + lock + " (threads=" + kind + " writers="
-                        + writers + " readers=" + readers + ") did not end within a minute after its run: killed;"
-                        + " its output: " + out);
+            Process p = pb.start();
+            try {
+                boolean ended = p.waitFor(nanos + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
+                out = Files.readAllLines(outFile, StandardCharsets.UTF_8);
+                if (!ended) {
+                    throw new IllegalStateException("the forked run of " + lock + " (threads=" + kind + " writers="
+                            + writers + " readers=" + readers + ") did not end within a minute after its run: killed;"
+                            + " its output: " + out);
+                }
+                rc = p.exitValue();
+            } finally {
+                p.destroyForcibly(); // nothing if it ended
             }
-            rc = p.exitValue();
-            reader.join(TimeUnit.SECONDS.toMillis(10));
         } finally {
-            p.destroyForcibly(); // nothing if it ended
+            Files.deleteIfExists(outFile);
         }
-        for (String line : List.copyOf(out)) {
+        for (String line : out) {
             String[] f = line.split(" ");
             if (rc == 0 && f.length == 6 && f[0].equals("result")) {
                 return new Result(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),

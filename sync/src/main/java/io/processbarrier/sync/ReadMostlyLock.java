@@ -1123,9 +1123,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
      * The claim first: it excludes the other writers and the end of a burst (the class doc's "Writers"). One attempt
      * before anything else: a write in a burst pays no look-up of its own read holds, the drain finds them if there
      * are any (a hold of ours keeps its record's active, or its stripe's count, non-zero). That attempt never waits,
-     * so an upgrade that it lets through waits for no other writer before it is refused.
-     *
-     * An {@link Error} on the way is {@link #claimAndDrain}'s to handle.
+     * so an upgrade that it lets through waits for no other writer before it is refused. An {@link Error} on the way
+     * is {@link #claimAndDrain}'s to handle.
      *
      * @return false if a try, or a timeout while queued, took nothing
      */

@@ -14,8 +14,8 @@ import java.lang.invoke.VarHandle;
  * of the 168 bytes a first section allocated). Platform threads keep using the {@code ThreadLocal} (see
  * {@link #isVirtual}). The slot holds its thread only while that thread is inside (as {@code firstReader}, a thread
  * that ends inside a section stays reachable: its hold stays too; and after an {@link Error} at the release, see the
- * fault model); the counters of the stripes are what writers and
- * grace periods read, and they are unchanged: this class only moves where a thread remembers what it entered.
+ * fault model); the counters of the stripes are what writers and grace periods read, and they are unchanged: this
+ * class only moves where a thread remembers what it entered.
  *
  * <p><b>Spilled state.</b> Each slot counts the virtual threads of its stripe whose state is in the
  * {@code ThreadLocal} right now ({@link OwnerFields#spills}, on the line the slot's owner check loads anyway): a

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 import static io.processbarrier.sync.ReadMostlyLockThreads.BOUND_SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -181,7 +182,7 @@ class ReadMostlyLockContentionTest {
     }
 
     /** Yields until {@code condition} holds; fails after the tests' bound. */
-    private static void yieldUntil(java.util.function.BooleanSupplier condition, String what) {
+    private static void yieldUntil(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
         while (!condition.getAsBoolean()) {
             assertTrue(System.nanoTime() - deadline < 0L, "waited " + BOUND_SECONDS + " s for " + what);
