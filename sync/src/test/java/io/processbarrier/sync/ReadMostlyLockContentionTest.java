@@ -2,6 +2,7 @@ package io.processbarrier.sync;
 
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.sync.ReadMostlyLockThreads.Task;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -16,6 +17,7 @@ import java.util.function.BooleanSupplier;
 
 import static io.processbarrier.sync.ReadMostlyLockThreads.BOUND_SECONDS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -233,5 +235,69 @@ class ReadMostlyLockContentionTest {
         }
         System.out.printf("virtual=%s: longest wait of an arriving reader %.1f ms, of an arriving writer %.1f ms%n",
                 virtual, maxRead / 1e6, maxWrite / 1e6);
+    }
+
+    /**
+     * A virtual writer that waits for the lock's mutex (as the claim's holder does on its way out of the queue) gets
+     * it once it is free, while yielding virtual threads keep every carrier busy. A timed park cannot promise that:
+     * its wake-up is submitted to the scheduler from outside the carriers, and on Temurin 25 it waited behind the
+     * yielders for as long as they yielded (with readers of {@code WriteContention} yielding every 1024 reads, the
+     * claim's holder stalled every writer 690-920 ms in about one run in ten). The control, the mutex wait that
+     * parked for 50 us every 64th look also on a virtual thread (commit da6241a), fails at the bound.
+     */
+    @Test
+    void aVirtualWriterWaitingForTheMutexGetsItWhileYieldingThreadsKeepEveryCarrierBusy() throws Exception {
+        ReadMostlyLockThreads.assumeVirtualThreads();
+        ReadMostlyLockQueue q = new ReadMostlyLock(ProcessBarrier.get()).queue;
+        int carriers = Integer.getInteger("jdk.virtualThreadScheduler.parallelism",
+                Runtime.getRuntime().availableProcessors());
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Task<Long>> yielders = new ArrayList<>();
+        Task<Long> writer;
+        q.mutex.lock();
+        try {
+            CountDownLatch waiting = new CountDownLatch(1);
+            writer = Task.start(true, "writer waiting for the mutex", () -> {
+                waiting.countDown();
+                q.lockForWriter();
+                long at = System.nanoTime();
+                q.mutex.unlock();
+                return at;
+            });
+            assertTrue(waiting.await(BOUND_SECONDS, TimeUnit.SECONDS), "the writer never ran");
+            CountDownLatch running = new CountDownLatch(carriers);
+            for (int i = 0; i < carriers; i++) {
+                yielders.add(Task.start(true, "yielder-" + i, () -> {
+                    running.countDown();
+                    long n = 0;
+                    while (!stop.get()) {
+                        Thread.yield();
+                        n++;
+                    }
+                    return n;
+                }));
+            }
+            assertTrue(running.await(BOUND_SECONDS, TimeUnit.SECONDS), "the yielders never all ran");
+            // the writer's first 20 us are a spin; held 50 ms on, it has long been in its waits (the control's
+            // timed parks among them)
+            long held = System.nanoTime();
+            while (System.nanoTime() - held < TimeUnit.MILLISECONDS.toNanos(50)) {
+                Thread.onSpinWait();
+            }
+            assertFalse(writer.isDone(), "the writer took a mutex we hold");
+        } finally {
+            q.mutex.unlock();
+        }
+        long freed = System.nanoTime();
+        try {
+            long waited = writer.get() - freed;
+            System.out.printf("the free mutex reached the waiting virtual writer in %.2f ms among %d yielders%n",
+                    waited / 1e6, carriers);
+        } finally {
+            stop.set(true);
+            for (Task<Long> y : yielders) {
+                assertTrue(y.get() > 0L, "a yielder never yielded");
+            }
+        }
     }
 }
