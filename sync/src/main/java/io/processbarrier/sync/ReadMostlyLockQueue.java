@@ -38,8 +38,9 @@ import java.util.function.LongSupplier;
  * earlier version of this lock, both built that way, let a writer wait 3 s of a 3 s run). So admitted readers enter
  * without the mutex (the fenced path's Dekker pair), count themselves with a CAS, and the last one unparks the first
  * writer; a writer takes the claim without the mutex, and the mutex by barging ({@link #lockForWriter}:
- * {@code tryLock}, never a queued {@code lock()}), so it passes a reader that was unparked but not yet scheduled.
- * Nobody ever waits for the claim while holding the mutex (the mutex's holders only try a CAS on it), so the two
+ * {@code tryLock}, never a queued {@code lock()}), so it passes a reader that was unparked but not yet scheduled;
+ * a virtual writer waiting for the mutex yields rather than parking on a timer, whose wake-up would wait behind busy
+ * carriers while it holds the claim. Nobody ever waits for the claim while holding the mutex (the mutex's holders only try a CAS on it), so the two
  * never deadlock.
  *
  * <p><b>Fault model.</b> Nothing here calls user code or logs. An interrupt or a timeout of a waiting writer removes
