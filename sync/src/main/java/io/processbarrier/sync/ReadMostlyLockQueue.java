@@ -40,8 +40,8 @@ import java.util.function.LongSupplier;
  * writer; a writer takes the claim without the mutex, and the mutex by barging ({@link #lockForWriter}:
  * {@code tryLock}, never a queued {@code lock()}), so it passes a reader that was unparked but not yet scheduled;
  * a virtual writer waiting for the mutex yields rather than parking on a timer, whose wake-up would wait behind busy
- * carriers while it holds the claim. Nobody ever waits for the claim while holding the mutex (the mutex's holders only try a CAS on it), so the two
- * never deadlock.
+ * carriers while it holds the claim. Nobody ever waits for the claim while holding the mutex (the mutex's holders
+ * only try a CAS on it), so the two never deadlock.
  *
  * <p><b>Fault model.</b> Nothing here calls user code or logs. An interrupt or a timeout of a waiting writer removes
  * it from the queue (and its reservation) and unparks the writer behind it, holding no claim; of a waiting reader, takes it out of the count of readers to
