@@ -243,4 +243,28 @@ class DeferredSelectionTest {
         assertEquals("fence", f.name());
         assertSame(FenceBarrier.INSTANCE, DeferredBarrier.resolve(f));
     }
+
+    /**
+     * {@code lightIsAcquireFence}: true only where {@code light()} is the api's asymmetric one for good (sync's
+     * handles then emit its fence themselves), never for a fence, a barrier of the caller's own (its {@code light()}
+     * may do anything), or a deferred barrier before it settles; a deferred one that settled on the api's asymmetric
+     * barrier becomes true.
+     */
+    @Test
+    void lightIsAnAcquireFenceOnlyForTheApisAsymmetricBarrierOnceSettled() {
+        AsymmetricProcessBarrier api = new CoalescerTest.Fake().wrapper();
+        assertTrue(DeferredBarrier.lightIsAcquireFence(api));
+        assertFalse(DeferredBarrier.lightIsAcquireFence(FenceBarrier.INSTANCE));
+        assertFalse(DeferredBarrier.lightIsAcquireFence(new Counting()), "the caller's own asymmetric barrier");
+        DeferredBarrier d = new DeferredBarrier(() -> { }, () -> false);
+        assertFalse(DeferredBarrier.lightIsAcquireFence(d), "not settled: light() is a full fence");
+        d.settle(api);
+        assertTrue(DeferredBarrier.lightIsAcquireFence(d), "settled on the api's asymmetric barrier");
+        DeferredBarrier own = new DeferredBarrier(() -> { }, () -> true);
+        own.settle(new Counting());
+        assertFalse(DeferredBarrier.lightIsAcquireFence(own), "settled on a barrier of the caller's own");
+        DeferredBarrier f = new DeferredBarrier(() -> { }, () -> true);
+        f.settle(FenceBarrier.INSTANCE);
+        assertFalse(DeferredBarrier.lightIsAcquireFence(f), "settled on the fence");
+    }
 }

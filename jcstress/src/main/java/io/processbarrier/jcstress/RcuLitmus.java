@@ -105,6 +105,30 @@ final class RcuLitmus {
         return result;
     }
 
+    /**
+     * {@link #reader}'s section through the thread's own {@link Rcu.Local}: after its first entry on an asymmetric
+     * barrier of the api, the handle emits {@code light()}'s acquire fence itself instead of calling through the
+     * barrier field, which this checks against a concurrent {@code synchronize()}.
+     */
+    static int localReader(Rcu.Local local, Cell cell) {
+        local.enter();
+        try {
+            Obj o = cell.ptr;
+            if (!o.old) {
+                return 0;
+            }
+            for (int i = 0; i < READER_CHECKS; i++) {
+                if (o.reclaimed != 0) {
+                    return 2;
+                }
+                Thread.onSpinWait();
+            }
+            return o.reclaimed != 0 ? 2 : 1;
+        } finally {
+            local.exit();
+        }
+    }
+
     static void writerFreeing(Rcu rcu, Cell cell) {
         Obj old = cell.ptr;
         cell.ptr = new Obj(false);

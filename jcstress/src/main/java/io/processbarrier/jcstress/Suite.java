@@ -86,6 +86,7 @@ public final class Suite {
             new Spec("RCU_mprotect", Kind.PROVIDER, "mprotect", "Rcu read section vs synchronize"),
             new Spec("RCU_signal", Kind.PROVIDER, "signal", "Rcu read section vs synchronize"),
             new Spec("RCU_LaterSection", Kind.PROVIDER, "membarrier", "Rcu, the scan reads a later section's epoch"),
+            new Spec("RCU_Local", Kind.PROVIDER, "membarrier", "Rcu.Local section vs synchronize"),
             new Spec("RCU_control_MissedReader", Kind.CONTROL, null, "grace period that misses the reader"));
 
     private Suite() {

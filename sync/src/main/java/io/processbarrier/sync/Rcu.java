@@ -348,6 +348,15 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
 
     /** Enters a section on {@code r}, the calling thread's record. */
     void enter(RcuRecord r) {
+        enter(r, false);
+    }
+
+    /**
+     * Enters a section on {@code r}, the calling thread's record; {@code acquireFence}: the barrier's
+     * {@code light()} is known to be an acquire fence for good ({@link DeferredBarrier#lightIsAcquireFence}), so the
+     * fence is emitted here without the call through {@link #barrier} (a {@link Local} learns it once).
+     */
+    void enter(RcuRecord r, boolean acquireFence) {
         if (r.epoch != 0) { // plain: our own field. Inside already: only count
             r.enterNested();
             return;
@@ -360,7 +369,11 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         // (the proof's case 3); on x86 the same plain mov, on AArch64 an stlr
         EPOCH.setRelease(r, e);
         try {
-            barrier.light(); // store-buffering with heavy(): the store above is seen, or our loads see the writer
+            if (acquireFence) {
+                VarHandle.acquireFence(); // what that light() does: a full compiler barrier
+            } else {
+                barrier.light(); // store-buffering with heavy(): the store above is seen, or our loads see the writer
+            }
         } catch (Throwable x) { // e.g. a StackOverflowError at the call: no handle, so leave no section behind
             EPOCH.setRelease(r, 0L);
             throw x;

@@ -103,7 +103,9 @@ final class RcuRecord extends RcuRecordFields {
         if (epoch == 0) { // plain: our own field
             throw noSection();
         }
-        outerTag = 0L;
+        if (outerTag != 0L) { // a load, not a store: only a read() handle's section, left by a Local, has a tag
+            outerTag = 0L;
+        }
         EPOCH.setRelease(this, 0L); // LoadStore|StoreStore: the section's accesses stay before
     }
 

@@ -80,6 +80,45 @@ class LocalHandlesTest {
         }
     }
 
+    /**
+     * A Local stops calling {@code light()} through the barrier field only where that {@code light()} is the api's
+     * acquire fence for good: on a barrier of the caller's own it calls it at every entry (the injected error comes
+     * out of the fourth entry, which leaves no section behind). On the api's barrier, an entry after the first (the
+     * handle emits the fence itself) still holds a grace period back until it exits. Control: a handle that learned
+     * from {@code isAsymmetric()} alone skips the counting barrier's {@code light()}, and the error never comes.
+     */
+    @org.junit.jupiter.api.Test
+    void aLocalEmitsTheFenceItselfOnlyForTheApisAsymmetricBarrier() throws Exception {
+        CountingBarrier own = new CountingBarrier(ProcessBarrier.get());
+        try (Rcu rcu = Rcu.create(own)) {
+            Rcu.Local local = rcu.local();
+            for (int i = 0; i < 3; i++) { // past the first entry, after which a handle on the api's barrier learns
+                local.enter();
+                local.exit();
+            }
+            own.failNextLight.set(new StackOverflowError("injected"));
+            assertThrows(StackOverflowError.class, local::enter, "the entry called the barrier's own light()");
+            assertThrows(IllegalStateException.class, local::exit, "and left no section behind");
+            rcu.synchronize();
+        }
+        try (Rcu rcu = Rcu.create(ProcessBarrier.get())) {
+            Rcu.Local local = rcu.local();
+            for (int i = 0; i < 3; i++) {
+                local.enter();
+                local.exit();
+            }
+            local.enter();
+            Task<Void> sync = Task.start(false, "synchronize", () -> {
+                rcu.synchronize();
+                return null;
+            });
+            sync.awaitAt(Thread.State.TIMED_WAITING, RcuGracePeriods.class, "backOff");
+            assertFalse(sync.isDone(), "the grace period waits for the section");
+            local.exit();
+            sync.get();
+        }
+    }
+
     @ParameterizedTest(name = "virtual={0}")
     @ValueSource(booleans = {false, true})
     void aLocalReadLockIsItsThreadsOnly(boolean virtual) throws Exception {

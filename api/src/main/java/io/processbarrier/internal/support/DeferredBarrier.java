@@ -1,6 +1,7 @@
 package io.processbarrier.internal.support;
 
 import io.processbarrier.ProcessBarrier;
+import io.processbarrier.internal.AsymmetricProcessBarrier;
 
 import java.lang.invoke.VarHandle;
 
@@ -149,5 +150,15 @@ public final class DeferredBarrier implements ProcessBarrier {
             return o == null ? b : o;
         }
         return b;
+    }
+
+    /**
+     * Whether {@code b.light()} is, from now on and for good, {@link AsymmetricProcessBarrier#light()}: an
+     * {@code acquireFence}. True for an asymmetric barrier of the api, and for a deferred one whose selection settled
+     * on one (its {@link #settled} never changes again). A caller that knows this may emit that fence itself and skip
+     * the call through its barrier field (sync's per-thread handles). Never waits.
+     */
+    public static boolean lightIsAcquireFence(ProcessBarrier b) {
+        return resolve(b) instanceof AsymmetricProcessBarrier;
     }
 }
