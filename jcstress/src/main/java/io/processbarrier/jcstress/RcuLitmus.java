@@ -64,18 +64,23 @@ final class RcuLitmus {
 
     static int reader(Rcu rcu, Cell cell) {
         try (Rcu.Reader r = rcu.read()) {
-            Obj o = cell.ptr;
-            if (!o.old) {
-                return 0;
-            }
-            for (int i = 0; i < READER_CHECKS; i++) {
-                if (o.reclaimed != 0) {
-                    return 2;
-                }
-                Thread.onSpinWait();
-            }
-            return o.reclaimed != 0 ? 2 : 1;
+            return section(cell);
         }
+    }
+
+    /** The body of {@link #reader}'s section (and {@link #localReader}'s): the outcome. */
+    private static int section(Cell cell) {
+        Obj o = cell.ptr;
+        if (!o.old) {
+            return 0;
+        }
+        for (int i = 0; i < READER_CHECKS; i++) {
+            if (o.reclaimed != 0) {
+                return 2;
+            }
+            Thread.onSpinWait();
+        }
+        return o.reclaimed != 0 ? 2 : 1;
     }
 
     /**
@@ -113,17 +118,7 @@ final class RcuLitmus {
     static int localReader(Rcu.Local local, Cell cell) {
         local.enter();
         try {
-            Obj o = cell.ptr;
-            if (!o.old) {
-                return 0;
-            }
-            for (int i = 0; i < READER_CHECKS; i++) {
-                if (o.reclaimed != 0) {
-                    return 2;
-                }
-                Thread.onSpinWait();
-            }
-            return o.reclaimed != 0 ? 2 : 1;
+            return section(cell);
         } finally {
             local.exit();
         }
