@@ -349,12 +349,22 @@ public final class BackgroundSelection {
                 }
                 endWaits();
             }
-            if (warnings != null) {
-                for (String w : warnings) {
-                    LogHandoff.submit(System.Logger.Level.WARNING, w);
+            try {
+                if (warnings != null) {
+                    Runnable h = handOffForTest;
+                    if (h != null) {
+                        h.run();
+                    }
+                    for (String w : warnings) {
+                        LogHandoff.submit(System.Logger.Level.WARNING, w);
+                    }
                 }
+            } finally {
+                // whatever the hand-off threw: an application undeployed while its selection ran has its loader
+                // closed, and loading LogHandoff then fails (seen in RcuRedeployTest); a hook left registered would
+                // keep that loader reachable for ever
+                removeHook(hook);
             }
-            removeHook(hook);
         }
     }
 
@@ -376,6 +386,15 @@ public final class BackgroundSelection {
     static volatile java.util.concurrent.CountDownLatch holdForTest;
     /** Tests: false leaves out the shutdown hook (the control of the exit test). */
     static volatile boolean exitHookForTest = true;
+    /** Tests: run by the selection's thread right before it hands its WARNINGs to the log (to make that throw). */
+    static volatile Runnable handOffForTest;
+
+    /** Tests: the running selection's thread and its exit hook (either may be null). */
+    static Thread[] runningForTest() {
+        synchronized (LOCK) {
+            return new Thread[] {running, exitHook};
+        }
+    }
 
     /** Tests: the deferred barrier of this JVM, or null. */
     static DeferredBarrier deferredForTest() {

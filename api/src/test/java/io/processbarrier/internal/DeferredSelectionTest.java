@@ -46,6 +46,21 @@ class DeferredSelectionTest {
         }
     }
 
+    /**
+     * The selection's hand-off of its WARNING throws (as loading {@code LogHandoff} does once an undeployed
+     * application's loader is closed, seen in {@code RcuRedeployTest}): its exit hook is removed all the same, since a
+     * hook left registered keeps the loader reachable for ever. Control: with the removal after the hand-off and not
+     * in a {@code finally} (commit 8a79754), the hook stays registered.
+     */
+    @Test
+    void aHandOffThatThrowsStillRemovesTheExitHook() throws Exception {
+        ChildProcess.Result r = child(DeferredHandOffChild.class, List.of(), false);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("true", r.value("hookRegisteredBefore"), "the premise: the selection registered its hook: " + r);
+        assertEquals("true", r.value("handOffThrew"), "the premise: the hand-off threw: " + r);
+        assertEquals("false", r.value("hookStillRegistered"), r.toString());
+    }
+
     /** The control: without the library's exit hook the same program loses the WARNING (the test can fail). */
     @Test
     void withoutTheExitHookTheWarningIsLostTheControl() throws Exception {
@@ -149,12 +164,16 @@ class DeferredSelectionTest {
         if (noHook) {
             args.add("nohook");
         }
+        return child(DeferredExitChild.class, args, log4j);
+    }
+
+    private static ChildProcess.Result child(Class<?> main, List<String> args, boolean log4j) throws Exception {
         Path dir = Files.createTempDirectory("pb-deferred-child");
         try {
-            String file = DeferredExitChild.class.getName().replace('.', '/') + ".class";
+            String file = main.getName().replace('.', '/') + ".class";
             Path copy = dir.resolve(file);
             Files.createDirectories(copy.getParent());
-            try (InputStream in = DeferredExitChild.class.getClassLoader().getResourceAsStream(file)) {
+            try (InputStream in = main.getClassLoader().getResourceAsStream(file)) {
                 Files.copy(in, copy);
             }
             String api = Path.of(ProcessBarrier.class.getProtectionDomain().getCodeSource().getLocation().toURI())
@@ -166,7 +185,7 @@ class DeferredSelectionTest {
                 cp.add(jars);
             }
             List<String> cmd = ChildProcess.javaCommand(List.of(), List.of(),
-                    String.join(java.io.File.pathSeparator, cp), DeferredExitChild.class, args.toArray(new String[0]));
+                    String.join(java.io.File.pathSeparator, cp), main, args.toArray(new String[0]));
             return ChildProcess.run(cmd, Duration.ofSeconds(60), ChildProcess.Stderr.SEPARATE);
         } finally {
             try (var files = Files.walk(dir)) {
