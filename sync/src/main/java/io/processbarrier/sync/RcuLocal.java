@@ -44,10 +44,9 @@ final class RcuLocal implements Rcu.Local {
         if (Thread.currentThread() != thread) {
             throw wrongThread("enter");
         }
-        if (acquireFence) {
-            rcu.enter(record, true);
-        } else {
-            rcu.enter(record, false);
+        boolean f = acquireFence;
+        rcu.enter(record, f);
+        if (!f) {
             acquireFence = DeferredBarrier.lightIsAcquireFence(rcu.barrier); // type checks: off the fast path
         }
     }

@@ -44,10 +44,10 @@ import java.util.function.LongSupplier;
  * only try a CAS on it), so the two never deadlock.
  *
  * <p><b>Fault model.</b> Nothing here calls user code or logs. An interrupt or a timeout of a waiting writer removes
- * it from the queue (and its reservation) and unparks the writer behind it, holding no claim; of a waiting reader, takes it out of the count of readers to
- * admit (or, if it was admitted already, counts it as entered, so that writers do not wait for it). An
- * uninterruptible wait keeps the interrupt status, re-asserted when it returns. Every wake-up re-checks the state it
- * waits for, so a spurious or early unpark only costs a look.
+ * it from the queue (and its reservation) and unparks the writer behind it, holding no claim; of a waiting reader,
+ * takes it out of the count of readers to admit (or, if it was admitted already, counts it as entered, so that
+ * writers do not wait for it). An uninterruptible wait keeps the interrupt status, re-asserted when it returns.
+ * Every wake-up re-checks the state it waits for, so a spurious or early unpark only costs a look.
  */
 final class ReadMostlyLockQueue {
     /** How long writers wait for the readers admitted by a writer's release to enter (see the class doc). */

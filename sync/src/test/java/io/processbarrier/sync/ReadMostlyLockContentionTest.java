@@ -253,6 +253,19 @@ class ReadMostlyLockContentionTest {
                 Runtime.getRuntime().availableProcessors());
         AtomicBoolean stop = new AtomicBoolean();
         List<Task<Long>> yielders = new ArrayList<>();
+        try {
+            awaitMutexAmongYielders(q, carriers, stop, yielders);
+        } finally {
+            stop.set(true); // also when an assertion failed: yielders left running would starve later tests
+            for (Task<Long> y : yielders) {
+                assertTrue(y.get() > 0L, "a yielder never yielded");
+            }
+        }
+    }
+
+    /** The scenario of the test above; {@code yielders} collects the yielding threads for the caller to stop. */
+    private static void awaitMutexAmongYielders(ReadMostlyLockQueue q, int carriers, AtomicBoolean stop,
+                                                List<Task<Long>> yielders) throws Exception {
         Task<Long> writer;
         q.mutex.lock();
         try {
@@ -289,15 +302,8 @@ class ReadMostlyLockContentionTest {
             q.mutex.unlock();
         }
         long freed = System.nanoTime();
-        try {
-            long waited = writer.get() - freed;
-            System.out.printf("the free mutex reached the waiting virtual writer in %.2f ms among %d yielders%n",
-                    waited / 1e6, carriers);
-        } finally {
-            stop.set(true);
-            for (Task<Long> y : yielders) {
-                assertTrue(y.get() > 0L, "a yielder never yielded");
-            }
-        }
+        long waited = writer.get() - freed;
+        System.out.printf("the free mutex reached the waiting virtual writer in %.2f ms among %d yielders%n",
+                waited / 1e6, carriers);
     }
 }
