@@ -221,6 +221,21 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        linkAccesses();
+    }
+
+    /** Links every VarHandle access this class makes: see {@link VarHandleLinks}. */
+    private static void linkAccesses() {
+        Rcu none = null;
+        RcuRecord noRecord = null;
+        VarHandleLinks.link(
+                () -> { boolean b = REQUESTED.compareAndSet(none, 0L, 0L); },
+                () -> { boolean b = CLOSED.compareAndSet(none, false, true); },
+                () -> { long l = (long) GP.getAcquire(none); },
+                () -> { boolean b = (boolean) CLOSED.getOpaque(none); },
+                () -> { long l = (long) GP.getVolatile(none); },
+                () -> { boolean b = (boolean) CLOSED.getVolatile(none); },
+                () -> EPOCH.setRelease(noRecord, 0L));
     }
 
     // The source files of Rcu, one concern each: this one, the public API and the read side's entry (read());

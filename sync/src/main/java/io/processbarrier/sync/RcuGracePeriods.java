@@ -51,6 +51,28 @@ abstract class RcuGracePeriods {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        linkAccesses();
+    }
+
+    /** Links every VarHandle access this class makes: see {@link VarHandleLinks}. */
+    private static void linkAccesses() {
+        RcuGracePeriods none = null;
+        RcuRecord noRecord = null;
+        ReaderRegistry.Slot noSlot = null;
+        long[] noRing = null;
+        VarHandleLinks.link(
+                () -> { long l = (long) COMPLETED.getAcquire(none); },
+                () -> { long l = (long) RcuRecord.EPOCH.getAcquire(noRecord); },
+                () -> { long l = (long) GP_NUM.getAcquire(noRing, 0); },
+                () -> { long l = (long) GP.getAndAdd(none, 0L); },
+                () -> { long l = (long) COMPLETED.getOpaque(none); },
+                () -> { long l = (long) RcuRecord.EPOCH.getOpaque(noSlot); },
+                () -> { long l = (long) GP_TIME.getOpaque(noRing, 0); },
+                () -> { long l = (long) GP.getVolatile(none); },
+                () -> LONGEST.setOpaque(none, 0L),
+                () -> GP_TIME.setOpaque(noRing, 0, 0L),
+                () -> COMPLETED.setRelease(none, 0L),
+                () -> GP_NUM.setRelease(noRing, 0, 0L));
     }
 
     // Read by every reader on entry, written once per grace period: a read-mostly line. The retire stack, written

@@ -56,6 +56,14 @@ final class RcuRecord extends RcuRecordFields {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        linkAccesses();
+    }
+
+    /** Links every VarHandle access this class makes: see {@link VarHandleLinks}. */
+    private static void linkAccesses() {
+        RcuRecord none = null;
+        VarHandleLinks.link(
+                () -> EPOCH.setRelease(none, 0L));
     }
 
     long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;

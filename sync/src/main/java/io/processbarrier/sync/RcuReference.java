@@ -51,6 +51,18 @@ public final class RcuReference<T> {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        linkAccesses();
+    }
+
+    /** Links every VarHandle access this class makes: see {@link VarHandleLinks}. */
+    private static void linkAccesses() {
+        RcuReference<?> none = null;
+        VarHandleLinks.link(
+                () -> { boolean b = VALUE.compareAndSet(none, (Object) null, (Object) null); },
+                () -> { Object o = VALUE.getAcquire(none); },
+                () -> { Object o = VALUE.getAndSet(none, (Object) null); },
+                () -> { Object o = VALUE.getVolatile(none); },
+                () -> VALUE.setRelease(none, (Object) null));
     }
 
     private final Rcu rcu;

@@ -72,6 +72,22 @@ final class RcuRetirer extends RcuRetirerPad {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        linkAccesses();
+    }
+
+    /** Links every VarHandle access this class makes: see {@link VarHandleLinks}. */
+    private static void linkAccesses() {
+        RcuRetirer none = null;
+        RcuGracePeriods noGps = null;
+        Node noNode = null;
+        VarHandleLinks.link(
+                () -> { boolean b = LOCK.compareAndSet(none, 0, 1); },
+                () -> { boolean b = HEAD.compareAndSet(none, noNode, noNode); },
+                () -> { boolean b = HEAD.compareAndSet(none, noNode, (Object) null); },
+                () -> { long l = (long) RcuGracePeriods.COMPLETED.getAcquire(noGps); },
+                () -> { long l = (long) RcuGracePeriods.REQUESTED.getVolatile(noGps); },
+                () -> { Node n = (Node) HEAD.getVolatile(none); },
+                () -> LOCK.setRelease(none, 0));
     }
 
     /** A retired object, on a Treiber stack; {@code next} and {@code depth} are set before the CAS publishes it. */

@@ -351,6 +351,42 @@ public final class ReadMostlyLock implements ReadWriteLock {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        linkAccesses();
+    }
+
+    /**
+     * Links every VarHandle access this class makes ({@link VarHandleLinks} says why): one lambda per access mode and
+     * type, as the calls in this file make them ({@code null} is a {@code Void}).
+     */
+    private static void linkAccesses() {
+        ReadMostlyLock none = null;
+        ReadMostlyLockReader noReader = null;
+        ReaderRegistry.Slot noSlot = null;
+        Thread me = Thread.currentThread();
+        VarHandleLinks.link(
+                () -> { int n = (int) FLAG.getAcquire(none); },
+                () -> { boolean b = WRITER.getAcquire(none) == null; },
+                () -> { int n = (int) FLAG.getOpaque(none); },
+                () -> { long l = (long) EXITS.getOpaque(none); },
+                () -> { boolean b = OWNER.getOpaque(none) == null; },
+                () -> { Thread t = (Thread) WRITER.getOpaque(none); },
+                () -> { int n = (int) ACTIVE.getOpaque(noSlot); },
+                () -> { int n = (int) FLAG.getVolatile(none); },
+                () -> { boolean b = WRITER.getVolatile(none) == null; },
+                () -> { Thread t = (Thread) WRITER.getVolatile(none); },
+                () -> { int n = (int) ACTIVE.getVolatile(noReader); },
+                () -> { int n = (int) ACTIVE.getVolatile(noSlot); },
+                () -> EXITS.setOpaque(none, 0L),
+                () -> WRITER.setOpaque(none, me),
+                () -> ACTIVE.setOpaque(noReader, 0),
+                () -> FLAG.setRelease(none, 0),
+                () -> OWNER.setRelease(none, me),
+                () -> OWNER.setRelease(none, null),
+                () -> ACTIVE.setRelease(noReader, 0),
+                () -> FLAG.setVolatile(none, 0),
+                () -> WRITER.setVolatile(none, me),
+                () -> WRITER.setVolatile(none, null),
+                () -> ACTIVE.setVolatile(noReader, 0));
     }
 
     /** Not final: a settled DeferredBarrier is exchanged for its selection on the writer's path (writerHeavy). */

@@ -49,7 +49,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * there while taking the lock back leaves no hold, and the reacquire waits {@link #NO_WAITER_PARK_NANOS} and tries
  * again until it holds the lock: an {@code OutOfMemoryError} never makes {@code await} return or throw without it.
  * A virtual thread's park allocates (its scheduling, the timer of a timed park): on a full heap the JDK parks its
- * carrier instead, and where a timed park or a yield fails here the thread spins once and looks again. Only an
+ * carrier instead, or loses the timer's wake-up for good; so the waits that follow an {@code OutOfMemoryError}
+ * here never park a virtual thread on a timer: it yields until the time has passed ({@link FullHeapPause}). Only an
  * {@link InterruptedException} still to be thrown needs the heap (its constructor): on a full heap the thread gets
  * the {@code OutOfMemoryError} instead, holding the lock, with its interrupt status cleared.
  */
@@ -265,20 +266,13 @@ final class ReadMostlyLockCondition implements Condition {
     }
 
     /**
-     * A timed park that a full heap cannot fail: a virtual thread's timed park allocates (the timer that unparks
-     * it), and on an {@link OutOfMemoryError} this spins for the time instead, on its carrier (as the JDK parks the
-     * carrier of a virtual thread it cannot unmount). Spinning rather than returning at once: every failed
-     * allocation of the caller's next attempt costs a full collection.
+     * The pause of a wait that met a full heap (no waiter, or an error while taking the lock back): allocates nothing
+     * and needs no timer of the JDK's ({@link FullHeapPause} says why a virtual thread must not park on one there).
+     * Pausing rather than returning at once: every failed allocation of the caller's next attempt costs a full
+     * collection.
      */
     private void parkNanos(long nanos) {
-        long start = System.nanoTime();
-        try {
-            LockSupport.parkNanos(this, nanos);
-        } catch (OutOfMemoryError e) {
-            while (System.nanoTime() - start < nanos && !Thread.currentThread().isInterrupted()) {
-                Thread.onSpinWait();
-            }
-        }
+        FullHeapPause.pause(this, nanos);
     }
 
     @Override

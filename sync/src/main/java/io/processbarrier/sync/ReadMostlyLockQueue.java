@@ -93,7 +93,6 @@ final class ReadMostlyLockQueue {
     private static final VarHandle WAKES;
     private static final VarHandle POLLS;
     private static final VarHandle RESERVED;
-    private static final VarHandle HEAD;
 
     static {
         try {
@@ -104,28 +103,83 @@ final class ReadMostlyLockQueue {
             WAKES = l.findVarHandle(ReadMostlyLockQueue.class, "wakes", int.class);
             POLLS = l.findVarHandle(ReadMostlyLockQueue.class, "polls", int.class);
             RESERVED = l.findVarHandle(ReadMostlyLockQueue.class, "reserved", Thread.class);
-            HEAD = l.findVarHandle(ReadMostlyLockQueue.class, "head", Waiter.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
-        // A VarHandle call site is linked when it first runs, and linking allocates (method types, lambda forms): on a
-        // full heap the first reservation, or the first drop of one, threw OutOfMemoryError out of a writer (seen with
-        // -Xlog:exceptions in ReadMostlyLockFullHeapTest's virtual case: the clear in leaveQueue, which left a stale
-        // reservation; the drop in heldBy, out of lock()). A lock may reserve for the first time long after its
-        // start, so these sites are linked here, with the class, on a queue of no lock. (The sites that every write
-        // runs are linked by the lock's first writes.)
+        // A VarHandle call is linked when it first runs (per access mode and type, in this class), and linking
+        // allocates (method types, lambda forms). On a full heap a first link threw OutOfMemoryError out of a writer,
+        // seen with -Xlog:exceptions in ReadMostlyLockFullHeapTest: the clear of a reservation in leaveQueue and the
+        // drop in heldBy (virtual threads, a stale reservation left), and the count of contenders of the first
+        // contended write (platform threads, CI of de124bd: the thread died). A lock's user cannot warm the paths
+        // that only contention runs, so: volatile loads and stores are plain accesses of the volatile fields (no
+        // link), and every other access goes through one of the methods below, each run here, with the class, on a
+        // queue of no lock. ReadMostlyLockFullHeapTest's "cold" case runs every contended path first on a full heap.
         ReadMostlyLockQueue linked = new ReadMostlyLockQueue(null, null);
-        linked.reserve(null);
+        linked.casState(0, 0);
+        linked.opaqueState();
+        linked.clearStateBits(0);
+        linked.addContenders(0);
+        linked.countWake();
+        linked.countPoll();
+        linked.casAdmission(0L, 0L);
         linked.dropReservation(null);
         linked.claimedBy(null); // the error path's look at the claim
+        ReadMostlyLockReader reader = new ReadMostlyLockReader(Thread.currentThread()); // of no lock
+        markInside(reader);
+        backOut(reader);
+        FullHeapPause.pause(linked, 0L); // loading a class allocates too: the one a full heap's wait calls, now
     }
 
-    /** Every store of {@link #reserved}: one call site, linked with the class (the static initializer says why). */
+    /** A waiting reader enters: opaque store of its record's {@code active} (the full fence after it is the caller's). */
+    private static void markInside(ReadMostlyLockReader r) {
+        ReadMostlyLock.ACTIVE.setOpaque(r, 1);
+    }
+
+    /** A reader that found a writer backs out: volatile store (StoreLoad after it), before it wakes the scanner. */
+    private static void backOut(ReadMostlyLockReader r) {
+        ReadMostlyLock.ACTIVE.setVolatile(r, 0);
+    }
+
+    // ---- the accesses that are not plain volatile loads and stores: one call of the VarHandle each (see above)
+
+    /** CAS of {@link #state}: a full fence. */
+    private boolean casState(int expected, int update) {
+        return STATE.compareAndSet(this, expected, update);
+    }
+
+    /** Opaque load of {@link #state}: a look before a CAS, which does not fence. */
+    private int opaqueState() {
+        return (int) STATE.getOpaque(this);
+    }
+
+    /** Atomically clears {@code bits} of {@link #state} (a full fence). */
+    private void clearStateBits(int bits) {
+        STATE.getAndBitwiseAnd(this, ~bits);
+    }
+
+    private void addContenders(int delta) {
+        CONTENDERS.getAndAdd(this, delta);
+    }
+
+    private void countWake() {
+        WAKES.getAndAdd(this, 1);
+    }
+
+    /** Only the first in line counts its polls, one thread at a time (the first changes under the mutex). */
+    private void countPoll() {
+        POLLS.setOpaque(this, (int) POLLS.getOpaque(this) + 1);
+    }
+
+    private boolean casAdmission(long expected, long update) {
+        return ADMISSION.compareAndSet(this, expected, update);
+    }
+
+    /** Every store of {@link #reserved}. */
     private void reserve(Thread t) {
-        RESERVED.setVolatile(this, t);
+        reserved = t; // volatile store
     }
 
-    /** Every CAS of {@link #reserved}: one call site, linked with the class. */
+    /** Every CAS of {@link #reserved}. */
     private boolean dropReservation(Thread r) {
         return RESERVED.compareAndSet(this, r, (Thread) null);
     }
@@ -286,7 +340,7 @@ final class ReadMostlyLockQueue {
 
     /** Under the mutex: whether no writer claims, spins or queues (a burst may end). */
     boolean noWriter() {
-        return (int) STATE.getVolatile(this) == 0 && (int) CONTENDERS.getVolatile(this) == 0 && firstWaiter == null;
+        return state == 0 && contenders == 0 && firstWaiter == null; // volatile loads
     }
 
     /**
@@ -305,11 +359,11 @@ final class ReadMostlyLockQueue {
         if (tryOnly) {
             return false;
         }
-        CONTENDERS.getAndAdd(this, 1); // while a writer spins or queues, no burst ends (noWriter)
+        addContenders(1); // while a writer spins or queues, no burst ends (noWriter)
         try {
             return lookAgain(me) || awaitTurn(me, how, deadline);
         } finally {
-            CONTENDERS.getAndAdd(this, -1);
+            addContenders(-1);
         }
     }
 
@@ -327,9 +381,9 @@ final class ReadMostlyLockQueue {
      * {@code writer}, set only after this).
      */
     private boolean tryClaim(Thread me, boolean ignoreReservation) {
-        Thread r = (Thread) RESERVED.getVolatile(this); // volatile load
-        if ((r != null && r != me && !ignoreReservation && heldBy(r)) || (int) STATE.getVolatile(this) != 0
-                || !STATE.compareAndSet(this, 0, CLAIMED)) { // the CAS: full fence, after the last holder's release
+        Thread r = reserved; // volatile load
+        if ((r != null && r != me && !ignoreReservation && heldBy(r)) || state != 0
+                || !casState(0, CLAIMED)) { // the CAS: full fence, after the last holder's release
             return false;
         }
         claimant = me;
@@ -357,7 +411,7 @@ final class ReadMostlyLockQueue {
      * reserver, and the next writer, first in line, spun for ever on a free claim): it is dropped here.
      */
     private boolean heldBy(Thread r) {
-        Waiter h = (Waiter) HEAD.getVolatile(this);
+        Waiter h = head; // volatile load
         if (h != null && h.thread == r) {
             return true;
         }
@@ -377,7 +431,7 @@ final class ReadMostlyLockQueue {
      */
     private boolean lookAgain(Thread me) {
         Thread.onSpinWait();
-        return (int) STATE.getOpaque(this) == 0 && tryClaim(me, false); // opaque first: a shared line
+        return opaqueState() == 0 && tryClaim(me, false); // opaque first: a shared line
     }
 
     /**
@@ -404,7 +458,7 @@ final class ReadMostlyLockQueue {
             }
             lastWaiter = node;
             queued++;
-            HEAD.setVolatile(this, firstWaiter);
+            head = firstWaiter; // volatile store
         } finally {
             mutex.unlock();
         }
@@ -413,13 +467,13 @@ final class ReadMostlyLockQueue {
         boolean asked = false; // parked first in line, asking a release to wake it: now woken, it lost to a barger
         try {
             while (true) {
-                boolean first = HEAD.getVolatile(this) == node;
+                boolean first = head == node; // volatile load
                 if (first) {
                     if (tryClaim(me, false) || lookAgain(me)) {
                         ok = true;
                         return true;
                     }
-                    if (RESERVED.getVolatile(this) == null && System.nanoTime() - node.since >= HANDOFF_NANOS) {
+                    if (reserved == null && System.nanoTime() - node.since >= HANDOFF_NANOS) {
                         reserve(me); // from now on nobody barges; the holder's release wakes us
                         continue;
                     }
@@ -430,13 +484,13 @@ final class ReadMostlyLockQueue {
                 if (first) {
                     if (admissionPending()) {
                         park = ADMISSION_GRACE_NANOS; // the last admitted reader unparks us, or the grace ends
-                    } else if (RESERVED.getVolatile(this) == null) {
+                    } else if (reserved == null) {
                         park = Math.max(1L, node.since + HANDOFF_NANOS - System.nanoTime()); // then reserve
                         untilReserve = true;
                         if (asked && park > POLL_NANOS) { // a writer barged past our wake-up: it writes on
                             park = POLL_NANOS;
                             poll = true;
-                            POLLS.setOpaque(this, (int) POLLS.getOpaque(this) + 1); // only the first in line writes
+                            countPoll();
                         }
                     }
                 }
@@ -502,11 +556,7 @@ final class ReadMostlyLockQueue {
                 if (how == TIMED && deadline - System.nanoTime() <= 0L) {
                     return false;
                 }
-                try {
-                    LockSupport.parkNanos(this, 1_000_000L);
-                } catch (OutOfMemoryError e) { // a virtual thread's timed park allocates: spin instead
-                    Thread.onSpinWait();
-                }
+                FullHeapPause.pause(this, 1_000_000L); // no timer of the JDK's for a virtual thread: see there
                 if (Thread.interrupted()) {
                     if (how == INTERRUPTIBLE || how == TIMED) {
                         throw new InterruptedException();
@@ -528,7 +578,7 @@ final class ReadMostlyLockQueue {
         try {
             unlink(node);
             Waiter next = firstWaiter;
-            HEAD.setVolatile(this, next);
+            head = next; // volatile store
             dropReservation(node.thread); // a CAS: heldBy may have dropped it already, and the next first reserved
             if (next != null) {
                 LockSupport.unpark(next.thread); // it is first now: it competes, or asks the holder to wake it
@@ -546,11 +596,11 @@ final class ReadMostlyLockQueue {
      */
     private boolean askToBeWoken() {
         while (true) {
-            int s = (int) STATE.getVolatile(this);
+            int s = state; // volatile load
             if ((s & CLAIMED) == 0) {
                 return admissionPending(); // the last admitted reader unparks us, or the grace ends
             }
-            if ((s & WAKE) != 0 || STATE.compareAndSet(this, s, s | WAKE)) {
+            if ((s & WAKE) != 0 || casState(s, s | WAKE)) {
                 return true;
             }
         }
@@ -564,11 +614,11 @@ final class ReadMostlyLockQueue {
      */
     void releaseClaim() {
         claimant = null; // before the CAS publishes it: the next holder's store comes after
-        if (STATE.compareAndSet(this, CLAIMED, 0)) { // full fence: the holder's stores before it
+        if (casState(CLAIMED, 0)) { // full fence: the holder's stores before it
             return;
         }
         while (true) {
-            int s = (int) STATE.getVolatile(this);
+            int s = state; // volatile load
             if ((s & READERS) != 0) {
                 lockForWriter(); // readers set the bit under the mutex: admit them, then look again
                 try {
@@ -578,11 +628,11 @@ final class ReadMostlyLockQueue {
                 }
                 continue;
             }
-            if (STATE.compareAndSet(this, s, 0)) {
+            if (casState(s, 0)) {
                 if ((s & WAKE) != 0) {
-                    Waiter h = (Waiter) HEAD.getVolatile(this);
+                    Waiter h = head; // volatile load
                     if (h != null) {
-                        WAKES.getAndAdd(this, 1); // after the release: the next holder's release may count too
+                        countWake(); // after the release: the next holder's release may count too
                         LockSupport.unpark(h.thread);
                     }
                 }
@@ -593,7 +643,7 @@ final class ReadMostlyLockQueue {
 
     /** Under the mutex: takes the claim to end a burst (lowering the flag), if no writer claims, spins or queues. */
     boolean claimForBurstEnd() {
-        if (noWriter() && STATE.compareAndSet(this, 0, CLAIMED)) {
+        if (noWriter() && casState(0, CLAIMED)) {
             claimant = Thread.currentThread();
             return true;
         }
@@ -602,7 +652,7 @@ final class ReadMostlyLockQueue {
 
     /** Whether {@code t} holds the claim: after an {@link Error} on its way from the claim to its guard. */
     boolean claimedBy(Thread t) {
-        return claimant == t && ((int) STATE.getVolatile(this) & CLAIMED) != 0;
+        return claimant == t && (state & CLAIMED) != 0; // volatile load
     }
 
     /** Under the mutex: the writer holding the claim left; admits the readers that waited for it. */
@@ -617,7 +667,7 @@ final class ReadMostlyLockQueue {
             }
             blockedReaders.clear();
         }
-        STATE.getAndBitwiseAnd(this, ~READERS); // under the mutex, where readers set it: every one of them admitted
+        clearStateBits(READERS); // under the mutex, where readers set it: every one of them admitted
     }
 
     // ------------------------------------------------------------------------------------------------ readers
@@ -644,13 +694,13 @@ final class ReadMostlyLockQueue {
                     mutex.unlock();
                 }
                 if (g < 0L) { // enter as the fenced path does: writers claim without the mutex
-                    ReadMostlyLock.ACTIVE.setOpaque(r, 1);
+                    markInside(r);
                     VarHandle.fullFence(); // StoreLoad: active = 1 before the load of writer (the Dekker pair)
                     if (lock.claimant() == null) {
                         r.holds = 1;
                         return true;
                     }
-                    ReadMostlyLock.ACTIVE.setVolatile(r, 0); // a writer claimed meanwhile: wait for it
+                    backOut(r); // a writer claimed meanwhile: wait for it
                     lock.wakeScanner();
                     if (how == TIMED && deadline - System.nanoTime() <= 0L) {
                         return false;
@@ -687,13 +737,13 @@ final class ReadMostlyLockQueue {
                     if (hook != null) {
                         hook.run();
                     }
-                    ReadMostlyLock.ACTIVE.setOpaque(r, 1);
+                    markInside(r);
                     VarHandle.fullFence(); // the fenced path's Dekker pair with a claiming writer
                     if (lock.claimant() == null) {
                         r.holds = 1;
                         return true;
                     }
-                    ReadMostlyLock.ACTIVE.setVolatile(r, 0); // a writer claimed after our grace ran out: wait for it
+                    backOut(r); // a writer claimed after our grace ran out: wait for it
                     lock.wakeScanner();
                 } finally {
                     entered(g); // entered, going back to wait, or failing (an Error): writers must not wait for us
@@ -712,11 +762,11 @@ final class ReadMostlyLockQueue {
      */
     private boolean markReadersWaiting() {
         while (true) {
-            int s = (int) STATE.getVolatile(this);
+            int s = state; // volatile load
             if ((s & CLAIMED) == 0) {
                 return false;
             }
-            if ((s & READERS) != 0 || STATE.compareAndSet(this, s, s | READERS)) {
+            if ((s & READERS) != 0 || casState(s, s | READERS)) {
                 return true;
             }
         }
@@ -749,9 +799,9 @@ final class ReadMostlyLockQueue {
             if (generation(a) != g + 1 || (a & COUNT_MASK) == 0) {
                 return; // a later admission replaced ours, or its grace ran out: nobody waits for us
             }
-        } while (!ADMISSION.compareAndSet(this, a, a - 1));
+        } while (!casAdmission(a, a - 1));
         if ((a & COUNT_MASK) == 1) {
-            Waiter w = (Waiter) HEAD.getVolatile(this); // after the CAS: a writer that queued before sees 0
+            Waiter w = head; // volatile load, after the CAS: a writer that queued before sees 0
             if (w != null) {
                 LockSupport.unpark(w.thread);
             }
@@ -775,17 +825,17 @@ final class ReadMostlyLockQueue {
 
     /** How many times a release unparked the first queued writer because it asked (tests). */
     int wakes() {
-        return (int) WAKES.getVolatile(this);
+        return wakes;
     }
 
     /** How many times the first queued writer parked to look again without asking to be woken (tests). */
     int polls() {
-        return (int) POLLS.getVolatile(this);
+        return polls;
     }
 
     /** The queued writer that reserved the claim, or null (tests). */
     Thread reservedFor() {
-        return (Thread) RESERVED.getVolatile(this);
+        return reserved;
     }
 
     /** The number of queued writers (tests: no node is left behind by a failed timed try; racy). */

@@ -120,6 +120,14 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        // every VarHandle access of this class linked now, with the class: see VarHandleLinks
+        ReaderRegistry<?> none = null;
+        Slot[] noTable = null;
+        Slot noSlot = null;
+        VarHandleLinks.link(
+                () -> { Slot[] t = (Slot[]) TABLE.getAcquire(none); },
+                () -> TABLE.setRelease(none, noTable),
+                () -> CELL.setRelease(noTable, 0, noSlot));
     }
 
     private final Function<Thread, S> factory;

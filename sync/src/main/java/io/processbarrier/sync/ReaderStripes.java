@@ -57,6 +57,7 @@ final class ReaderStripes {
         linked.markUsed();
         linked.add(0, 0, 1L);
         linked.resetView(0); // USED to UNUSED, finds the count, and back
+        linked.noteEntrant(0, 0, 0L);
     }
 
     /**

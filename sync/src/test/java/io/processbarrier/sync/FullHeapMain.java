@@ -20,7 +20,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Arguments: {@code alternate|writer LOCK platform|virtual} or {@code burst-ticking|burst-fault}. {@code alternate}: two threads take
  * turns through the write lock and its condition ({@code while (turn != me) await(); turn = other; signalAll()}), the
  * shape of OpenJDK's OOMEInAQS test. {@code writer}: two threads take the write lock in turn without a condition, by
- * contention alone. {@code burst-...}: the burst timer's thread meets a full heap (issue 30 item 13, see
+ * contention alone. {@code cold}: as {@code writer}, but the warm-up runs one thread after the other, so that every
+ * contended path of the lock runs for the first time with the heap full (a library's user cannot warm them).
+ * {@code burst-...}: the burst timer's thread meets a full heap (issue 30 item 13, see
  * {@link #burst}).
  * {@code LOCK}: {@code rrwl} (ReentrantReadWriteLock, the control) or {@code rml} (ReadMostlyLock).
  */
@@ -59,12 +61,18 @@ final class FullHeapMain {
     private static int turn;
     private static final int[] turnsDone = new int[2];
     private static final AtomicInteger finished = new AtomicInteger();
+    /** The threads whose warm-up is over ({@code cold}: the next one starts its own then). */
+    private static final AtomicInteger warmUps = new AtomicInteger();
     private static final Throwable[] failures = new Throwable[2];
 
     private FullHeapMain() {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("is-virtual")) { // no barrier: nothing of the api's runs beside it
+            isVirtual(args[1].equals("handle"));
+            return;
+        }
         // the selection over first (since issue 29 it runs in the background after the first get()): a lock made
         // before it ends exchanges its barrier on a later write, whose first heavy() would then run with the heap full
         io.processbarrier.ProcessBarrier.get().name();
@@ -73,6 +81,7 @@ final class FullHeapMain {
             return;
         }
         boolean alternate = args[0].equals("alternate");
+        boolean cold = args[0].equals("cold");
         ReadWriteLock rw = args[1].equals("rrwl") ? new ReentrantReadWriteLock() : new ReadMostlyLock();
         Lock w = rw.writeLock();
         Condition c = w.newCondition();
@@ -87,7 +96,18 @@ final class FullHeapMain {
                     // condition's) have run once, so that no class is first loaded or linked with the heap full (a
                     // first use allocates in the heap; seen as an OutOfMemoryError without a stack on a loaded
                     // machine after 3 turns). What allocates on every use still fails: it is not warmed away.
+                    while (cold && warmUps.get() != me) {
+                        Thread.onSpinWait(); // cold: one thread at a time, so that no contended path runs yet
+                    }
                     turns(alternate, w, c, me, WARM_UP_TURNS);
+                    warmUps.incrementAndGet();
+                    // one timed park that runs out, so that the JDK's own timer thread has submitted a wake-up
+                    // before the heap is full: its first one creates a submission queue, and on a full heap
+                    // Temurin 25's DelayScheduler cancels a wake-up whose submission fails (the virtual thread then
+                    // never wakes, whatever lock it waits on: seen with -Xlog:exceptions, OutOfMemoryError in
+                    // WorkQueue.<init> on ForkJoinPool-1-delayScheduler). The lock's own waits after an
+                    // OutOfMemoryError need no timer (FullHeapPause); its other timed parks do.
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                     finished.incrementAndGet();
                     LockSupport.unpark(main);
                     while (!go) {
@@ -346,6 +366,43 @@ final class FullHeapMain {
             }
         }
         return null;
+    }
+
+    // ------------------------------------------------------------------------------------------------ isVirtual
+
+    /** How many times the scenario {@code is-virtual} asks, the heap full: well past the handle's count of 127. */
+    static final int IS_VIRTUAL_CALLS = 1_000;
+
+    /**
+     * Whether a thread is virtual, asked {@link #IS_VIRTUAL_CALLS} times with the heap full, as a waiting writer asks
+     * on every wait for the lock's mutex ({@code VirtualThreadsFullHeapTest}): by {@code VirtualThreads.isVirtual}, or
+     * ({@code handle}) through the method handle as it did before. Prints how many calls threw.
+     */
+    private static void isVirtual(boolean handle) {
+        Thread me = Thread.currentThread();
+        ask(handle, me); // warm-up: the class initialized and the call site linked, with room
+        LockSupport.parkNanos(1L); // and fill()'s own pause: its class loaded with room
+        boolean full = fill(System.nanoTime() + PHASE_BOUND_NANOS) != null;
+        int errors = 0;
+        boolean answer = true;
+        for (int i = 0; i < IS_VIRTUAL_CALLS; i++) {
+            try {
+                answer &= !ask(handle, me);
+            } catch (OutOfMemoryError e) {
+                errors++;
+            }
+        }
+        filler = null;
+        System.out.println("premise=" + (full ? "full" : "not full"));
+        System.out.println("errors=" + errors);
+        System.out.println("answer=" + (answer ? "platform" : "wrong"));
+        System.out.println("byClass=" + io.processbarrier.sync.internal.VirtualThreads.isVirtualByClass());
+        System.out.flush();
+    }
+
+    private static boolean ask(boolean handle, Thread t) {
+        return handle ? io.processbarrier.sync.internal.VirtualThreads.isVirtualThroughHandle(t)
+                : io.processbarrier.sync.internal.VirtualThreads.isVirtual(t);
     }
 
     // ------------------------------------------------------------------------------------------------ burst timer

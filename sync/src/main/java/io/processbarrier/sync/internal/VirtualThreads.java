@@ -17,6 +17,20 @@ public final class VirtualThreads {
     private static final String UNSUPPORTED;
     /** {@code Thread.isVirtual()} (JDK 21+), or a constant false before: a constant, so C2 inlines it. */
     private static final MethodHandle IS_VIRTUAL;
+    /**
+     * The class every virtual thread is an instance of ({@code java.lang.BaseVirtualThread}: {@code Thread.isVirtual()}
+     * is {@code this instanceof BaseVirtualThread} in JDK 21 to 25), once checked against {@link #IS_VIRTUAL} on a
+     * virtual thread and this one; null if it is not there or does not agree ({@link #isVirtual} then asks the
+     * method handle).
+     *
+     * <p>Why not the method handle on every call: an {@code invokeExact} of a handle that the JIT does not see as a
+     * constant (the interpreter, C1) counts its calls, and the 128th customizes the handle: a new lambda form and a
+     * class spun for it, allocated in the heap. On a full heap that threw {@link OutOfMemoryError} out of a writer
+     * waiting for the lock's mutex ({@code ReadMostlyLockFullHeapTest}, platform threads, in CI of de124bd: the thread
+     * died, and the other waited for a turn for ever). {@link Class#isInstance} allocates nothing, ever, and C2 makes
+     * it the same type check as {@code isVirtual()}.
+     */
+    private static final Class<?> VIRTUAL_BASE;
 
     static {
         MethodHandle create = null;
@@ -49,6 +63,21 @@ public final class VirtualThreads {
         NAME = name;
         UNSTARTED = unstarted;
         UNSUPPORTED = why;
+        VIRTUAL_BASE = create == null ? null : checkedVirtualBase();
+    }
+
+    /** {@link #VIRTUAL_BASE}: the class, if it agrees with {@code Thread.isVirtual()} on both kinds of thread. */
+    private static Class<?> checkedVirtualBase() {
+        try {
+            Class<?> base = Class.forName("java.lang.BaseVirtualThread", false, null);
+            Thread virtual = unstarted("processbarrier-probe", () -> { }); // never started
+            Thread platform = new Thread(() -> { }, "processbarrier-probe"); // never started; the caller may be virtual
+            boolean agrees = (boolean) IS_VIRTUAL.invokeExact(virtual) && base.isInstance(virtual)
+                    && !(boolean) IS_VIRTUAL.invokeExact(platform) && !base.isInstance(platform);
+            return agrees ? base : null;
+        } catch (Throwable e) { // another JDK's layout: the method handle answers
+            return null;
+        }
     }
 
     private VirtualThreads() {
@@ -56,6 +85,10 @@ public final class VirtualThreads {
 
     /** Whether {@code t} is a virtual thread ({@code Thread.isVirtual()}; always false before JDK 21). */
     public static boolean isVirtual(Thread t) {
+        Class<?> base = VIRTUAL_BASE;
+        if (base != null || CREATE == null) {
+            return base != null && base.isInstance(t); // allocates nothing (see VIRTUAL_BASE)
+        }
         try {
             return (boolean) IS_VIRTUAL.invokeExact(t);
         } catch (RuntimeException | Error e) {
@@ -63,6 +96,25 @@ public final class VirtualThreads {
         } catch (Throwable e) {
             throw new AssertionError(e); // isVirtual() throws nothing checked
         }
+    }
+
+    /**
+     * {@link #isVirtual} as it was, through the method handle on every call: for the test that shows why it is not
+     * ({@code VirtualThreadsFullHeapTest}, its control).
+     */
+    public static boolean isVirtualThroughHandle(Thread t) {
+        try {
+            return (boolean) IS_VIRTUAL.invokeExact(t);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Whether {@link #isVirtual} asks the class, not the method handle (tests). */
+    public static boolean isVirtualByClass() {
+        return VIRTUAL_BASE != null;
     }
 
     /** Whether this JVM has virtual threads. */
