@@ -4,18 +4,20 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The pause of a thread that has just met a full heap (an {@link OutOfMemoryError} of the lock's own) and will look
- * again: a wait that allocates nothing and needs no timer of the JDK's.
+ * again: a wait that allocates nothing, needs no timer of the JDK's and never unmounts a virtual thread.
  *
- * <p>A platform thread parks on the kernel's timer. A virtual thread does not park on a timer here: its timed park
- * allocates the timer's task and relies on the scheduler's delay thread to submit it, and on a full heap Temurin 25
- * loses such a wake-up for good (its {@code DelayScheduler} cancels a task whose submission throws an
- * {@link OutOfMemoryError}, seen with {@code -Xlog:exceptions} in {@code ReadMostlyLockFullHeapTest}; and
- * {@code VirtualThread.afterYield} can throw before the timer is set). The thread then stays timed-waiting with no
- * one to wake it: in that test, a condition's waiter with no waiter object, the other thread done, hung after the
- * heap was freed. So a virtual thread yields until the time has passed; a yield that is resubmitted retries on a
- * full heap (the JDK's own {@code retryOnOOME}) rather than losing the thread, and one that cannot unmount (its
- * error) spins once instead. It keeps its carrier for at most the pause, as {@code AbstractQueuedSynchronizer}
- * does with its own delay on a full heap (it parks the carrier).
+ * <p>A platform thread parks on the kernel's timer. A virtual thread spins on its carrier for the pause, as
+ * {@code AbstractQueuedSynchronizer} parks the carrier itself for its own delay on a full heap. Neither a timed park
+ * nor a yield is safe for it there:
+ * <ul>
+ *   <li>A timed park allocates the timer's task, and on Temurin 25 the scheduler's delay thread cancels a wake-up
+ *       whose submission throws {@link OutOfMemoryError} ({@code DelayScheduler.loop}); the thread then stays
+ *       timed-waiting with no one to wake it. Seen in {@code ReadMostlyLockFullHeapTest} (stress run, -Xlog:exceptions:
+ *       {@code WorkQueue.<init>} on {@code ForkJoinPool-1-delayScheduler}): a condition's waiter with no waiter object,
+ *       the other thread done, still waiting 30 s after the heap was freed.</li>
+ *   <li>A yield resubmits the thread after it unmounted; JDK 25 retries that submission on an
+ *       {@code OutOfMemoryError}, but JDK 21's {@code VirtualThread.afterYield} does not, and the thread is lost.</li>
+ * </ul>
  */
 final class FullHeapPause {
     private FullHeapPause() {
@@ -30,11 +32,7 @@ final class FullHeapPause {
         }
         long start = System.nanoTime();
         while (System.nanoTime() - start < nanos && !t.isInterrupted()) {
-            try {
-                Thread.yield();
-            } catch (OutOfMemoryError e) {
-                Thread.onSpinWait();
-            }
+            Thread.onSpinWait();
         }
     }
 }

@@ -50,7 +50,7 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * again until it holds the lock: an {@code OutOfMemoryError} never makes {@code await} return or throw without it.
  * A virtual thread's park allocates (its scheduling, the timer of a timed park): on a full heap the JDK parks its
  * carrier instead, or loses the timer's wake-up for good; so the waits that follow an {@code OutOfMemoryError}
- * here never park a virtual thread on a timer: it yields until the time has passed ({@link FullHeapPause}). Only an
+ * here never park a virtual thread on a timer: it spins on its carrier for the pause ({@link FullHeapPause}). Only an
  * {@link InterruptedException} still to be thrown needs the heap (its constructor): on a full heap the thread gets
  * the {@code OutOfMemoryError} instead, holding the lock, with its interrupt status cleared.
  */
