@@ -106,14 +106,10 @@ final class ReadMostlyLockQueue {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
-        // A VarHandle call is linked when it first runs (per access mode and type, in this class), and linking
-        // allocates (method types, lambda forms). On a full heap a first link threw OutOfMemoryError out of a writer,
-        // seen with -Xlog:exceptions in ReadMostlyLockFullHeapTest: the clear of a reservation in leaveQueue and the
-        // drop in heldBy (virtual threads, a stale reservation left), and the count of contenders of the first
-        // contended write (platform threads, CI of de124bd: the thread died). A lock's user cannot warm the paths
-        // that only contention runs, so: volatile loads and stores are plain accesses of the volatile fields (no
-        // link), and every other access goes through one of the methods below, each run here, with the class, on a
-        // queue of no lock. ReadMostlyLockFullHeapTest's "cold" case runs every contended path first on a full heap.
+        // Every VarHandle access linked now, with the class (VarHandleLinks says why; here it was seen as the clear of
+        // a reservation in leaveQueue, the drop in heldBy and the count of contenders of the first contended write).
+        // Volatile loads and stores are plain accesses of the volatile fields (no link); every other access goes
+        // through one of the methods below, each run here on a queue of no lock.
         ReadMostlyLockQueue linked = new ReadMostlyLockQueue(null, null);
         linked.casState(0, 0);
         linked.opaqueState();

@@ -72,8 +72,8 @@ public final class VirtualThreads {
             Class<?> base = Class.forName("java.lang.BaseVirtualThread", false, null);
             Thread virtual = unstarted("processbarrier-probe", () -> { }); // never started
             Thread platform = new Thread(() -> { }, "processbarrier-probe"); // never started; the caller may be virtual
-            boolean agrees = (boolean) IS_VIRTUAL.invokeExact(virtual) && base.isInstance(virtual)
-                    && !(boolean) IS_VIRTUAL.invokeExact(platform) && !base.isInstance(platform);
+            boolean agrees = isVirtualThroughHandle(virtual) && base.isInstance(virtual)
+                    && !isVirtualThroughHandle(platform) && !base.isInstance(platform);
             return agrees ? base : null;
         } catch (Throwable e) { // another JDK's layout: the method handle answers
             return null;
@@ -89,18 +89,12 @@ public final class VirtualThreads {
         if (base != null || CREATE == null) {
             return base != null && base.isInstance(t); // allocates nothing (see VIRTUAL_BASE)
         }
-        try {
-            return (boolean) IS_VIRTUAL.invokeExact(t);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new AssertionError(e); // isVirtual() throws nothing checked
-        }
+        return isVirtualThroughHandle(t);
     }
 
     /**
-     * {@link #isVirtual} as it was, through the method handle on every call: for the test that shows why it is not
-     * ({@code VirtualThreadsFullHeapTest}, its control).
+     * {@code Thread.isVirtual()} through the method handle: {@link #isVirtual}'s fallback, and for the test that shows
+     * why it is only that ({@code VirtualThreadsFullHeapTest}, its control).
      */
     public static boolean isVirtualThroughHandle(Thread t) {
         try {
@@ -108,7 +102,7 @@ public final class VirtualThreads {
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
-            throw new AssertionError(e);
+            throw new AssertionError(e); // isVirtual() throws nothing checked
         }
     }
 
