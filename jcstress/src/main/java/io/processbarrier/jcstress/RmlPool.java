@@ -113,6 +113,26 @@ final class RmlPool {
     }
 
     /**
+     * The next trial inside a burst: the harness writes once on the trial's lock first (which raises the flag and pays
+     * the heavy() if the last trial's reader ended the burst, and costs no fence otherwise), so the trial's reader,
+     * with its record, takes the fenced path (its full fence, then a look at the writers' claim word) and the trial's
+     * writer writes inside a sealed burst: no heavy(), and no fence of its own but its claim's CAS.
+     */
+    Trial nextInBurst() {
+        ReadMostlyLock lock = locks[next.getAndIncrement() & (SIZE - 1)];
+        try {
+            if (broken) {
+                FORGET_READERS.invoke(lock);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+        lock.writeLock().lock(); // opens the burst, or writes inside the one still open
+        lock.writeLock().unlock();
+        return new Trial(lock);
+    }
+
+    /**
      * A trial whose reader has no record (a thread that reads this lock for the first time: it counts itself on a
      * stripe) and whose writer writes inside a burst that began with every stripe empty, so that it reads the stripes
      * only if the reader marked them in use (ReaderStripes' view). A fresh lock per trial (a reader waiting for a

@@ -81,6 +81,10 @@ public final class Suite {
                     "ReadMostlyLock exclusion, reader without a record, writer of a burst"),
             new Spec("RML_control_RareUncounted", Kind.CONTROL, "membarrier",
                     "ReadMostlyLock, writers skip the stripes"),
+            new Spec("RML_burst_membarrier", Kind.PROVIDER, "membarrier",
+                    "ReadMostlyLock exclusion in a burst, fenced reader against the claim's CAS"),
+            new Spec("RML_control_BurstNoDrain", Kind.CONTROL, "membarrier",
+                    "ReadMostlyLock in a burst, writer drains no reader"),
             // Rcu (processbarrier-sync): a reader that saw the old object never sees it reclaimed inside its section
             new Spec("RCU_membarrier", Kind.PROVIDER, "membarrier", "Rcu read section vs synchronize"),
             new Spec("RCU_mprotect", Kind.PROVIDER, "mprotect", "Rcu read section vs synchronize"),

@@ -72,25 +72,27 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * (no {@code synchronized}, so a waiting virtual thread does not pin its carrier).
  *
  * <h2>Algorithm and access modes</h2>
- * Shared state: {@code flag} (the readers' gate, 0 = fast path allowed), {@code writer} (the thread that claimed the
- * write lock: draining or holding), {@code scanner} (the writer parked while readers drain), one padded record per
- * reader thread with {@code active} (1 while inside), and the writers' claim word in {@code ReadMostlyLockQueue}
- * (claimed by CAS; it orders the writers and the end of a burst). Everything else lives under an internal
- * {@code ReentrantLock} used only on slow paths.
+ * Shared state: {@code flag} (the readers' gate, 0 = fast path allowed), the writers' claim word in
+ * {@code ReadMostlyLockQueue} (taken by a CAS: it orders the writers and the end of a burst, and it is what a reader
+ * on the fenced path checks), {@code scanner} (the writer parked while readers drain), one padded record per reader
+ * thread with {@code active} (1 while inside), and {@code writer} (the thread that claimed the write lock, draining or
+ * holding: for stall warnings, {@code toString} and the claimant's own checks; no reader reads it). Everything else
+ * lives under an internal {@code ReentrantLock} used only on slow paths.
  * <pre>
  * reader fast path                            writer
- *   active = 1            (opaque store)        take the claim (a CAS; see "Writers")
- *   light()                                     in a sealed burst: writer = me (opaque); fullFence();
+ *   active = 1            (opaque store)        take the claim (a CAS, a full fence; see "Writers")
+ *   light()                                     in a sealed burst: writer = me (opaque);
  *                                                 nobody inside (one pass): hold; else drain
- *   if flag == 0 (acquire load): inside         else under the mutex: writer = me (volatile);
+ *   if flag == 0 (acquire load): inside         else under the mutex: writer = me (opaque);
  *   else fenced path:                             if flag == 0: flag = 1 (volatile); need = !sealed
- *     fullFence()                                 if need: heavy(), sealed; else fullFence()
- *     if writer is null or me (volatile): inside  for each record: while active != 0 (volatile load):
- *     else active = 0 (volatile), unpark the        spin (at most 20 µs), then scanner = me (volatile),
- *          scanner, spin (at most 20 µs) for        re-check, park (1 ms, re-check)
- *          writer == null, then park until the    scanner = null (volatile) if set; inside
+ *     fullFence()                                 if need: heavy(), sealed
+ *     if the claim is free or mine                for each record: while active != 0 (volatile load):
+ *        (volatile load): inside                    spin (at most 20 µs), then scanner = me (volatile),
+ *     else active = 0 (volatile), unpark the        re-check, park (1 ms, re-check)
+ *          scanner, spin (at most 20 µs) for a    scanner = null (volatile) if set; inside
+ *          free claim, then park until the
  *          writer leaves
- * reader exit                                   release: writer = null (release), give the claim back
+ * reader exit                                   release: writer = null (opaque), give the claim back
  *   active = 0            (release store)         (a CAS; under the mutex only to admit waiting readers);
  *   light()                                       the flag stays raised, the burst timer is armed
  *   if flag != 0 (acquire load): unpark scanner (volatile load)
@@ -114,9 +116,9 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * This is the store-buffering contract of {@link ProcessBarrier}, with {@code x = active} and {@code y = flag}.
  * While the flag stays raised no reader can enter on the fast path any more (a load after P of a flag nobody lowered
  * reads 1), so the next writers of a burst skip {@code heavy()}: the readers that may be inside entered through the
- * fenced path, whose store of {@code active}, full fence and volatile load of {@code writer} pair with the
- * writer's volatile store of {@code writer} and volatile loads of {@code active} (a Dekker pair with full fences on
- * both sides), or through the mutex. A reader that reads the flag as 0 after it was lowered reads it with
+ * fenced path, whose store of {@code active}, full fence and volatile load of the claim word pair with the writer's
+ * CAS of the claim and its volatile loads of {@code active} (a Dekker pair: a full fence on the reader's side, and on
+ * the writer's the CAS itself, a volatile read-modify-write, so no fence of its own), or through the mutex. A reader that reads the flag as 0 after it was lowered reads it with
  * acquire from a release store made under the mutex after the last writer released it under the same mutex: it
  * sees every write of that writer.
  *
@@ -148,9 +150,9 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * only a completed {@code heavy()} makes that store visible.
  *
  * <h2>Writers: who may barge, and why nobody starves</h2>
- * Writers exclude each other through a claim word ({@code ReadMostlyLockQueue}: a CAS from free to claimed; its
- * holder then publishes itself as {@code writer}, drains the readers and holds the lock; the release is one CAS back
- * to free when nobody asked for anything). The policy, as the JDK's non-fair locks since JDK 16 and Linux's
+ * Writers exclude each other through a claim word ({@code ReadMostlyLockQueue}: a CAS from free to claimed; readers
+ * on the fenced path see it; its holder then drains the readers and holds the lock; the release is one CAS back to
+ * free when nobody asked for anything). The policy, as the JDK's non-fair locks since JDK 16 and Linux's
  * optimistic spinning:
  * <ol>
  *   <li><b>A running writer barges.</b> A writer that finds the claim free takes it, whoever queues; if it is held,
@@ -174,9 +176,11 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       wake-up per 4 ms (about 1% of a burst's throughput).</li>
  *   <li><b>Readers between writers</b> (phase-fair, as before): a reader that finds a writer claimed waits; the
  *       claim's release admits every reader waiting (a bit in the claim word makes the release take the mutex for
- *       it), and the next claimant, barging or queued, checks after its CAS whether the readers of the last
- *       admission have all entered; if not, it gives the claim back before anyone saw it (the readers look at
- *       {@code writer}, published only after that check) and waits, for at most the 20 ms grace. So a reader that
+ *       it), and the next claimant, barging or queued, checks whether the readers of the last admission have all
+ *       entered before its CAS (if not, it takes the claim only under the mutex, once they have, or their 20 ms
+ *       grace ran out), and again after it: a release that admitted readers between its look and its CAS makes it
+ *       give the claim back (an admitted reader that saw the claim then backs out and waits for the next release;
+ *       rare, and bounded by one writer's turn). So a reader that
  *       arrives while writers contend waits for at most one writer's section, its admission, and the drain of the
  *       readers already inside; a stream of writers cannot keep it out, and a stream of readers cannot keep a
  *       claimed writer out.</li>
@@ -185,13 +189,13 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       writer that keeps barging is stopped by the reservation, parks, and frees the carrier for the writer it must
  *       let in.</li>
  * </ol>
- * Exclusion does not depend on the policy: whoever takes the claim, it is the Dekker pair of {@code writer} and
+ * Exclusion does not depend on the policy: whoever takes the claim, it is the Dekker pair of the claim word and
  * {@code active} (and {@code heavy()} at a burst's start) that keeps readers out, as below. A release inside a
  * burst reads no clock (a clock read here costs as much as the rest of the write): it counts its exit, and whoever
  * asks when the last writer left (a reader's burst check, the burst timer) takes its own time for an exit it has not
  * seen yet, so a burst may end one look late, never early.
  *
- * <p><b>A write inside a burst</b> is the claim's CAS, {@code writer = me} and a full fence, one pass of volatile
+ * <p><b>A write inside a burst</b> is the claim's CAS, {@code writer = me} (opaque), one pass of volatile
  * loads over the records' {@code active} and the stripes' counts (the stripes only if a thread without a record
  * entered since the burst began: its start, which pays a {@code heavy()} anyway, resets {@code ReaderStripes}'
  * view when they are all empty, and the next such reader marks it again), and at its release two plain stores and
@@ -222,9 +226,9 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * its slot was taken. A re-entry looks where the thread's holds are first, so it never takes the first hold's path and
  * never waits for a writer that waits for it. A writer, after its {@code heavy()} (or fence) and the records, waits
  * until every stripe's count is 0: the Dekker pair of the fenced path (the reader's atomic increment, then its volatile
- * loads of the flag and the writer; the writer's volatile stores of the flag or its claim, a full fence, then its
- * volatile loads of the counts), so either the writer sees the reader counted or the reader sees the writer and backs
- * out. A thread that has taken the read lock {@value #PROMOTE_AFTER} times this way (a virtual thread's counted in a
+ * loads of the flag and the claim; the writer's volatile store of the flag and {@code heavy()}, or in a burst its
+ * claim's CAS, then its volatile loads of the counts), so either the writer sees the reader counted or the reader sees
+ * the writer and backs out. A thread that has taken the read lock {@value #PROMOTE_AFTER} times this way (a virtual thread's counted in a
  * small table by thread id), one that holds or claims the write lock (a downgrade stays on the record the writer's
  * drain skips), one that must wait for a writer, and every {@link #localReadLock()} get a record.
  * {@link #getReadLockCount()} and {@link #getReadHoldCount()} count both; a stall warning counts a stripe's holds and
@@ -272,10 +276,10 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * fence on the fenced path; through {@link #localReadLock()} the same without the lookups; for a thread without a
  * record (its first {@value #PROMOTE_AFTER} read locks) two atomics on its stripe. A write lock/unlock pair costs
  * one {@code heavy()} and two sections of the internal mutex at the start of a burst; inside a burst, two CASes of the
- * claim word, a full fence and a scan of the reader records (and of the stripes, only if a thread without a record
- * has read since the burst started), with no mutex and no clock read (see "A write inside a burst";
- * {@code ReadMostlyLockBench.writeInBurst}, JDK 17, idle 2 vCPU machine: 13.5-13.7 ns, 19.1-19.4 ns when every
- * write read the 8 stripes; about 7.5 ns for {@code ReentrantReadWriteLock}). Contended writers:
+ * claim word and a scan of the reader records (and of the stripes, only if a thread without a record has read since
+ * the burst started), with no mutex, no clock read and no fence of its own (see "A write inside a burst";
+ * {@code WriteAloneBench}, one thread, Temurin 25, 2 vCPU Intel Xeon: 16.6-17.0 ns, 20.3-20.4 ns when the writer
+ * published itself with a full fence of its own; {@code ReentrantReadWriteLock} 12.8 ns). Contended writers:
  * {@code WriteContention} ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
@@ -365,27 +369,28 @@ public final class ReadMostlyLock implements ReadWriteLock {
         Thread me = Thread.currentThread();
         VarHandleLinks.link(
                 () -> { int n = (int) FLAG.getAcquire(none); },
-                () -> { boolean b = WRITER.getAcquire(none) == null; },
+                () -> { boolean b = OWNER.getAcquire(none) == null; },
                 () -> { int n = (int) FLAG.getOpaque(none); },
                 () -> { long l = (long) EXITS.getOpaque(none); },
                 () -> { boolean b = OWNER.getOpaque(none) == null; },
                 () -> { Thread t = (Thread) WRITER.getOpaque(none); },
+                () -> { boolean b = WRITER.getOpaque(none) == null; },
                 () -> { int n = (int) ACTIVE.getOpaque(noSlot); },
                 () -> { int n = (int) FLAG.getVolatile(none); },
-                () -> { boolean b = WRITER.getVolatile(none) == null; },
                 () -> { Thread t = (Thread) WRITER.getVolatile(none); },
                 () -> { int n = (int) ACTIVE.getVolatile(noReader); },
                 () -> { int n = (int) ACTIVE.getVolatile(noSlot); },
                 () -> EXITS.setOpaque(none, 0L),
                 () -> WRITER.setOpaque(none, me),
+                () -> WRITER.setOpaque(none, null),
                 () -> ACTIVE.setOpaque(noReader, 0),
                 () -> FLAG.setRelease(none, 0),
                 () -> OWNER.setRelease(none, me),
                 () -> OWNER.setRelease(none, null),
                 () -> ACTIVE.setRelease(noReader, 0),
                 () -> FLAG.setVolatile(none, 0),
-                () -> WRITER.setVolatile(none, me),
-                () -> WRITER.setVolatile(none, null),
+                () -> SCANNER.setVolatile(none, me),
+                () -> SCANNER.setVolatile(none, null),
                 () -> ACTIVE.setVolatile(noReader, 0));
     }
 
@@ -737,9 +742,9 @@ public final class ReadMostlyLock implements ReadWriteLock {
         boolean in = false;
         try {
             stripes.markUsed(); // after the increment, before the loads: writers read the stripes (ReaderStripes)
-            // volatile loads: the Dekker pair with a writer's volatile store of flag (or writer) and its volatile
-            // loads of the stripes (see "Threads that read rarely")
-            in = (int) FLAG.getVolatile(this) == 0 || WRITER.getVolatile(this) == null;
+            // volatile loads: the Dekker pair with a writer's volatile store of flag (or its claim's CAS) and its
+            // volatile loads of the stripes (see "Threads that read rarely")
+            in = (int) FLAG.getVolatile(this) == 0 || queue.claimFree();
         } finally {
             if (!in) { // a writer claims (or an Error struck): back out before anything else
                 stripes.add(stripe, 0, -1L); // volatile RMW: then the load of scanner
@@ -808,9 +813,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
     private boolean readSlow(ReadMostlyLockReader r, int how, long nanos) throws InterruptedException {
         long deadline = how == TIMED ? System.nanoTime() + nanos : 0L;
         Thread me = Thread.currentThread();
-        VarHandle.fullFence(); // StoreLoad: our active = 1 before the load of writer (pairs with the writer's fence)
-        Thread w = (Thread) WRITER.getVolatile(this);
-        if (w == null || w == me || rareHolds() > 0) { // the last: holds through the stripes make this re-entrant
+        VarHandle.fullFence(); // StoreLoad: our active = 1 before the load of the claim (pairs with its CAS)
+        if (!queue.claimedByOther(me) || rareHolds() > 0) { // the last: holds through the stripes make this re-entrant
             r.holds = 1;
             if ((++r.fencedEntries & (BURST_CHECK_PERIOD - 1)) == 0) {
                 maybeEndBurst();
@@ -825,10 +829,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
         long spinEnd = System.nanoTime() + SPIN_NANOS;
         while (System.nanoTime() - spinEnd < 0L) { // write sections are short too: try again before blocking
             Thread.onSpinWait();
-            if (WRITER.getVolatile(this) == null) { // volatile load
+            if (queue.claimFree()) { // volatile load
                 ACTIVE.setOpaque(r, 1);
                 VarHandle.fullFence(); // the fenced path's Dekker pair, as above
-                if (WRITER.getVolatile(this) == null) {
+                if (queue.claimFree()) {
                     r.holds = 1;
                     return true;
                 }
@@ -1074,7 +1078,10 @@ public final class ReadMostlyLock implements ReadWriteLock {
 
     // ------------------------------------------------------------------------------------------------ writers
 
-    /** The thread that claimed the write lock, draining or holding; null if none. A volatile load. */
+    /**
+     * For tests: the writer that claimed the write lock, draining or holding; null if none. Readers do not look here
+     * (they check the claim word), so this is only a diagnostic view.
+     */
     Thread claimant() {
         return (Thread) WRITER.getVolatile(this);
     }
@@ -1188,8 +1195,8 @@ public final class ReadMostlyLock implements ReadWriteLock {
             // opaque: the flag and sealed are written only by a claim holder, and our CAS of the claim came after the
             // last holder gave it back
             if ((int) FLAG.getOpaque(this) != 0 && sealed) { // a write inside a burst: the usual case, kept small
-                WRITER.setOpaque(this, me); // the full fence below orders it before the loads of active
-                VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')
+                // our claim's CAS (a full fence) is what readers see: writer is for diagnostics and our own checks
+                WRITER.setOpaque(this, me);
                 done = nobodyInside() || drain(me, how, reacquire, deadline, tryOnly);
             } else {
                 done = startBurstAndDrain(me, how, reacquire, deadline, tryOnly);
@@ -1253,7 +1260,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         boolean needHeavy;
         queue.lockForWriter(); // raising the flag under the mutex: a reader that registers sees it
         try {
-            WRITER.setVolatile(this, me);
+            WRITER.setOpaque(this, me); // for diagnostics and our own checks: readers look at the claim
             if ((int) FLAG.getOpaque(this) == 0) {
                 FLAG.setVolatile(this, 1); // visible before heavy() starts (heavy() begins with a full fence)
                 sealed = false;
@@ -1265,9 +1272,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         if (needHeavy) {
             writerHeavy(); // throws: sealed stays false, and the next writer runs its own
             sealed = true;
-        } else {
-            VarHandle.fullFence(); // StoreLoad: writer = me before the loads of active (pairs with readers')
-        }
+        } // else the claim's CAS was the fence that orders it before our loads of active (see the class doc)
     }
 
     /**
@@ -1433,7 +1438,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             EXITS.setOpaque(this, e);
             STAMPED.setOpaque(this, e); // this exit is stamped with its own time
             OWNER.setRelease(this, null);
-            WRITER.setVolatile(this, null); // volatile store: readers' volatile load of writer happens-after our writes
+            WRITER.setOpaque(this, null); // readers see our release through the claim's (below)
             queue.writerLeft();
             if (!burstTimerArmed && (int) FLAG.getOpaque(this) != 0) {
                 burstTimerArmed = BurstEnder.arm(this, timerWindowNanos);
@@ -1474,9 +1479,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         try {
             EXITS.setOpaque(this, e); // no clock: see exits
             OWNER.setRelease(this, null);
-            // release store: readers' volatile load of writer happens-after our writes; the claim's CAS below is a
-            // full fence, so a reader that sees the claim free sees writer null
-            WRITER.setRelease(this, null);
+            WRITER.setOpaque(this, null); // readers see our release through the claim's (below)
         } finally {
             queue.releaseClaim();
         }

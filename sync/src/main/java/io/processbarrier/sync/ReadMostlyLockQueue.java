@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  * The writers' side of a {@link ReadMostlyLock} and its slow paths: the claim word that orders the writers (and the
  * end of a burst), the queue of writers that wait for it, and the readers that wait for a writer to leave, with the
  * phase-fair hand-over between the two. Only the claim's CAS and its release run on a write fast path; nothing here
- * runs on a read fast path.
+ * runs on a read fast path, and a reader's fenced path only loads the claim word ({@link #claimFree}).
  *
  * <p><b>Claim.</b> {@link #state}: {@link #CLAIMED}, plus {@link #WAKE} (the first queued writer parked and asked
  * to be woken: the release unparks it) and {@link #READERS} (readers wait for the holder: the release admits them,
@@ -23,9 +23,11 @@ import java.util.function.LongSupplier;
  * ({@link #lookAgain}), then queue; the first in line reserves the claim after {@link #HANDOFF_NANOS}.
  *
  * <p><b>Hand-over to readers.</b> A claim's release admits every reader that was waiting for it (one generation);
- * the next writer keeps the claim only once all of them have entered, or once {@link #ADMISSION_GRACE_NANOS} has
- * passed on the queue's clock since the admission (before that, it gives the claim back at once, unseen: readers look
- * at the lock's {@code writer}, published only later): an admitted reader that is not scheduled in that time (a
+ * the next writer takes the claim only once all of them have entered, or once {@link #ADMISSION_GRACE_NANOS} has
+ * passed on the queue's clock since the admission (it looks before its CAS, and takes the claim under the mutex
+ * while an admission is pending, because readers on the fenced path check the claim word itself: see
+ * {@link #claimFree}; a release that admits between its look and its CAS makes it give the claim back): an admitted
+ * reader that is not scheduled in that time (a
  * virtual thread whose carriers are all busy, a platform thread the kernel left off-CPU) loses its turn and waits for
  * the writer after, so that one slow thread cannot hold back every writer. Readers that arrive while no writer claims
  * do not wait here at all.
@@ -378,8 +380,13 @@ final class ReadMostlyLockQueue {
      */
     private boolean tryClaim(Thread me, boolean ignoreReservation) {
         Thread r = reserved; // volatile load
-        if ((r != null && r != me && !ignoreReservation && heldBy(r)) || state != 0
-                || !casState(0, CLAIMED)) { // the CAS: full fence, after the last holder's release
+        if ((r != null && r != me && !ignoreReservation && heldBy(r)) || state != 0) {
+            return false;
+        }
+        if (admissionPending()) { // readers look at the claim: do not take it just to give it back
+            return claimAfterAdmission(me);
+        }
+        if (!casState(0, CLAIMED)) { // the CAS: full fence, after the last holder's release
             return false;
         }
         claimant = me;
@@ -387,6 +394,8 @@ final class ReadMostlyLockQueue {
         if (!admissionPending()) {
             return true;
         }
+        // a release admitted readers between our look and our CAS (rare): readers that saw the claim meanwhile back
+        // out and wait for the next release
         if (mutex.tryLock()) { // the grace may have run out: only the mutex's holder ends it
             try {
                 if (admissionOver()) {
@@ -398,6 +407,26 @@ final class ReadMostlyLockQueue {
         }
         releaseClaim();
         return false;
+    }
+
+    /**
+     * The claim while the readers of the last admission may not have entered: taken under the mutex, only once they
+     * have (or their grace ran out), so that they never see it claimed for nothing. Under the mutex no new admission
+     * can be made (the admitting releases hold it), so none is missed.
+     */
+    private boolean claimAfterAdmission(Thread me) {
+        if (!mutex.tryLock()) {
+            return false;
+        }
+        try {
+            if (!admissionOver() || !casState(0, CLAIMED)) {
+                return false;
+            }
+            claimant = me;
+            return true;
+        } finally {
+            mutex.unlock();
+        }
     }
 
     /**
@@ -646,6 +675,24 @@ final class ReadMostlyLockQueue {
         return false;
     }
 
+    /**
+     * Whether no writer (nor the end of a burst) holds the claim: what a reader on the fenced path, or one that waited,
+     * checks after its store of {@code active} (or its stripe's count) and a full fence; the claim's CAS is the
+     * writer's side of that Dekker pair (see the lock's class doc). A volatile load.
+     */
+    boolean claimFree() {
+        return (state & CLAIMED) == 0;
+    }
+
+    /**
+     * Whether the claim is held, and not by {@code me}: {@link #claimFree}'s check for a reader that may be the
+     * claimant itself (a writer reading inside its write section, a downgrade). {@link #claimant} is read only once
+     * the claim is seen held, and only to ask whether it is {@code me}: see its doc.
+     */
+    boolean claimedByOther(Thread me) {
+        return (state & CLAIMED) != 0 && claimant != me; // volatile load
+    }
+
     /** Whether {@code t} holds the claim: after an {@link Error} on its way from the claim to its guard. */
     boolean claimedBy(Thread t) {
         return claimant == t && (state & CLAIMED) != 0; // volatile load
@@ -691,8 +738,8 @@ final class ReadMostlyLockQueue {
                 }
                 if (g < 0L) { // enter as the fenced path does: writers claim without the mutex
                     markInside(r);
-                    VarHandle.fullFence(); // StoreLoad: active = 1 before the load of writer (the Dekker pair)
-                    if (lock.claimant() == null) {
+                    VarHandle.fullFence(); // StoreLoad: active = 1 before the load of the claim (the Dekker pair)
+                    if (claimFree()) {
                         r.holds = 1;
                         return true;
                     }
@@ -735,7 +782,7 @@ final class ReadMostlyLockQueue {
                     }
                     markInside(r);
                     VarHandle.fullFence(); // the fenced path's Dekker pair with a claiming writer
-                    if (lock.claimant() == null) {
+                    if (claimFree()) {
                         r.holds = 1;
                         return true;
                     }

@@ -102,7 +102,9 @@ final class ReaderStripes {
      * Called by a section right after its increment (a full fence) and before it looks at the writers: makes sure
      * that a writer's {@link #noneCounted} reads the stripes. A volatile load, and a CAS when a writer reset the view.
      *
-     * <p>Why a writer that reads {@link #UNUSED} (after its own full fence) may skip the stripes: take a section S
+     * <p>Why a writer that reads {@link #UNUSED} (after its own full fence; for a {@code ReadMostlyLock} writer inside
+     * a burst, after its claim's CAS, a volatile read-modify-write that orders the same way) may skip the stripes:
+     * take a section S
      * that is counted while the writer W reads {@code UNUSED}. If S's load here read {@code UNUSED}, its CAS is a
      * full fence: before W's read (which would then read {@code USED}), or after W's fence, and then S's later load
      * of W's state sees W and S backs out. If it read {@code USED}, that value came either after W's read (so after
@@ -174,7 +176,7 @@ final class ReaderStripes {
     }
 
     /**
-     * A writer's one pass (after its full fence): true if no section is counted, without reading a stripe while the
+     * A writer's one pass (after its full fence, or its claim's CAS): true if no section is counted, without reading a stripe while the
      * view is {@link #UNUSED} (see {@link #markUsed}); for structures whose sections call {@link #markUsed}.
      */
     boolean noneCounted(int k) {

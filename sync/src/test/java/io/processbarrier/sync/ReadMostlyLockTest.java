@@ -13,6 +13,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
@@ -475,6 +476,59 @@ class ReadMostlyLockTest {
         assertTrue(a.writer2.get());
         assertTrue(a.reader.get());
         assertEquals(List.of("writer", "reader"), List.copyOf(a.order));
+    }
+
+    /**
+     * (C) While readers admitted by a release have not entered, a writer that tries for the lock does not take the
+     * claim, not even for a moment: readers on the fenced path (and admitted ones) check the claim word itself, so a
+     * claim taken and given back would send an admitted reader back to wait for another writer. A thread tries the
+     * write lock in a loop (every try fails: the clock is frozen, so the grace never runs out) while another thread
+     * watches the claim word; the loop runs until the watcher has looked 100,000 times during it (the premise: the
+     * two ran side by side). The held reader then enters first, as in (A).
+     *
+     * <p>Broken variant it catches: a writer that takes the claim by CAS and only then looks at the admission (this
+     * lock with {@code tryClaim}'s look before the CAS removed, as it was while readers looked at {@code writer}
+     * instead of the claim): run by hand, the watcher saw the claim held in 65,431 of 1,365,127 looks.
+     */
+    @Test
+    void aWriterDoesNotTakeTheClaimWhileAdmittedReadersHaveNotEntered() throws Exception {
+        Admission a = new Admission();
+        a.admitAndHoldTheReader();
+        a.awaitTheWriterWaitingForTheAdmission();
+        AtomicLong looks = new AtomicLong();
+        AtomicLong seenHeld = new AtomicLong();
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Task<Boolean> watcher = Task.start("watcher", () -> {
+            while (watching.get()) {
+                if (!a.lock.queue.claimFree()) {
+                    seenHeld.incrementAndGet();
+                }
+                looks.incrementAndGet();
+            }
+            return true;
+        });
+        ReadMostlyLockThreads.await(() -> looks.get() > 0, "the watcher to look");
+        long from = looks.get();
+        long tries = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ReadMostlyLockThreads.BOUND_SECONDS);
+        try {
+            while (looks.get() - from < 100_000 || tries < 10_000) {
+                assertFalse(a.lock.writeLock().tryLock(), "a tryLock() took the lock before the admitted reader");
+                tries++;
+                assertTrue(System.nanoTime() - deadline < 0, "the watcher did not get to look 100,000 times");
+            }
+        } finally {
+            watching.set(false);
+        }
+        assertTrue(watcher.get());
+        assertEquals(0L, seenHeld.get(), "the claim was seen held in " + seenHeld.get() + " of "
+                + (looks.get() - from) + " looks during " + tries + " failed tryLock()s");
+        a.awaitTheWriterWaitingForTheAdmission();
+        a.letReaderEnter.countDown();
+        a.letWriterLeave.countDown();
+        assertTrue(a.reader.get());
+        assertTrue(a.writer2.get());
+        assertEquals(List.of("reader", "writer"), List.copyOf(a.order), "the admitted reader went first");
     }
 
     /** An acquisition that fails inside (an Error at light(), say a StackOverflowError) leaves no reader behind. */
