@@ -693,6 +693,11 @@ final class ReadMostlyLockQueue {
         return (state & CLAIMED) != 0 && claimant != me; // volatile load
     }
 
+    /** The thread whose CAS took the claim, or null: for diagnostics (a plain, racy read). */
+    Thread claimant() {
+        return claimant;
+    }
+
     /** Whether {@code t} holds the claim: after an {@link Error} on its way from the claim to its guard. */
     boolean claimedBy(Thread t) {
         return claimant == t && (state & CLAIMED) != 0; // volatile load
