@@ -278,8 +278,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * one {@code heavy()} and two sections of the internal mutex at the start of a burst; inside a burst, two CASes of the
  * claim word and a scan of the reader records (and of the stripes, only if a thread without a record has read since
  * the burst started), with no mutex, no clock read and no fence of its own (see "A write inside a burst";
- * {@code WriteAloneBench}, one thread, Temurin 25, 2 vCPU Intel Xeon: 16.6-17.0 ns, 20.3-20.4 ns when the writer
- * published itself with a full fence of its own; {@code ReentrantReadWriteLock} 12.8 ns). Contended writers:
+ * {@code WriteAloneBench}, one thread, Temurin 25, 2 vCPU Intel Xeon: 15.3-15.5 ns; 20.3-20.4 ns when the writer
+ * published its {@code Thread} with a full fence of its own; {@code ReentrantReadWriteLock} 12.8 ns). Contended writers:
  * {@code WriteContention} ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
