@@ -118,9 +118,9 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * reads 1), so the next writers of a burst skip {@code heavy()}: the readers that may be inside entered through the
  * fenced path, whose store of {@code active}, full fence and volatile load of the claim word pair with the writer's
  * CAS of the claim and its volatile loads of {@code active} (a Dekker pair: a full fence on the reader's side, and on
- * the writer's the CAS itself, a volatile read-modify-write, so no fence of its own), or through the mutex. A reader that reads the flag as 0 after it was lowered reads it with
- * acquire from a release store made under the mutex after the last writer released it under the same mutex: it
- * sees every write of that writer.
+ * the writer's the CAS itself, a volatile read-modify-write, so no fence of its own), or through the mutex. A reader
+ * that reads the flag as 0 after it was lowered reads it with acquire from a release store made under the mutex after
+ * the last writer released it under the same mutex: it sees every write of that writer.
  *
  * <p><b>Wake-up.</b> W spins up to 20 µs on a reader's {@code active}; then it sets {@code scanner} (volatile),
  * loads {@code active} again, and parks for at most 1 ms at a time and re-checks. Readers that leave while W only spins
@@ -228,9 +228,9 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * until every stripe's count is 0: the Dekker pair of the fenced path (the reader's atomic increment, then its volatile
  * loads of the flag and the claim; the writer's volatile store of the flag and {@code heavy()}, or in a burst its
  * claim's CAS, then its volatile loads of the counts), so either the writer sees the reader counted or the reader sees
- * the writer and backs out. A thread that has taken the read lock {@value #PROMOTE_AFTER} times this way (a virtual thread's counted in a
- * small table by thread id), one that holds or claims the write lock (a downgrade stays on the record the writer's
- * drain skips), one that must wait for a writer, and every {@link #localReadLock()} get a record.
+ * the writer and backs out. A thread that has taken the read lock {@value #PROMOTE_AFTER} times this way (a virtual
+ * thread's counted in a small table by thread id), one that holds or claims the write lock (a downgrade stays on the
+ * record the writer's drain skips), one that must wait for a writer, and every {@link #localReadLock()} get a record.
  * {@link #getReadLockCount()} and {@link #getReadHoldCount()} count both; a stall warning counts a stripe's holds and
  * names the last thread to enter it if it is a live platform thread (the JDK lists no virtual threads; a thread dump
  * names them).
@@ -279,8 +279,8 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  * claim word and a scan of the reader records (and of the stripes, only if a thread without a record has read since
  * the burst started), with no mutex, no clock read and no fence of its own (see "A write inside a burst";
  * {@code WriteAloneBench}, one thread, Temurin 25, 2 vCPU Intel Xeon: 15.3-15.5 ns; 20.3-20.4 ns when the writer
- * published its {@code Thread} with a full fence of its own; {@code ReentrantReadWriteLock} 12.8 ns). Contended writers:
- * {@code WriteContention} ({@code benchmarks/run.sh rml}).
+ * published its {@code Thread} with a full fence of its own; {@code ReentrantReadWriteLock} 12.8 ns). Contended
+ * writers: {@code WriteContention} ({@code benchmarks/run.sh rml}).
  *
  * <h2>Memory</h2>
  * About 1.1 KB per lock for finding the records (a front cache of 256 references and a small table), plus one record

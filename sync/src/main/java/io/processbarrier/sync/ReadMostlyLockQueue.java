@@ -213,10 +213,10 @@ final class ReadMostlyLockQueue {
      */
     private volatile long admission;
     /**
-     * The writers' claim ({@link #CLAIMED}: a writer may be the writer now: it then publishes itself as the lock's
-     * {@code writer}, drains the readers and holds the lock; or a burst ends), with what its release must do
-     * ({@link #WAKE}, {@link #READERS}: set by CAS, only while it is claimed). Taken by a CAS from 0, with or without
-     * the mutex; given back by {@link #releaseClaim}, a single CAS when neither bit is set.
+     * The writers' claim ({@link #CLAIMED}: a writer may be the writer now: it then drains the readers and holds the
+     * lock; or a burst ends; readers on the fenced path check it, see {@link #claimFree}), with what its release must
+     * do ({@link #WAKE}, {@link #READERS}: set by CAS, only while it is claimed). Taken by a CAS from 0, with or
+     * without the mutex; given back by {@link #releaseClaim}, a single CAS when neither bit is set.
      */
     private volatile int state;
     /**
@@ -374,9 +374,10 @@ final class ReadMostlyLockQueue {
     }
 
     /**
-     * One attempt: the claim is free, not reserved for another (unless {@code ignoreReservation}), and once taken the
-     * last admission is over (else it is given back at once; nobody saw it: the readers look at the lock's
-     * {@code writer}, set only after this).
+     * One attempt: the claim is free, not reserved for another (unless {@code ignoreReservation}), and the last
+     * admission is over: looked at before the CAS (while one is pending the claim is taken only under the mutex, see
+     * {@link #claimAfterAdmission}: readers check the claim word, so a claim taken for nothing would send an admitted
+     * reader back to wait) and again after it (an admission made in between: the claim is given back at once).
      */
     private boolean tryClaim(Thread me, boolean ignoreReservation) {
         Thread r = reserved; // volatile load

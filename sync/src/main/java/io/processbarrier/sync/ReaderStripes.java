@@ -176,8 +176,9 @@ final class ReaderStripes {
     }
 
     /**
-     * A writer's one pass (after its full fence, or its claim's CAS): true if no section is counted, without reading a stripe while the
-     * view is {@link #UNUSED} (see {@link #markUsed}); for structures whose sections call {@link #markUsed}.
+     * A writer's one pass (after its full fence, or its claim's CAS): true if no section is counted, without reading a
+     * stripe while the view is {@link #UNUSED} (see {@link #markUsed}); for structures whose sections call
+     * {@link #markUsed}.
      */
     boolean noneCounted(int k) {
         return view != USED || scanZero(k);
