@@ -31,7 +31,7 @@ for a in "$@"; do
     ci|release) profile=$a ;;
     --require=*) plan_args+=("$a") ;;
     --allow-inconclusive) report_args+=("$a") ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$a' (see --help)" >&2; exit 2 ;;
   esac
 done
