@@ -100,16 +100,7 @@ final class RmlPool {
 
     /** The next trial, its lock's burst ended (unless a writer of a late trial still holds it: then fenced). */
     Trial next() {
-        ReadMostlyLock lock = locks[next.getAndIncrement() & (SIZE - 1)];
-        try {
-            END_BURST.invoke(lock);
-            if (broken) {
-                FORGET_READERS.invoke(lock);
-            }
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-        return new Trial(lock);
+        return new Trial(take(true));
     }
 
     /**
@@ -119,17 +110,26 @@ final class RmlPool {
      * writer writes inside a sealed burst: no heavy(), and no fence of its own but its claim's CAS.
      */
     Trial nextInBurst() {
+        ReadMostlyLock lock = take(false);
+        lock.writeLock().lock(); // opens the burst, or writes inside the one still open
+        lock.writeLock().unlock();
+        return new Trial(lock);
+    }
+
+    /** The pool's next lock, its burst ended first if {@code endBurst}, its readers forgotten if the pool is broken. */
+    private ReadMostlyLock take(boolean endBurst) {
         ReadMostlyLock lock = locks[next.getAndIncrement() & (SIZE - 1)];
         try {
+            if (endBurst) {
+                END_BURST.invoke(lock);
+            }
             if (broken) {
                 FORGET_READERS.invoke(lock);
             }
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
-        lock.writeLock().lock(); // opens the burst, or writes inside the one still open
-        lock.writeLock().unlock();
-        return new Trial(lock);
+        return lock;
     }
 
     /**
