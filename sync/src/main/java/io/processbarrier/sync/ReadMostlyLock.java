@@ -254,7 +254,10 @@ import static io.processbarrier.sync.ReadMostlyLockQueue.UNINTERRUPTIBLE;
  *       throws one where it links a call site that runs for the first time, at no allocation of ours); a
  *       reservation of the claim that such an error kept a writer that left the queue from giving up is dropped by
  *       the next writer. A write-lock request from inside the writer's own acquisition (a log handler of its stall
- *       warning that takes this lock) throws {@link IllegalMonitorStateException} instead of entering.</li>
+ *       warning that takes this lock) throws {@link IllegalMonitorStateException} instead of entering. An
+ *       {@code OutOfMemoryError} out of a wake-up (on a full heap, the JDK failing to schedule a virtual thread it
+ *       has already marked unparked) does not undo the release, admission or signal that woke it, and is not thrown
+ *       on: that operation is complete ({@code ReadMostlyLockQueue.wake}).</li>
  *   <li>Conditions of the write lock keep their own FIFO list of waiters (guarded by the write lock), and a
  *       signalled waiter takes the write lock back as any writer does: nothing, condition waiters included, waits in
  *       the internal mutex's queue behind a reader. An interrupt after a signal does not cancel it; a waiter that
@@ -1075,7 +1078,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
     void wakeScanner() {
         Thread s = (Thread) SCANNER.getVolatile(this);
         if (s != null) {
-            LockSupport.unpark(s);
+            queue.wake(s);
         }
     }
 

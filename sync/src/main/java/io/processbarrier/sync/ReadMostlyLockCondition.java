@@ -319,7 +319,7 @@ final class ReadMostlyLockCondition implements Condition {
         lock.checkWriteHeld();
         for (Waiter w; (w = dequeue()) != null; ) {
             if (w.compareAndSet(WAITING, SIGNALLED)) { // volatile CAS: the waiter's loop sees it
-                LockSupport.unpark(w.thread);
+                lock.queue.wake(w.thread);
                 return;
             }
             // it gave up (timed out or interrupted) and has not yet taken itself off: the signal goes to the next
@@ -331,7 +331,7 @@ final class ReadMostlyLockCondition implements Condition {
         lock.checkWriteHeld();
         for (Waiter w; (w = dequeue()) != null; ) {
             if (w.compareAndSet(WAITING, SIGNALLED)) {
-                LockSupport.unpark(w.thread);
+                lock.queue.wake(w.thread);
             }
         }
     }

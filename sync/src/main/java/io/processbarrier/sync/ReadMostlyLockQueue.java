@@ -607,7 +607,7 @@ final class ReadMostlyLockQueue {
             head = next; // volatile store
             dropReservation(node.thread); // a CAS: heldBy may have dropped it already, and the next first reserved
             if (next != null) {
-                LockSupport.unpark(next.thread); // it is first now: it competes, or asks the holder to wake it
+                wake(next.thread); // it is first now: it competes, or asks the holder to wake it
             }
         } finally {
             mutex.unlock();
@@ -659,7 +659,7 @@ final class ReadMostlyLockQueue {
                     Waiter h = head; // volatile load
                     if (h != null) {
                         countWake(); // after the release: the next holder's release may count too
-                        LockSupport.unpark(h.thread);
+                        wake(h.thread);
                     }
                 }
                 return;
@@ -712,7 +712,7 @@ final class ReadMostlyLockQueue {
             admittedAt = clock.getAsLong();
             admission = (g << COUNT_BITS) | Math.min(n, COUNT_MASK); // an earlier admission's latecomers drop out
             for (int i = 0; i < n; i++) {
-                LockSupport.unpark(blockedReaders.get(i));
+                wake(blockedReaders.get(i));
             }
             blockedReaders.clear();
         }
@@ -852,10 +852,38 @@ final class ReadMostlyLockQueue {
         if ((a & COUNT_MASK) == 1) {
             Waiter w = head; // volatile load, after the CAS: a writer that queued before sees 0
             if (w != null) {
-                LockSupport.unpark(w.thread);
+                wake(w.thread);
             }
         }
     }
+
+    /**
+     * Unparks {@code t}, after the store that lets it go on. An {@link OutOfMemoryError} out of the unpark stays here:
+     * it is the JDK failing, on a full heap, to schedule a virtual thread it has already marked unparked (Temurin
+     * 25.0.3: {@code VirtualThread.submitRunContinuation} retries an OutOfMemoryError of the pool, but the first one
+     * on a full heap escapes that retry, -Xlog:exceptions in {@code FullHeapMain}). Nothing of ours can help that
+     * thread: a second unpark finds its permit set and does nothing. And the operation that woke it is complete (a
+     * claim given back, readers admitted, a signal given): thrown on, the error made a completed release look failed
+     * (seen there: an {@code await} whose release had freed the lock took itself for the holder again and threw, and
+     * its caller's {@code unlock()} then failed the owner check) or left the admission's other readers asleep.
+     */
+    void wake(Thread t) {
+        try {
+            LockSupport.unpark(t);
+            Runnable h = wakeHook;
+            if (h != null) {
+                h.run();
+            }
+        } catch (OutOfMemoryError e) {
+            // the JDK's, for the thread it marked unparked: see above
+        }
+    }
+
+    /**
+     * For tests: run by {@link #wake} right after its unpark (an OutOfMemoryError injected there, as the JDK throws
+     * one after it has marked the thread unparked). Plain: set before the threads it concerns start.
+     */
+    Runnable wakeHook;
 
     // ------------------------------------------------------------------------------------------------ misc
 
@@ -863,7 +891,7 @@ final class ReadMostlyLockQueue {
     void recheck() {
         Waiter w = head;
         if (w != null) {
-            LockSupport.unpark(w.thread);
+            wake(w.thread);
         }
     }
 
@@ -880,6 +908,11 @@ final class ReadMostlyLockQueue {
     /** How many times the first queued writer parked to look again without asking to be woken (tests). */
     int polls() {
         return polls;
+    }
+
+    /** Whether the first queued writer asked the claim's release to wake it (tests: it stays asked until then). */
+    boolean wakeAsked() {
+        return (state & WAKE) != 0;
     }
 
     /** The queued writer that reserved the claim, or null (tests). */

@@ -382,6 +382,104 @@ class ReadMostlyLockFaultTest {
     }
 
     /**
+     * A wake-up that throws OutOfMemoryError after its unpark (as Temurin 25 does on a full heap when it cannot
+     * schedule the virtual thread it has just marked unparked; here the queue's test hook) does not undo the release
+     * that woke it: the writer's {@code unlock()} returns, both readers that waited for it are admitted, and the lock
+     * is free afterwards. Fails without {@code ReadMostlyLockQueue.wake}'s catch: {@code unlock()} throws the error
+     * out of the admission's loop, and the second reader is never woken.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aWakeUpThatThrowsAfterItsUnparkStillAdmitsEveryReader(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        ReadMostlyLock lock = new ReadMostlyLock();
+        AtomicLong thrown = new AtomicLong();
+        lock.queue.wakeHook = () -> {
+            thrown.incrementAndGet();
+            throw new OutOfMemoryError("Java heap space (test)");
+        };
+        Lock w = lock.writeLock();
+        w.lock();
+        List<Task<Boolean>> readers = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            readers.add(Task.start(virtual, "reader " + i, () -> {
+                lock.readLock().lock();
+                lock.readLock().unlock();
+                return true;
+            }));
+        }
+        ReadMostlyLockThreads.await(() -> lock.queue.waitingReaders() == 2, "both readers waiting for the writer");
+        OutOfMemoryError out = null; // caught here: JUnit rethrows an OutOfMemoryError and aborts the run
+        try {
+            w.unlock(); // admits both: each wake-up throws after its unpark
+        } catch (OutOfMemoryError e) {
+            out = e;
+        }
+        assertEquals(null, out, "unlock() returns: its release is complete");
+        for (Task<Boolean> r : readers) {
+            assertTrue(r.get(), "every reader admitted");
+        }
+        assertTrue(thrown.get() >= 2, "the premise: the wake-ups threw (" + thrown.get() + ")");
+        assertTrue(w.tryLock(), "the lock is free: no reader is left marked waiting");
+        w.unlock();
+    }
+
+    /**
+     * A condition wait whose release wakes a queued writer, and that wake-up throws OutOfMemoryError after its unpark
+     * (the queue's test hook, as above): the release is complete, so the wait goes on as any other, and returns holding
+     * the write lock once signalled. Fails without {@code ReadMostlyLockQueue.wake}'s catch: {@code await} takes
+     * itself for the holder again and throws the error, and the caller's {@code unlock()} then fails its owner check
+     * ({@link IllegalMonitorStateException}), as seen on a real full heap ({@code FullHeapMain}, -Xlog:exceptions).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aWaitWhoseReleaseWakeUpThrowsStillWaitsAndReturnsHolding(boolean virtual) throws Exception {
+        if (virtual) {
+            assumeVirtualThreads();
+        }
+        ReadMostlyLock lock = new ReadMostlyLock();
+        Lock w = lock.writeLock();
+        java.util.concurrent.locks.Condition c = w.newCondition();
+        AtomicLong thrown = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch holding = new CountDownLatch(1);
+        Task<String> waiter = Task.start(virtual, "waiter", () -> {
+            w.lock();
+            try {
+                holding.countDown();
+                ReadMostlyLockThreads.await(lock.queue::wakeAsked, "the other writer queued and asking to be woken");
+                lock.queue.wakeHook = () -> { // from now on: this await's release is the first to wake anyone
+                    thrown.incrementAndGet();
+                    throw new OutOfMemoryError("Java heap space (test)");
+                };
+                while (!signalled.get()) {
+                    c.await();
+                }
+                return "holds=" + lock.getWriteHoldCount() + " mine=" + lock.isWriteLockedByCurrentThread();
+            } finally {
+                w.unlock();
+            }
+        });
+        assertTrue(holding.await(BOUND_SECONDS, TimeUnit.SECONDS), "the waiter to take the write lock");
+        Task<Boolean> other = Task.start(virtual, "other writer", () -> {
+            w.lock(); // queues behind the waiter, asks to be woken, and is woken by the waiter's await
+            try {
+                signalled.set(true);
+                c.signal();
+            } finally {
+                w.unlock();
+            }
+            return true;
+        });
+        assertTrue(other.get());
+        assertEquals("holds=1 mine=true", waiter.get());
+        assertTrue(thrown.get() >= 1, "the premise: the await's wake-up threw (" + thrown.get() + ")");
+        assertFalse(lock.isWriteLocked(), "nothing held after both left");
+    }
+
+    /**
      * An {@link Error} that strikes a writer right after its claim was taken, before the write path guards it (on a
      * real full heap: an OutOfMemoryError where the JVM links a call site that runs for the first time, after the
      * claim and before the write path's {@code try}; seen as a claim held by nobody in
