@@ -396,10 +396,7 @@ class ReadMostlyLockFaultTest {
         }
         ReadMostlyLock lock = new ReadMostlyLock();
         AtomicLong thrown = new AtomicLong();
-        lock.queue.wakeHook = () -> {
-            thrown.incrementAndGet();
-            throw new OutOfMemoryError("Java heap space (test)");
-        };
+        lock.queue.wakeHook = wakeThatThrows(thrown);
         Lock w = lock.writeLock();
         w.lock();
         List<Task<Boolean>> readers = new java.util.ArrayList<>();
@@ -426,6 +423,14 @@ class ReadMostlyLockFaultTest {
         w.unlock();
     }
 
+    /** The queue's wake hook for the two tests above and below: counts, then throws as the JDK does after an unpark. */
+    private static Runnable wakeThatThrows(AtomicLong thrown) {
+        return () -> {
+            thrown.incrementAndGet();
+            throw new OutOfMemoryError("Java heap space (test)");
+        };
+    }
+
     /**
      * A condition wait whose release wakes a queued writer, and that wake-up throws OutOfMemoryError after its unpark
      * (the queue's test hook, as above): the release is complete, so the wait goes on as any other, and returns holding
@@ -450,10 +455,7 @@ class ReadMostlyLockFaultTest {
             try {
                 holding.countDown();
                 ReadMostlyLockThreads.await(lock.queue::wakeAsked, "the other writer queued and asking to be woken");
-                lock.queue.wakeHook = () -> { // from now on: this await's release is the first to wake anyone
-                    thrown.incrementAndGet();
-                    throw new OutOfMemoryError("Java heap space (test)");
-                };
+                lock.queue.wakeHook = wakeThatThrows(thrown); // this await's release is the first to wake anyone
                 while (!signalled.get()) {
                     c.await();
                 }
