@@ -222,6 +222,7 @@ public final class Rcu extends RcuGracePeriods implements AutoCloseable {
             throw new ExceptionInInitializerError(e);
         }
         linkAccesses();
+        JdkFailurePaths.load();
     }
 
     /** Links every VarHandle access this class makes: see {@link VarHandleLinks}. */

@@ -357,6 +357,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             throw new ExceptionInInitializerError(e);
         }
         linkAccesses();
+        JdkFailurePaths.load();
     }
 
     /**

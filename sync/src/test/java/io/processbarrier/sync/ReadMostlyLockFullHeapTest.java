@@ -113,19 +113,42 @@ class ReadMostlyLockFullHeapTest {
     /**
      * How many children a virtual-thread case may run before it gives up on the JDK's scheduler: on a heap that stays
      * full, a carrier can die of an OutOfMemoryError in the pool's own code and take a yielded virtual thread with it
-     * (seen once in about 40 children of the {@code rml} case on Temurin 25 once the lock's own faults were fixed;
-     * a dead carrier would take any lock's yielded thread); or the JDK's scheduling of a virtual thread throws an OutOfMemoryError
-     * past its own retry and leaves the thread with no task to run it ({@link #jdkLostAThread}); or a wake-up of a
-     * virtual thread can wait for memory for as long as the heap stays full (FullHeapMain's {@code waitedForMemory}:
-     * the JDK's own retry, counted only when a stack shows it). That child proves nothing about the lock, so the case
-     * runs again.
+     * (seen once in about 40 children of the {@code rml} case on Temurin 25 once the lock's own faults were fixed; a
+     * dead carrier would take any lock's yielded thread); or the JDK's scheduling of a virtual thread throws an
+     * OutOfMemoryError past its own retry and leaves the thread with no task to run it ({@link #jdkLostAThread}); or a
+     * wake-up of a virtual thread can wait for memory for as long as the heap stays full (the JDK's own retry:
+     * FullHeapMain's {@code waitedForMemory} when a stack shows it, {@link #jdkWaitedForMemory} when the log does).
+     * That child proves nothing about the lock, so the case runs again.
      */
     private static final int SCHEDULER_ATTEMPTS = 3;
 
     private static boolean jdkFailedThePremise(ChildProcess.Result r, Path exceptions) throws Exception {
         return "lost-by-the-scheduler".equals(r.value("result")) || "waited-for-memory".equals(r.value("result"))
-                || "hung".equals(r.value("result")) && jdkLostAThread(exceptions);
+                || "hung".equals(r.value("result")) && (jdkLostAThread(exceptions) || jdkWaitedForMemory(exceptions));
     }
+
+    /**
+     * Whether the child's exception log shows the JDK retrying the submission of a virtual thread for at least 10 s
+     * ({@value #RETRIES_OF_A_WAIT} OutOfMemoryErrors thrown in {@code VirtualThread.submitRunContinuation}, which
+     * tries again every 100 ms until it succeeds): the thread's wake-up waits for memory, on the carrier that
+     * unmounted it, for as long as the heap stays full, as FullHeapMain's {@code waitedForMemory} sees it in a
+     * waker's stack. Seen once {@link JdkFailurePaths} let that retry run (it used to be bypassed:
+     * {@link #jdkLostAThread}): a writer woken while it parked on a timer in the queue stayed runnable for the whole
+     * stall, its carrier retrying 500 times, and took its turns once the heap was free.
+     */
+    static boolean jdkWaitedForMemory(Path exceptions) throws Exception {
+        if (exceptions == null || !Files.exists(exceptions)) {
+            return false;
+        }
+        try (java.util.stream.Stream<String> lines = Files.lines(exceptions)) {
+            return lines.filter(l -> l.contains("thrown in ") && l.contains(" 'submitRunContinuation' ")
+                    && l.contains("in 'java/lang/VirtualThread'>")).limit(RETRIES_OF_A_WAIT).count()
+                    == RETRIES_OF_A_WAIT;
+        }
+    }
+
+    /** See {@link #jdkWaitedForMemory}: 10 s of the JDK's retries, 100 ms apart. */
+    private static final long RETRIES_OF_A_WAIT = 100;
 
     /**
      * Whether the child's exception log shows an OutOfMemoryError thrown out of {@code VirtualThread.afterYield} (a
@@ -144,13 +167,15 @@ class ReadMostlyLockFullHeapTest {
      *       ever ({@code FullHeapMain.stackOf});</li>
      *   <li>the waker's {@code unpark} threw: the woken thread stays runnable with no task.</li>
      * </ul>
-     * The JDK's own retry of such a submission ({@code submitRunContinuation}, 100 ms apart) is bypassed by the first
-     * OutOfMemoryError on a full heap: the error is thrown again where the catch clauses are first resolved (bci of
-     * the {@code RejectedExecutionException} handler, -Xlog:exceptions). All but the timed park leave a runnable
-     * thread that {@code getStackTrace()} submits again (JDK source: {@code VirtualThread.tryGetStackTrace}), which is why such a
-     * child often finishes once it takes the stacks after the release. Only a {@code hung} child with such a line
-     * counts; a child whose thread died, or that stalled without one, still fails. The control is exposed less: the
-     * same case on {@code rrwl} lost no thread in 120 children (two at once), as {@code AbstractQueuedSynchronizer}
+     * The JDK's own retry of such a submission ({@code submitRunContinuation}, 100 ms apart) was bypassed by the first
+     * OutOfMemoryError on a full heap: the error was thrown again where the catch clauses are first matched (bci of the
+     * {@code RejectedExecutionException} handler, -Xlog:exceptions), as that class was not loaded yet. Since {@link
+     * JdkFailurePaths} loads it, those threads wait for memory instead ({@link #jdkWaitedForMemory}: 4 of 48 children,
+     * two at once), and only the timed park's loss remains (1 of those 48). All but the timed park leave a runnable
+     * thread that {@code getStackTrace()} submits again (JDK source: {@code VirtualThread.tryGetStackTrace}), which is
+     * why such a child often finished once it took the stacks after the release. Only a {@code hung} child with such a
+     * line counts; a child whose thread died, or that stalled without one, still fails. The control is exposed less:
+     * the same case on {@code rrwl} lost no thread in 120 children (two at once), as {@code AbstractQueuedSynchronizer}
      * never parks on a timer or yields in {@code lock()} (docs/read-mostly-lock.md, "A full heap and the JDK's own
      * scheduling").
      */
