@@ -876,7 +876,11 @@ final class ReadMostlyLockQueue {
                 h.run();
             }
         } catch (OutOfMemoryError e) {
-            // the JDK's, for the thread it marked unparked: see above
+            try {
+                LockSupport.unpark(t); // nothing if it was marked unparked; a wake-up if the error came before that
+            } catch (OutOfMemoryError again) {
+                // the JDK's, for the thread it marked unparked: see above
+            }
         }
     }
 

@@ -275,6 +275,9 @@ final class FullHeapMain {
      * lock's code: the JDK lost it.
      */
     private static StackTraceElement[] stackOf(Thread t) {
+        if (noStack.contains(t)) {
+            return null; // its taker still retries: one such thread is enough to burn a CPU
+        }
         java.util.concurrent.atomic.AtomicReference<StackTraceElement[]> taken =
                 new java.util.concurrent.atomic.AtomicReference<>();
         Thread taker = new Thread(() -> taken.set(t.getStackTrace()), "stack-of-" + t.getName());
@@ -285,8 +288,15 @@ final class FullHeapMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return taken.get();
+        StackTraceElement[] stack = taken.get();
+        if (stack == null) {
+            noStack.add(t);
+        }
+        return stack;
     }
+
+    /** The threads whose stack {@link #stackOf} could not take: asked again, they have none. Main thread only. */
+    private static final java.util.Set<Thread> noStack = new java.util.HashSet<>();
 
     /** How long {@link #stackOf} waits for a stack: a transition takes microseconds, even on a loaded machine. */
     private static final long STACK_BOUND_MILLIS = 5_000;

@@ -26,7 +26,7 @@ final class JdkFailurePathsMain {
                 LockSupport.parkNanos(1_000_000L);
             });
             t.start();
-            while (t.getState() != Thread.State.WAITING) {
+            while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TERMINATED) {
                 Thread.onSpinWait();
             }
             LockSupport.unpark(t);

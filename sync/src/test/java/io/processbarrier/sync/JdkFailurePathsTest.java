@@ -12,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * {@link JdkFailurePaths}: making a lock or an {@link Rcu} loads the class that the JDK's retry of a failed
  * virtual-thread submission needs, and nothing else loads it, not even a virtual thread that parks, is unparked,
- * yields and parks on a timer ({@code none}, the premise: were it loaded anyway, the load would be moot). Each case is a
- * child JVM ({@link JdkFailurePathsMain}) with class loading logged to its stdout.
+ * yields and parks on a timer ({@code none}, the premise: were it loaded anyway, the load would be moot). Each case
+ * is a child JVM ({@link JdkFailurePathsMain}) with class loading logged to its stdout.
  */
 class JdkFailurePathsTest {
     private static final String CLASS = " java.util.concurrent.RejectedExecutionException ";

@@ -35,6 +35,10 @@ class ReadMostlyLockFullHeapTest {
         List<String> jvm = new ArrayList<>(JVM);
         if (exceptions != null) {
             jvm.add("-Xlog:exceptions=info:file=" + exceptions + "::filecount=0"); // one file, no rotation
+            // VirtualThread's methods interpreted, each its own frame in the log: a compiled method logs an error
+            // under its outermost method, so an error that an inlined callee caught could read as its caller's
+            jvm.addAll(List.of("-XX:CompileCommand=quiet", "-XX:CompileCommand=exclude,java.lang.VirtualThread::*",
+                    "-XX:CompileCommand=dontinline,java.lang.VirtualThread::*"));
         }
         return ChildProcess.run(ChildProcess.javaCommand(List.of(), jvm, ChildProcess.classPath(), FullHeapMain.class,
                 args), Duration.ofSeconds(480), ChildProcess.Stderr.SEPARATE);
@@ -96,8 +100,10 @@ class ReadMostlyLockFullHeapTest {
                     for (Path f : (Iterable<Path>) files::iterator) {
                         Files.deleteIfExists(f);
                     }
+                    Files.deleteIfExists(dir);
+                } catch (java.io.IOException e) { // never in place of the case's own outcome
+                    System.err.println("could not delete " + dir + ": " + e);
                 }
-                Files.deleteIfExists(dir);
             }
         }
     }
@@ -122,33 +128,56 @@ class ReadMostlyLockFullHeapTest {
      */
     private static final int SCHEDULER_ATTEMPTS = 3;
 
+    /**
+     * Whether the JDK, not the lock, failed the child. A child in which a thread failed (its turns threw: FullHeapMain
+     * prints {@code failure0=} or {@code failure1=}) never counts: that is how the lock's own faults show (an error out
+     * of an unlock, say), whatever the JDK logged beside it.
+     */
     private static boolean jdkFailedThePremise(ChildProcess.Result r, Path exceptions) throws Exception {
+        if (r.value("failure0") != null || r.value("failure1") != null) {
+            return false;
+        }
         return "lost-by-the-scheduler".equals(r.value("result")) || "waited-for-memory".equals(r.value("result"))
-                || "hung".equals(r.value("result")) && (jdkLostAThread(exceptions) || jdkWaitedForMemory(exceptions));
+                || "hung".equals(r.value("result")) && (jdkLostAThread(exceptions)
+                || "true".equals(recovered(r)) && jdkWaitedForMemory(exceptions));
+    }
+
+    /** FullHeapMain's {@code recoveredAfterRelease}: whether the threads finished once the heap was free. */
+    private static String recovered(ChildProcess.Result r) {
+        String line = r.value("recoveredAfterRelease"); // "true turns=..., lostByTheScheduler=..."
+        return line == null ? null : line.split(" ")[0];
     }
 
     /**
-     * Whether the child's exception log shows the JDK retrying the submission of a virtual thread for at least 10 s
-     * ({@value #RETRIES_OF_A_WAIT} OutOfMemoryErrors thrown in {@code VirtualThread.submitRunContinuation}, which
-     * tries again every 100 ms until it succeeds): the thread's wake-up waits for memory, on the carrier that
-     * unmounted it, for as long as the heap stays full, as FullHeapMain's {@code waitedForMemory} sees it in a
-     * waker's stack. Seen once {@link JdkFailurePaths} let that retry run (it used to be bypassed:
-     * {@link #jdkLostAThread}): a writer woken while it parked on a timer in the queue stayed runnable for the whole
-     * stall, its carrier retrying 500 times, and took its turns once the heap was free.
+     * Whether the child's exception log shows the JDK retrying the submission of a virtual thread without a break for
+     * at least {@value #WAIT_MILLIS} ms (OutOfMemoryErrors thrown in {@code VirtualThread.submitRunContinuation},
+     * which tries again every 100 ms until it succeeds, none more than a second after the one before): a wake-up that
+     * waits for memory on the carrier that unmounted the thread, for as long as the heap stays full, as FullHeapMain's
+     * {@code waitedForMemory} sees it in a waker's stack. Counted only in a child whose threads then finished once the
+     * heap was free (a wait for memory ends there). Seen once {@link JdkFailurePaths} let that retry run (it used to
+     * be bypassed: {@link #jdkLostAThread}): a writer woken while it parked on a timer in the queue stayed runnable for
+     * the whole stall, its carrier retrying 500 times, and took its turns once the heap was free.
      */
     static boolean jdkWaitedForMemory(Path exceptions) throws Exception {
-        if (exceptions == null || !Files.exists(exceptions)) {
-            return false;
+        double start = -1; // the first retry of the current run of retries
+        double last = -1;
+        for (Thrown t : outOfMemoryErrors(exceptions)) {
+            if (t.in("submitRunContinuation")) {
+                if (last < 0 || t.seconds - last > 1.0) {
+                    start = t.seconds; // a break: a new run begins
+                }
+                last = t.seconds;
+                if ((last - start) * 1000 >= WAIT_MILLIS) {
+                    return true;
+                }
+            }
         }
-        try (java.util.stream.Stream<String> lines = Files.lines(exceptions)) {
-            return lines.filter(l -> l.contains("thrown in ") && l.contains(" 'submitRunContinuation' ")
-                    && l.contains("in 'java/lang/VirtualThread'>")).limit(RETRIES_OF_A_WAIT).count()
-                    == RETRIES_OF_A_WAIT;
-        }
+        return false;
     }
 
-    /** See {@link #jdkWaitedForMemory}: 10 s of the JDK's retries, 100 ms apart. */
-    private static final long RETRIES_OF_A_WAIT = 100;
+    /** See {@link #jdkWaitedForMemory}: a tenth of the stall that makes a child {@code hung}. */
+    private static final long WAIT_MILLIS = 6_000;
+    private static final java.util.regex.Pattern UPTIME = java.util.regex.Pattern.compile("\\[(\\d+\\.\\d+)s\\]");
 
     /**
      * Whether the child's exception log shows an OutOfMemoryError thrown out of {@code VirtualThread.afterYield} (a
@@ -180,13 +209,50 @@ class ReadMostlyLockFullHeapTest {
      * scheduling").
      */
     static boolean jdkLostAThread(Path exceptions) throws Exception {
+        for (Thrown t : outOfMemoryErrors(exceptions)) {
+            if (t.in("afterYield") || t.in("unpark")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A frame an OutOfMemoryError passed, as {@code -Xlog:exceptions} logs it: when, and in which method. */
+    private record Thrown(double seconds, String where) {
+        /** In that method of {@code VirtualThread}, interpreted (the children compile none of them). */
+        boolean in(String method) {
+            return where.startsWith("interpreter method ") && where.contains(" '" + method + "' ")
+                    && where.endsWith("in 'java/lang/VirtualThread'>");
+        }
+    }
+
+    /**
+     * The frames that OutOfMemoryErrors passed, from a child's exception log (none if it has none). A record's first
+     * line starts with the uptime and names the exception ({@code [2.180s][info][exceptions] Exception <a
+     * 'java/lang/OutOfMemoryError'...}); the lines after it say where it was thrown ({@code  thrown in interpreter
+     * method <...>}), one for each frame it passes.
+     */
+    private static List<Thrown> outOfMemoryErrors(Path exceptions) throws Exception {
+        List<Thrown> thrown = new ArrayList<>();
         if (exceptions == null || !Files.exists(exceptions)) {
-            return false;
+            return thrown;
         }
-        try (java.util.stream.Stream<String> lines = Files.lines(exceptions)) {
-            return lines.anyMatch(l -> l.contains("thrown in ") && l.contains("in 'java/lang/VirtualThread'>")
-                    && (l.contains(" 'afterYield' ") || l.contains(" 'unpark' ")));
+        double seconds = 0;
+        boolean oome = false;
+        for (String l : Files.readAllLines(exceptions, java.nio.charset.StandardCharsets.ISO_8859_1)) { // any bytes
+            java.util.regex.Matcher m = UPTIME.matcher(l);
+            if (m.lookingAt()) {
+                seconds = Double.parseDouble(m.group(1));
+                if (l.contains(" Exception <a '")) {
+                    oome = l.contains(" Exception <a 'java/lang/OutOfMemoryError'");
+                }
+            }
+            int at = l.indexOf(" thrown in ");
+            if (oome && at >= 0) {
+                thrown.add(new Thrown(seconds, l.substring(at + " thrown in ".length()).trim()));
+            }
         }
+        return thrown;
     }
 
     /**
