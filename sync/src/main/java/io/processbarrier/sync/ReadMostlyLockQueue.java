@@ -861,12 +861,12 @@ final class ReadMostlyLockQueue {
      * Unparks {@code t}, after the store that lets it go on. An {@link OutOfMemoryError} out of the unpark stays here:
      * it is the JDK failing, on a full heap, to schedule a virtual thread it has already marked unparked (Temurin
      * 25.0.3: {@code VirtualThread.submitRunContinuation} retries an OutOfMemoryError of the pool, but the first one on
-     * a full heap escaped that retry until {@link JdkFailurePaths} loaded the class its catch needs; JDK 21 does not
-     * retry: {@link FullHeapPause}). Nothing of ours can help that thread: a second unpark finds its permit set and
-     * does nothing. And the operation that woke it is complete (a claim given back, readers admitted, a signal given):
-     * thrown on, the error made a completed release look failed (seen there: an {@code await} whose release had freed
-     * the lock took itself for the holder again and threw, and its caller's {@code unlock()} then failed the owner
-     * check) or left the admission's other readers asleep.
+     * a full heap escaped that retry until {@link JdkFailurePaths} loaded the class its catch needs). No retry of ours
+     * can help that thread: an unpark finds its permit set and does nothing (the one the catch makes is for a thread
+     * the error struck before it was marked). And the operation that woke it is complete (a claim given back, readers
+     * admitted, a signal given): thrown on, the error made a completed release look failed (seen there: an {@code
+     * await} whose release had freed the lock took itself for the holder again and threw, and its caller's {@code
+     * unlock()} then failed the owner check) or left the admission's other readers asleep.
      */
     void wake(Thread t) {
         try {
