@@ -255,13 +255,6 @@ final class FullHeapMain {
         return false;
     }
 
-    /** A virtual thread runnable but unmounted where it parked: woken, not yet run. */
-    private static boolean wokenNotRun(Thread.State state, StackTraceElement[] stack) {
-        return state == Thread.State.RUNNABLE && stack != null && stack.length > 0
-                && stack[0].getClassName().equals("java.lang.VirtualThread")
-                && (stack[0].getMethodName().equals("park") || stack[0].getMethodName().equals("parkNanos"));
-    }
-
     /**
      * The stack of {@code t}, or null if it could not be taken within {@link #STACK_BOUND_MILLIS}: taken on a thread of
      * its own, as {@code getStackTrace()} of a virtual thread that stays in a transition of the JDK's (parking,
@@ -301,16 +294,10 @@ final class FullHeapMain {
     /** How long {@link #stackOf} waits for a stack: a transition takes microseconds, even on a loaded machine. */
     private static final long STACK_BOUND_MILLIS = 5_000;
 
-    /** The first frames of a stack, as {@link ReadMostlyLockThreads#stack} prints them; null: could not be taken. */
+    /** {@link ReadMostlyLockThreads#frames}, or why there is no stack ({@link #stackOf} returned null). */
     private static String frames(StackTraceElement[] stack) {
-        if (stack == null) {
-            return "(no stack within " + STACK_BOUND_MILLIS + " ms: in a transition of the JDK's, see stackOf)";
-        }
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < Math.min(12, stack.length); i++) {
-            b.append(i == 0 ? "" : " <- ").append(stack[i]);
-        }
-        return b.toString();
+        return stack != null ? ReadMostlyLockThreads.frames(stack)
+                : "(no stack within " + STACK_BOUND_MILLIS + " ms: in a transition of the JDK's, see stackOf)";
     }
 
     /** How long the threads of a hung scenario get to finish once the heap is free again. */
@@ -331,10 +318,10 @@ final class FullHeapMain {
             boolean lost = false;
             for (Thread t : threads) {
                 StackTraceElement[] s = stackOf(t);
-                Thread.State state = t.getState();
-                lost |= s == null || wokenNotRun(state, s) || state == Thread.State.RUNNABLE && s.length > 0
+                lost |= s == null || t.getState() == Thread.State.RUNNABLE && s.length > 0
                         && s[0].getClassName().equals("java.lang.VirtualThread")
-                        && s[0].getMethodName().equals("tryYield");
+                        && (s[0].getMethodName().equals("park") || s[0].getMethodName().equals("parkNanos")
+                        || s[0].getMethodName().equals("tryYield"));
             }
             if (!lost) {
                 return false;

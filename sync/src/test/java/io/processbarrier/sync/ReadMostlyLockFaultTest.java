@@ -426,11 +426,11 @@ class ReadMostlyLockFaultTest {
 
     /**
      * The queue's wake hook for the two tests above and below: throws as the JDK does after an unpark, and counts the
-     * throws on {@code counted} (null: on any thread).
+     * throws on {@code counted}.
      */
     private static Runnable wakeThatThrows(AtomicLong thrown, Thread counted) {
         return () -> {
-            if (counted == null || Thread.currentThread() == counted) {
+            if (Thread.currentThread() == counted) {
                 thrown.incrementAndGet();
             }
             throw new OutOfMemoryError("Java heap space (test)");

@@ -92,7 +92,7 @@ class ReadMostlyLockFullHeapTest {
             org.junit.jupiter.api.Assumptions.assumeFalse(jdkFailedThePremise(r, exceptions), "in "
                     + SCHEDULER_ATTEMPTS + " children the JDK's virtual-thread scheduler lost a thread, or a wake-up"
                     + " waited for memory, on the full heap (FullHeapMain's lostByTheScheduler and waitedForMemory,"
-                    + " this test's jdkLostAThread), which no lock can cause or prevent: " + r);
+                    + " this test's jdkLostAThread and jdkWaitedForMemory), which no lock can cause or prevent: " + r);
             assertResult(r);
         } finally {
             if (dir != null) {
@@ -158,7 +158,7 @@ class ReadMostlyLockFullHeapTest {
      * be bypassed: {@link #jdkLostAThread}): a writer woken while it parked on a timer in the queue stayed runnable for
      * the whole stall, its carrier retrying 500 times, and took its turns once the heap was free.
      */
-    static boolean jdkWaitedForMemory(Path exceptions) throws Exception {
+    private static boolean jdkWaitedForMemory(Path exceptions) throws Exception {
         double start = -1; // the first retry of the current run of retries
         double last = -1;
         for (Thrown t : outOfMemoryErrors(exceptions)) {
@@ -208,7 +208,7 @@ class ReadMostlyLockFullHeapTest {
      * never parks on a timer or yields in {@code lock()} (docs/read-mostly-lock.md, "A full heap and the JDK's own
      * scheduling").
      */
-    static boolean jdkLostAThread(Path exceptions) throws Exception {
+    private static boolean jdkLostAThread(Path exceptions) throws Exception {
         for (Thrown t : outOfMemoryErrors(exceptions)) {
             if (t.in("afterYield") || t.in("unpark")) {
                 return true;

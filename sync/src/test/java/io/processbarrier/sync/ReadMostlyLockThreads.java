@@ -212,7 +212,12 @@ final class ReadMostlyLockThreads {
     }
 
     static String stack(Thread t) {
-        return Arrays.stream(t.getStackTrace()).limit(12).map(String::valueOf).collect(Collectors.joining(" <- "));
+        return frames(t.getStackTrace());
+    }
+
+    /** The first frames of a stack, innermost first, as the tests print them. */
+    static String frames(StackTraceElement[] stack) {
+        return Arrays.stream(stack).limit(12).map(String::valueOf).collect(Collectors.joining(" <- "));
     }
 
     static void join(Thread t) throws InterruptedException {
