@@ -11,13 +11,19 @@ import java.util.concurrent.locks.LockSupport;
  * Child JVM of {@link RcuRetireFaultTest} (run with a small heap, {@code -XX:-UseTLAB}): one batch of four callbacks,
  * three of which throw {@link OutOfMemoryError}, runs while the heap is full to the last 16 bytes. The same cycle
  * runs once first with the heap free, so that every call site on the path has run once (Java links some on first
- * use, which allocates: that is not what this tests). Prints {@code heapWasFull}, {@code attempted} (callbacks that
- * began, of the three that throw), {@code ran} (the one that does not throw), {@code pending}
- * ({@code callbacksPending()} after a {@code barrier()} once the heap is free) and any thread that died.
+ * use, which allocates: that is not what this tests). Prints {@code sawFull} (callbacks that found the heap full,
+ * of the three that throw), {@code attempted} (callbacks that began, of those three), {@code ran} (the one that does
+ * not throw), {@code pending} ({@code callbacksPending()} after a {@code barrier()} once the heap is free), how long
+ * the callbacks took and any thread that died.
+ *
+ * <p>The four callbacks are one batch, taken while the heap is still free: taking a batch allocates it, and on a full
+ * heap the retire thread backs off until memory comes back (RcuRetirer's fault model), so a batch taken on the full
+ * heap would run only once this program frees it. They used to be retired while the retire thread was idle, and it
+ * could take the first alone and the other three later (a stress run saw the heap free in their callbacks). Now the
+ * retire thread is kept inside a callback of the batch before while the four are retired.
  */
 public final class FullHeapCallbacks {
     private static Object[] filler;
-    private static volatile boolean heapWasFull;
     private static volatile Throwable uncaught;
     private static volatile String uncaughtThread;
 
@@ -33,10 +39,11 @@ public final class FullHeapCallbacks {
         ProcessBarrier.get().name(); // the selection over (background since issue 29): the Rcu gets the selected one
         Rcu rcu = Rcu.create(ProcessBarrier.get());
         cycle(rcu, false); // the warm-up, heap free
-        AtomicInteger[] counts = cycle(rcu, true);
-        System.out.println("heapWasFull=" + heapWasFull);
-        System.out.println("attempted=" + counts[0].get());
-        System.out.println("ran=" + counts[1].get());
+        long[] counts = cycle(rcu, true);
+        System.out.println("sawFull=" + counts[0]);
+        System.out.println("attempted=" + counts[1]);
+        System.out.println("ran=" + counts[2]);
+        System.out.println("callbacksMs=" + counts[3]);
         System.out.println("pending=" + rcu.callbacksPending());
         System.out.println("died=" + uncaughtThread);
         if (uncaught != null) {
@@ -44,9 +51,25 @@ public final class FullHeapCallbacks {
         }
     }
 
-    private static AtomicInteger[] cycle(Rcu rcu, boolean full) throws Exception {
+    /** One batch of the four callbacks; returns sawFull, attempted, ran and the milliseconds they took. */
+    private static long[] cycle(Rcu rcu, boolean full) throws Exception {
+        AtomicInteger sawFull = new AtomicInteger();
         AtomicInteger attempted = new AtomicInteger();
         AtomicInteger ran = new AtomicInteger();
+        // the batch before: its callback keeps the retire thread until the four are on the stack
+        CountDownLatch gateEntered = new CountDownLatch(1);
+        CountDownLatch gateOpen = new CountDownLatch(1);
+        Thread[] retire = new Thread[1];
+        rcu.retire("gate", x -> {
+            retire[0] = Thread.currentThread();
+            gateEntered.countDown();
+            try {
+                gateOpen.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        await(gateEntered, "the retire thread never ran the gate's callback");
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
         Thread holder = new Thread(() -> {
@@ -59,20 +82,22 @@ public final class FullHeapCallbacks {
         }, "holder");
         holder.setDaemon(true);
         holder.start();
-        inside.await();
+        await(inside, "the holder never entered its section");
         for (int i = 0; i < 3; i++) {
             rcu.retire(i, x -> {
+                if (filler != null) { // looked at before counting: the main thread frees the heap on the count
+                    sawFull.incrementAndGet();
+                }
                 attempted.incrementAndGet();
-                heapWasFull = filler != null;
                 long[] more = new long[1 << 28]; // 2 GB: more than the heap, whatever is free
                 more[0] = 1;
             });
         }
         rcu.retire("last", x -> ran.incrementAndGet());
-        Thread retire = rcu.retireThread();
-        // the premise: the retire thread holds the batch and waits for the holder (its wait set up, allocated)
+        gateOpen.countDown(); // the retire thread takes the four as one batch, with the heap free
+        // the premise: the retire thread holds that batch and waits for the holder (its wait set up, allocated)
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(retire.getState() == Thread.State.TIMED_WAITING && onStack(retire, "awaitReader"))) {
+        while (!(retire[0].getState() == Thread.State.TIMED_WAITING && onStack(retire[0], "awaitReader"))) {
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("the retire thread never waited for the holder");
             }
@@ -81,15 +106,24 @@ public final class FullHeapCallbacks {
         if (full) {
             fill();
         }
+        long left = System.nanoTime();
         leave.countDown(); // allocates nothing: the grace period ends, the callbacks run (on a full heap)
-        while (attempted.get() + ran.get() < 4 && System.nanoTime() - deadline < 0) {
+        long end = left + TimeUnit.SECONDS.toNanos(60); // a deadline of its own: the premise's wait took from that
+        while (attempted.get() + ran.get() < 4 && System.nanoTime() - end < 0) {
             LockSupport.parkNanos(1_000_000L);
         }
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - left);
         filler = null;
         System.gc();
         rcu.barrier();
         holder.join();
-        return new AtomicInteger[] {attempted, ran};
+        return new long[] {sawFull.get(), attempted.get(), ran.get(), took};
+    }
+
+    private static void await(CountDownLatch latch, String never) throws InterruptedException {
+        if (!latch.await(60, TimeUnit.SECONDS)) {
+            throw new AssertionError(never);
+        }
     }
 
     /** Fills the heap down to its last small gap, keeping it all reachable from {@link #filler}. */
