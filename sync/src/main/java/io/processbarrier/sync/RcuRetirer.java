@@ -45,6 +45,11 @@ abstract class RcuRetirerPad {
  *       drop a batch nor release a marker early, and {@code callbacksPending()} stays right. The handlers
  *       themselves are guarded: on a full heap even code that runs for the first time may throw (a string literal,
  *       a call site linked on first use), so a failure while handling a failure is survived too.</li>
+ *   <li>A heap full of retired objects, which only their callbacks can free, is freed: taking a batch uses a spare
+ *       one ({@link #spare}), and a grace period allocates nothing (the registry's snapshot prunes only when it can;
+ *       see {@code ReaderRegistry.snapshot}). Before, the retire thread allocated each batch it took: with the heap
+ *       full it backed off and tried again until memory came from elsewhere, perhaps never
+ *       ({@code RcuRetireFaultTest.aHeapFullOfRetiredObjectsIsFreedByTheirCallbacks}).</li>
  *   <li>A retire thread that dies all the same hands its batch on, logs why and, if work waits (a retire that saw
  *       it still running, its own batch), starts a successor ({@link #died}).</li>
  *   <li>{@code barrier()} or {@code close()} in a retire callback, on whatever thread runs it (the retire thread or
@@ -160,6 +165,12 @@ final class RcuRetirer extends RcuRetirerPad {
     private Batch openTail;        // under the lock
     /** Batches whose grace period failed on a helper or on a dying thread, for a retry: under the lock. */
     private volatile Batch orphans;
+    /**
+     * Under the lock: a batch for the next take, so that taking needs no heap. The objects waiting on the stack may be
+     * what fills the heap, and only their callbacks can free it: a take that had to allocate would back off until
+     * memory came from elsewhere, perhaps never. Made here, refilled by {@link #finish} with a batch that closed.
+     */
+    private Batch spare = new Batch();
 
     RcuRetirer(RcuGracePeriods gps, ThreadFactory threads) {
         this.gps = gps;
@@ -213,22 +224,31 @@ final class RcuRetirer extends RcuRetirerPad {
 
     /**
      * Takes the whole stack (or, for close(), closes it) and gives the batch its ticket; null if empty. The batch is
-     * allocated first: an {@link OutOfMemoryError} here takes nothing.
+     * the spare if there is one (the retire thread's batches come back as the spare in turn: see finish); else one is
+     * allocated first, out of the lock: an {@link OutOfMemoryError} then takes nothing.
      */
     Batch take(boolean close) {
         if (!close && (Node) HEAD.getVolatile(this) == null) {
             return null; // the common idle look allocates nothing
         }
-        Batch b = new Batch();
+        Batch b;
+        lock();
+        try {
+            b = spare;
+            spare = null;
+        } finally {
+            unlock();
+        }
+        if (b == null) {
+            b = new Batch(); // another taker has it, or the batch before is still open behind an older one
+        }
         lock();
         try {
             Node h;
             do {
                 h = (Node) HEAD.getVolatile(this);
-                if (h == CLOSED) {
-                    return null;
-                }
-                if (h == null && !close) {
+                if (h == CLOSED || h == null && !close) {
+                    spare = b; // nothing taken: kept for the next
                     return null;
                 }
                 if (h != null && !everTaken) {
@@ -236,6 +256,7 @@ final class RcuRetirer extends RcuRetirerPad {
                 }
             } while (!HEAD.compareAndSet(this, h, close ? CLOSED : null)); // acquire: the retirers' stores
             if (h == null) {
+                spare = b;
                 return null;
             }
             b.top = h;
@@ -300,6 +321,11 @@ final class RcuRetirer extends RcuRetirerPad {
                 o.markers = null;
                 openHead = o.nextOpen;
                 o.nextOpen = null;
+                if (spare == null) { // closed, and nobody holds it (its runner returned): the next take's batch
+                    o.done = false;
+                    o.ticket = 0L;
+                    spare = o;
+                }
             }
             if (openHead == null) {
                 openTail = null;

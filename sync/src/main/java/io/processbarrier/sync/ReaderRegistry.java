@@ -324,14 +324,23 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     }
 
     private static Slot[] live(Slot[] a) {
-        int kept = 0;
-        Slot[] out = new Slot[a.length];
+        int gone = 0;
         for (Slot s : a) {
-            if (!s.abandoned()) {
+            if (s.abandoned()) {
+                gone++;
+            }
+        }
+        if (gone == 0) {
+            return a; // allocates nothing: every grace period's snapshot prunes, a full heap's too
+        }
+        int kept = 0;
+        Slot[] out = new Slot[a.length - gone];
+        for (Slot s : a) {
+            if (!s.abandoned() && kept < out.length) { // bounded: a slot is never un-abandoned, but cheap to be sure
                 out[kept++] = s;
             }
         }
-        return kept == a.length ? a : Arrays.copyOf(out, kept);
+        return kept == out.length ? out : Arrays.copyOf(out, kept);
     }
 
     /** Drops the abandoned slots now, under the lock. */
@@ -341,8 +350,8 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
             Slot[] a = slots;
             Slot[] kept = live(a);
             if (kept != a) {
+                publishTable(kept); // first: if it throws (no heap), the table lacks slots (a hint), never has extra
                 slots = kept;
-                publishTable(kept);
             }
             pruneAt = Math.max(MIN_PRUNE, 2 * kept.length); // the next pruning on registration, once it has doubled
         } finally {
@@ -365,7 +374,12 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
     Slot[] snapshot() {
         lock.lock();
         try {
-            prune();
+            try {
+                prune();
+            } catch (OutOfMemoryError full) {
+                // no heap for the smaller array: scan the abandoned slots too (their owners are gone: the scan
+                // passes them), so that a grace period, and the callbacks that free the heap, need none
+            }
             return slots;
         } finally {
             lock.unlock();

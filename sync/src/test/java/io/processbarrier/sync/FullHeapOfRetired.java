@@ -1,0 +1,166 @@
+package io.processbarrier.sync;
+
+import io.processbarrier.ProcessBarrier;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Child JVM of {@link RcuRetireFaultTest} (run with a small heap, {@code -XX:-UseTLAB}): the heap is full of retired
+ * objects, and only their callbacks can free it. The retire thread is kept in a callback of the batch before while the
+ * main thread fills the heap with arrays it retires (reachable from the retire stack only). Then a hog, as an
+ * application under memory pressure, takes every byte that comes free, and the retire thread is let go: it must take
+ * that stack, end a grace period and run the callbacks with no heap at all. The same cycle runs once first with the
+ * heap free and no hog (so that every call site on the path has run once: Java links some on first use, which
+ * allocates). Prints {@code full} (whether a 24-byte allocation of this thread failed once the hog had filled the heap),
+ * {@code retired}, {@code freed} (callbacks run within 30 s of letting the thread go), {@code freedMs},
+ * {@code hogArrays} (what the hog took) and any thread that died.
+ */
+public final class FullHeapOfRetired {
+    private static final AtomicInteger FREED = new AtomicInteger();
+    /** Dropped only after the wait, so that printing works whatever the retire thread did. */
+    private static Object[] reserve;
+    private static volatile Throwable uncaught;
+    private static volatile String uncaughtThread;
+
+    private FullHeapOfRetired() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> { // allocates nothing when it runs
+            uncaughtThread = t.getName();
+            uncaught = e;
+        });
+        ProcessBarrier.get().name(); // the selection over (background since issue 29): the Rcu gets the selected one
+        Rcu rcu = Rcu.create(ProcessBarrier.get());
+        cycle(rcu, false); // the warm-up, the heap free
+        long[] r = cycle(rcu, true);
+        System.out.println("full=" + (r[0] == 1));
+        System.out.println("retired=" + r[1]);
+        System.out.println("freed=" + r[2]);
+        System.out.println("freedMs=" + r[3]);
+        System.out.println("hogArrays=" + r[4]);
+        rcu.barrier();
+        System.out.println("pending=" + rcu.callbacksPending());
+        System.out.println("died=" + uncaughtThread);
+        if (uncaught != null) {
+            uncaught.printStackTrace(System.out);
+        }
+    }
+
+    /** Returns whether the heap was full (1), how many arrays were retired and freed, the ms and the hog's count. */
+    private static long[] cycle(Rcu rcu, boolean fill) throws Exception {
+        Hog hog = fill ? Hog.begin() : null; // before the heap is full: a thread is made of heap
+        reserve = new Object[1 << 18]; // 1 MiB
+        FREED.set(0);
+        CountDownLatch gateEntered = new CountDownLatch(1);
+        CountDownLatch gateOpen = new CountDownLatch(1);
+        rcu.retire("gate", x -> {
+            gateEntered.countDown();
+            try {
+                gateOpen.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        if (!gateEntered.await(60, TimeUnit.SECONDS)) {
+            throw new AssertionError("the retire thread never ran the gate's callback");
+        }
+        int retired = 0; // without fill: 100 small arrays, the same path
+        for (int size = 1 << 20; size > 0 && (fill || retired < 100); ) {
+            try {
+                rcu.retire(new Object[fill ? size : 16], FullHeapOfRetired::free); // the array, its node: may fail
+                retired++;
+            } catch (OutOfMemoryError e) {
+                size >>= 1;
+            }
+        }
+        boolean full = false;
+        Object[] won = null; // what this thread's probes took from the hog (kept: the probe may not give back)
+        if (hog != null) {
+            hog.fillUp(); // the arrays whose node did not fit are garbage: the hog takes them, and all that follows
+            for (int i = 0; i < 1000 && !full; i++) { // a collection may free a little: the hog or this probe gets it
+                try {
+                    Object[] probe = new Object[1]; // 24 bytes, as the hog's arrays
+                    probe[0] = won;
+                    won = probe;
+                } catch (OutOfMemoryError e) {
+                    full = true;
+                }
+            }
+        }
+        long start = System.nanoTime();
+        gateOpen.countDown(); // the thread takes the stack of arrays: the only memory there is to free
+        long end = start + TimeUnit.SECONDS.toNanos(30);
+        while (FREED.get() < retired && System.nanoTime() - end < 0) {
+            LockSupport.parkNanos(1_000_000L);
+        }
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        int freed = FREED.get();
+        long held = hog == null ? 0 : hog.release();
+        reserve = null;
+        won = null;
+        return new long[] {full ? 1 : 0, retired, freed, took, held};
+    }
+
+    private static void free(Object array) {
+        FREED.incrementAndGet();
+    }
+
+    /** A thread that takes every 24 bytes it can get and keeps them, until stopped. */
+    private static final class Hog extends Thread {
+        private volatile boolean go;
+        private volatile boolean filledOnce;
+        private volatile boolean stop;
+        private volatile long count;
+
+        private Hog() {
+            super("hog");
+            setDaemon(true);
+        }
+
+        static Hog begin() {
+            Hog h = new Hog();
+            h.start();
+            return h;
+        }
+
+        /** Starts taking, and returns once an allocation of the hog's failed (the heap was full then). */
+        void fillUp() {
+            go = true;
+            while (!filledOnce) {
+                Thread.onSpinWait();
+            }
+        }
+
+        /** Stops, lets go of what it took; returns how many arrays it held. */
+        long release() throws InterruptedException {
+            go = true;
+            stop = true;
+            join();
+            return count;
+        }
+
+        @Override
+        public void run() {
+            while (!go) {
+                Thread.onSpinWait();
+            }
+            Object[] chain = null;
+            long n = 0;
+            while (!stop) {
+                try {
+                    Object[] a = new Object[1];
+                    a[0] = chain;
+                    chain = a;
+                    n++;
+                } catch (OutOfMemoryError e) {
+                    filledOnce = true;
+                }
+            }
+            count = n;
+        }
+    }
+}
