@@ -1436,7 +1436,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
             long e = (long) EXITS.getOpaque(this) + 1;
             if ((e & (PRUNE_EVERY_WRITES - 1)) == 0) { // a lock nobody new reads must still drop dead threads
                 try {
-                    registry.prune(); // allocates (the kept slots' array)
+                    registry.prune(); // allocates the kept slots' array when some are abandoned
                 } catch (OutOfMemoryError oom) {
                     // housekeeping only: on a full heap the release must still happen, and the next 1024 writes retry
                 }
