@@ -272,7 +272,8 @@ abstract class RcuGracePeriods {
      * (readers never signal: that would cost them an atomic). Interrupts neither end nor shorten the wait (a park
      * with the status set returns at once, so it is cleared here and restored by the caller), unless interruptible.
      *
-     * @return the grace period's stall watch, created on its first park; {@link #TIMED_OUT} if the deadline passed
+     * @return the grace period's stall watch, created on its first park (null while the heap has no room for it);
+     *         {@link #TIMED_OUT} if the deadline passed
      */
     private StallWarnings.Watch awaitReader(RcuRecord r, long g, int who, long start, StallWarnings.Watch watch,
                                            long deadline, boolean timed) throws InterruptedException {
@@ -296,7 +297,8 @@ abstract class RcuGracePeriods {
      * never signal: that would cost them an atomic), logging stall warnings when due. Interrupts neither end nor
      * shorten an untimed wait (the status is cleared here and restored when the grace period ends).
      *
-     * @return the grace period's stall watch, created on its first park; {@link #TIMED_OUT} if the deadline passed
+     * @return the grace period's stall watch, created on its first park (null while the heap has no room for it);
+     *         {@link #TIMED_OUT} if the deadline passed
      */
     private StallWarnings.Watch backOff(int spins, long g, int who, long start, StallWarnings.Watch watch,
                                         long deadline, boolean timed) throws InterruptedException {
@@ -315,12 +317,17 @@ abstract class RcuGracePeriods {
             if (timed && deadline - System.nanoTime() <= 0) {
                 return TIMED_OUT;
             }
-            if (watch == null) { // the message is built only if warnings are on: nothing allocated if off
-                watch = !stalls.enabled() ? NO_WATCH : stalls.begin("Rcu#" + id + " grace period " + g + " ("
-                        + WHO[who] + " on '" + Thread.currentThread().getName() + "')", start, true);
+            if (watch == null) {
+                watch = stallWatch(g, who, start);
             }
-            if (watch.enabled() && watch.check(now -> blockers(g, now))) {
-                stallWarnings++; // plain: one grace period at a time (gpLock)
+            if (watch != null && watch.enabled()) {
+                try {
+                    if (watch.check(now -> blockers(g, now))) {
+                        stallWarnings++; // plain: one grace period at a time (gpLock)
+                    }
+                } catch (OutOfMemoryError full) {
+                    // the lambda's object: on a full heap the wait goes on unwatched until there is room again
+                }
             }
             long nap = Math.min(1_000_000L, 1_000L << Math.min(10, (spins - 120) / 8)); // back off up to 1 ms
             if (timed) {
@@ -329,6 +336,24 @@ abstract class RcuGracePeriods {
             LockSupport.parkNanos(this, nap);
         }
         return watch;
+    }
+
+    /**
+     * The grace period's stall watch: {@link #NO_WATCH} if warnings are off (no message built, nothing allocated);
+     * null if the heap has no room for the message, and the next park tries again. A full heap must not fail the
+     * grace period: the callbacks it would let run may be what frees the heap, and the retire thread would only back
+     * off and retry into the same wait.
+     */
+    private StallWarnings.Watch stallWatch(long g, int who, long start) {
+        if (!stalls.enabled()) {
+            return NO_WATCH;
+        }
+        try {
+            return stalls.begin("Rcu#" + id + " grace period " + g + " (" + WHO[who] + " on '"
+                    + Thread.currentThread().getName() + "')", start, true);
+        } catch (OutOfMemoryError full) {
+            return null;
+        }
     }
 
     /**

@@ -650,7 +650,14 @@ public final class ReadMostlyLock implements ReadWriteLock {
                 return 0;
             }
         }
-        int[] st = rare.get();
+        int[] st;
+        try {
+            st = rare.get();
+        } catch (OutOfMemoryError full) {
+            // get() allocates only to make the entry (or the thread's map) that is missing: no entry, no holds.
+            // A writer of a fresh thread asks this while another thread reads through the stripes, heap full or not
+            return 0;
+        }
         return st == null ? 0 : st[R_HOLDS];
     }
 
@@ -1360,14 +1367,19 @@ public final class ReadMostlyLock implements ReadWriteLock {
                         start = stalls.now();
                         continue;
                     }
-                    if (watch == null) {
-                        watch = stalls.begin("ReadMostlyLock@" + Integer.toHexString(hashCode())
-                                + ": the writer '" + me.getName() + "'", start);
+                    long wait = PARK_RECHECK_NANOS; // a missed unpark costs one period (class doc)
+                    try { // on a full heap the wait goes on unwatched (AQS's acquire, too, waits out a full heap)
+                        if (watch == null) {
+                            watch = stalls.begin("ReadMostlyLock@" + Integer.toHexString(hashCode())
+                                    + ": the writer '" + me.getName() + "'", start);
+                        }
+                        long from = start;
+                        watch.check(now -> blockers(me, reacquire, now - from));
+                        wait = Math.min(wait, watch.nanosToNextWarning());
+                    } catch (OutOfMemoryError full) {
+                        // the watch's message or the check's object: tried again at the next park
                     }
-                    long from = start;
-                    watch.check(now -> blockers(me, reacquire, now - from));
-                    long wait = Math.min(PARK_RECHECK_NANOS, watch.nanosToNextWarning()); // a missed unpark costs
-                    if (how == TIMED) {                                                    // one period (class doc)
+                    if (how == TIMED) {
                         long rem = deadline - System.nanoTime();
                         if (rem <= 0L) {
                             return false;

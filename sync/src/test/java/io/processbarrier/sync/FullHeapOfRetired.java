@@ -16,7 +16,13 @@ import java.util.concurrent.locks.LockSupport;
  * heap free and no hog (so that every call site on the path has run once: Java links some on first use, which
  * allocates). Prints {@code full} (whether a 24-byte allocation of this thread failed once the hog had filled the heap),
  * {@code retired}, {@code freed} (callbacks run within 30 s of letting the thread go), {@code freedMs},
- * {@code hogArrays} (what the hog took) and any thread that died.
+ * {@code hogArrays} (what the hog took), {@code gpFailures} (grace periods of the retire thread that failed, in the
+ * full cycle) and any thread that died.
+ *
+ * <p>With the argument {@code reader}, a thread is inside a read section when the retire thread is let go, and
+ * leaves it only once the retire thread's grace period has parked waiting for it (stall warnings on, as by default:
+ * a watch of the wait is made at its first park, and its message is built then), so the grace period waits on the
+ * full heap.
  */
 public final class FullHeapOfRetired {
     private static final AtomicInteger FREED = new AtomicInteger();
@@ -35,13 +41,17 @@ public final class FullHeapOfRetired {
         });
         ProcessBarrier.get().name(); // the selection over (background since issue 29): the Rcu gets the selected one
         Rcu rcu = Rcu.create(ProcessBarrier.get());
-        cycle(rcu, false); // the warm-up, the heap free
-        long[] r = cycle(rcu, true);
+        boolean reader = args.length > 0 && args[0].equals("reader");
+        cycle(rcu, false, reader); // the warm-up, the heap free
+        long failedBefore = rcu.retiredBatchFailures();
+        long[] r = cycle(rcu, true, reader);
+        long gpFailures = rcu.retiredBatchFailures() - failedBefore;
         System.out.println("full=" + (r[0] == 1));
         System.out.println("retired=" + r[1]);
         System.out.println("freed=" + r[2]);
         System.out.println("freedMs=" + r[3]);
         System.out.println("hogArrays=" + r[4]);
+        System.out.println("gpFailures=" + gpFailures);
         rcu.barrier();
         System.out.println("pending=" + rcu.callbacksPending());
         System.out.println("died=" + uncaughtThread);
@@ -51,13 +61,15 @@ public final class FullHeapOfRetired {
     }
 
     /** Returns whether the heap was full (1), how many arrays were retired and freed, the ms and the hog's count. */
-    private static long[] cycle(Rcu rcu, boolean fill) throws Exception {
-        Hog hog = fill ? Hog.begin() : null; // before the heap is full: a thread is made of heap
+    private static long[] cycle(Rcu rcu, boolean fill, boolean reader) throws Exception {
+        HeapHog hog = fill ? HeapHog.begin() : null; // before the heap is full: a thread is made of heap
         reserve = new Object[1 << 18]; // 1 MiB
         FREED.set(0);
         CountDownLatch gateEntered = new CountDownLatch(1);
         CountDownLatch gateOpen = new CountDownLatch(1);
+        Thread[] retire = new Thread[1];
         rcu.retire("gate", x -> {
+            retire[0] = Thread.currentThread();
             gateEntered.countDown();
             try {
                 gateOpen.await();
@@ -68,6 +80,7 @@ public final class FullHeapOfRetired {
         if (!gateEntered.await(60, TimeUnit.SECONDS)) {
             throw new AssertionError("the retire thread never ran the gate's callback");
         }
+        Holder holder = reader ? Holder.enter(rcu) : null;
         int retired = 0; // without fill: 100 small arrays, the same path
         for (int size = 1 << 20; size > 0 && (fill || retired < 100); ) {
             try {
@@ -94,6 +107,16 @@ public final class FullHeapOfRetired {
         long start = System.nanoTime();
         gateOpen.countDown(); // the thread takes the stack of arrays: the only memory there is to free
         long end = start + TimeUnit.SECONDS.toNanos(30);
+        if (holder != null) {
+            // the premise: its grace period parked, waiting for the holder (getState allocates nothing)
+            while (retire[0].getState() != Thread.State.TIMED_WAITING) {
+                if (System.nanoTime() - end > 0) {
+                    throw new AssertionError("the retire thread never parked");
+                }
+                Thread.onSpinWait();
+            }
+            holder.leave();
+        }
         while (FREED.get() < retired && System.nanoTime() - end < 0) {
             LockSupport.parkNanos(1_000_000L);
         }
@@ -109,58 +132,40 @@ public final class FullHeapOfRetired {
         FREED.incrementAndGet();
     }
 
-    /** A thread that takes every 24 bytes it can get and keeps them, until stopped. */
-    private static final class Hog extends Thread {
-        private volatile boolean go;
-        private volatile boolean filledOnce;
-        private volatile boolean stop;
-        private volatile long count;
+    /** A thread inside a read section until told to leave (parked: it allocates nothing to wait or to leave). */
+    private static final class Holder extends Thread {
+        private final Rcu rcu;
+        private final CountDownLatch inside = new CountDownLatch(1);
+        private volatile boolean leave;
 
-        private Hog() {
-            super("hog");
+        private Holder(Rcu rcu) {
+            super("holder");
             setDaemon(true);
+            this.rcu = rcu;
         }
 
-        static Hog begin() {
-            Hog h = new Hog();
+        static Holder enter(Rcu rcu) throws InterruptedException {
+            Holder h = new Holder(rcu);
             h.start();
+            if (!h.inside.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("the holder never entered its section");
+            }
             return h;
         }
 
-        /** Starts taking, and returns once an allocation of the hog's failed (the heap was full then). */
-        void fillUp() {
-            go = true;
-            while (!filledOnce) {
-                Thread.onSpinWait();
-            }
-        }
-
-        /** Stops, lets go of what it took; returns how many arrays it held. */
-        long release() throws InterruptedException {
-            go = true;
-            stop = true;
-            join();
-            return count;
+        void leave() {
+            leave = true;
+            LockSupport.unpark(this);
         }
 
         @Override
         public void run() {
-            while (!go) {
-                Thread.onSpinWait();
-            }
-            Object[] chain = null;
-            long n = 0;
-            while (!stop) {
-                try {
-                    Object[] a = new Object[1];
-                    a[0] = chain;
-                    chain = a;
-                    n++;
-                } catch (OutOfMemoryError e) {
-                    filledOnce = true;
+            try (Rcu.Reader r = rcu.read()) {
+                inside.countDown();
+                while (!leave) {
+                    LockSupport.park(this);
                 }
             }
-            count = n;
         }
     }
 }

@@ -529,6 +529,27 @@ class RcuRetireFaultTest {
         assertEquals(0, r.exit(), r.toString());
         assertEquals("true", r.value("full"), "the premise: the retired arrays filled the heap\n" + r);
         assertEquals(r.value("retired"), r.value("freed"), "every callback ran on the full heap\n" + r);
+        assertEquals("0", r.value("gpFailures"), "no grace period failed for want of heap\n" + r);
+        assertEquals("0", r.value("pending"), r.toString());
+        assertEquals("null", r.value("died"), "no thread may die of it\n" + r);
+    }
+
+    /**
+     * The same full heap, with a reader inside when the retire thread is let go, and stall warnings on (the default):
+     * the grace period parks waiting for it, which makes the wait's stall watch and checks it at each park. Old code
+     * built the watch's message there, unguarded: on the full heap the grace period failed, and the retire thread
+     * backed off and tried again (up to 1 s apart), for as long as readers kept it waiting (the control, the old
+     * backOff: gpFailures 1-2 in 4 of 4 children). Now the wait goes on unwatched until there is room for the watch.
+     */
+    @Test
+    void aGracePeriodWaitsForAReaderOnAFullHeap() throws Exception {
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(), List.of("-Xmx32m",
+                "-XX:+UseSerialGC", "-XX:-UseTLAB"), ChildProcess.classPath(), FullHeapOfRetired.class, "reader"),
+                Duration.ofSeconds(120), ChildProcess.Stderr.SEPARATE);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("true", r.value("full"), "the premise: the retired arrays filled the heap\n" + r);
+        assertEquals("0", r.value("gpFailures"), "the grace period waited for the reader without heap\n" + r);
+        assertEquals(r.value("retired"), r.value("freed"), "every callback ran on the full heap\n" + r);
         assertEquals("0", r.value("pending"), r.toString());
         assertEquals("null", r.value("died"), "no thread may die of it\n" + r);
     }

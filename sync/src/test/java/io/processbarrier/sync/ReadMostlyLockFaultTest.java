@@ -2,10 +2,12 @@ package io.processbarrier.sync;
 
 import io.processbarrier.ProcessBarrier;
 import io.processbarrier.sync.ReadMostlyLockThreads.Task;
+import io.processbarrier.testsupport.ChildProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -632,6 +634,25 @@ class ReadMostlyLockFaultTest {
             }
         }
         return false;
+    }
+
+    /**
+     * A writer waits for a reader with the heap full and another thread taking every byte that comes free (a child
+     * JVM, {@link FullHeapDrain}): its {@code lock()} returns holding the lock, as {@code ReentrantLock}'s does (AQS
+     * waits out a full heap). Old code threw {@link OutOfMemoryError} out of {@code lock()} from two places, each a
+     * control seen failing: the writer's upgrade check made the fresh thread's {@code ThreadLocal} map (1 of 3
+     * children), and its wait built the stall watch's message unguarded (4 of 6).
+     */
+    @Test
+    void aWriterWaitsForAReaderOnAFullHeap() throws Exception {
+        ChildProcess.Result r = ChildProcess.run(ChildProcess.javaCommand(List.of(), List.of("-Xmx32m",
+                "-XX:+UseSerialGC", "-XX:-UseTLAB"), ChildProcess.classPath(), FullHeapDrain.class),
+                Duration.ofSeconds(120), ChildProcess.Stderr.SEPARATE);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("true", r.value("full"), "the premise: the heap was full when the writer came\n" + r);
+        assertEquals("null", r.value("writerError"), "lock() threw\n" + r);
+        assertEquals("true", r.value("wrote"), r.toString());
+        assertEquals("null", r.value("died"), "no thread may die of it\n" + r);
     }
 
     private static <T> T done(Task<T> t) throws Exception {
