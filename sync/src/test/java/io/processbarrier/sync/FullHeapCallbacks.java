@@ -24,18 +24,12 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class FullHeapCallbacks {
     private static Object[] filler;
-    private static volatile Throwable uncaught;
-    private static volatile String uncaughtThread;
 
     private FullHeapCallbacks() {
     }
 
     public static void main(String[] args) throws Exception {
-        Thread.UncaughtExceptionHandler record = (t, e) -> { // allocates nothing when it runs
-            uncaughtThread = t.getName();
-            uncaught = e;
-        };
-        Thread.setDefaultUncaughtExceptionHandler(record);
+        UncaughtRecord.install();
         ProcessBarrier.get().name(); // the selection over (background since issue 29): the Rcu gets the selected one
         Rcu rcu = Rcu.create(ProcessBarrier.get());
         cycle(rcu, false); // the warm-up, heap free
@@ -45,10 +39,7 @@ public final class FullHeapCallbacks {
         System.out.println("ran=" + counts[2]);
         System.out.println("callbacksMs=" + counts[3]);
         System.out.println("pending=" + rcu.callbacksPending());
-        System.out.println("died=" + uncaughtThread);
-        if (uncaught != null) {
-            uncaught.printStackTrace(System.out);
-        }
+        UncaughtRecord.print();
     }
 
     /** One batch of the four callbacks; returns sawFull, attempted, ran and the milliseconds they took. */
@@ -56,20 +47,7 @@ public final class FullHeapCallbacks {
         AtomicInteger sawFull = new AtomicInteger();
         AtomicInteger attempted = new AtomicInteger();
         AtomicInteger ran = new AtomicInteger();
-        // the batch before: its callback keeps the retire thread until the four are on the stack
-        CountDownLatch gateEntered = new CountDownLatch(1);
-        CountDownLatch gateOpen = new CountDownLatch(1);
-        Thread[] retire = new Thread[1];
-        rcu.retire("gate", x -> {
-            retire[0] = Thread.currentThread();
-            gateEntered.countDown();
-            try {
-                gateOpen.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        await(gateEntered, "the retire thread never ran the gate's callback");
+        RetireGate gate = RetireGate.hold(rcu); // the retire thread is kept there until the four are on the stack
         CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
         Thread holder = new Thread(() -> {
@@ -94,10 +72,11 @@ public final class FullHeapCallbacks {
             });
         }
         rcu.retire("last", x -> ran.incrementAndGet());
-        gateOpen.countDown(); // the retire thread takes the four as one batch, with the heap free
+        gate.open(); // the retire thread takes the four as one batch, with the heap free
         // the premise: the retire thread holds that batch and waits for the holder (its wait set up, allocated)
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(retire[0].getState() == Thread.State.TIMED_WAITING && onStack(retire[0], "awaitReader"))) {
+        Thread retire = gate.retireThread();
+        while (!(retire.getState() == Thread.State.TIMED_WAITING && onStack(retire, "awaitReader"))) {
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("the retire thread never waited for the holder");
             }

@@ -16,17 +16,11 @@ import java.util.concurrent.locks.LockSupport;
  * writer held the lock), {@code writerError} (what its {@code lock()} threw, or null) and any thread that died.
  */
 public final class FullHeapDrain {
-    private static volatile Throwable uncaught;
-    private static volatile String uncaughtThread;
-
     private FullHeapDrain() {
     }
 
     public static void main(String[] args) throws Exception {
-        Thread.setDefaultUncaughtExceptionHandler((t, e) -> { // allocates nothing when it runs
-            uncaughtThread = t.getName();
-            uncaught = e;
-        });
+        UncaughtRecord.install();
         ProcessBarrier.get().name(); // the selection over (background since issue 29)
         ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get());
         cycle(lock, false); // the warm-up, the heap free
@@ -34,10 +28,7 @@ public final class FullHeapDrain {
         System.out.println("full=" + r[0]);
         System.out.println("wrote=" + r[1]);
         System.out.println("writerError=" + r[2]);
-        System.out.println("died=" + uncaughtThread);
-        if (uncaught != null) {
-            uncaught.printStackTrace(System.out);
-        }
+        UncaughtRecord.print();
     }
 
     /** Returns whether the heap was full, whether the writer held the lock, and what its lock() threw. */
@@ -50,20 +41,7 @@ public final class FullHeapDrain {
         }
         Writer writer = new Writer(lock);
         writer.start();
-        boolean full = false;
-        Object[] won = null; // what this thread's probes took from the hog (kept: the probe may not give back)
-        if (hog != null) {
-            hog.fillUp();
-            for (int i = 0; i < 1000 && !full; i++) { // a collection may free a little: the hog or this probe gets it
-                try {
-                    Object[] probe = new Object[1]; // 24 bytes, as the hog's arrays
-                    probe[0] = won;
-                    won = probe;
-                } catch (OutOfMemoryError e) {
-                    full = true;
-                }
-            }
-        }
+        boolean full = hog != null && hog.fillUp(); // the heap full, from this thread too
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         writer.go = true;
         // the premise: the writer's wait for the reader parked (getState allocates nothing)
@@ -81,7 +59,6 @@ public final class FullHeapDrain {
         if (hog != null) {
             hog.release();
         }
-        won = null;
         writer.join();
         reader.join();
         Throwable e = writer.error;

@@ -28,17 +28,12 @@ public final class FullHeapOfRetired {
     private static final AtomicInteger FREED = new AtomicInteger();
     /** Dropped only after the wait, so that printing works whatever the retire thread did. */
     private static Object[] reserve;
-    private static volatile Throwable uncaught;
-    private static volatile String uncaughtThread;
 
     private FullHeapOfRetired() {
     }
 
     public static void main(String[] args) throws Exception {
-        Thread.setDefaultUncaughtExceptionHandler((t, e) -> { // allocates nothing when it runs
-            uncaughtThread = t.getName();
-            uncaught = e;
-        });
+        UncaughtRecord.install();
         ProcessBarrier.get().name(); // the selection over (background since issue 29): the Rcu gets the selected one
         Rcu rcu = Rcu.create(ProcessBarrier.get());
         boolean reader = args.length > 0 && args[0].equals("reader");
@@ -54,10 +49,7 @@ public final class FullHeapOfRetired {
         System.out.println("gpFailures=" + gpFailures);
         rcu.barrier();
         System.out.println("pending=" + rcu.callbacksPending());
-        System.out.println("died=" + uncaughtThread);
-        if (uncaught != null) {
-            uncaught.printStackTrace(System.out);
-        }
+        UncaughtRecord.print();
     }
 
     /** Returns whether the heap was full (1), how many arrays were retired and freed, the ms and the hog's count. */
@@ -65,21 +57,7 @@ public final class FullHeapOfRetired {
         HeapHog hog = fill ? HeapHog.begin() : null; // before the heap is full: a thread is made of heap
         reserve = new Object[1 << 18]; // 1 MiB
         FREED.set(0);
-        CountDownLatch gateEntered = new CountDownLatch(1);
-        CountDownLatch gateOpen = new CountDownLatch(1);
-        Thread[] retire = new Thread[1];
-        rcu.retire("gate", x -> {
-            retire[0] = Thread.currentThread();
-            gateEntered.countDown();
-            try {
-                gateOpen.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        if (!gateEntered.await(60, TimeUnit.SECONDS)) {
-            throw new AssertionError("the retire thread never ran the gate's callback");
-        }
+        RetireGate gate = RetireGate.hold(rcu);
         Holder holder = reader ? Holder.enter(rcu) : null;
         int retired = 0; // without fill: 100 small arrays, the same path
         for (int size = 1 << 20; size > 0 && (fill || retired < 100); ) {
@@ -90,26 +68,13 @@ public final class FullHeapOfRetired {
                 size >>= 1;
             }
         }
-        boolean full = false;
-        Object[] won = null; // what this thread's probes took from the hog (kept: the probe may not give back)
-        if (hog != null) {
-            hog.fillUp(); // the arrays whose node did not fit are garbage: the hog takes them, and all that follows
-            for (int i = 0; i < 1000 && !full; i++) { // a collection may free a little: the hog or this probe gets it
-                try {
-                    Object[] probe = new Object[1]; // 24 bytes, as the hog's arrays
-                    probe[0] = won;
-                    won = probe;
-                } catch (OutOfMemoryError e) {
-                    full = true;
-                }
-            }
-        }
+        boolean full = hog != null && hog.fillUp(); // the hog takes the garbage of failed retires too
         long start = System.nanoTime();
-        gateOpen.countDown(); // the thread takes the stack of arrays: the only memory there is to free
+        gate.open(); // the thread takes the stack of arrays: the only memory there is to free
         long end = start + TimeUnit.SECONDS.toNanos(30);
         if (holder != null) {
             // the premise: its grace period parked, waiting for the holder (getState allocates nothing)
-            while (retire[0].getState() != Thread.State.TIMED_WAITING) {
+            while (gate.retireThread().getState() != Thread.State.TIMED_WAITING) {
                 if (System.nanoTime() - end > 0) {
                     throw new AssertionError("the retire thread never parked");
                 }
@@ -124,7 +89,6 @@ public final class FullHeapOfRetired {
         int freed = FREED.get();
         long held = hog == null ? 0 : hog.release();
         reserve = null;
-        won = null;
         return new long[] {full ? 1 : 0, retired, freed, took, held};
     }
 

@@ -10,6 +10,8 @@ final class HeapHog extends Thread {
     private volatile boolean filledOnce;
     private volatile boolean stop;
     private volatile long count;
+    /** What the caller's probes took. */
+    private Object[] won;
 
     private HeapHog() {
         super("hog");
@@ -22,12 +24,26 @@ final class HeapHog extends Thread {
         return h;
     }
 
-    /** Starts taking, and returns once an allocation of the hog's failed (the heap was full then). */
-    void fillUp() {
+    /**
+     * Starts taking; once an allocation of the hog's failed, probes the heap from the calling thread: returns whether
+     * a 24-byte allocation of its own failed too, within 1,000 tries (a collection may free a little, and the hog or
+     * the probe gets it; what the probe gets is kept until {@link #release()}).
+     */
+    boolean fillUp() {
         go = true;
         while (!filledOnce) {
             Thread.onSpinWait();
         }
+        for (int i = 0; i < 1000; i++) {
+            try {
+                Object[] probe = new Object[1]; // 24 bytes, as the hog's arrays
+                probe[0] = won;
+                won = probe;
+            } catch (OutOfMemoryError e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Stops, lets go of what it took; returns how many arrays it held. */
@@ -35,6 +51,7 @@ final class HeapHog extends Thread {
         go = true;
         stop = true;
         join();
+        won = null;
         return count;
     }
 
