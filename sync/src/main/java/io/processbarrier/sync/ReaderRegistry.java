@@ -336,11 +336,14 @@ final class ReaderRegistry<S extends ReaderRegistry.Slot> {
         int kept = 0;
         Slot[] out = new Slot[a.length - gone];
         for (Slot s : a) {
-            if (!s.abandoned() && kept < out.length) { // bounded: a slot is never un-abandoned, but cheap to be sure
+            if (!s.abandoned()) {
+                if (kept == out.length) {
+                    return a; // a slot counted gone is not (never seen: abandoned() only turns true): prune nothing
+                }
                 out[kept++] = s;
             }
         }
-        return kept == out.length ? out : Arrays.copyOf(out, kept);
+        return kept == out.length ? out : Arrays.copyOf(out, kept); // fewer: more ended since the count
     }
 
     /** Drops the abandoned slots now, under the lock. */
