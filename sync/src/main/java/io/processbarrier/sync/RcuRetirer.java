@@ -166,9 +166,8 @@ final class RcuRetirer extends RcuRetirerPad {
     /** Batches whose grace period failed on a helper or on a dying thread, for a retry: under the lock. */
     private volatile Batch orphans;
     /**
-     * Under the lock: a batch for the next take, so that taking needs no heap. The objects waiting on the stack may be
-     * what fills the heap, and only their callbacks can free it: a take that had to allocate would back off until
-     * memory came from elsewhere, perhaps never. Made here, refilled by {@link #finish} with a batch that closed.
+     * Under the lock: a batch for the next take, so that taking needs no heap (the class doc's full heap of retired
+     * objects). Made here, refilled by {@link #finish} with a batch that closed.
      */
     private Batch spare = new Batch();
 
