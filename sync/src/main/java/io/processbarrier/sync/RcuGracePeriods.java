@@ -264,8 +264,6 @@ abstract class RcuGracePeriods {
 
     /** Returned by awaitReader when a timed wait ran out. */
     private static final StallWarnings.Watch TIMED_OUT = new StallWarnings.Watch(null, null, 0L, 0L);
-    /** The watch of a wait while stall warnings are off: warns about nothing. */
-    private static final StallWarnings.Watch NO_WATCH = new StallWarnings.Watch(null, null, 0L, 0L);
 
     /**
      * Waits while the record shows a section that began before grace period {@code g}. Spins, yields, then parks
@@ -339,14 +337,14 @@ abstract class RcuGracePeriods {
     }
 
     /**
-     * The grace period's stall watch: {@link #NO_WATCH} if warnings are off (no message built, nothing allocated);
+     * The grace period's stall watch: {@link StallWarnings#OFF} if warnings are off (no message built, nothing allocated);
      * null if the heap has no room for the message, and the next park tries again. A full heap must not fail the
      * grace period: the callbacks it would let run may be what frees the heap, and the retire thread would only back
      * off and retry into the same wait.
      */
     private StallWarnings.Watch stallWatch(long g, int who, long start) {
         if (!stalls.enabled()) {
-            return NO_WATCH;
+            return StallWarnings.OFF;
         }
         try {
             return stalls.begin("Rcu#" + id + " grace period " + g + " (" + WHO[who] + " on '"

@@ -1327,6 +1327,7 @@ public final class ReadMostlyLock implements ReadWriteLock {
         boolean interrupted = false;
         boolean published = false; // whether readers are asked to unpark us (only once we are about to park)
         StallWarnings.Watch watch = null;
+        boolean full = false; // the watch's last allocation failed: the heap is full
         long start = 0L;
         try {
             ReaderRegistry.Slot[] recs = registry.slots(); // volatile load of the registry
@@ -1369,15 +1370,19 @@ public final class ReadMostlyLock implements ReadWriteLock {
                     }
                     long wait = PARK_RECHECK_NANOS; // a missed unpark costs one period (class doc)
                     try { // on a full heap the wait goes on unwatched (AQS's acquire, too, waits out a full heap)
-                        if (watch == null) {
-                            watch = stalls.begin("ReadMostlyLock@" + Integer.toHexString(hashCode())
-                                    + ": the writer '" + me.getName() + "'", start);
+                        if (watch == null) { // with warnings off, no message is built and nothing allocated
+                            watch = !stalls.enabled() ? StallWarnings.OFF : stalls.begin("ReadMostlyLock@"
+                                    + Integer.toHexString(hashCode()) + ": the writer '" + me.getName() + "'", start);
                         }
-                        long from = start;
-                        watch.check(now -> blockers(me, reacquire, now - from));
-                        wait = Math.min(wait, watch.nanosToNextWarning());
-                    } catch (OutOfMemoryError full) {
+                        if (watch.enabled()) {
+                            long from = start;
+                            watch.check(now -> blockers(me, reacquire, now - from));
+                            wait = Math.min(wait, watch.nanosToNextWarning());
+                        }
+                        full = false;
+                    } catch (OutOfMemoryError oom) {
                         // the watch's message or the check's object: tried again at the next park
+                        full = true;
                     }
                     if (how == TIMED) {
                         long rem = deadline - System.nanoTime();
@@ -1386,7 +1391,11 @@ public final class ReadMostlyLock implements ReadWriteLock {
                         }
                         wait = Math.min(wait, rem);
                     }
-                    LockSupport.parkNanos(this, Math.max(1L, wait));
+                    if (full) { // a virtual writer must not wait on the JDK's timer there (FullHeapPause)
+                        FullHeapPause.pause(this, Math.max(1L, wait));
+                    } else {
+                        LockSupport.parkNanos(this, Math.max(1L, wait));
+                    }
                     if (Thread.interrupted()) {
                         if (how != UNINTERRUPTIBLE) {
                             throw new InterruptedException();

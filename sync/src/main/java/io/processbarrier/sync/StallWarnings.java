@@ -48,7 +48,8 @@ final class StallWarnings {
     /** How many frames of each blocking thread's stack one warning shows. */
     static final int MAX_FRAMES = 32;
 
-    private static final Watch OFF = new Watch(null, null, 0L, 0L);
+    /** The watch of a wait while warnings are off: warns about nothing, and building it allocates nothing. */
+    static final Watch OFF = new Watch(null, null, 0L, 0L);
 
     private final Supplier<System.Logger> logger;
     /** Whether the logger is created off the waiting threads (see {@link #log}); else on the first warning's. */

@@ -173,19 +173,8 @@ class ReadMostlyLockFaultTest {
         ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), MS, clock::get,
                 new StallWarnings(() -> log, threshold, clock::get));
         lock.promoteAfter = 0; // a record counts its holds (without one: ReadMostlyLockRareReaderTest)
-        CountDownLatch inside = new CountDownLatch(1);
         CountDownLatch leave = new CountDownLatch(1);
-        Task<Void> holder = Task.start("stuck-reader", () -> {
-            lock.readLock().lock();
-            try {
-                inside.countDown();
-                holdTheReadLock(leave);
-            } finally {
-                lock.readLock().unlock();
-            }
-            return null;
-        });
-        assertTrue(inside.await(BOUND_SECONDS, TimeUnit.SECONDS), "the reader entered");
+        Task<Void> holder = readerInside(lock, "stuck-reader", leave);
         Task<Void> writer = Task.start("the-writer", () -> {
             write(lock);
             return null;
@@ -245,6 +234,64 @@ class ReadMostlyLockFaultTest {
         assertTrue(writer.failure() instanceof InterruptedException);
         assertFalse(lock.isWriteLocked(), "the interrupted writer left nothing behind");
         assertEquals(null, lock.claimant(), "no claim left behind");
+    }
+
+    /**
+     * With stall warnings off, a writer that waits for a reader allocates nothing while it waits: no warning's text,
+     * no check object per park (as {@code Rcu}'s grace periods). On a full heap an allocation there is an
+     * {@code OutOfMemoryError} at each park. Platform threads: only theirs have a byte count. Control, seen failing:
+     * the text built before warnings are asked whether they are on.
+     */
+    @Test
+    void aWriterThatWaitsWithStallWarningsOffAllocatesNothing() throws Exception {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean,
+                "this JVM cannot count allocated bytes per thread");
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+        AtomicLong clock = new AtomicLong(1_000 * MS);
+        ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), MS, clock::get,
+                new StallWarnings(() -> {
+                    throw new AssertionError("no logger while warnings are off");
+                }, 0, clock::get));
+        lock.promoteAfter = 0; // the reader holds through a record, the writer drains it
+        int rounds = 6; // the first ones link and load what the wait calls for the first time
+        CountDownLatch[] go = new CountDownLatch[rounds];
+        for (int i = 0; i < rounds; i++) {
+            go[i] = new CountDownLatch(1);
+        }
+        // one writer thread for every round: a thread's first use of the lock may make its thread-local map
+        Task<long[]> writer = Task.start("the-writer", () -> {
+            long[] bytes = new long[rounds];
+            for (int i = 0; i < rounds; i++) {
+                assertTrue(go[i].await(BOUND_SECONDS, TimeUnit.SECONDS), "the reader of round " + i + " is inside");
+                long before = bean.getCurrentThreadAllocatedBytes();
+                lock.writeLock().lock(); // waits for the reader: spins, then parks in drain
+                long after = bean.getCurrentThreadAllocatedBytes();
+                lock.writeLock().unlock();
+                bytes[i] = after - before;
+            }
+            return bytes;
+        });
+        for (int i = 0; i < rounds; i++) {
+            CountDownLatch leave = new CountDownLatch(1);
+            Task<Void> reader = readerInside(lock, "reader-" + i, leave);
+            go[i].countDown();
+            // the premise: the writer got past its spin and parks in drain, where the watch is made
+            ReadMostlyLockThreads.await(() -> onStack(writer.thread, "drain") && parked(writer.thread),
+                    "the writer to wait for the reader in drain");
+            leave.countDown();
+            done(reader);
+        }
+        long[] bytes = done(writer);
+        long best = Long.MAX_VALUE;
+        for (int i = 2; i < rounds; i++) {
+            best = Math.min(best, bytes[i]);
+        }
+        // a round may see a recompilation or the counter's own few bytes; a wait that allocates does so each round
+        System.out.println("aWriterThatWaitsWithStallWarningsOffAllocatesNothing: bytes per round "
+                + java.util.Arrays.toString(bytes));
+        assertTrue(best < 64, "a writer's wait with warnings off allocated " + best + " bytes at least (rounds: "
+                + java.util.Arrays.toString(bytes) + ")");
     }
 
     /**
@@ -616,6 +663,24 @@ class ReadMostlyLockFaultTest {
         assertTrue(writer.get());
         assertEquals(null, lock.queue.reservedFor(), "the stale reservation was dropped");
         assertEquals(0, lock.queue.waitingWriters());
+    }
+
+    /** Starts a thread that holds the read lock until {@code leave} opens; returns once it is inside. */
+    private static Task<Void> readerInside(ReadMostlyLock lock, String name, CountDownLatch leave)
+            throws InterruptedException {
+        CountDownLatch inside = new CountDownLatch(1);
+        Task<Void> reader = Task.start(name, () -> {
+            lock.readLock().lock();
+            try {
+                inside.countDown();
+                holdTheReadLock(leave);
+            } finally {
+                lock.readLock().unlock();
+            }
+            return null;
+        });
+        assertTrue(inside.await(BOUND_SECONDS, TimeUnit.SECONDS), "the reader '" + name + "' entered");
+        return reader;
     }
 
     private static void holdTheReadLock(CountDownLatch leave) throws InterruptedException {
