@@ -337,10 +337,10 @@ abstract class RcuGracePeriods {
     }
 
     /**
-     * The grace period's stall watch: {@link StallWarnings#OFF} if warnings are off (no message built, nothing allocated);
-     * null if the heap has no room for the message, and the next park tries again. A full heap must not fail the
-     * grace period: the callbacks it would let run may be what frees the heap, and the retire thread would only back
-     * off and retry into the same wait.
+     * The grace period's stall watch: {@link StallWarnings#OFF} if warnings are off (no message built, nothing
+     * allocated); null if the heap has no room for the message, and the next park tries again. A full heap must not
+     * fail the grace period: the callbacks it would let run may be what frees the heap, and the retire thread would
+     * only back off and retry into the same wait.
      */
     private StallWarnings.Watch stallWatch(long g, int who, long start) {
         if (!stalls.enabled()) {
