@@ -16,7 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Threads that read an {@link Rcu} without a record ({@link Rcu#read(java.util.function.Supplier)} and
@@ -136,8 +135,7 @@ class RcuRareReaderTest {
      */
     static long firstSectionBytes(java.util.function.Predicate<Thread> fits, Runnable first) throws Exception {
         ReadMostlyLockThreads.assumeVirtualThreads();
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "this JVM cannot count allocated bytes");
+        com.sun.management.ThreadMXBean mx = AllocatedBytes.counter();
         java.lang.invoke.MethodHandle total = java.lang.invoke.MethodHandles.publicLookup().findVirtual(
                 com.sun.management.ThreadMXBean.class, "getTotalThreadAllocatedBytes",
                 java.lang.invoke.MethodType.methodType(long.class)).bindTo(mx);

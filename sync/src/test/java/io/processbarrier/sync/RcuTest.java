@@ -4,7 +4,6 @@ import io.processbarrier.ProcessBarrier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The contract of {@link Rcu} on the process's default barrier: what waits for what, misuse, nesting, threads that
@@ -494,9 +492,7 @@ class RcuTest {
 
     @Test
     void readSideAllocatesNothing() {
-        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        assumeTrue(mx instanceof com.sun.management.ThreadMXBean, "this JVM cannot count allocated bytes per thread");
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
+        com.sun.management.ThreadMXBean bean = AllocatedBytes.counter();
         Rcu rcu = rcu();
         Rcu.Local local = rcu.local();
         long id = Thread.currentThread().getId();

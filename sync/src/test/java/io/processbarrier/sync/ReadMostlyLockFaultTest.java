@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -244,13 +245,7 @@ class ReadMostlyLockFaultTest {
      */
     @Test
     void aWriterThatWaitsWithStallWarningsOffAllocatesNothing() throws Exception {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        org.junit.jupiter.api.Assumptions.assumeTrue(mx instanceof com.sun.management.ThreadMXBean,
-                "this JVM cannot count allocated bytes per thread");
-        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) mx;
-        // unsupported or off, the count is -1 before and after: a difference of 0 that measured nothing
-        org.junit.jupiter.api.Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported()
-                && bean.isThreadAllocatedMemoryEnabled(), "this JVM does not count allocated bytes per thread");
+        com.sun.management.ThreadMXBean bean = AllocatedBytes.counter();
         AtomicLong clock = new AtomicLong(1_000 * MS);
         ReadMostlyLock lock = new ReadMostlyLock(ProcessBarrier.get(), MS, clock::get,
                 new StallWarnings(() -> {
@@ -292,9 +287,9 @@ class ReadMostlyLockFaultTest {
         }
         // a round may see a recompilation or the counter's own few bytes; a wait that allocates does so each round
         System.out.println("aWriterThatWaitsWithStallWarningsOffAllocatesNothing: bytes per round "
-                + java.util.Arrays.toString(bytes));
+                + Arrays.toString(bytes));
         assertTrue(best < 64, "a writer's wait with warnings off allocated " + best + " bytes at least (rounds: "
-                + java.util.Arrays.toString(bytes) + ")");
+                + Arrays.toString(bytes) + ")");
     }
 
     /**
